@@ -1,0 +1,34 @@
+# The two commands: `make run` (the app) and `make test` (lint + the whole test suite).
+# Each creates .venv at the repo root when missing and installs what changed since.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint reset-db
+
+run: $(VENV)/.app-deps
+	$(BIN)/streamlit run Home.py --server.port $(PORT)
+
+test: $(VENV)/.test-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+reset-db: $(VENV)/.app-deps
+	$(BIN)/python -m core.seed --reset
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# torch is pinned in requirements-model.txt to the CPU wheel these machines hold.
+$(VENV)/.test-deps: $(VENV)/.app-deps requirements-model.txt requirements-dev.txt requirements-postgres.txt
+	$(BIN)/pip install --quiet -r requirements-model.txt -r requirements-dev.txt -r requirements-postgres.txt
+	touch $@

@@ -1,0 +1,1 @@
+"""The marketplace's product code, importable and testable without a Streamlit server."""

@@ -1,0 +1,209 @@
+"""SQLModel tables: users, items, photos, cart lines, orders and order lines.
+
+Money is integer cents. Integrity rules live in the schema too (CHECK, UNIQUE, FOREIGN
+KEY), so that no code path, replica or manual edit can store what the app forbids.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+MAX_PRICE_CENTS = 100_000 * 100  # 100 000 EUR
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 50
+TITLE_MAX = 80
+DESCRIPTION_MAX = 2000
+BRAND_MAX = 40
+SIZE_MAX = 12
+ADDRESS_MAX = 200
+CITY_MAX = 80
+POSTAL_CODE_MAX = 10
+MAX_PHOTOS_PER_ITEM = 5
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (what SQLModel stores and returns)."""
+    return datetime.now(UTC)
+
+
+class ItemStatus(StrEnum):
+    AVAILABLE = "available"
+    SOLD = "sold"
+
+
+class Condition(StrEnum):
+    NEW_WITH_TAGS = "new_with_tags"
+    VERY_GOOD = "very_good"
+    GOOD = "good"
+    SATISFACTORY = "satisfactory"
+
+
+def _fk(target: str, *, cascade: bool = False) -> Column:
+    return Column(
+        Integer,
+        ForeignKey(target, ondelete="CASCADE" if cascade else "RESTRICT"),
+        nullable=False,
+        index=True,
+    )
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        # e-mails are stored lower-cased; the functional index makes that a rule
+        Index("ux_users_email_lower", text("lower(email)"), unique=True),
+        CheckConstraint(f"length(email) BETWEEN 3 AND {EMAIL_MAX}", name="ck_users_email_len"),
+        CheckConstraint(
+            f"length(display_name) BETWEEN 1 AND {DISPLAY_NAME_MAX}", name="ck_users_name_len"
+        ),
+        CheckConstraint("password_hash LIKE '$2%'", name="ck_users_bcrypt_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=EMAIL_MAX, unique=True)
+    display_name: str = Field(max_length=DISPLAY_NAME_MAX)
+    password_hash: str = Field(max_length=100)
+    birthday: date | None = None
+    address: str | None = Field(default=None, max_length=ADDRESS_MAX)
+    postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
+    city: str | None = Field(default=None, max_length=CITY_MAX)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One failed log-in, kept in the database so limits hold across restarts and replicas."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=EMAIL_MAX)
+    attempted_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(
+            f"price_cents > 0 AND price_cents <= {MAX_PRICE_CENTS}", name="ck_items_price"
+        ),
+        CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="ck_items_title_len"),
+        CheckConstraint(f"length(brand) BETWEEN 1 AND {BRAND_MAX}", name="ck_items_brand_len"),
+        CheckConstraint(f"length(size) BETWEEN 1 AND {SIZE_MAX}", name="ck_items_size_len"),
+        CheckConstraint(
+            f"length(description) <= {DESCRIPTION_MAX}", name="ck_items_description_len"
+        ),
+        CheckConstraint("status IN ('available', 'sold')", name="ck_items_status"),
+        CheckConstraint(
+            "condition IN ('new_with_tags', 'very_good', 'good', 'satisfactory')",
+            name="ck_items_condition",
+        ),
+        CheckConstraint(
+            "ai_confidence IS NULL OR (ai_confidence >= 0 AND ai_confidence <= 1)",
+            name="ck_items_ai_confidence",
+        ),
+        # the catalogue lists available items newest first, or by price
+        Index("ix_items_status_created", "status", "created_at", "id"),
+        Index("ix_items_status_price", "status", "price_cents", "id"),
+        Index("ix_items_status_category", "status", "category", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(sa_column=_fk("users.id"))
+    title: str = Field(max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    category: str = Field(max_length=20)
+    size: str = Field(max_length=SIZE_MAX)
+    brand: str = Field(max_length=BRAND_MAX)
+    condition: str = Field(default=Condition.VERY_GOOD.value, max_length=20)
+    price_cents: int
+    status: str = Field(default=ItemStatus.AVAILABLE.value, max_length=10)
+    # what the classifier proposed, next to what the seller chose
+    ai_category: str | None = Field(default=None, max_length=20)
+    ai_confidence: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Photo(SQLModel, table=True):
+    """A listing's photo, stored in the database so that one database holds all state."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("item_id", "position", name="ux_photos_item_position"),
+        CheckConstraint(
+            f"position >= 0 AND position < {MAX_PHOTOS_PER_ITEM}", name="ck_photos_position"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=_fk("items.id", cascade=True))
+    position: int = 0
+    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    thumbnail: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    width: int
+    height: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CartLine(SQLModel, table=True):
+    __tablename__ = "cart_lines"
+    __table_args__ = (UniqueConstraint("user_id", "item_id", name="ux_cart_user_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    item_id: int = Field(sa_column=_fk("items.id", cascade=True))
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (CheckConstraint("total_cents > 0", name="ck_orders_total"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    buyer_id: int = Field(sa_column=_fk("users.id"))
+    total_cents: int
+    shipping_name: str = Field(max_length=DISPLAY_NAME_MAX)
+    shipping_address: str = Field(max_length=ADDRESS_MAX)
+    shipping_postal_code: str = Field(max_length=POSTAL_CODE_MAX)
+    shipping_city: str = Field(max_length=CITY_MAX)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        # an item is sold at most once, whatever races happen above
+        UniqueConstraint("item_id", name="ux_order_lines_item"),
+        CheckConstraint("price_cents > 0", name="ck_order_lines_price"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=_fk("orders.id", cascade=True))
+    item_id: int = Field(sa_column=_fk("items.id"))
+    seller_id: int = Field(sa_column=_fk("users.id"))
+    # copied at purchase: what the buyer paid and saw, whatever the seller edits later
+    title: str = Field(max_length=TITLE_MAX)
+    price_cents: int
+
+
+class AppMeta(SQLModel, table=True):
+    """Key/value facts about the database itself (e.g. that the demo data was seeded)."""
+
+    __tablename__ = "app_meta"
+
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(max_length=200)

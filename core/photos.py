@@ -1,0 +1,98 @@
+"""Decode, validate and normalise uploaded photos; make their thumbnails.
+
+Every photo is decoded and checked, turned upright from its EXIF orientation, stripped
+of all metadata (no GPS position leaks), and re-encoded as a JPEG of at most 1600 px,
+with a thumbnail made once here, at upload.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # above this, decoding could exhaust memory (decompression bomb)
+MAX_SIDE = 1600
+THUMB_SIDE = 480
+JPEG_QUALITY = 85
+THUMB_QUALITY = 80
+
+
+class PhotoError(ValueError):
+    """A file a user uploaded that cannot be used as a photo; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    image: bytes  # JPEG, at most MAX_SIDE px, no metadata
+    thumbnail: bytes  # JPEG, at most THUMB_SIDE px
+    width: int
+    height: int
+
+
+def open_image(data: bytes, *, name: str = "The file") -> Image.Image:
+    """Open and fully decode ``data``; raise PhotoError with a clear message if it is bad."""
+    if not data:
+        raise PhotoError(f"{name} is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoError(f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoError(
+                    f"{name} is too large ({image.width} x {image.height} pixels); "
+                    "use a photo under 50 megapixels."
+                )
+            image.load()
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoError(f"{name} is too large to be a photo.") from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoError(f"{name} is not a photo (JPEG, PNG, WebP, GIF...).") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise PhotoError(f"{name} is damaged or truncated and cannot be read.") from exc
+    return image
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any mode (RGBA, P, CMYK, L, I;16...) to RGB; transparency becomes white."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        image = image.point(lambda v: v / 256).convert("L")
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    # no exif= and no icc_profile=: the output carries no metadata at all
+    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def prepare_photo(data: bytes, *, name: str = "The file") -> PreparedPhoto:
+    """Validate an upload and return its normalised JPEG and thumbnail."""
+    image = open_image(data, name=name)
+    if getattr(image, "is_animated", False):
+        image.seek(0)  # an animated GIF or WebP: its first frame is the photo
+    image = to_rgb(ImageOps.exif_transpose(image))
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return PreparedPhoto(
+        image=_jpeg(image, JPEG_QUALITY),
+        thumbnail=_jpeg(thumb, THUMB_QUALITY),
+        width=image.width,
+        height=image.height,
+    )

@@ -1,0 +1,197 @@
+"""Demo accounts and demo listings, created once on first start.
+
+``python -m core.seed --reset`` drops every table, recreates the schema and reseeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from core.auth import hash_password
+from core.config import load_settings
+from core.db import create_schema, drop_schema, make_engine, session_scope
+from core.illustrations import garment_jpeg
+from core.models import AppMeta, Item, Photo, User, utcnow
+from core.photos import prepare_photo
+
+SEEDED_KEY = "demo_seeded_at"
+DEMO_PASSWORD = "tototo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    display_name: str
+    address: str
+    postal_code: str
+    city: str
+
+
+DEMO_USERS = (
+    DemoUser("user1@gmail.com", "Camille", "12 rue des Lilas", "75011", "Paris"),
+    DemoUser("user2@gmail.com", "Hugo", "4 place Bellecour", "69002", "Lyon"),
+)
+
+
+@dataclass(frozen=True)
+class DemoListing:
+    seller: int  # index into DEMO_USERS
+    category: str
+    colour: str
+    title: str
+    brand: str
+    size: str
+    condition: str
+    price_cents: int
+    description: str
+
+
+DEMO_LISTINGS = (
+    DemoListing(0, "dress", "red", "Red wrap midi dress", "Sézane", "S", "very_good", 4500,
+                "Worn twice to weddings. Flowing viscose, falls just below the knee."),
+    DemoListing(1, "dress", "navy", "Navy summer dress with belt", "Zara", "M", "good", 1800,
+                "Light cotton, belt included. Small mark inside the hem, invisible when worn."),
+    DemoListing(0, "t-shirt", "white", "Basic white organic cotton tee", "Uniqlo", "M",
+                "very_good", 600, "Thick organic cotton, no yellowing, washed cold."),
+    DemoListing(1, "t-shirt", "black", "Black oversized logo tee", "Carhartt WIP", "L", "good",
+                1500, "Boxy fit, small logo on the chest. Slightly faded from washing."),
+    DemoListing(0, "pants", "denim", "Straight-leg 501 jeans", "Levi's", "M", "very_good",
+                3500, "Classic 501, W30 L32. Mid-blue wash, no rips."),
+    DemoListing(1, "pants", "beige", "Beige chino trousers", "Dockers", "L", "good", 2000,
+                "Slim chinos, stretch cotton. Hemmed 2 cm shorter than stock."),
+    DemoListing(1, "jacket", "black", "Black leather biker jacket", "AllSaints", "M",
+                "very_good", 12000, "Lamb leather, silver zips, lining intact."),
+    DemoListing(0, "jacket", "olive", "Olive field jacket", "Barbour", "S", "good", 6500,
+                "Four pockets, drawstring waist. Some wear at the cuffs."),
+    DemoListing(0, "underwear", "black", "Set of two black briefs, new", "Calvin Klein", "S",
+                "new_with_tags", 1200, "Still in the box, wrong size ordered."),
+    DemoListing(1, "underwear", "grey", "Grey cotton boxer briefs", "Petit Bateau", "M",
+                "new_with_tags", 900, "Pack of two, never worn, tags on."),
+    DemoListing(0, "shoes", "white", "White leather sneakers", "Veja", "38", "very_good",
+                5500, "V-10 in white leather. Soles clean, laces replaced."),
+    DemoListing(1, "shoes", "navy", "Navy canvas running shoes", "Adidas", "43", "good", 2800,
+                "Comfortable everyday trainers. Light creasing at the toe."),
+    DemoListing(0, "hat", "beige", "Straw-colour fedora", "Brixton", "One size", "very_good",
+                2500, "Wide brim, black band. Kept in its box."),
+    DemoListing(1, "hat", "burgundy", "Burgundy wool felt hat", "Maison Michel", "One size",
+                "good", 4000, "Warm and soft, a classic shape for autumn."),
+    DemoListing(0, "sweater", "mustard", "Mustard merino crewneck", "COS", "M", "very_good",
+                3200, "Fine merino wool, no pilling. Hand-washed only."),
+    DemoListing(1, "sweater", "grey", "Grey cable-knit jumper", "Ralph Lauren", "XL", "good",
+                4200, "Chunky cable knit, cotton and cashmere."),
+    DemoListing(0, "shirt", "sky", "Sky-blue Oxford shirt", "Gant", "M", "very_good", 2400,
+                "Button-down collar, regular fit. Ironed and ready."),
+    DemoListing(1, "shirt", "white", "White linen shirt", "Massimo Dutti", "L", "good", 2200,
+                "Breathable linen for summer. A small crease line on the back."),
+    DemoListing(0, "shorts", "denim", "Denim cut-off shorts", "Levi's", "S", "good", 1400,
+                "High waist, frayed hem. Perfect for summer."),
+    DemoListing(1, "shorts", "olive", "Olive cargo shorts", "Patagonia", "M", "very_good",
+                2600, "Quick-dry fabric, six pockets, worn on one hike."),
+    DemoListing(0, "skirt", "pink", "Pink pleated midi skirt", "& Other Stories", "XS",
+                "new_with_tags", 3000, "Satin-finish pleats, elastic waist. Tags on."),
+    DemoListing(1, "coat", "camel", "Camel wool coat", "Max Mara", "M", "very_good", 18000,
+                "Double-breasted, 90% wool. Dry-cleaned this autumn."),
+    DemoListing(0, "coat", "green", "Green hooded parka", "The North Face", "L", "good", 7500,
+                "Warm down parka, water-resistant. Hood detaches."),
+    DemoListing(1, "bag", "camel", "Tan leather tote bag", "Longchamp", "One size",
+                "very_good", 8500, "Roomy leather tote, fits a laptop. Corners lightly worn."),
+)
+
+
+def seed_demo_data(engine: Engine) -> bool:
+    """Create the demo accounts and listings once; return True if this call seeded.
+
+    The marker row and the data are one transaction: seeding runs at most once per
+    database, even when several replicas start at the same moment.
+    """
+    with session_scope(engine) as session:
+        if session.get(AppMeta, SEEDED_KEY) is not None:
+            return False
+    now = utcnow()
+    password_hash = hash_password(DEMO_PASSWORD)
+    try:
+        with session_scope(engine) as session:
+            session.add(AppMeta(key=SEEDED_KEY, value=now.isoformat()))
+            session.flush()  # a concurrent seeder fails here, before any other write
+            users = [
+                User(
+                    email=u.email,
+                    display_name=u.display_name,
+                    password_hash=password_hash,
+                    address=u.address,
+                    postal_code=u.postal_code,
+                    city=u.city,
+                    created_at=now - timedelta(days=60),
+                )
+                for u in DEMO_USERS
+            ]
+            session.add_all(users)
+            session.flush()
+            for n, listing in enumerate(DEMO_LISTINGS):
+                listed = now - timedelta(days=len(DEMO_LISTINGS) - n, hours=n * 3)
+                item = Item(
+                    seller_id=users[listing.seller].id,
+                    title=listing.title,
+                    description=listing.description,
+                    category=listing.category,
+                    size=listing.size,
+                    brand=listing.brand,
+                    condition=listing.condition,
+                    price_cents=listing.price_cents,
+                    created_at=listed,
+                    updated_at=listed,
+                )
+                session.add(item)
+                session.flush()
+                photo = prepare_photo(garment_jpeg(listing.category, listing.colour))
+                session.add(
+                    Photo(
+                        item_id=item.id,
+                        position=0,
+                        image=photo.image,
+                        thumbnail=photo.thumbnail,
+                        width=photo.width,
+                        height=photo.height,
+                    )
+                )
+    except IntegrityError:
+        return False  # another process seeded at the same moment; its data stands
+    return True
+
+
+def init_database(engine: Engine) -> None:
+    """Create the schema if needed and seed the demo data on first start."""
+    create_schema(engine)
+    seed_demo_data(engine)
+
+
+def reset_database(engine: Engine) -> None:
+    """Drop everything, recreate the schema and reseed the demo data."""
+    drop_schema(engine)
+    init_database(engine)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Create or reset the marketplace database.")
+    parser.add_argument(
+        "--reset", action="store_true", help="drop all data, then recreate and reseed"
+    )
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    if args.reset:
+        reset_database(engine)
+        print(f"Reset and reseeded {engine.url.render_as_string(hide_password=True)}")
+    else:
+        create_schema(engine)
+        seeded = seed_demo_data(engine)
+        print("Seeded the demo data." if seeded else "Already seeded; nothing to do.")
+
+
+if __name__ == "__main__":
+    main()

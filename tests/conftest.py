@@ -1,0 +1,89 @@
+"""Shared fixtures: real databases (an SQLite file in a temp dir, and PostgreSQL when
+TEST_DATABASE_URL is set), the seeded demo data, and AppTest set-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from core.db import create_schema, drop_schema, make_engine
+from core.seed import init_database
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+DB_PARAMS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set"),
+        ],
+    ),
+]
+
+
+def _fresh_engine(kind: str, tmp_path: Path) -> Engine:
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    else:
+        engine = make_engine(PG_URL)
+        drop_schema(engine)  # a dedicated test database: start each test from empty
+    return engine
+
+
+@pytest.fixture(params=DB_PARAMS)
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """An empty schema on a real database: SQLite always, PostgreSQL when configured."""
+    engine = _fresh_engine(request.param, tmp_path)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=DB_PARAMS)
+def seeded_engine(request, tmp_path) -> Iterator[Engine]:
+    """A database holding the demo accounts and listings."""
+    engine = _fresh_engine(request.param, tmp_path)
+    init_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory) -> Path:
+    """One seeded SQLite file per test session, copied by tests that need a fresh one."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    engine = make_engine(f"sqlite:///{path}")
+    init_database(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, seeded_sqlite_template) -> Path:
+    """Environment for AppTest / a real server: a fresh seeded SQLite file in tmp_path."""
+    import shutil
+
+    import streamlit as st
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db_path = data_dir / "marketplace.db"
+    shutil.copy(seeded_sqlite_template, db_path)
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path / "model"))
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()  # the engine and settings are cached per process
+    st.cache_data.clear()
+    yield data_dir
+    st.cache_resource.clear()
+    st.cache_data.clear()

@@ -1,0 +1,42 @@
+from sqlalchemy import inspect, text
+
+from core.db import make_engine, normalise_url
+
+EXPECTED_TABLES = {
+    "users",
+    "login_attempts",
+    "items",
+    "photos",
+    "cart_lines",
+    "orders",
+    "order_lines",
+    "app_meta",
+}
+
+
+def test_schema_is_created(engine):
+    assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+
+
+def test_schema_creation_is_idempotent(engine):
+    from core.db import create_schema
+
+    create_schema(engine)
+    create_schema(engine)
+    assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+
+
+def test_sqlite_pragmas(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    assert (tmp_path / "sub" / "x.db").exists()
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalise_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
