@@ -2,16 +2,28 @@
 
 import streamlit as st
 
+from ui.auth import build_authenticator
 from ui.state import current_user, get_engine
 
 st.set_page_config(page_title="Seconde Main", page_icon="👗", layout="wide")
 get_engine()  # creates the schema and the demo data on first start
+build_authenticator()  # re-logs in from the cookie before the navigation is chosen
 
-catalogue = st.Page("pages/catalogue.py", title="Shop", icon="🛍️", default=True)
+PUBLIC = [("pages/catalogue.py", "Shop", "🛍️")]
+LOGGED_OUT = [("pages/login.py", "Log in", "🔑"), ("pages/register.py", "Register", "✍️")]
+LOGGED_IN = [("pages/profile.py", "Profile", "👤")]
 
+
+def pages(entries, *, hidden=False):
+    visibility = "hidden" if hidden else "visible"
+    return [st.Page(path, title=t, icon=i, visibility=visibility) for path, t, i in entries]
+
+
+shop = st.Page(PUBLIC[0][0], title=PUBLIC[0][1], icon=PUBLIC[0][2], default=True)
 if current_user() is None:
-    navigation = {"": [catalogue]}
+    # logged-in pages stay reachable by URL, hidden: they send the visitor to log in
+    navigation = [shop, *pages(LOGGED_OUT), *pages(LOGGED_IN, hidden=True)]
 else:
-    navigation = {"": [catalogue]}
+    navigation = [shop, *pages(LOGGED_IN)]
 
 st.navigation(navigation, position="top").run()

@@ -81,6 +81,8 @@ class User(SQLModel, table=True):
     postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
     city: str | None = Field(default=None, max_length=CITY_MAX)
     created_at: datetime = Field(default_factory=utcnow)
+    # read with the user count to tell when the authenticator's credentials are stale
+    password_changed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -15,7 +15,7 @@ EXPECTED_TABLES = {
 
 
 def test_schema_is_created(engine):
-    assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+    assert set(inspect(engine).get_table_names()) >= EXPECTED_TABLES
 
 
 def test_schema_creation_is_idempotent(engine):
@@ -23,7 +23,7 @@ def test_schema_creation_is_idempotent(engine):
 
     create_schema(engine)
     create_schema(engine)
-    assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+    assert set(inspect(engine).get_table_names()) >= EXPECTED_TABLES
 
 
 def test_sqlite_pragmas(tmp_path):

@@ -18,7 +18,11 @@ def _user(email="a@example.com", name="Ann") -> User:
 
 def _item(seller_id, **kw) -> Item:
     fields = dict(
-        seller_id=seller_id, title="Blue jeans", category="pants", size="M", brand="Levi's",
+        seller_id=seller_id,
+        title="Blue jeans",
+        category="pants",
+        size="M",
+        brand="Levi's",
         price_cents=1000,
     )
     fields.update(kw)
@@ -88,7 +92,9 @@ def test_lengths_and_enumerations_are_enforced(engine, seller_id, field):
 
 def test_longest_allowed_values_are_accepted(engine, seller_id):
     with session_scope(engine) as s:
-        s.add(_item(seller_id, title="t" * 80, brand="b" * 40, size="s" * 12, description="d" * 2000))
+        s.add(
+            _item(seller_id, title="t" * 80, brand="b" * 40, size="s" * 12, description="d" * 2000)
+        )
 
 
 @pytest.mark.parametrize("field", [{"display_name": ""}, {"password_hash": "plain-text"}])

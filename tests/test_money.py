@@ -13,7 +13,14 @@ def test_format(cents, text):
 
 @pytest.mark.parametrize(
     ("text", "cents"),
-    [("12.5", 1250), ("12,50", 1250), (" 7 ", 700), ("3 EUR", 300), ("0.01", 1), ("100000", 10_000_000)],
+    [
+        ("12.5", 1250),
+        ("12,50", 1250),
+        (" 7 ", 700),
+        ("3 EUR", 300),
+        ("0.01", 1),
+        ("100000", 10_000_000),
+    ],
 )
 def test_parse(text, cents):
     assert parse_eur(text) == cents

@@ -20,7 +20,5 @@ def item_card(item, thumbnail: bytes | None) -> None:
         if thumbnail:
             st.image(thumbnail, width="stretch")
         st.markdown(f"**{plain(item.title)}**")
-        st.caption(
-            f"{plain(item.brand)} · {plain(item.size)} · {categories.label(item.category)}"
-        )
+        st.caption(f"{plain(item.brand)} · {plain(item.size)} · {categories.label(item.category)}")
         st.markdown(f"**{format_eur(item.price_cents)}**")

@@ -1,0 +1,19 @@
+"""Log in with e-mail and password (streamlit-authenticator's widget)."""
+
+import streamlit as st
+
+from ui.auth import NEXT_PAGE_KEY, login_form
+from ui.state import current_user
+
+st.title("Log in")
+
+if current_user() is not None:
+    st.switch_page("pages/catalogue.py")
+
+left, _ = st.columns([1, 1])
+with left:
+    user = login_form()
+    if user is not None:
+        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "pages/catalogue.py"))
+    st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
+    st.page_link("pages/register.py", label="No account yet? Register", icon="✍️")

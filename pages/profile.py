@@ -1,0 +1,65 @@
+"""Profile: e-mail (read-only), display name, birthday, address, password change, log out."""
+
+from datetime import date
+
+import streamlit as st
+
+from core.auth import AccountError, ProfileUpdate, change_password, update_profile
+from ui.auth import log_out, require_user
+from ui.state import db_session
+
+user = require_user("pages/profile.py")
+st.title("My profile")
+
+if message := st.session_state.pop("profile_saved", None):
+    st.success(message)
+
+left, right = st.columns([3, 2], gap="large")
+with left, st.form("profile"):
+    st.text_input("E-mail", value=user.email, disabled=True)
+    name = st.text_input("Display name", value=user.display_name, max_chars=50)
+    birthday = st.date_input(
+        "Birthday",
+        value=user.birthday,
+        min_value=date(date.today().year - 120, 1, 1),
+        max_value=date.today(),
+        format="DD/MM/YYYY",
+    )
+    address = st.text_input("Address", value=user.address or "", max_chars=200)
+    col_postal, col_city = st.columns([1, 2])
+    postal = col_postal.text_input("Postal code", value=user.postal_code or "", max_chars=10)
+    city = col_city.text_input("City", value=user.city or "", max_chars=80)
+    save = st.form_submit_button("Save", type="primary")
+
+if save:
+    update = ProfileUpdate(name, birthday, address, postal, city)
+    try:
+        with db_session() as session:
+            update_profile(session, user.id, update)
+    except AccountError as exc:
+        left.error(exc.message)
+    else:
+        st.session_state["profile_saved"] = "Your profile is saved."
+        st.rerun()
+
+with right:
+    with st.form("password", clear_on_submit=True):
+        st.subheader("Change my password")
+        current = st.text_input("Current password", type="password")
+        new = st.text_input("New password", type="password", help="8 characters or more.")
+        repeat = st.text_input("Repeat the new password", type="password")
+        change = st.form_submit_button("Change my password")
+    if change:
+        try:
+            with db_session() as session:
+                change_password(session, user.id, current, new, repeat)
+        except AccountError as exc:
+            st.error(exc.message)
+        else:
+            st.session_state["profile_saved"] = "Your password is changed."
+            st.rerun()
+
+    st.divider()
+    if st.button("Log out", icon="🚪"):
+        log_out()
+        st.switch_page("pages/catalogue.py")

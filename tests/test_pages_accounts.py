@@ -1,0 +1,179 @@
+"""Log in, register, profile and log out, through the real pages (AppTest)."""
+
+import pytest
+from sqlmodel import Session
+
+from core import auth
+from core.db import make_engine
+from tests.apptest import log_in, open_page, start_app, submit_login, texts
+
+LONG = "p" * 100
+
+
+def _db(app_env):
+    return make_engine(f"sqlite:///{app_env / 'marketplace.db'}")
+
+
+def _logged_in(at) -> bool:
+    return at.session_state["user_id"] is not None if "user_id" in at.session_state else False
+
+
+def test_demo_accounts_log_in(app_env):
+    for email in ("user1@gmail.com", "user2@gmail.com"):
+        at = log_in(start_app(), email)
+        assert "Second-hand clothes" in texts(at)  # back on the shop
+
+
+@pytest.mark.parametrize("email", ["  USER1@Gmail.com ", "User1@gmail.com"])
+def test_email_with_spaces_or_capitals_is_normalised(app_env, email):
+    assert _logged_in(log_in(start_app(), email))
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("user1@gmail.com", "wrong-password", "Wrong e-mail or password."),
+        ("nobody@gmail.com", "tototo", "Wrong e-mail or password."),
+        ("user1@gmail.com", LONG, "Wrong e-mail or password."),
+        ("", "", "Enter your e-mail and your password."),
+        ("user1@gmail.com", "", "Enter your e-mail and your password."),
+        ("", "tototo", "Enter your e-mail and your password."),
+    ],
+)
+def test_login_failures_say_so(app_env, email, password, message):
+    at = submit_login(start_app(), email, password)
+    assert message in [e.value for e in at.error]
+    assert not _logged_in(at)
+
+
+def test_five_failures_lock_the_account_without_telling_if_it_exists(app_env):
+    for email in ("user2@gmail.com", "ghost@gmail.com"):
+        at = start_app()
+        for _ in range(5):
+            submit_login(at, email, "bad-guess")
+            assert "Wrong e-mail or password." in [e.value for e in at.error]
+        password = "tototo" if email == "user2@gmail.com" else "bad-guess"
+        submit_login(at, email, password)
+        assert [e.value for e in at.error] == [auth.LOCKED_MESSAGE]
+        assert not _logged_in(at)
+    # a fresh browser session (or replica) sees the same lock: it is in the database
+    at = submit_login(start_app(), "user2@gmail.com", "tototo")
+    assert [e.value for e in at.error] == [auth.LOCKED_MESSAGE]
+    # other accounts are unaffected
+    assert _logged_in(log_in(start_app(), "user1@gmail.com"))
+
+
+def _register(at, email, name, password, repeat):
+    open_page(at, "pages/register.py")
+    fields = {t.label: t for t in at.text_input}
+    fields["E-mail"].input(email)
+    fields["Display name"].input(name)
+    fields["Password"].input(password)
+    fields["Repeat the password"].input(repeat)
+    next(b for b in at.button if b.label == "Create my account").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_register_logs_the_new_user_in_and_shows_markup_as_text(app_env):
+    name = "<b>Zoé</b> **star**"
+    at = _register(start_app(), " Zoe@Example.com ", name, "long-enough", "long-enough")
+    assert _logged_in(at)
+    open_page(at, "pages/profile.py")
+    assert {t.label: t.value for t in at.text_input}["Display name"] == name
+    assert {t.label: t.value for t in at.text_input}["E-mail"] == "zoe@example.com"
+    # nowhere is the name rendered as HTML or markdown
+    assert "<b>Zoé</b>" not in texts(at).replace("\\", "")
+    # the new account can log in from a fresh session (credentials refreshed)
+    assert _logged_in(log_in(start_app(), "zoe@example.com", "long-enough"))
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "pw", "repeat", "message"),
+    [
+        ("USER1@gmail.com", "Dup", "long-enough", "long-enough", "already uses"),
+        ("not-an-email", "X", "long-enough", "long-enough", "valid e-mail"),
+        ("", "X", "long-enough", "long-enough", "Enter your e-mail"),
+        ("n@x.com", "", "long-enough", "long-enough", "Enter a display name"),
+        ("n@x.com", "X", "long-enough", "long-enougX", "different"),
+        ("n@x.com", "X", "short", "short", "at least 8"),
+        ("n@x.com", "X", LONG, LONG, "too long"),
+        ("n@x.com", "X", "", "", "Enter a password"),
+    ],
+)
+def test_register_failures(app_env, email, name, pw, repeat, message):
+    at = _register(start_app(), email, name, pw, repeat)
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not _logged_in(at)
+    with Session(_db(app_env)) as s:
+        assert auth.get_user_by_email(s, "n@x.com") is None
+
+
+def test_logged_out_visitor_is_sent_to_login_then_back(app_env):
+    at = open_page(start_app(), "pages/profile.py")
+    assert "Log in" in [t.value for t in at.title]
+    log_in(at)
+    assert "My profile" in [t.value for t in at.title]
+
+
+def _profile_form(at):
+    return {t.label: t for t in at.text_input}
+
+
+def test_profile_save_and_errors(app_env):
+    at = open_page(log_in(start_app()), "pages/profile.py")
+    fields = _profile_form(at)
+    assert fields["E-mail"].disabled
+    fields["Postal code"].input("75O11")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert any("postal code" in e.value for e in at.error)
+    fields = _profile_form(at)
+    fields["Postal code"].input("69003")
+    fields["City"].input("Lyon")
+    fields["Display name"].input("Camille B.")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert "Your profile is saved." in [s.value for s in at.success]
+    with Session(_db(app_env)) as s:
+        user = auth.get_user_by_email(s, "user1@gmail.com")
+        assert (user.postal_code, user.city, user.display_name) == ("69003", "Lyon", "Camille B.")
+
+
+def _change_password(at, current, new, repeat):
+    fields = _profile_form(at)
+    fields["Current password"].input(current)
+    fields["New password"].input(new)
+    fields["Repeat the new password"].input(repeat)
+    next(b for b in at.button if b.label == "Change my password").click().run()
+    assert not at.exception
+    return at
+
+
+def test_password_change_paths(app_env):
+    at = open_page(log_in(start_app(), "user2@gmail.com"), "pages/profile.py")
+    for current, new, repeat, message in [
+        ("", "new-password", "new-password", "current password"),
+        ("wrong", "new-password", "new-password", "current password is wrong"),
+        (LONG, "new-password", "new-password", "current password is wrong"),
+        ("tototo", LONG, LONG, "too long"),
+        ("tototo", "short", "short", "at least 8"),
+        ("tototo", "new-password", "other-pass", "different"),
+    ]:
+        _change_password(at, current, new, repeat)
+        assert any(message in e.value for e in at.error), (message, [e.value for e in at.error])
+    _change_password(at, "tototo", "new-password", "new-password")
+    assert "Your password is changed." in [s.value for s in at.success]
+    # the old password no longer works, the new one does
+    at2 = submit_login(start_app(), "user2@gmail.com", "tototo")
+    assert "Wrong e-mail or password." in [e.value for e in at2.error]
+    assert _logged_in(log_in(start_app(), "user2@gmail.com", "new-password"))
+
+
+def test_log_out_ends_the_session(app_env):
+    at = open_page(log_in(start_app()), "pages/profile.py")
+    next(b for b in at.button if b.label == "Log out").click().run()
+    assert not at.exception
+    assert not _logged_in(at)
+    assert at.session_state["authentication_status"] is None
+    assert at.session_state["logout"] is True  # the cookie cannot log this session back in
+    open_page(at, "pages/profile.py")
+    assert "Log in" in [t.value for t in at.title]
