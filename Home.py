@@ -5,13 +5,22 @@ import streamlit as st
 from ui.auth import build_authenticator
 from ui.state import current_user, get_engine
 
-st.set_page_config(page_title="Seconde Main", page_icon="👗", layout="wide")
+st.set_page_config(page_title="Seconde Main", page_icon=":material/checkroom:", layout="wide")
 get_engine()  # creates the schema and the demo data on first start
 build_authenticator()  # re-logs in from the cookie before the navigation is chosen
+# the cookie manager's zero-height iframes would otherwise leave gaps above each page
+st.html(
+    """<style>
+    div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {display: none;}
+    </style>"""
+)
 
-PUBLIC = [("pages/catalogue.py", "Shop", "🛍️")]
-LOGGED_OUT = [("pages/login.py", "Log in", "🔑"), ("pages/register.py", "Register", "✍️")]
-LOGGED_IN = [("pages/profile.py", "Profile", "👤")]
+PUBLIC = [("pages/catalogue.py", "Shop", ":material/storefront:")]
+LOGGED_OUT = [
+    ("pages/login.py", "Log in", ":material/login:"),
+    ("pages/register.py", "Register", ":material/person_add:"),
+]
+LOGGED_IN = [("pages/profile.py", "Profile", ":material/person:")]
 
 
 def pages(entries, *, hidden=False):

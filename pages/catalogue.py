@@ -3,9 +3,10 @@
 import streamlit as st
 
 from core.listings import newest_available
-from ui.state import db_session
+from ui.state import current_user, db_session
 from ui.widgets import item_card
 
+user = current_user()
 st.title("Second-hand clothes")
 
 with db_session() as session:

@@ -5,7 +5,7 @@ import streamlit as st
 from ui.auth import NEXT_PAGE_KEY, login_form
 from ui.state import current_user
 
-st.title("Log in")
+st.title("Welcome back")
 
 if current_user() is not None:
     st.switch_page("pages/catalogue.py")
@@ -16,4 +16,6 @@ with left:
     if user is not None:
         st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "pages/catalogue.py"))
     st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
-    st.page_link("pages/register.py", label="No account yet? Register", icon="✍️")
+    st.page_link(
+        "pages/register.py", label="No account yet? Register", icon=":material/person_add:"
+    )

@@ -60,6 +60,6 @@ with right:
             st.rerun()
 
     st.divider()
-    if st.button("Log out", icon="🚪"):
+    if st.button("Log out", icon=":material/logout:"):
         log_out()
         st.switch_page("pages/catalogue.py")

@@ -111,7 +111,7 @@ def test_register_failures(app_env, email, name, pw, repeat, message):
 
 def test_logged_out_visitor_is_sent_to_login_then_back(app_env):
     at = open_page(start_app(), "pages/profile.py")
-    assert "Log in" in [t.value for t in at.title]
+    assert "Welcome back" in [t.value for t in at.title]
     log_in(at)
     assert "My profile" in [t.value for t in at.title]
 
@@ -176,4 +176,4 @@ def test_log_out_ends_the_session(app_env):
     assert at.session_state["authentication_status"] is None
     assert at.session_state["logout"] is True  # the cookie cannot log this session back in
     open_page(at, "pages/profile.py")
-    assert "Log in" in [t.value for t in at.title]
+    assert "Welcome back" in [t.value for t in at.title]

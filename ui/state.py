@@ -31,8 +31,24 @@ def db_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+def _run_entrypoint_first() -> None:
+    """Make sure Home.py (the gate and the navigation) runs before any page.
+
+    Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
+    ``st.navigation`` has run once in the process, so the very first visitor of a deep
+    link (``/profile``) would get that page alone. Switch that mode off and rerun, which
+    runs Home.py on the same URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_user() -> User | None:
-    """The logged-in user of this browser session, or None."""
+    """The logged-in user of this browser session, or None. Every page calls this first."""
+    _run_entrypoint_first()
     user_id = st.session_state.get(USER_ID_KEY)
     if user_id is None:
         return None
