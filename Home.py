@@ -3,7 +3,9 @@
 import streamlit as st
 
 from ui.auth import build_authenticator
-from ui.state import current_user, get_engine
+from ui.state import current_user, entrypoint_runs, get_engine
+
+entrypoint_runs()
 
 st.set_page_config(page_title="Seconde Main", page_icon=":material/checkroom:", layout="wide")
 get_engine()  # creates the schema and the demo data on first start
