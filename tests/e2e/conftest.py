@@ -1,0 +1,198 @@
+"""End-to-end fixtures: the real app (`streamlit run Home.py`) on a free port, against a
+fresh temp database and the tiny test model, driven by Debian's Chromium via Playwright.
+
+Screenshots go to ``test-artifacts/e2e/`` (git-ignored, kept by CI). Without Chromium
+the whole suite skips with one reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = ROOT / "test-artifacts" / "e2e"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"end-to-end tests need Chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """The app, started as a person starts it, on a fresh database with the test model."""
+    from tests.tiny_clip import copy_model, tiny_models
+
+    root = tmp_path_factory.mktemp("e2e")
+    model_dir = copy_model(tiny_models().quantized_dir, root / "model")
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DATA_DIR=str(root / "data"),
+        DATABASE_URL=f"sqlite:///{root / 'data' / 'marketplace.db'}",
+        MODEL_DIR=str(model_dir),
+    )
+    log = (root / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if requests.get(f"{base}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"the app did not start: {(root / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        server_log = (root / "server.log").read_text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / "server.log").write_text(server_log)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_screenshots():
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+
+class Person:
+    """One person in one browser context (their own cookies), with screenshot steps."""
+
+    def __init__(self, context, base: str, name: str):
+        self.context = context
+        self.page = context.new_page()
+        self.base = base
+        self.name = name
+        self.step = 0
+
+    def goto(self, path: str = "/") -> Person:
+        self.page.goto(self.base + path)
+        return self.settle()
+
+    def settle(self, timeout: float = 30) -> Person:
+        """Wait until the app has finished running its script, then check for exceptions."""
+        page = self.page
+        page.wait_for_selector(
+            '[data-testid="stMain"] [data-testid="stHeading"], [data-testid="stMain"] form',
+            timeout=timeout * 1000,
+        )
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+            stale = page.locator('[data-stale="true"]').count() > 0
+            if running or stale:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 0.6:
+                break
+            time.sleep(0.1)
+        self.assert_no_exception()
+        return self
+
+    def assert_no_exception(self) -> None:
+        boxes = self.page.locator('[data-testid="stException"]')
+        if boxes.count():
+            pytest.fail(f"Streamlit exception on the page: {boxes.first.inner_text()[:1000]}")
+
+    def shot(self, label: str) -> Path:
+        self.step += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        path = SHOTS / f"{self.name}-{self.step:02d}-{slug}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def text(self) -> str:
+        return self.page.locator('[data-testid="stMain"]').inner_text()
+
+    def log_in(self, email: str, password: str) -> Person:
+        self.goto("/login")
+        self.page.get_by_label("E-mail").fill(email)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Log in").click()
+        return self.settle()
+
+
+@pytest.fixture
+def person(browser, app_url, request):
+    contexts = []
+
+    def make(name: str) -> Person:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        return Person(context, app_url, f"{request.node.name}-{name}")
+
+    yield make
+    for context in contexts:
+        context.close()
