@@ -22,7 +22,13 @@ LOGGED_OUT = [
     ("pages/login.py", "Log in", ":material/login:"),
     ("pages/register.py", "Register", ":material/person_add:"),
 ]
-LOGGED_IN = [("pages/profile.py", "Profile", ":material/person:")]
+LOGGED_IN = [
+    ("pages/sell.py", "Sell", ":material/add_a_photo:"),
+    ("pages/my_listings.py", "My listings", ":material/sell:"),
+    ("pages/cart.py", "Cart", ":material/shopping_cart:"),
+    ("pages/orders.py", "Orders", ":material/receipt_long:"),
+    ("pages/profile.py", "Profile", ":material/person:"),
+]
 
 
 def pages(entries, *, hidden=False):

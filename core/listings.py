@@ -1,12 +1,143 @@
-"""Listings: create, search, get, update and delete items (plain functions over a session)."""
+"""Listings: the catalogue search, the item page, and the seller's writes (plain functions
+over a session).
+
+The catalogue pages with keysets (the sort key of the page's first or last item), never
+with OFFSET, so that any page costs the same however many items there are. Writes that
+must not half-happen (an item and its photos) are one transaction, and the seller's own
+writes start with a conditional UPDATE or DELETE that names the seller and the status: a
+listing cannot be changed through another user's id, nor once it is sold.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
+from sqlalchemy import Integer, column, delete, func, literal, literal_column, tuple_
+from sqlalchemy import text as sql_text
+from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
-from core.models import Item, ItemStatus, Photo
+from core import categories
+from core.models import (
+    BRAND_MAX,
+    DESCRIPTION_MAX,
+    MAX_PHOTOS_PER_ITEM,
+    TITLE_MAX,
+    CartLine,
+    Condition,
+    Item,
+    ItemStatus,
+    Photo,
+    User,
+    brand_key,
+    fold,
+    item_search_text,
+    utcnow,
+)
+from core.money import PriceError, parse_eur
+from core.photos import PreparedPhoto
+
+PAGE_SIZE = 24
+COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows
+MAX_SEARCH_WORDS = 8
+MAX_WORD_LENGTH = 40
+
+CONDITION_LABELS: dict[str, str] = {
+    Condition.NEW_WITH_TAGS.value: "New with tags",
+    Condition.VERY_GOOD.value: "Very good",
+    Condition.GOOD.value: "Good",
+    Condition.SATISFACTORY.value: "Satisfactory",
+}
+
+
+def condition_label(code: str) -> str:
+    """The label of a condition code ("very_good" -> "Very good")."""
+    return CONDITION_LABELS.get(code, code)
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+class ListingError(Exception):
+    """A listing operation that was refused; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ListingNotFoundError(ListingError):
+    def __init__(self) -> None:
+        super().__init__("This item does not exist (it may have been removed).")
+
+
+class NotYourListingError(ListingError):
+    def __init__(self) -> None:
+        super().__init__("Only the seller can change this listing.")
+
+
+class ListingSoldError(ListingError):
+    def __init__(self) -> None:
+        super().__init__("This item is sold: it can no longer be changed or deleted.")
+
+
+class InvalidListingError(ListingError):
+    """Fields a seller must fix; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Some fields need your attention.")
+        self.errors = errors
+
+
+# --- the catalogue ----------------------------------------------------------------------
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    PRICE_UP = "price_up"
+    PRICE_DOWN = "price_down"
+
+
+SORT_LABELS: dict[Sort, str] = {
+    Sort.NEWEST: "Newest first",
+    Sort.PRICE_UP: "Price: low to high",
+    Sort.PRICE_DOWN: "Price: high to low",
+}
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """What a shopper asks for; empty fields filter nothing."""
+
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    sort: Sort = Sort.NEWEST
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a sorted catalogue: the sort value and the id of one item."""
+
+    value: datetime | int
+    id: int
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page: the first (default), the one after or before a cursor, or the last."""
+
+    after: Cursor | None = None
+    before: Cursor | None = None
+    last: bool = False
+    size: int = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -15,14 +146,482 @@ class CatalogueCard:
     thumbnail: bytes | None
 
 
-def newest_available(session: Session, *, limit: int = 24, offset: int = 0) -> list[CatalogueCard]:
-    """Available items, newest first, each with its first photo's thumbnail."""
+@dataclass(frozen=True)
+class CataloguePage:
+    cards: list[CatalogueCard]
+    has_previous: bool
+    has_next: bool
+    total: int  # matching items, counted up to COUNT_CAP + 1
+    first: Cursor | None = None  # cursor of the first card (for "previous")
+    last: Cursor | None = None  # cursor of the last card (for "next")
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def price_range(low_eur: float | None, high_eur: float | None) -> tuple[int | None, int | None]:
+    """A shopper's price range in euros to cents; PriceError if it is upside down."""
+    low = round(low_eur * 100) if low_eur else None
+    high = round(high_eur * 100) if high_eur else None
+    if low is not None and high is not None and low > high:
+        raise PriceError("The lowest price is above the highest price.")
+    return low, high
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, folded like the indexed text (at most MAX_SEARCH_WORDS)."""
+    return [w[:MAX_WORD_LENGTH] for w in fold(text or "").split()[:MAX_SEARCH_WORDS]]
+
+
+def _text_match(session: Session, words: list[str]):
+    """A condition matching items whose search text has every word as a word prefix."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        vector = func.to_tsvector(literal_column("'simple'"), Item.search_text)
+        return vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), literal(query)))
+    query = " AND ".join(f'"{w}"*' for w in words)  # words are letters and digits only
+    matches = (
+        sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts")
+        .bindparams(fts=query)
+        .columns(column("rowid", Integer))
+    )
+    return Item.id.in_(matches)
+
+
+def _filters(session: Session, query: CatalogueQuery) -> list:
+    # a literal, so PostgreSQL sees that the partial full-text index applies
+    conditions = [Item.status == literal_column(f"'{ItemStatus.AVAILABLE.value}'")]
+    if words := search_words(query.text):
+        conditions.append(_text_match(session, words))
+    if query.categories:
+        conditions.append(Item.category.in_(query.categories))
+    if query.sizes:
+        conditions.append(Item.size.in_(query.sizes))
+    if keys := sorted({k for k in map(brand_key, query.brands) if k}):
+        conditions.append(Item.brand_key.in_(keys))  # "levis" is Levi's
+    if query.conditions:
+        conditions.append(Item.condition.in_(query.conditions))
+    if query.min_price_cents is not None:
+        conditions.append(Item.price_cents >= query.min_price_cents)
+    if query.max_price_cents is not None:
+        conditions.append(Item.price_cents <= query.max_price_cents)
+    return conditions
+
+
+def _sort_key(sort: Sort):
+    column_ = Item.created_at if sort is Sort.NEWEST else Item.price_cents
+    return column_, sort is Sort.PRICE_UP  # (column, ascending)
+
+
+def _cursor_of(item: Item, sort: Sort) -> Cursor:
+    return Cursor(item.created_at if sort is Sort.NEWEST else item.price_cents, item.id)
+
+
+def search_catalogue(
+    session: Session, query: CatalogueQuery = CatalogueQuery(), page: PageRequest = PageRequest()
+) -> CataloguePage:
+    """One page of available items matching ``query``, each with its first photo's thumbnail.
+
+    Full-text search matches every word of ``query.text`` as a word prefix in the title,
+    brand, description and category names, accents and case ignored.
+    """
+    conditions = _filters(session, query)
+    key, ascending = _sort_key(query.sort)
+    backwards = page.last or page.before is not None
+    forward_asc = ascending != backwards  # the direction this query reads in
+    cursor = page.before if page.before is not None else page.after
+    if cursor is not None and not page.last:
+        bound = tuple_(key, Item.id)
+        value = tuple_(literal(cursor.value, key.type), literal(cursor.id))
+        conditions.append(bound > value if forward_asc else bound < value)
+    order = (key.asc(), Item.id.asc()) if forward_asc else (key.desc(), Item.id.desc())
+    statement = (
+        select(Item, Photo.thumbnail)
+        .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(page.size + 1)  # one more tells whether there is a page beyond
+    )
+    rows = session.exec(statement).all()
+    more = len(rows) > page.size
+    rows = rows[: page.size]
+    if backwards:
+        rows.reverse()
+    cards = [CatalogueCard(item=item, thumbnail=thumb) for item, thumb in rows]
+    if backwards:
+        has_previous, has_next = more, not page.last
+    else:
+        has_previous, has_next = page.after is not None, more
+    return CataloguePage(
+        cards=cards,
+        has_previous=has_previous,
+        has_next=has_next,
+        total=count_matches(session, query),
+        first=_cursor_of(cards[0].item, query.sort) if cards else None,
+        last=_cursor_of(cards[-1].item, query.sort) if cards else None,
+    )
+
+
+def count_matches(session: Session, query: CatalogueQuery, cap: int = COUNT_CAP) -> int:
+    """How many available items match, counted up to ``cap + 1`` (a bounded cost)."""
+    capped = select(Item.id).where(*_filters(session, query)).limit(cap + 1).subquery()
+    return session.exec(select(func.count()).select_from(capped)).one()
+
+
+# --- one item -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemPhoto:
+    id: int
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as its page shows it to one viewer (None: logged out)."""
+
+    item: Item
+    photos: list[ItemPhoto]
+    seller_name: str
+    is_own: bool = False
+    in_cart: bool = False
+
+    @property
+    def is_sold(self) -> bool:
+        return self.item.status == ItemStatus.SOLD.value
+
+
+def get_item_view(session: Session, item_id: int, viewer_id: int | None = None) -> ItemView:
+    """The item, its photos in order, its seller's name, and what the viewer can do with it.
+
+    Raises ListingNotFoundError.
+    """
+    row = session.exec(
+        select(Item, User.display_name)
+        .join(User, User.id == Item.seller_id)
+        .where(Item.id == item_id)
+    ).first()
+    if row is None:
+        raise ListingNotFoundError()
+    item, seller_name = row
+    photos = session.exec(
+        select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)
+    ).all()
+    in_cart = viewer_id is not None and (
+        session.exec(
+            select(CartLine.id).where(CartLine.user_id == viewer_id, CartLine.item_id == item_id)
+        ).first()
+        is not None
+    )
+    return ItemView(
+        item=item,
+        photos=[ItemPhoto(p.id, p.image, p.thumbnail, p.width, p.height) for p in photos],
+        seller_name=seller_name,
+        is_own=viewer_id is not None and item.seller_id == viewer_id,
+        in_cart=in_cart,
+    )
+
+
+def get_own_listing(session: Session, seller_id: int, item_id: int) -> ItemView:
+    """The seller's own, unsold listing, for editing.
+
+    Raises ListingNotFoundError, NotYourListingError or ListingSoldError.
+    """
+    view = get_item_view(session, item_id, seller_id)
+    if not view.is_own:
+        raise NotYourListingError()
+    if view.is_sold:
+        raise ListingSoldError()
+    return view
+
+
+@dataclass(frozen=True)
+class ListingRow:
+    item: Item
+    thumbnail: bytes | None
+
+
+def seller_listings(session: Session, seller_id: int) -> list[ListingRow]:
+    """Every listing of a seller, newest first, sold ones included."""
     rows = session.exec(
         select(Item, Photo.thumbnail)
         .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
-        .where(Item.status == ItemStatus.AVAILABLE.value)
+        .where(Item.seller_id == seller_id)
         .order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(limit)
-        .offset(offset)
     ).all()
-    return [CatalogueCard(item=item, thumbnail=thumb) for item, thumb in rows]
+    return [ListingRow(item, thumb) for item, thumb in rows]
+
+
+def known_brands(session: Session, limit: int = 500) -> list[str]:
+    """Brands of available items, most listed first (one spelling per brand), for a picker."""
+    rows = session.exec(
+        select(func.min(Item.brand), func.count())
+        .where(Item.status == ItemStatus.AVAILABLE.value)
+        .group_by(Item.brand_key)
+        .order_by(func.count().desc(), func.min(Item.brand))
+        .limit(limit)
+    ).all()
+    return [brand for brand, _count in rows]
+
+
+def newest_available(session: Session, *, limit: int = PAGE_SIZE) -> list[CatalogueCard]:
+    """The newest available items, each with its first photo's thumbnail."""
+    return search_catalogue(session, page=PageRequest(size=limit)).cards
+
+
+# --- the seller's writes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingDraft:
+    """A listing as the seller typed it; ``price`` is text ("12.50")."""
+
+    title: str = ""
+    description: str = ""
+    category: str | None = None
+    size: str | None = None
+    brand: str = ""
+    condition: str | None = None
+    price: str = ""
+    # what the classifier proposed for the first photo, stored next to the chosen category
+    ai_category: str | None = None
+    ai_confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class CleanListing:
+    title: str
+    description: str
+    category: str
+    size: str
+    brand: str
+    condition: str
+    price_cents: int
+    ai_category: str | None
+    ai_confidence: float | None
+
+    def values(self) -> dict:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "category": self.category,
+            "size": self.size,
+            "brand": self.brand,
+            "condition": self.condition,
+            "price_cents": self.price_cents,
+            "search_text": item_search_text(
+                self.title, self.brand, self.description, self.category
+            ),
+            "brand_key": brand_key(self.brand),
+        }
+
+
+def _one_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
+    """Every field checked at once; InvalidListingError maps each bad field to its message."""
+    errors: dict[str, str] = {}
+    title = _one_line(draft.title)
+    if not title:
+        errors["title"] = "Enter a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"The title can be at most {TITLE_MAX} characters."
+    description = (draft.description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"The description can be at most {DESCRIPTION_MAX} characters."
+    category = draft.category if draft.category in categories.BY_CODE else None
+    if category is None:
+        errors["category"] = "Choose a category."
+    if not draft.size:
+        errors["size"] = "Choose a size."
+    elif category is not None and draft.size not in categories.sizes_for(category):
+        errors["size"] = "Choose one of the sizes of this category."
+    brand = _one_line(draft.brand)
+    if not brand:
+        errors["brand"] = 'Enter the brand (or "No brand").'
+    elif len(brand) > BRAND_MAX:
+        errors["brand"] = f"The brand can be at most {BRAND_MAX} characters."
+    if draft.condition not in CONDITION_LABELS:
+        errors["condition"] = "Choose the condition."
+    price_cents = 0
+    if not (draft.price or "").strip():
+        errors["price"] = "Enter a price."
+    else:
+        try:
+            price_cents = parse_eur(draft.price)
+        except PriceError as exc:
+            errors["price"] = str(exc)
+    if photo_count < 1:
+        errors["photos"] = "Add at least one photo."
+    elif photo_count > MAX_PHOTOS_PER_ITEM:
+        extra = photo_count - MAX_PHOTOS_PER_ITEM
+        errors["photos"] = (
+            f"At most {MAX_PHOTOS_PER_ITEM} photos: remove {extra} of them."
+            if extra > 1
+            else f"At most {MAX_PHOTOS_PER_ITEM} photos: remove one."
+        )
+    if errors:
+        raise InvalidListingError(errors)
+    ai_category = draft.ai_category if draft.ai_category in categories.BY_CODE else None
+    confidence = draft.ai_confidence if ai_category is not None else None
+    if confidence is not None:
+        confidence = min(max(float(confidence), 0.0), 1.0)
+    return CleanListing(
+        title=title,
+        description=description,
+        category=category,  # type: ignore[arg-type]
+        size=draft.size,  # type: ignore[arg-type]
+        brand=brand,
+        condition=draft.condition,  # type: ignore[arg-type]
+        price_cents=price_cents,
+        ai_category=ai_category,
+        ai_confidence=confidence,
+    )
+
+
+def _photo_row(item_id: int, position: int, photo: PreparedPhoto) -> Photo:
+    return Photo(
+        item_id=item_id,
+        position=position,
+        image=photo.image,
+        thumbnail=photo.thumbnail,
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+def create_listing(
+    session: Session, seller_id: int, draft: ListingDraft, photos: Sequence[PreparedPhoto]
+) -> Item:
+    """Put an item on sale with its photos (first one is the cover), in one transaction.
+
+    Raises InvalidListingError; nothing is stored on error.
+    """
+    clean = check_listing(draft, len(photos))
+    now = utcnow()
+    item = Item(
+        seller_id=seller_id,
+        title=clean.title,
+        description=clean.description,
+        category=clean.category,
+        size=clean.size,
+        brand=clean.brand,
+        condition=clean.condition,
+        price_cents=clean.price_cents,
+        ai_category=clean.ai_category,
+        ai_confidence=clean.ai_confidence,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        session.add(item)
+        session.flush()
+        session.add_all(_photo_row(item.id, n, photo) for n, photo in enumerate(photos))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return item
+
+
+def _refusal(session: Session, seller_id: int, item_id: int) -> ListingError:
+    """Why a conditional write on a listing matched no row."""
+    session.rollback()
+    item = session.get(Item, item_id)
+    if item is None:
+        return ListingNotFoundError()
+    if item.seller_id != seller_id:
+        return NotYourListingError()
+    if item.status == ItemStatus.SOLD.value:
+        return ListingSoldError()
+    return ListingError("This listing could not be changed; try again.")
+
+
+def _own_available(seller_id: int, item_id: int):
+    return (
+        Item.id == item_id,
+        Item.seller_id == seller_id,
+        Item.status == ItemStatus.AVAILABLE.value,
+    )
+
+
+def update_listing(
+    session: Session,
+    seller_id: int,
+    item_id: int,
+    draft: ListingDraft,
+    photos: Sequence[int | PreparedPhoto],
+) -> None:
+    """Change every field and the photos of the seller's unsold listing, in one transaction.
+
+    ``photos`` is the new list in order: the id of an existing photo of this item to keep,
+    or a new PreparedPhoto. Raises InvalidListingError, ListingNotFoundError,
+    NotYourListingError or ListingSoldError; nothing changes on error.
+    """
+    clean = check_listing(draft, len(photos))
+    values = clean.values()
+    if draft.ai_category is not None:  # a new suggestion came with new photos
+        values.update(ai_category=clean.ai_category, ai_confidence=clean.ai_confidence)
+    try:
+        # the first statement writes: the seller, the status and the item are checked at once
+        changed = session.exec(
+            sql_update(Item)
+            .where(*_own_available(seller_id, item_id))
+            .values(**values, updated_at=utcnow())
+        ).rowcount
+        if changed != 1:
+            raise _refusal(session, seller_id, item_id)
+        existing = {
+            p.id: p for p in session.exec(select(Photo).where(Photo.item_id == item_id)).all()
+        }
+        kept = [p for p in photos if isinstance(p, int)]
+        if any(photo_id not in existing for photo_id in kept) or len(set(kept)) != len(kept):
+            session.rollback()
+            raise InvalidListingError({"photos": "A photo of this listing has changed; retry."})
+        rows = []
+        for position, photo in enumerate(photos):
+            if isinstance(photo, int):
+                old = existing[photo]
+                rows.append(
+                    Photo(
+                        item_id=item_id,
+                        position=position,
+                        image=old.image,
+                        thumbnail=old.thumbnail,
+                        width=old.width,
+                        height=old.height,
+                        created_at=old.created_at,
+                    )
+                )
+            else:
+                rows.append(_photo_row(item_id, position, photo))
+        # positions are unique per item: clear them all, then write the new order
+        session.exec(delete(Photo).where(Photo.item_id == item_id))
+        session.expunge_all()
+        session.add_all(rows)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def delete_listing(session: Session, seller_id: int, item_id: int) -> None:
+    """Delete the seller's listing while it is not sold (its photos and cart lines go too).
+
+    Raises ListingNotFoundError, NotYourListingError or ListingSoldError.
+    """
+    try:
+        deleted = session.exec(delete(Item).where(*_own_available(seller_id, item_id))).rowcount
+        if deleted != 1:
+            raise _refusal(session, seller_id, item_id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

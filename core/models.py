@@ -6,20 +6,27 @@ KEY), so that no code path, replica or manual edit can store what the app forbid
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Column,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlmodel import Field, SQLModel
+
+from core import categories
 
 MAX_PRICE_CENTS = 100_000 * 100  # 100 000 EUR
 EMAIL_MAX = 254
@@ -37,6 +44,22 @@ MAX_PHOTOS_PER_ITEM = 5
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime (what SQLModel stores and returns)."""
     return datetime.now(UTC)
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def fold(value: str) -> str:
+    """Lower-cased, accents removed, words separated by one space: "Sézane T-Shirt!" ->
+    "sezane t shirt". Search text and search queries are folded alike, on every database."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD_RE.findall(bare))
+
+
+def brand_key(brand: str) -> str:
+    """A brand as the filter compares it: "Levi's" and "levis" are the same brand."""
+    return fold(brand).replace(" ", "")
 
 
 class ItemStatus(StrEnum):
@@ -121,6 +144,9 @@ class Item(SQLModel, table=True):
         Index("ix_items_status_created", "status", "created_at", "id"),
         Index("ix_items_status_price", "status", "price_cents", "id"),
         Index("ix_items_status_category", "status", "category", "created_at"),
+        Index("ix_items_status_category_price", "status", "category", "price_cents"),
+        Index("ix_items_status_brand", "status", "brand_key", "created_at"),
+        Index("ix_items_seller_created", "seller_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,8 +162,67 @@ class Item(SQLModel, table=True):
     # what the classifier proposed, next to what the seller chose
     ai_category: str | None = Field(default=None, max_length=20)
     ai_confidence: float | None = None
+    # derived from the fields above on every write (see _derive_search_columns)
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    brand_key: str = Field(default="", max_length=BRAND_MAX)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    def derive_search_columns(self) -> None:
+        """Refresh ``search_text`` and ``brand_key`` from the item's own fields."""
+        self.search_text = item_search_text(
+            self.title, self.brand, self.description or "", self.category
+        )
+        self.brand_key = brand_key(self.brand)
+
+
+def item_search_text(title: str, brand: str, description: str, category: str) -> str:
+    """What the full-text search matches: title, brand, description and the category's names."""
+    known = categories.BY_CODE.get(category)
+    names = " ".join(dict.fromkeys((known.label_en, known.label_fr))) if known else category
+    return fold(f"{title} {brand} {description} {names}")
+
+
+@event.listens_for(Item, "before_insert")
+@event.listens_for(Item, "before_update")
+def _derive_search_columns(_mapper, _connection, item: Item) -> None:
+    item.derive_search_columns()
+
+
+# Full-text search over items.search_text, available items only. SQLite: an FTS5 table kept
+# by triggers (external content: the text is stored once, in items). PostgreSQL: a GIN index
+# on the text's tsvector. Both use the 'simple' word split on text already folded by fold().
+_SQLITE_FTS = (
+    "DROP TABLE IF EXISTS items_fts",
+    "CREATE VIRTUAL TABLE items_fts USING fts5(search_text, content='items', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER items_fts_insert AFTER INSERT ON items WHEN new.status = 'available' "
+    "BEGIN INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER items_fts_delete AFTER DELETE ON items WHEN old.status = 'available' "
+    "BEGIN INSERT INTO items_fts(items_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    # one trigger, so the old text leaves the index before the new text enters it
+    "CREATE TRIGGER items_fts_update AFTER UPDATE OF search_text, status ON items BEGIN "
+    "INSERT INTO items_fts(items_fts, rowid, search_text) "
+    "SELECT 'delete', old.id, old.search_text WHERE old.status = 'available'; "
+    "INSERT INTO items_fts(rowid, search_text) "
+    "SELECT new.id, new.search_text WHERE new.status = 'available'; END",
+)
+for _statement in _SQLITE_FTS:
+    event.listen(Item.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+event.listen(
+    Item.__table__,
+    "after_drop",
+    DDL("DROP TABLE IF EXISTS items_fts").execute_if(dialect="sqlite"),
+)
+event.listen(
+    Item.__table__,
+    "after_create",
+    DDL(
+        "CREATE INDEX ix_items_search ON items USING gin (to_tsvector('simple', search_text)) "
+        "WHERE status = 'available'"
+    ).execute_if(dialect="postgresql"),
+)
 
 
 class Photo(SQLModel, table=True):

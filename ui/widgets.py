@@ -1,24 +1,86 @@
-"""Small rendering helpers shared by pages."""
+"""Small rendering helpers shared by pages.
+
+User text (titles, brands, descriptions, names) is always shown as text: through
+``plain()`` inside markdown, or with ``st.text``; never as markdown or HTML.
+"""
 
 from __future__ import annotations
+
+import string
+from datetime import datetime
 
 import streamlit as st
 
 from core import categories
+from core.listings import condition_label
+from core.models import Item, ItemStatus
 from core.money import format_eur
 
-
-def plain(text: str) -> str:
-    """Escape markdown so user text is shown as text (st.text does not wrap nicely)."""
-    specials = "\\`*_{}[]()<>#+-.!|~$:"
-    return "".join("\\" + ch if ch in specials else ch for ch in text)
+CATALOGUE_PAGE = "pages/catalogue.py"
+_MARKDOWN_SPECIALS = frozenset(string.punctuation)
 
 
-def item_card(item, thumbnail: bytes | None) -> None:
-    """One catalogue card: thumbnail, title, size, brand, price, category."""
+def plain(text: str | None) -> str:
+    """Escape ``text`` for st.markdown so that it shows as typed: every ASCII punctuation
+    mark gets a backslash (CommonMark's escape), and line breaks become spaces."""
+    flat = " ".join((text or "").split())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
+
+
+def money(cents: int) -> str:
+    """A price for st.markdown: the one formatter, bold."""
+    return f"**{format_eur(cents)}**"
+
+
+def day(moment: datetime) -> str:
+    """A date as people read it: 21 Nov 2026."""
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def item_link(item_id: int, label: str = "See the item", **kwargs) -> None:
+    """A link to an item's page (the shop with ``?item=ID``: a link people can share)."""
+    st.page_link(CATALOGUE_PAGE, label=label, query_params={"item": str(item_id)}, **kwargs)
+
+
+def thumbnail(image: bytes | None) -> None:
+    if image:
+        st.image(image, width="stretch")
+    else:
+        st.caption("No photo")
+
+
+def item_card(item: Item, image: bytes | None) -> None:
+    """One catalogue card: thumbnail, title, size, brand, category, price, and a link."""
     with st.container(border=True):
-        if thumbnail:
-            st.image(thumbnail, width="stretch")
+        thumbnail(image)
         st.markdown(f"**{plain(item.title)}**")
         st.caption(f"{plain(item.brand)} · {plain(item.size)} · {categories.label(item.category)}")
-        st.markdown(f"**{format_eur(item.price_cents)}**")
+        st.markdown(money(item.price_cents))
+        item_link(item.id, icon=":material/arrow_forward:")
+
+
+def status_badge(item: Item) -> None:
+    if item.status == ItemStatus.SOLD.value:
+        st.badge("Sold", icon=":material/sell:", color="gray")
+    else:
+        st.badge("On sale", icon=":material/storefront:", color="green")
+
+
+def item_facts(item: Item, seller_name: str | None = None) -> None:
+    """Category, size, brand, condition (and seller, listed date) as a small list."""
+    facts = [
+        ("Category", categories.label(item.category)),
+        ("Size", plain(item.size)),
+        ("Brand", plain(item.brand)),
+        ("Condition", condition_label(item.condition)),
+    ]
+    if seller_name is not None:
+        facts.append(("Seller", plain(seller_name)))
+    facts.append(("Listed", day(item.created_at)))
+    st.markdown("  \n".join(f"**{name}:** {value}" for name, value in facts))
+
+
+def flash(key: str = "_flash") -> None:
+    """Show (once) a message a previous run left for this one."""
+    if message := st.session_state.pop(key, None):
+        st.success(message)

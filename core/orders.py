@@ -1,0 +1,378 @@
+"""Cart, checkout and orders (plain functions over a session).
+
+Checkout is one transaction whose first statement marks the items sold only where they
+are still available (a conditional UPDATE): of two buyers racing for one item, the
+second one's UPDATE finds it sold (SQLite serialises the writers; PostgreSQL re-checks
+the row after the first commit), and its whole checkout is refused and rolled back.
+The unique item_id of order_lines backs this up in the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, insert, literal, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from core.models import (
+    ADDRESS_MAX,
+    CITY_MAX,
+    DISPLAY_NAME_MAX,
+    POSTAL_CODE_MAX,
+    CartLine,
+    Item,
+    ItemStatus,
+    Order,
+    OrderLine,
+    Photo,
+    User,
+    utcnow,
+)
+
+_POSTAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]$")
+
+
+class CartError(Exception):
+    """A cart change that was refused; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CheckoutError(Exception):
+    """A checkout that was refused; nothing was bought. ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ShippingError(CheckoutError):
+    """Shipping fields to fix; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Check the shipping address.")
+        self.errors = errors
+
+
+class ItemsUnavailableError(CheckoutError):
+    """Items someone else bought (or that were withdrawn) since the cart was shown."""
+
+    def __init__(self, titles: Sequence[str]):
+        names = ", ".join(f"“{t}”" for t in titles)
+        if len(titles) == 1:
+            message = f"{names} was sold in the meantime. Nothing was bought."
+        else:
+            message = f"These items were sold in the meantime: {names}. Nothing was bought."
+        super().__init__(message)
+        self.titles = list(titles)
+
+
+class CartChangedError(CheckoutError):
+    def __init__(self, detail: str = "Your cart changed"):
+        super().__init__(f"{detail}; check it and confirm again. Nothing was bought.")
+
+
+# --- cart -----------------------------------------------------------------------------------
+
+
+def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
+    """Put an available item of another seller in the user's cart, once.
+
+    Raises CartError (no such item, your own item, sold, already in the cart).
+    """
+    now = utcnow()
+    addable = (
+        select(literal(user_id), Item.id, literal(now, CartLine.added_at.type))
+        .where(
+            Item.id == item_id,
+            Item.status == ItemStatus.AVAILABLE.value,
+            Item.seller_id != user_id,
+            ~exists().where(CartLine.user_id == user_id, CartLine.item_id == item_id),
+        )
+        .subquery()
+    )
+    statement = insert(CartLine).from_select(["user_id", "item_id", "added_at"], select(*addable.c))
+    try:
+        added = session.exec(statement).rowcount  # writes first: no stale read to act on
+        if added == 1:
+            session.commit()
+            return
+        session.rollback()
+    except IntegrityError:  # the same line added a moment ago (another tab)
+        session.rollback()
+        added = 0
+    item = session.get(Item, item_id)
+    if item is None:
+        raise CartError("This item does not exist (it may have been removed).")
+    if item.seller_id == user_id:
+        raise CartError("This is your own item.")
+    if item.status != ItemStatus.AVAILABLE.value:
+        raise CartError("This item is already sold.")
+    raise CartError("This item is already in your cart.")
+
+
+def remove_from_cart(session: Session, user_id: int, item_id: int) -> None:
+    """Take an item out of the user's cart (nothing happens if it is not there)."""
+    session.exec(delete(CartLine).where(CartLine.user_id == user_id, CartLine.item_id == item_id))
+    session.commit()
+
+
+@dataclass(frozen=True)
+class CartEntry:
+    item: Item
+    thumbnail: bytes | None
+    available: bool  # False: sold meanwhile, flagged and left out of the total
+
+
+@dataclass(frozen=True)
+class Cart:
+    entries: list[CartEntry]
+
+    @property
+    def available(self) -> list[CartEntry]:
+        return [e for e in self.entries if e.available]
+
+    @property
+    def item_ids(self) -> list[int]:
+        """The items a checkout of this cart buys."""
+        return [e.item.id for e in self.available]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(e.item.price_cents for e in self.available)
+
+
+def get_cart(session: Session, user_id: int) -> Cart:
+    """The user's cart, oldest line first; sold items are flagged."""
+    rows = session.exec(
+        select(Item, Photo.thumbnail)
+        .join(CartLine, CartLine.item_id == Item.id)
+        .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
+        .where(CartLine.user_id == user_id)
+        .order_by(CartLine.added_at, CartLine.id)
+    ).all()
+    return Cart(
+        [
+            CartEntry(
+                item,
+                thumb,
+                item.status == ItemStatus.AVAILABLE.value and item.seller_id != user_id,
+            )
+            for item, thumb in rows
+        ]
+    )
+
+
+def cart_size(session: Session, user_id: int) -> int:
+    """How many lines the user's cart has."""
+    return session.exec(
+        select(func.count()).select_from(CartLine).where(CartLine.user_id == user_id)
+    ).one()
+
+
+# --- checkout ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shipping:
+    name: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+
+
+def shipping_from_profile(user: User) -> Shipping:
+    """The shipping fields prefilled from the buyer's profile."""
+    return Shipping(user.display_name, user.address or "", user.postal_code or "", user.city or "")
+
+
+def check_shipping(shipping: Shipping) -> Shipping:
+    """Every shipping field checked at once; ShippingError maps bad fields to messages."""
+    clean = Shipping(*(" ".join((v or "").split()) for v in (
+        shipping.name, shipping.address, shipping.postal_code, shipping.city
+    )))  # fmt: skip
+    errors = {}
+    rules = (
+        ("name", clean.name, DISPLAY_NAME_MAX, "Enter the name on the parcel."),
+        ("address", clean.address, ADDRESS_MAX, "Enter the street address."),
+        ("postal_code", clean.postal_code, POSTAL_CODE_MAX, "Enter the postal code."),
+        ("city", clean.city, CITY_MAX, "Enter the city."),
+    )
+    for name, value, longest, missing in rules:
+        if not value:
+            errors[name] = missing
+        elif len(value) > longest:
+            errors[name] = f"At most {longest} characters."
+    if "postal_code" not in errors and not _POSTAL_RE.match(clean.postal_code):
+        errors["postal_code"] = "Enter a valid postal code (letters, digits, like 75011)."
+    if errors:
+        raise ShippingError(errors)
+    return clean
+
+
+def checkout(
+    session: Session,
+    buyer_id: int,
+    shipping: Shipping,
+    item_ids: Sequence[int],
+    expected_total_cents: int,
+) -> Order:
+    """Buy the items of the buyer's cart that the buyer confirmed, in one transaction.
+
+    ``item_ids`` and ``expected_total_cents`` are what the confirmation showed. Each item is
+    marked sold only if it is still available, still in this buyer's cart and not the
+    buyer's own; if any is not, nothing is bought. Raises ShippingError, CheckoutError,
+    ItemsUnavailableError (naming the items) or CartChangedError (a price changed).
+    """
+    clean = check_shipping(shipping)
+    ids = sorted(set(item_ids))
+    if not ids:
+        raise CheckoutError("Your cart has nothing to buy.")
+    now = utcnow()
+    in_cart = select(CartLine.item_id).where(CartLine.user_id == buyer_id)
+    try:
+        # The first statement writes: it takes SQLite's write lock (waiting for another
+        # checkout to finish) and, on PostgreSQL, each row's lock before re-checking it.
+        sold = session.exec(
+            update(Item)
+            .where(
+                Item.id.in_(ids),
+                Item.status == ItemStatus.AVAILABLE.value,
+                Item.seller_id != buyer_id,
+                Item.id.in_(in_cart),
+            )
+            .values(status=ItemStatus.SOLD.value, updated_at=now)
+        ).rowcount
+        if sold != len(ids):
+            raise _unavailable(session, buyer_id, ids)
+        items = session.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
+        total = sum(item.price_cents for item in items)
+        if total != expected_total_cents:
+            raise CartChangedError("A price in your cart changed")
+        order = Order(
+            buyer_id=buyer_id,
+            total_cents=total,
+            shipping_name=clean.name,
+            shipping_address=clean.address,
+            shipping_postal_code=clean.postal_code,
+            shipping_city=clean.city,
+            created_at=now,
+        )
+        session.add(order)
+        session.flush()
+        session.add_all(
+            OrderLine(
+                order_id=order.id,
+                item_id=item.id,
+                seller_id=item.seller_id,
+                title=item.title,
+                price_cents=item.price_cents,
+            )
+            for item in items
+        )
+        session.exec(
+            delete(CartLine).where(CartLine.user_id == buyer_id, CartLine.item_id.in_(ids))
+        )
+        session.commit()
+    except CheckoutError:
+        session.rollback()
+        raise
+    except IntegrityError as exc:  # an order line for one of these items already exists
+        session.rollback()
+        raise _unavailable(session, buyer_id, ids) from exc
+    except DBAPIError as exc:  # e.g. a PostgreSQL deadlock between two multi-item checkouts
+        session.rollback()
+        raise CheckoutError(
+            "The checkout could not finish; nothing was bought. Try again."
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return order
+
+
+def _unavailable(session: Session, buyer_id: int, ids: list[int]) -> CheckoutError:
+    """Why the conditional update did not mark every item sold (after a rollback)."""
+    session.rollback()
+    items = session.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
+    gone = [i.title for i in items if i.status != ItemStatus.AVAILABLE.value]
+    if len(items) != len(ids) and not gone:
+        return CartChangedError("An item of your cart was withdrawn by its seller")
+    if gone:
+        return ItemsUnavailableError(gone)
+    if any(i.seller_id == buyer_id for i in items):
+        return CheckoutError("You cannot buy your own item.")
+    return CartChangedError("Your cart changed")
+
+
+# --- orders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    item_id: int
+    title: str
+    price_cents: int
+    thumbnail: bytes | None
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order as the buyer (every line) or a seller (their own lines) sees it."""
+
+    order_id: int
+    created_at: datetime
+    lines: list[OrderItem]
+    buyer_name: str
+    shipping: Shipping
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.price_cents for line in self.lines)
+
+
+def _summaries(session: Session, *where) -> list[OrderSummary]:
+    rows = session.exec(
+        select(Order, OrderLine, Photo.thumbnail, User.display_name)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(User, User.id == Order.buyer_id)
+        .join(Photo, (Photo.item_id == OrderLine.item_id) & (Photo.position == 0), isouter=True)
+        .where(*where)
+        .order_by(Order.created_at.desc(), Order.id.desc(), OrderLine.id)
+    ).all()
+    summaries: dict[int, OrderSummary] = {}
+    for order, line, thumb, buyer_name in rows:
+        if order.id not in summaries:
+            summaries[order.id] = OrderSummary(
+                order_id=order.id,
+                created_at=order.created_at,
+                lines=[],
+                buyer_name=buyer_name,
+                shipping=Shipping(
+                    order.shipping_name,
+                    order.shipping_address,
+                    order.shipping_postal_code,
+                    order.shipping_city,
+                ),
+            )
+        summaries[order.id].lines.append(
+            OrderItem(line.item_id, line.title, line.price_cents, thumb)
+        )
+    return list(summaries.values())
+
+
+def purchases(session: Session, buyer_id: int) -> list[OrderSummary]:
+    """The buyer's orders, newest first, with every line."""
+    return _summaries(session, Order.buyer_id == buyer_id)
+
+
+def sales(session: Session, seller_id: int) -> list[OrderSummary]:
+    """Orders with the seller's items, newest first: only the seller's lines, the buyer's
+    name and where to ship."""
+    return _summaries(session, OrderLine.seller_id == seller_id)

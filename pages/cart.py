@@ -1,0 +1,121 @@
+"""Cart: the lines (sold ones flagged), the total, and checkout with a confirmation."""
+
+import streamlit as st
+
+from core.money import format_eur
+from core.orders import (
+    CheckoutError,
+    Shipping,
+    ShippingError,
+    check_shipping,
+    checkout,
+    get_cart,
+    remove_from_cart,
+    shipping_from_profile,
+)
+from ui import dialogs
+from ui.auth import require_user
+from ui.state import db_session
+from ui.widgets import CATALOGUE_PAGE, flash, item_link, money, plain, thumbnail
+
+CHECKOUT_KEY = "_confirm_checkout"
+ERROR_KEY = "_checkout_error"
+
+user = require_user("pages/cart.py")
+st.title("My cart")
+flash()
+if error := st.session_state.pop(ERROR_KEY, None):
+    st.error(plain(error))
+
+with db_session() as session:
+    cart = get_cart(session, user.id)
+
+if not cart.entries:
+    st.info("Your cart is empty.")
+    st.page_link(CATALOGUE_PAGE, label="Go shopping", icon=":material/storefront:")
+    st.stop()
+
+lines, summary = st.columns([3, 2], gap="large")
+with lines:
+    for entry in cart.entries:
+        item = entry.item
+        with st.container(border=True):
+            photo, text, action = st.columns([1, 4, 1], vertical_alignment="center")
+            with photo:
+                thumbnail(entry.thumbnail)
+            with text:
+                st.markdown(f"**{plain(item.title)}**")
+                st.caption(f"Size {plain(item.size)} · {plain(item.brand)}")
+                if entry.available:
+                    st.markdown(money(item.price_cents))
+                else:
+                    st.markdown(f"~~{format_eur(item.price_cents)}~~")
+                    st.badge("Sold meanwhile: not counted", icon=":material/block:", color="red")
+                item_link(item.id, label="See")
+            if action.button("Remove", key=f"remove_{item.id}", icon=":material/delete:"):
+                with db_session() as session:
+                    remove_from_cart(session, user.id, item.id)
+                st.rerun()
+
+with summary:
+    count = len(cart.available)
+    st.subheader(f"Total: {format_eur(cart.total_cents)}", anchor=False)
+    st.caption(f"{count} item{'s' * (count != 1)} to buy · shipping included")
+    if count == 0:
+        st.info("Nothing in your cart can be bought any more.")
+        st.stop()
+    profile = shipping_from_profile(user)
+    with st.form("shipping"):
+        st.markdown("**Ship to**")
+        name = st.text_input("Name", value=profile.name, max_chars=50)
+        name_error = st.empty()
+        address = st.text_input("Address", value=profile.address, max_chars=200)
+        address_error = st.empty()
+        postal_col, city_col = st.columns([1, 2])
+        postal_code = postal_col.text_input("Postal code", value=profile.postal_code, max_chars=10)
+        city = city_col.text_input("City", value=profile.city, max_chars=80)
+        place_error = st.empty()
+        buy = st.form_submit_button(
+            f"Buy for {format_eur(cart.total_cents)}",
+            type="primary",
+            icon=":material/shopping_bag:",
+            width="stretch",
+        )
+    if buy:
+        try:
+            shipping = check_shipping(Shipping(name, address, postal_code, city))
+        except ShippingError as exc:
+            slots = {"name": name_error, "address": address_error}
+            for field, message in exc.errors.items():
+                slots.get(field, place_error).error(message)
+        else:
+            dialogs.ask(CHECKOUT_KEY, (tuple(cart.item_ids), cart.total_cents, shipping))
+
+
+def confirm_body(value: tuple[tuple[int, ...], int, Shipping]) -> None:
+    item_ids, total, shipping = value
+    bought = [e.item for e in cart.available if e.item.id in item_ids]
+    st.markdown("\n".join(f"- {plain(i.title)}: {format_eur(i.price_cents)}" for i in bought))
+    st.markdown(f"**Total: {format_eur(total)}**")
+    st.caption(
+        f"Shipped to {plain(shipping.name)}, {plain(shipping.address)}, "
+        f"{plain(shipping.postal_code)} {plain(shipping.city)}"
+    )
+    left, right = st.columns(2)
+    if left.button("Confirm the purchase", type="primary", width="stretch"):
+        try:
+            with db_session() as session:
+                order = checkout(session, user.id, shipping, item_ids, total)
+        except CheckoutError as exc:  # told on the cart itself, which now flags what sold
+            dialogs.close(CHECKOUT_KEY)
+            st.session_state[ERROR_KEY] = exc.message
+            st.rerun()
+        dialogs.close(CHECKOUT_KEY)
+        st.session_state["_flash"] = f"Thank you! Your order n°{order.id} is placed."
+        st.switch_page("pages/orders.py")
+    if right.button("Cancel", width="stretch"):
+        dialogs.close(CHECKOUT_KEY)
+        st.rerun()
+
+
+dialogs.confirm(CHECKOUT_KEY, "Confirm your order", confirm_body)

@@ -1,0 +1,181 @@
+"""Sell an item (or edit one with ``?edit=ID``): photos, the AI category suggestion, fields."""
+
+import streamlit as st
+
+from core import categories
+from core.listings import (
+    CONDITION_LABELS,
+    InvalidListingError,
+    ListingDraft,
+    ListingError,
+    check_listing,
+    create_listing,
+    get_own_listing,
+    update_listing,
+)
+from ui import classifier
+from ui.auth import require_user
+from ui.item_page import parse_item_id
+from ui.photo_picker import pick_photos
+from ui.state import db_session
+from ui.widgets import CATALOGUE_PAGE, plain
+
+user = require_user("pages/sell.py")
+
+edit_id = parse_item_id(st.query_params.get("edit"))
+listing = None
+if "edit" in st.query_params:
+    st.title("Edit your listing")
+    try:
+        if edit_id is None:
+            raise LookupError
+        with db_session() as session:
+            listing = get_own_listing(session, user.id, edit_id)
+    except (LookupError, ListingError) as exc:
+        st.error(getattr(exc, "message", "This item does not exist (it may have been removed)."))
+        st.page_link("pages/my_listings.py", label="My listings", icon=":material/sell:")
+        st.stop()
+else:
+    st.title("Sell an item")
+
+generation = st.session_state.setdefault("_sell_generation", 0)
+form_id = f"{edit_id or 'new'}-{generation}"
+item = listing.item if listing else None
+
+
+def field(name: str, initial):
+    """The widget key of a field, holding ``initial`` until the seller changes it."""
+    key = f"sell_{name}_{form_id}"
+    st.session_state.setdefault(key, initial)
+    return key
+
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader("Photos", anchor=False)
+    photos = pick_photos(form_id, listing.photos if listing else [])
+    photo_error = st.empty()
+
+    # The AI suggestion: for the first photo, when it is a new one.
+    scores = None
+    first = next((p for p in photos if p.photo is not None), None)
+    status = classifier.model_status()
+    if status.classifier is None:
+        if classifier.offer_download(status.problem):
+            st.rerun()
+    elif first is not None and first.is_new:
+        scores = classifier.suggest(status.classifier, first.key, first.photo.image)
+    category_key = field("category", item.category if item else None)
+    if scores and st.session_state.get(f"_sell_suggested_{form_id}") != first.key:
+        st.session_state[f"_sell_suggested_{form_id}"] = first.key
+        st.session_state[category_key] = scores[0].code  # top-1 preselected, still changeable
+
+with right:
+    st.subheader("Details", anchor=False)
+    title = st.text_input("Title", key=field("title", item.title if item else ""), max_chars=80)
+    title_error = st.empty()
+    description = st.text_area(
+        "Description",
+        key=field("description", item.description if item else ""),
+        max_chars=2000,
+        placeholder="Fit, material, flaws, why you are selling it...",
+    )
+    description_error = st.empty()
+    category = st.selectbox(
+        "Category",
+        [c.code for c in categories.CATEGORIES],
+        format_func=categories.label,
+        key=category_key,
+        placeholder="Choose a category",
+    )
+    if scores:
+        st.caption("AI suggestion from your first photo:")
+        for score in scores[:3]:
+            label = f"{categories.label(score.code)}: {score.probability:.0%}"
+            st.progress(min(max(score.probability, 0.0), 1.0), text=label)
+    category_error = st.empty()
+    family = categories.get(category).size_family.value if category else "none"
+    size = st.selectbox(
+        "Size",
+        categories.sizes_for(category) if category else [],
+        key=field(f"size_{family}", item.size if item and category == item.category else None),
+        placeholder="Choose a size" if category else "Choose the category first",
+        disabled=not category,
+    )
+    size_error = st.empty()
+    brand = st.text_input(
+        "Brand",
+        key=field("brand", item.brand if item else ""),
+        max_chars=40,
+        placeholder='Levi\'s, Zara... or "No brand"',
+    )
+    brand_error = st.empty()
+    condition = st.segmented_control(
+        "Condition",
+        list(CONDITION_LABELS),
+        format_func=CONDITION_LABELS.get,
+        key=field("condition", item.condition if item else None),
+    )
+    condition_error = st.empty()
+    cents = item.price_cents if item else 0
+    price = st.text_input(
+        "Price (EUR)",
+        key=field("price", f"{cents // 100}.{cents % 100:02d}" if item else ""),
+        placeholder="12.50",
+    )
+    price_error = st.empty()
+    submit = st.button(
+        "Save the changes" if item else "Put it on sale", type="primary", icon=":material/sell:"
+    )
+    submit_error = st.empty()
+
+if submit:
+    draft = ListingDraft(
+        title=title,
+        description=description,
+        category=category,
+        size=size,
+        brand=brand,
+        condition=condition,
+        price=price,
+        ai_category=scores[0].code if scores else None,
+        ai_confidence=scores[0].probability if scores else None,
+    )
+    chosen = [p.photo for p in photos if p.photo is not None]
+    try:
+        if any(p.error for p in photos):  # refuse, but still name every other field to fix
+            errors = {"photos": "Remove the files that are not usable photos."}
+            try:
+                check_listing(draft, len(chosen))
+            except InvalidListingError as exc:
+                errors = {**exc.errors, **errors}
+            raise InvalidListingError(errors)
+        with db_session() as session:
+            if item:
+                update_listing(session, user.id, item.id, draft, chosen)
+                saved_id, message = item.id, "Your changes are saved."
+            else:
+                saved_id = create_listing(session, user.id, draft, chosen).id
+                message = "Your item is on sale."
+    except InvalidListingError as exc:
+        slots = {
+            "photos": photo_error,
+            "title": title_error,
+            "description": description_error,
+            "category": category_error,
+            "size": size_error,
+            "brand": brand_error,
+            "condition": condition_error,
+            "price": price_error,
+        }
+        for name, text in exc.errors.items():
+            slots[name].error(plain(text))
+        submit_error.error("Fill in every field as shown above.")
+    except ListingError as exc:
+        submit_error.error(exc.message)
+    else:
+        for key in [k for k in st.session_state if str(k).endswith(form_id)]:
+            del st.session_state[key]  # the photos and fields of this form are saved
+        st.session_state["_sell_generation"] = generation + 1  # a fresh, empty form next time
+        st.session_state["_flash"] = message
+        st.switch_page(CATALOGUE_PAGE, query_params={"item": str(saved_id)})

@@ -1,0 +1,106 @@
+"""The category suggestion on the sell page: the cached classifier, per-photo suggestions,
+and the model download (with a progress bar) when the model is missing."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from core.classifier import CategoryScore, Classifier, ModelError
+from core.model import ModelDownloadError, download, model_present
+from core.photos import PhotoError
+from ui.state import get_settings
+
+MODEL_SIZE = "about 150 MB"
+_SUGGESTIONS = "_ai_suggestions"
+
+
+@st.cache_resource(show_spinner="Loading the AI model...")
+def _load(model_dir: str) -> Classifier:
+    return Classifier.load(Path(model_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _download_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    classifier: Classifier | None
+    problem: str = ""  # one sentence when there is no classifier
+
+
+def model_status() -> ModelStatus:
+    """The cached classifier, or why there is none (missing or damaged model)."""
+    model_dir = get_settings().model_dir
+    if not model_present(model_dir):
+        return ModelStatus(
+            None, "The AI category suggestion is off because its model is not downloaded yet."
+        )
+    try:
+        return ModelStatus(_load(str(model_dir)))
+    except ModelError as exc:
+        return ModelStatus(None, f"The AI category suggestion is off: {exc}")
+
+
+def suggest(classifier: Classifier, key: str, photo: bytes) -> list[CategoryScore] | None:
+    """The classifier's scores for one photo, computed once per photo (``key``) and session."""
+    cache = st.session_state.setdefault(_SUGGESTIONS, {})
+    if key not in cache:
+        try:
+            with st.spinner("Looking at your photo..."):
+                cache.clear()  # only the current first photo matters
+                cache[key] = classifier.classify(photo)
+        except PhotoError:
+            cache[key] = None
+    return cache[key]
+
+
+def offer_download(problem: str) -> bool:
+    """Say why there is no suggestion and offer the download; True once it is installed."""
+    st.info(f"{problem} Choose the category yourself, or download the model ({MODEL_SIZE}).")
+    if not st.button("Download the AI model", icon=":material/download:"):
+        return False
+    lock = _download_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("The model is being downloaded already; try again in a minute.")
+        return False
+    try:
+        return _download_with_progress(get_settings().model_dir)
+    finally:
+        lock.release()
+
+
+def _download_with_progress(model_dir: Path) -> bool:
+    # the download reports progress from its own threads: poll it from the script's thread
+    state: dict = {"done": 0, "total": 0}
+
+    def work() -> None:
+        try:
+            download(model_dir, progress=lambda done, total: state.update(done=done, total=total))
+        except BaseException as exc:  # handed over to the script's thread below
+            state["error"] = exc
+
+    bar = st.progress(0.0, text="Downloading the AI model...")
+    worker = threading.Thread(target=work, name="model-download", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        done, total = state["done"], state["total"]
+        if total:
+            text = f"Downloading the AI model: {done / 1e6:.0f} of {total / 1e6:.0f} MB"
+            bar.progress(min(done / total, 1.0), text=text)
+    error = state.get("error")
+    if isinstance(error, ModelDownloadError):
+        bar.empty()
+        st.error(str(error))
+        return False
+    if error is not None:
+        raise error
+    bar.progress(1.0, text="The AI model is downloaded.")
+    _load.clear()
+    return True
