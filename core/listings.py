@@ -39,6 +39,7 @@ from core.models import (
 )
 from core.money import PriceError, parse_eur
 from core.photos import PreparedPhoto
+from core.transactions import begin_write
 
 PAGE_SIZE = 24
 COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows
@@ -521,6 +522,7 @@ def create_listing(
         updated_at=now,
     )
     try:
+        begin_write(session)
         session.add(item)
         session.flush()
         session.add_all(_photo_row(item.id, n, photo) for n, photo in enumerate(photos))
@@ -528,6 +530,7 @@ def create_listing(
     except BaseException:
         session.rollback()
         raise
+    session.refresh(item)  # loaded again: usable after the session closes
     return item
 
 
@@ -571,12 +574,14 @@ def update_listing(
         values.update(ai_category=clean.ai_category, ai_confidence=clean.ai_confidence)
     try:
         # the first statement writes: the seller, the status and the item are checked at once
+        begin_write(session)
         changed = session.exec(
             sql_update(Item)
             .where(*_own_available(seller_id, item_id))
             .values(**values, updated_at=utcnow())
-        ).rowcount
-        if changed != 1:
+            .returning(Item.id)
+        ).all()
+        if len(changed) != 1:
             raise _refusal(session, seller_id, item_id)
         existing = {
             p.id: p for p in session.exec(select(Photo).where(Photo.item_id == item_id)).all()
@@ -585,6 +590,9 @@ def update_listing(
         if any(photo_id not in existing for photo_id in kept) or len(set(kept)) != len(kept):
             session.rollback()
             raise InvalidListingError({"photos": "A photo of this listing has changed; retry."})
+        if list(photos) == sorted(existing, key=lambda i: existing[i].position):
+            session.commit()  # the same photos in the same order: nothing to rewrite
+            return
         rows = []
         for position, photo in enumerate(photos):
             if isinstance(photo, int):
@@ -604,7 +612,8 @@ def update_listing(
                 rows.append(_photo_row(item_id, position, photo))
         # positions are unique per item: clear them all, then write the new order
         session.exec(delete(Photo).where(Photo.item_id == item_id))
-        session.expunge_all()
+        for old_row in existing.values():
+            session.expunge(old_row)  # deleted above, behind the session's back
         session.add_all(rows)
         session.commit()
     except BaseException:
@@ -618,8 +627,11 @@ def delete_listing(session: Session, seller_id: int, item_id: int) -> None:
     Raises ListingNotFoundError, NotYourListingError or ListingSoldError.
     """
     try:
-        deleted = session.exec(delete(Item).where(*_own_available(seller_id, item_id))).rowcount
-        if deleted != 1:
+        begin_write(session)
+        deleted = session.exec(
+            delete(Item).where(*_own_available(seller_id, item_id)).returning(Item.id)
+        ).all()
+        if len(deleted) != 1:
             raise _refusal(session, seller_id, item_id)
         session.commit()
     except BaseException:

@@ -32,6 +32,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.transactions import begin_write
 
 _POSTAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]$")
 
@@ -97,9 +98,13 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
         )
         .subquery()
     )
-    statement = insert(CartLine).from_select(["user_id", "item_id", "added_at"], select(*addable.c))
+    statement = (
+        insert(CartLine.__table__)
+        .from_select(["user_id", "item_id", "added_at"], select(*addable.c))
+        .returning(CartLine.__table__.c.id)  # rows, not rowcount: both databases agree
+    )
     try:
-        added = session.exec(statement).rowcount  # writes first: no stale read to act on
+        added = len(session.exec(statement).all())  # writes first: no stale read to act on
         if added == 1:
             session.commit()
             return
@@ -108,6 +113,7 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
         session.rollback()
         added = 0
     item = session.get(Item, item_id)
+    session.rollback()  # the reads above only explain the refusal: end their transaction
     if item is None:
         raise CartError("This item does not exist (it may have been removed).")
     if item.seller_id == user_id:
@@ -237,8 +243,9 @@ def checkout(
     now = utcnow()
     in_cart = select(CartLine.item_id).where(CartLine.user_id == buyer_id)
     try:
-        # The first statement writes: it takes SQLite's write lock (waiting for another
+        # The first statements write: they take SQLite's write lock (waiting for another
         # checkout to finish) and, on PostgreSQL, each row's lock before re-checking it.
+        begin_write(session)
         sold = session.exec(
             update(Item)
             .where(
@@ -248,8 +255,9 @@ def checkout(
                 Item.id.in_(in_cart),
             )
             .values(status=ItemStatus.SOLD.value, updated_at=now)
-        ).rowcount
-        if sold != len(ids):
+            .returning(Item.id)
+        ).all()
+        if len(sold) != len(ids):
             raise _unavailable(session, buyer_id, ids)
         items = session.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
         total = sum(item.price_cents for item in items)
@@ -294,6 +302,7 @@ def checkout(
     except BaseException:
         session.rollback()
         raise
+    session.refresh(order)  # loaded again: usable after the session closes
     return order
 
 

@@ -3,6 +3,7 @@ and the model download (with a progress bar) when the model is missing."""
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,11 @@ def _download_with_progress(model_dir: Path) -> bool:
 
     def work() -> None:
         try:
-            download(model_dir, progress=lambda done, total: state.update(done=done, total=total))
+            download(
+                model_dir,
+                progress=lambda done, total: state.update(done=done, total=total),
+                endpoint=os.environ.get("HF_ENDPOINT") or None,  # a Hub mirror, read now
+            )
         except BaseException as exc:  # handed over to the script's thread below
             state["error"] = exc
 

@@ -1,0 +1,319 @@
+"""Cart, checkout and orders on a real database: the rules, one transaction, the race."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core.db import session_scope
+from core.models import CartLine, Item, ItemStatus, Order, OrderLine, User
+from core.orders import (
+    CartChangedError,
+    CartError,
+    CheckoutError,
+    ItemsUnavailableError,
+    Shipping,
+    ShippingError,
+    add_to_cart,
+    cart_size,
+    check_shipping,
+    checkout,
+    get_cart,
+    purchases,
+    remove_from_cart,
+    sales,
+    shipping_from_profile,
+)
+from tests.test_listings import add_items, make_user
+
+SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
+
+
+@pytest.fixture
+def people(engine) -> dict[str, int]:
+    return {
+        "seller": make_user(engine, "seller@example.com", "Sam"),
+        "buyer": make_user(engine, "buyer@example.com", "Bea"),
+        "rival": make_user(engine, "rival@example.com", "Rita"),
+    }
+
+
+@pytest.fixture
+def items(engine, people) -> dict[str, int]:
+    ids = add_items(
+        engine,
+        people["seller"],
+        [
+            dict(title="Red dress", price_cents=4500),
+            dict(title="Blue jeans", price_cents=3500),
+            dict(title="Green hat", price_cents=1200),
+        ],
+    )
+    own = add_items(engine, people["buyer"], [dict(title="Buyer's own coat", price_cents=9000)])
+    return {"dress": ids[0], "jeans": ids[1], "hat": ids[2], "own": own[0]}
+
+
+def count(engine, model) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def status(engine, item_id) -> str:
+    with Session(engine) as s:
+        return s.get(Item, item_id).status
+
+
+def mark_sold(engine, item_id) -> None:
+    with session_scope(engine) as s:
+        s.get(Item, item_id).status = ItemStatus.SOLD.value
+
+
+def buy(engine, buyer_id, shipping=SHIP):
+    with Session(engine) as s:
+        cart = get_cart(s, buyer_id)
+        return checkout(s, buyer_id, shipping, cart.item_ids, cart.total_cents)
+
+
+# --- cart -------------------------------------------------------------------------------
+
+
+def test_cart_rules(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        for item_id, message in [
+            (items["dress"], "already in your cart"),
+            (items["own"], "your own item"),
+            (999_999, "does not exist"),
+        ]:
+            with pytest.raises(CartError, match=message):
+                add_to_cart(s, buyer, item_id)
+        mark_sold(engine, items["jeans"])
+        with pytest.raises(CartError, match="already sold"):
+            add_to_cart(s, buyer, items["jeans"])
+        assert cart_size(s, buyer) == 1
+
+
+def test_remove_only_touches_the_users_own_lines(engine, people, items):
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+        add_to_cart(s, people["rival"], items["dress"])
+        remove_from_cart(s, people["rival"], items["dress"])
+        remove_from_cart(s, people["rival"], items["dress"])  # twice: nothing happens
+        assert cart_size(s, people["buyer"]) == 1
+        assert cart_size(s, people["rival"]) == 0
+
+
+def test_sold_lines_are_flagged_and_left_out_of_the_total(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        for name in ("dress", "jeans", "hat"):
+            add_to_cart(s, buyer, items[name])
+    mark_sold(engine, items["jeans"])
+    with Session(engine) as s:
+        cart = get_cart(s, buyer)
+    assert [e.item.title for e in cart.entries] == ["Red dress", "Blue jeans", "Green hat"]
+    assert [e.available for e in cart.entries] == [True, False, True]
+    assert cart.total_cents == 4500 + 1200
+    assert cart.item_ids == [items["dress"], items["hat"]]
+    assert all(e.thumbnail for e in cart.entries)
+
+
+# --- checkout -----------------------------------------------------------------------------
+
+
+def test_checkout_buys_the_cart_in_one_order(engine, people, items):
+    buyer, seller = people["buyer"], people["seller"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        add_to_cart(s, buyer, items["hat"])
+        add_to_cart(s, people["rival"], items["hat"])
+    order = buy(engine, buyer)
+    assert (order.total_cents, order.shipping_city) == (5700, "Paris")
+    assert status(engine, items["dress"]) == status(engine, items["hat"]) == "sold"
+    assert status(engine, items["jeans"]) == "available"
+    with Session(engine) as s:
+        lines = s.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+        assert sorted((ln.title, ln.price_cents, ln.seller_id) for ln in lines) == [
+            ("Green hat", 1200, seller),
+            ("Red dress", 4500, seller),
+        ]
+        assert cart_size(s, buyer) == 0
+        rival_cart = get_cart(s, people["rival"])  # the rival's line stays, flagged as sold
+        assert [e.available for e in rival_cart.entries] == [False]
+
+
+def test_a_line_sold_meanwhile_cancels_the_whole_checkout(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        add_to_cart(s, buyer, items["jeans"])
+        cart = get_cart(s, buyer)  # what the confirmation showed
+    mark_sold(engine, items["jeans"])  # someone else bought it since
+    with Session(engine) as s, pytest.raises(ItemsUnavailableError) as err:
+        checkout(s, buyer, SHIP, cart.item_ids, cart.total_cents)
+    assert err.value.titles == ["Blue jeans"]
+    assert err.value.message == "“Blue jeans” was sold in the meantime. Nothing was bought."
+    assert status(engine, items["dress"]) == "available"  # not bought alone
+    assert count(engine, Order) == count(engine, OrderLine) == 0
+    with Session(engine) as s:
+        assert cart_size(s, buyer) == 2
+
+
+def test_a_price_changed_meanwhile_cancels_the_checkout(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        cart = get_cart(s, buyer)
+    with session_scope(engine) as s:
+        s.get(Item, items["dress"]).price_cents = 9900
+    with Session(engine) as s, pytest.raises(CartChangedError, match="price"):
+        checkout(s, buyer, SHIP, cart.item_ids, cart.total_cents)
+    assert status(engine, items["dress"]) == "available"
+    assert count(engine, Order) == 0
+
+
+def test_no_buying_through_another_users_cart_or_ones_own_item(engine, people, items):
+    with Session(engine) as s:
+        add_to_cart(s, people["rival"], items["dress"])
+        # the buyer names an item that is in someone else's cart, not in theirs
+        with pytest.raises(CheckoutError):
+            checkout(s, people["buyer"], SHIP, [items["dress"]], 4500)
+        # and their own item, put in the cart behind the app's back
+        s.add(CartLine(user_id=people["buyer"], item_id=items["own"]))
+        s.commit()
+        with pytest.raises(CheckoutError, match="own item"):
+            checkout(s, people["buyer"], SHIP, [items["own"]], 9000)
+    assert status(engine, items["dress"]) == status(engine, items["own"]) == "available"
+    assert count(engine, Order) == 0
+
+
+def test_an_empty_checkout_is_refused(engine, people):
+    with Session(engine) as s, pytest.raises(CheckoutError, match="nothing to buy"):
+        checkout(s, people["buyer"], SHIP, [], 0)
+
+
+@pytest.mark.parametrize(
+    ("shipping", "fields"),
+    [
+        (Shipping(), {"name", "address", "postal_code", "city"}),
+        (Shipping("B", "1 rue", "75 002 !", "Paris"), {"postal_code"}),
+        (Shipping("B" * 51, "1 rue", "75002", "Paris"), {"name"}),
+        (Shipping("B", "x" * 201, "75002", "C" * 81), {"address", "city"}),
+    ],
+)
+def test_shipping_rules(shipping, fields):
+    with pytest.raises(ShippingError) as err:
+        check_shipping(shipping)
+    assert set(err.value.errors) == fields
+
+
+def test_shipping_is_tidied_and_prefilled(engine, people):
+    assert check_shipping(Shipping(" Bea  B ", "1  rue", "SW1A 1AA", "London")) == Shipping(
+        "Bea B", "1 rue", "SW1A 1AA", "London"
+    )
+    user = User(email="x@y.z", display_name="Zoe", password_hash="$2b", city="Lyon")
+    assert shipping_from_profile(user) == Shipping("Zoe", "", "", "Lyon")
+
+
+def test_orders_views(engine, people, items):
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+    first = buy(engine, people["buyer"])
+    with Session(engine) as s:
+        add_to_cart(s, people["rival"], items["hat"])
+    buy(engine, people["rival"], Shipping("Rita", "2 av", "69001", "Lyon"))
+    with Session(engine) as s:
+        mine = purchases(s, people["buyer"])
+        sold = sales(s, people["seller"])
+        assert sales(s, people["buyer"]) == []
+    assert [(o.order_id, o.total_cents, [ln.title for ln in o.lines]) for o in mine] == [
+        (first.id, 4500, ["Red dress"])
+    ]
+    assert [(o.buyer_name, o.total_cents, o.shipping.city) for o in sold] == [
+        ("Rita", 1200, "Lyon"),
+        ("Bea", 4500, "Paris"),
+    ]
+
+
+def test_a_sale_shows_only_the_sellers_lines(engine, people, items):
+    other = add_items(engine, people["rival"], [dict(title="Rival's scarf", price_cents=800)])[0]
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+        add_to_cart(s, people["buyer"], other)
+    buy(engine, people["buyer"])
+    with Session(engine) as s:
+        (sale,) = sales(s, people["seller"])
+        (purchase,) = purchases(s, people["buyer"])
+    assert [ln.title for ln in sale.lines] == ["Red dress"] and sale.total_cents == 4500
+    assert purchase.total_cents == 5300
+
+
+# --- the race -----------------------------------------------------------------------------
+
+
+def race(engine, buyers: list[int], wanted: list[list[int]]):
+    """Each buyer checks out their list at the same moment, on their own connection."""
+    barrier = threading.Barrier(len(buyers))
+    results: list = [None] * len(buyers)
+
+    def run(n: int) -> None:
+        with Session(engine) as s:
+            with s.no_autoflush:
+                total = sum(s.get(Item, i).price_cents for i in wanted[n])
+            s.rollback()  # start the checkout's own transaction fresh, as the page does
+            barrier.wait()
+            try:
+                results[n] = checkout(s, buyers[n], SHIP, wanted[n], total)
+            except CheckoutError as exc:
+                results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(buyers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_buyers_racing_for_one_item_exactly_one_gets_it(engine, people, items, attempt):
+    buyers = [people["buyer"], people["rival"]]
+    with Session(engine) as s:
+        for b in buyers:
+            add_to_cart(s, b, items["dress"])
+    results = race(engine, buyers, [[items["dress"]], [items["dress"]]])
+    orders = [r for r in results if isinstance(r, Order)]
+    refusals = [r for r in results if isinstance(r, ItemsUnavailableError)]
+    assert len(orders) == 1 and len(refusals) == 1, results
+    assert refusals[0].titles == ["Red dress"]
+    assert count(engine, Order) == count(engine, OrderLine) == 1
+    assert status(engine, items["dress"]) == "sold"
+    with Session(engine) as s:
+        line = s.exec(select(OrderLine)).one()
+        winner = s.get(Order, line.order_id).buyer_id
+    assert winner == orders[0].buyer_id
+
+
+def test_overlapping_carts_race_all_or_nothing(engine, people, items):
+    # buyer wants dress + jeans, rival wants jeans + hat: jeans goes to one of them, and the
+    # loser buys nothing at all (not even the item nobody else wanted)
+    buyers = [people["buyer"], people["rival"]]
+    wanted = [[items["dress"], items["jeans"]], [items["jeans"], items["hat"]]]
+    with Session(engine) as s:
+        for b, ids in zip(buyers, wanted, strict=True):
+            for i in ids:
+                add_to_cart(s, b, i)
+    results = race(engine, buyers, wanted)
+    winner = next(n for n, r in enumerate(results) if isinstance(r, Order))
+    loser = 1 - winner
+    assert isinstance(results[loser], ItemsUnavailableError)
+    assert results[loser].titles == ["Blue jeans"]
+    for i in wanted[winner]:
+        assert status(engine, i) == "sold"
+    for i in set(wanted[loser]) - set(wanted[winner]):
+        assert status(engine, i) == "available"
+    assert count(engine, Order) == 1 and count(engine, OrderLine) == 2
