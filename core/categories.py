@@ -62,7 +62,7 @@ CATEGORIES: tuple[Category, ...] = (
         "Jacket",
         "Veste",
         SizeFamily.CLOTHING,
-        ("a photo of a jacket", "a photo of a short jacket, clothing"),
+        ("a photo of a jacket", "a photo of a light zip-up jacket, clothing"),
     ),
     Category(
         "underwear",
@@ -105,7 +105,7 @@ CATEGORIES: tuple[Category, ...] = (
         "Shorts",
         "Short",
         SizeFamily.CLOTHING,
-        ("a photo of shorts", "a photo of a pair of short pants, clothing"),
+        ("a photo of shorts", "a photo of a pair of shorts, clothing"),
     ),
     Category(
         "skirt",

@@ -6,7 +6,7 @@ and padded with 49407 to the longest prompt; ATTENTION_MASK marks its real token
 A test fails when CATEGORIES_FINGERPRINT no longer matches core/categories.py.
 """
 
-CATEGORIES_FINGERPRINT = "sha256:86e64a3422cd841114779c36cae038d3802178940fa6371bbd4215710232a0f8"
+CATEGORIES_FINGERPRINT = "sha256:86345e39f5757d828c7cdd662b02b61191a1721fe7fba7a8f29e9f59ff04fb6d"
 TOKENIZER = "CLIPTokenizer, vocabulary of 49408"
 PAD_ID = 49407
 
@@ -36,7 +36,7 @@ PROMPTS = (
     (2, "a photo of pants"),
     (2, "a photo of trousers or jeans, clothing"),
     (3, "a photo of a jacket"),
-    (3, "a photo of a short jacket, clothing"),
+    (3, "a photo of a light zip-up jacket, clothing"),
     (4, "a photo of underwear"),
     (4, "a photo of briefs or boxers, underwear"),
     (5, "a photo of shoes"),
@@ -48,7 +48,7 @@ PROMPTS = (
     (8, "a photo of a shirt"),
     (8, "a photo of a button-down shirt with a collar, clothing"),
     (9, "a photo of shorts"),
-    (9, "a photo of a pair of short pants, clothing"),
+    (9, "a photo of a pair of shorts, clothing"),
     (10, "a photo of a skirt"),
     (10, "a photo of a woman's skirt, clothing"),
     (11, "a photo of a coat"),
@@ -79,8 +79,8 @@ INPUT_IDS = (
     # a photo of a jacket
     (49406, 320, 1125, 539, 320, 6164, 49407, 49407, 49407, 49407, 49407, 49407,
      49407, 49407, 49407),
-    # a photo of a short jacket, clothing
-    (49406, 320, 1125, 539, 320, 3005, 6164, 267, 7425, 49407, 49407, 49407,
+    # a photo of a light zip-up jacket, clothing
+    (49406, 320, 1125, 539, 320, 1395, 16083, 268, 705, 6164, 267, 7425,
      49407, 49407, 49407),
     # a photo of underwear
     (49406, 320, 1125, 539, 21154, 49407, 49407, 49407, 49407, 49407, 49407, 49407,
@@ -115,8 +115,8 @@ INPUT_IDS = (
     # a photo of shorts
     (49406, 320, 1125, 539, 9680, 49407, 49407, 49407, 49407, 49407, 49407, 49407,
      49407, 49407, 49407),
-    # a photo of a pair of short pants, clothing
-    (49406, 320, 1125, 539, 320, 4038, 539, 3005, 5003, 267, 7425, 49407,
+    # a photo of a pair of shorts, clothing
+    (49406, 320, 1125, 539, 320, 4038, 539, 9680, 267, 7425, 49407, 49407,
      49407, 49407, 49407),
     # a photo of a skirt
     (49406, 320, 1125, 539, 320, 12386, 49407, 49407, 49407, 49407, 49407, 49407,
@@ -153,8 +153,8 @@ ATTENTION_MASK = (
     (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0),
     # a photo of a jacket
     (1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
-    # a photo of a short jacket, clothing
-    (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0),
+    # a photo of a light zip-up jacket, clothing
+    (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
     # a photo of underwear
     (1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
     # a photo of briefs or boxers, underwear
@@ -177,8 +177,8 @@ ATTENTION_MASK = (
     (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
     # a photo of shorts
     (1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-    # a photo of a pair of short pants, clothing
-    (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0),
+    # a photo of a pair of shorts, clothing
+    (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
     # a photo of a skirt
     (1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
     # a photo of a woman's skirt, clothing
