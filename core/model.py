@@ -479,25 +479,36 @@ def evaluate(
     backend: str = "auto",
     progress: Progress | None = None,
 ) -> Evaluation:
-    """Classify every photo of a folder-per-class set and score the answers."""
+    """Classify every photo of a folder-per-class set and score the answers.
+
+    Photos lying directly in ``photo_dir`` are labelled by their file name (``pant.jpg``),
+    as in the prototype's seed photos; the others by their class folder.
+    """
     from core.photos import PhotoError
 
     mapping = {**DEFAULT_FOLDER_MAP, **(mapping or {})}
-    folders = sorted(p for p in Path(photo_dir).iterdir() if p.is_dir())
-    accepted = {f.name: folder_codes(f.name, mapping) for f in folders}
-    unmapped = [name for name, codes in accepted.items() if codes is None]
+
+    def is_photo(path: Path) -> bool:
+        return path.suffix.lower() in PHOTO_SUFFIXES and path.is_file()
+
+    items = sorted(
+        [(p.stem, p) for p in Path(photo_dir).iterdir() if is_photo(p)]
+        + [
+            (folder.name, p)
+            for folder in Path(photo_dir).iterdir()
+            if folder.is_dir()
+            for p in folder.rglob("*")
+            if is_photo(p)
+        ]
+    )
+    if not items:
+        raise SystemExit(f"No photos in {photo_dir} or in its class folders.")
+    accepted = {label: folder_codes(label, mapping) for label, _ in items}
+    unmapped = sorted(label for label, codes in accepted.items() if codes is None)
     if unmapped:
         raise SystemExit(
             f"No category for the folder(s) {', '.join(unmapped)}: add --map FOLDER=CODE."
         )
-    items = [
-        (f.name, p)
-        for f in folders
-        for p in sorted(f.rglob("*"))
-        if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()
-    ]
-    if not items:
-        raise SystemExit(f"No photos in the class folders of {photo_dir}.")
     classifier = Classifier.load(model_dir, backend=backend)
     codes = list(classifier.codes)
     index = {c: i for i, c in enumerate(codes)}

@@ -369,5 +369,15 @@ def test_evaluate_command_with_a_mapping(tiny, labelled_photos, capsys):
 
 def test_evaluate_names_folders_without_a_category(tiny, labelled_photos):
     (labelled_photos / "misc").mkdir()
+    (labelled_photos / "misc" / "0.jpg").write_bytes(garment_photos(1)[0])
     with pytest.raises(SystemExit, match="misc"):
         evaluate(labelled_photos, tiny.fp32_dir)
+
+
+def test_evaluate_labels_loose_photos_by_their_name(tiny, tmp_path):
+    """The prototype's seed photos: dress.jpg, pant.jpg, pull.jpg... in one folder."""
+    for name, data in zip(("dress.jpg", "pant.jpg", "pull.png"), garment_photos(3), strict=True):
+        (tmp_path / name).write_bytes(data)
+    result = evaluate(tmp_path, tiny.fp32_dir)
+    assert result.photos == 3
+    assert result.folders == {"dress": ["dress"], "pant": ["pants"], "pull": ["sweater"]}
