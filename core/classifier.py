@@ -336,6 +336,16 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+def _checked(failure: str, run, *args):
+    """``run(*args)``, its failures turned into a ModelError saying ``failure``."""
+    try:
+        return run(*args)
+    except ModelError:
+        raise
+    except Exception as exc:  # onnxruntime's errors: wrong shapes, types, missing ops...
+        raise ModelError(f"{failure}; download or export the model again.") from exc
+
+
 # --- the classifier -----------------------------------------------------------------------
 
 
@@ -381,28 +391,34 @@ class Classifier:
         against the manifest unless ``verify`` is false. Raises ModelMissingError when there
         is no model, ModelError when it is incomplete, damaged or unusable.
         """
+        if backend not in ("auto", "split", "full"):
+            raise ValueError(f"unknown backend {backend!r}")
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
         files = manifest["files"]
         if backend == "auto":
             backend = "split" if {"image", "text"} <= files.keys() else "full"
         needed = ("image", "text") if backend == "split" else ("full",)
-        if backend not in ("split", "full") or not set(needed) <= files.keys():
+        if not set(needed) <= files.keys():
             raise ModelError(
                 f"The model in {model_dir} has no {' and '.join(needed)} model file; "
                 "download or export the model again."
             )
-        preprocessing = Preprocessing.from_dict(manifest["preprocessing"])
         from core import category_tokens as tokens  # imported late: `tokens` regenerates it
 
         input_ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
         attention_mask = np.asarray(tokens.ATTENTION_MASK, dtype=np.int64)
         weights = prompt_weights(tuple(c for c, _ in tokens.PROMPTS), len(tokens.CODES))
+        preprocessing = Preprocessing.from_dict(manifest["preprocessing"])
         common = dict(codes=tuple(tokens.CODES), preprocessing=preprocessing, manifest=manifest)
 
+        def session_for(role: str):
+            entry = files[role]
+            data = read_model_file(model_dir, entry, verify=verify)
+            return open_session(data, entry["path"]), entry
+
         if backend == "full":
-            entry = files["full"]
-            session = open_session(read_model_file(model_dir, entry, verify=verify), entry["path"])
+            session, entry = session_for("full")
             return cls(
                 session=session,
                 backend="full",
@@ -413,38 +429,29 @@ class Classifier:
                 **common,
             )
 
-        text_entry, image_entry = files["text"], files["image"]
-        text_session = open_session(
-            read_model_file(model_dir, text_entry, verify=verify), text_entry["path"]
+        text_session, text_entry = session_for("text")
+        text = _checked(
+            f"The text model {text_entry['path']} fails on the category prompts",
+            run_text_tower,
+            text_session,
+            input_ids,
+            attention_mask,
+            text_entry.get("output", ""),
         )
-        try:
-            text = run_text_tower(
-                text_session, input_ids, attention_mask, text_entry.get("output", "")
-            )
-        except ModelError:
-            raise
-        except Exception as exc:
-            raise ModelError(
-                f"The text model {text_entry['path']} fails on the category prompts; "
-                "download or export the model again."
-            ) from exc
         del text_session  # only its output is kept: the text tower's memory goes back
         category_embeddings = weights @ unit(text)
-        image_session = open_session(
-            read_model_file(model_dir, image_entry, verify=verify), image_entry["path"]
-        )
+
+        image_session, image_entry = session_for("image")
         output = output_name(image_session, "image", image_entry.get("output", ""))
         # One run on a blank photo: checks the towers belong together and warms the session up.
         probe = np.zeros((1, 3, preprocessing.crop, preprocessing.crop), np.float32)
-        try:
-            width = run_image_tower(image_session, probe, output).shape[-1]
-        except ModelError:
-            raise
-        except Exception as exc:
-            raise ModelError(
-                f"The image model {image_entry['path']} fails on a photo; "
-                "download or export the model again."
-            ) from exc
+        width = _checked(
+            f"The image model {image_entry['path']} fails on a photo",
+            run_image_tower,
+            image_session,
+            probe,
+            output,
+        ).shape[-1]
         if width != category_embeddings.shape[1]:
             raise ModelError(
                 f"The image model {image_entry['path']} and the text model "
