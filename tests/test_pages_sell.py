@@ -1,0 +1,376 @@
+"""Selling and editing through the real sell page (AppTest): photos, camera, the AI
+suggestion with a real tiny CLIP, the model download, and every error path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import unquote, urlparse
+
+import pytest
+from sqlmodel import Session, select
+
+from core import categories
+from core.classifier import MANIFEST_NAME
+from core.model import DEFAULT_FILES, DEFAULT_REPO_ID, model_present
+from core.models import Item, Photo
+from tests.apptest import log_in, open_page, start_app, texts
+from tests.shop_helpers import (
+    app_db,
+    click,
+    errors,
+    item_by_title,
+    jpeg,
+    labels,
+    mark_sold,
+    open_item,
+)
+
+SELL = "pages/sell.py"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from tests.tiny_clip import tiny_models
+
+    return tiny_models()
+
+
+@pytest.fixture
+def with_model(app_env, tiny):
+    """The tiny CLIP (int8 towers) installed where the app looks for its model."""
+    shutil.copytree(tiny.quantized_dir, app_env.parent / "model")
+    return tiny
+
+
+def seller_on_sell_page(email="user2@gmail.com"):
+    return open_page(log_in(start_app(), email), SELL)
+
+
+def widget(collection, label):
+    found = [w for w in collection if w.label == label]
+    assert found, (label, [w.label for w in collection])
+    return found[0]
+
+
+def fill(at, *, photos=(), **fields):
+    """Upload ``photos`` then set the named fields, one run each, as a seller would."""
+    if photos:
+        at.file_uploader[0].set_value(list(photos)).run()
+    for name, value in fields.items():
+        if name in ("title", "brand", "price"):
+            label = {"title": "Title", "brand": "Brand", "price": "Price (EUR)"}[name]
+            widget(at.text_input, label).input(value)
+        elif name == "description":
+            widget(at.text_area, "Description").input(value)
+        elif name in ("category", "size"):
+            widget(at.selectbox, name.capitalize()).set_value(value)
+        elif name == "condition":
+            widget(at.button_group, "Condition").set_value(value)
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def photo_file(name="dress.jpg", colour=(180, 40, 40)):
+    return (name, jpeg(colour), "image/jpeg")
+
+
+GOOD = dict(
+    title="Green summer dress",
+    description="Light cotton.\nWorn twice.",
+    category="dress",
+    size="M",
+    brand="Zara",
+    condition="good",
+    price="19,90",
+)
+
+
+def test_logged_out_seller_is_sent_to_log_in_then_back(app_env):
+    at = open_page(start_app(), SELL)
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at)
+    assert "Sell an item" in [t.value for t in at.title]
+
+
+def test_without_a_model_the_category_is_chosen_by_hand(app_env):
+    at = seller_on_sell_page()
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("The AI category suggestion is off because its model is not")
+    assert "Download the AI model" in labels(at)
+    fill(at, photos=[photo_file()], **GOOD)
+    assert not at.get("progress")  # no suggestion bars
+    click(at, "Put it on sale")
+    assert "Your item is on sale." in [s.value for s in at.success]
+    item = item_by_title(app_db(app_env), "Green summer dress")
+    assert at.query_params.get("item") == str(item.id)  # on the new item's page
+    assert (item.category, item.size, item.price_cents, item.condition) == (
+        "dress", "M", 1990, "good"
+    )  # fmt: skip
+    assert (item.ai_category, item.ai_confidence) == (None, None)
+    assert item.description == "Light cotton.\nWorn twice."
+
+
+def test_every_missing_field_is_named(app_env):
+    at = seller_on_sell_page()
+    click(at, "Put it on sale")
+    shown = errors(at)
+    for message in (
+        "Add at least one photo.",
+        "Enter a title.",
+        "Choose a category.",
+        "Choose a size.",
+        'Enter the brand (or "No brand").',
+        "Choose the condition.",
+        "Enter a price.",
+        "Fill in every field as shown above.",
+    ):
+        assert message in shown, (message, shown)
+    fill(at, photos=[photo_file()], **{**GOOD, "price": "12.345"})
+    click(at, "Put it on sale")
+    assert errors(at) == [
+        "Enter the price as a number of euros, like 12.50.",
+        "Fill in every field as shown above.",
+    ]
+    with Session(app_db(app_env)) as s:
+        assert not s.exec(select(Item).where(Item.title == GOOD["title"])).all()
+
+
+def test_bad_photos_are_named_and_refused(app_env):
+    at = seller_on_sell_page()
+    files = [photo_file(), ("notes.jpg", b"not a picture", "image/jpeg")]
+    fill(at, photos=files, **GOOD)
+    assert "“notes.jpg” is not a photo (JPEG, PNG, WebP, GIF...)." in errors(at)
+    click(at, "Put it on sale")
+    assert "Remove the files that are not usable photos." in errors(at)
+    at.file_uploader[0].set_value([photo_file()]).run()  # the bad file removed
+    click(at, "Put it on sale")
+    assert "Your item is on sale." in [s.value for s in at.success]
+
+
+def test_at_most_five_photos(app_env):
+    at = seller_on_sell_page()
+    files = [photo_file(f"p{n}.jpg", (n * 40, 10, 10)) for n in range(6)]
+    fill(at, photos=files, **GOOD)
+    click(at, "Put it on sale")
+    assert "At most 5 photos: remove one." in errors(at)
+    at.file_uploader[0].set_value(files[:5]).run()
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    with Session(app_db(app_env)) as s:
+        rows = s.exec(select(Photo).where(Photo.item_id == item.id)).all()
+    assert sorted(p.position for p in rows) == [0, 1, 2, 3, 4]
+
+
+def test_camera_shots_are_photos_too(app_env):
+    at = seller_on_sell_page()
+    at.toggle[0].set_value(True).run()
+    at.camera_input[0].set_value(("shot.jpg", jpeg((20, 200, 20)), "image/jpeg")).run()
+    at.camera_input[0].set_value(("shot.jpg", jpeg((20, 20, 200)), "image/jpeg")).run()
+    assert len(at.get("image")) == 2  # two shots, previewed
+    click(at, "Remove", key=next(b.key for b in at.button if b.label == "Remove"))
+    assert len(at.get("image")) == 1
+    fill(at, **GOOD)
+    click(at, "Put it on sale")
+    assert "Your item is on sale." in [s.value for s in at.success]
+
+
+def test_the_ai_suggests_top1_shows_top3_and_stays_changeable(with_model, app_env):
+    at = seller_on_sell_page()
+    assert not at.info  # the model is there
+    fill(at, photos=[photo_file()])
+    bars = at.get("progress")
+    assert len(bars) == 3
+    probabilities = [bar.value for bar in bars]
+    assert probabilities == sorted(probabilities, reverse=True)
+    top = widget(at.selectbox, "Category").value
+    assert bars[0].text.startswith(categories.label(top) + ": ")
+    assert "AI suggestion from your first photo:" in texts(at)
+    # the seller picks another category: it is kept, and the suggestion is stored beside it
+    other = next(c.code for c in categories.CATEGORIES if c.code != top and c.code != "shoes")
+    size = categories.sizes_for(other)[0]
+    fill(at, **{**GOOD, "category": other, "size": size})
+    assert widget(at.selectbox, "Category").value == other
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.category, item.ai_category) == (other, top)
+    assert item.ai_confidence == pytest.approx(bars[0].value / 100, abs=0.01)
+
+
+def test_a_new_first_photo_brings_a_new_suggestion(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("a.jpg", (250, 250, 250))])
+    widget(at.selectbox, "Category").set_value("bag").run()
+    at.file_uploader[0].set_value([photo_file("b.jpg", (10, 10, 10))]).run()
+    assert len(at.get("progress")) == 3  # suggested again, for the new photo
+
+
+# --- the model download ----------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_download_offline_says_so_in_one_sentence(app_env, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    at = seller_on_sell_page()
+    click(at, "Download the AI model")
+    (message,) = errors(at)
+    assert message.startswith("Could not download the model") and message.count(". ") == 0
+    assert not model_present(app_env.parent / "model")
+    fill(at, photos=[photo_file()], **GOOD)  # everything else still works
+    click(at, "Put it on sale")
+    assert "Your item is on sale." in [s.value for s in at.success]
+
+
+class Hub(BaseHTTPRequestHandler):
+    """Serves ``/{repo}/resolve/{revision}/{path}`` with the headers the Hub sends."""
+
+    files: ClassVar[dict[str, bytes]] = {}
+    commit = "f" * 40
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _answer(self, body_wanted: bool) -> None:
+        path = unquote(urlparse(self.path).path)
+        prefix = f"/{DEFAULT_REPO_ID}/resolve/"
+        name = path[len(prefix) :].split("/", 1)[-1] if path.startswith(prefix) else ""
+        data = self.files.get(name)
+        if data is None:
+            self.send_response(404)
+            self.send_header("X-Error-Code", "EntryNotFound")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        start = 0
+        ranged = self.headers.get("Range", "")
+        if body_wanted and ranged.startswith("bytes="):
+            start = int(ranged[6:].split("-")[0])
+        self.send_response(206 if start else 200)
+        self.send_header("X-Repo-Commit", self.commit)
+        self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+        self.send_header("Content-Length", str(len(data) - start))
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.end_headers()
+        if body_wanted:
+            self.wfile.write(data[start:])
+
+    def do_HEAD(self) -> None:
+        self._answer(False)
+
+    def do_GET(self) -> None:
+        self._answer(True)
+
+
+@pytest.fixture
+def hub(tiny, monkeypatch):
+    manifest = json.loads((tiny.quantized_dir / MANIFEST_NAME).read_text())
+    served = {
+        DEFAULT_FILES[role]: (tiny.quantized_dir / manifest["files"][role]["path"]).read_bytes()
+        for role in ("image", "text")
+    }
+    handler = type("TinyHub", (Hub,), {"files": served})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_with_a_progress_bar_then_suggestions(app_env, hub):
+    at = seller_on_sell_page()
+    click(at, "Download the AI model")
+    assert model_present(app_env.parent / "model")
+    assert not at.info and "Download the AI model" not in labels(at)
+    fill(at, photos=[photo_file()])
+    assert len(at.get("progress")) == 3
+
+
+# --- editing ------------------------------------------------------------------------------
+
+
+def edit_page(app_env, title="Red wrap midi dress", email="user1@gmail.com"):
+    item = item_by_title(app_db(app_env), title)
+    at = log_in(start_app(), email)
+    at.switch_page(SELL)
+    at.query_params["edit"] = str(item.id)
+    at.run()
+    assert not at.exception, at.exception
+    return at, item
+
+
+def test_edit_every_field_and_the_photos(app_env):
+    at, item = edit_page(app_env)
+    assert "Edit your listing" in [t.value for t in at.title]
+    assert widget(at.text_input, "Price (EUR)").value == "45.00"
+    assert widget(at.selectbox, "Size").value == "S"
+    at.file_uploader[0].set_value([photo_file("new.jpg", (0, 0, 250))]).run()
+    click(at, "Remove")  # the listing's old photo
+    fill(at, title="Red wrap dress, midi", price="39", category="skirt", size="XS")
+    click(at, "Save the changes")
+    assert "Your changes are saved." in [s.value for s in at.success]
+    engine = app_db(app_env)
+    with Session(engine) as s:
+        stored = s.get(Item, item.id)
+        photos = s.exec(select(Photo).where(Photo.item_id == item.id)).all()
+    assert (stored.title, stored.price_cents, stored.category, stored.size) == (
+        "Red wrap dress, midi", 3900, "skirt", "XS"
+    )  # fmt: skip
+    assert len(photos) == 1 and photos[0].width == 320  # the new photo only
+
+
+def test_edit_errors_keep_the_listing(app_env):
+    at, item = edit_page(app_env)
+    click(at, "Remove")
+    fill(at, title="")
+    click(at, "Save the changes")
+    assert {"Add at least one photo.", "Enter a title."} <= set(errors(at))
+    assert item_by_title(app_db(app_env), "Red wrap midi dress").id == item.id
+
+
+@pytest.mark.parametrize(
+    ("email", "raw", "message"),
+    [
+        ("user2@gmail.com", None, "Only the seller can change this listing."),
+        ("user1@gmail.com", "999999", "This item does not exist (it may have been removed)."),
+        ("user1@gmail.com", "abc", "This item does not exist (it may have been removed)."),
+    ],
+)
+def test_edit_refusals(app_env, email, raw, message):
+    item = item_by_title(app_db(app_env), "Red wrap midi dress")
+    at = log_in(start_app(), email)
+    at.switch_page(SELL)
+    at.query_params["edit"] = raw or str(item.id)
+    at.run()
+    assert errors(at) == [message]
+    assert "Save the changes" not in labels(at)
+
+
+def test_a_sold_listing_cannot_be_edited(app_env):
+    item = item_by_title(app_db(app_env), "Red wrap midi dress")
+    mark_sold(app_db(app_env), item.id)
+    at, _ = edit_page(app_env)
+    assert errors(at) == ["This item is sold: it can no longer be changed or deleted."]
+
+
+def test_a_listing_sold_while_being_edited(app_env):
+    at, item = edit_page(app_env)
+    fill(at, title="Cheaper now", price="5")
+    mark_sold(app_db(app_env), item.id)
+    at.run()  # the next run (the click) sees it sold
+    assert errors(at) == ["This item is sold: it can no longer be changed or deleted."]
+    assert open_item(at, item.id).header[0].value == "Red wrap midi dress"

@@ -1,0 +1,147 @@
+"""Uploaded photos: decoded and checked, turned upright, stripped of metadata, re-encoded."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image, ImageCms
+
+from core.photos import MAX_SIDE, MAX_UPLOAD_BYTES, THUMB_SIDE, PhotoError, prepare_photo
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **kw) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **kw)
+    return out.getvalue()
+
+
+def opened(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_a_photo_is_reencoded_as_jpeg_within_bounds():
+    photo = prepare_photo(encode(Image.new("RGB", (4000, 3000), (10, 120, 200))))
+    image, thumb = opened(photo.image), opened(photo.thumbnail)
+    assert image.format == thumb.format == "JPEG"
+    assert (photo.width, photo.height) == image.size == (MAX_SIDE, 1200)
+    assert max(thumb.size) == THUMB_SIDE
+    assert image.getpixel((800, 600)) == pytest.approx((10, 120, 200), abs=3)
+
+
+def test_a_small_photo_keeps_its_size():
+    photo = prepare_photo(encode(Image.new("RGB", (300, 200), "white"), "PNG"))
+    assert (photo.width, photo.height) == (300, 200)
+
+
+def gps_exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 30.0)  # latitude
+    gps[3], gps[4] = "E", (2.0, 17.0, 40.0)  # longitude
+    return exif
+
+
+def test_exif_orientation_is_applied_then_every_metadata_is_gone():
+    # stored landscape with a red left half; orientation 6 means "rotate 90° clockwise"
+    image = Image.new("RGB", (400, 200), "blue")
+    image.paste((255, 0, 0), (0, 0, 200, 200))
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(image, exif=gps_exif(6), icc_profile=icc, comment=b"secret note")
+    assert b"secret note" in data and opened(data).getexif().get_ifd(0x8825)
+
+    photo = prepare_photo(data)
+    upright = opened(photo.image)
+    assert upright.size == (200, 400)  # turned upright
+    assert upright.getpixel((100, 50)) == pytest.approx((255, 0, 0), abs=40)  # red on top
+    for out in (photo.image, photo.thumbnail):
+        result = opened(out)
+        assert not result.getexif()  # no orientation, no GPS, no camera
+        assert "exif" not in result.info and "icc_profile" not in result.info
+        assert "comment" not in result.info and b"secret note" not in out
+        assert b"PhoneMaker" not in out and b"Exif" not in out
+
+
+def test_a_damaged_exif_block_does_not_refuse_the_photo():
+    data = encode(Image.new("RGB", (64, 64), "green"), exif=b"Exif\x00\x00garbage-here")
+    assert prepare_photo(data).width == 64
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares a huge size but holds almost nothing: a decompression bomb."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "is empty"),
+        (b"just some text, not a picture", "is not a photo"),
+        (b"%PDF-1.4 a document", "is not a photo"),
+        (encode(Image.new("RGB", (800, 600), "red"))[:1500], "damaged or truncated"),
+        (png_header_only(20_000, 20_000), "too large"),
+        (png_header_only(100_000, 100_000), "too large"),
+        (b"\xff\xd8" + b"\x00" * (MAX_UPLOAD_BYTES + 1), "larger than 10 MB"),
+    ],
+    ids=["empty", "text", "pdf", "truncated", "bomb", "huge-bomb", "over-10MB"],
+)
+def test_bad_uploads_get_a_clear_message(data, words):
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(data, name="“holiday.jpg”")
+    assert words in str(err.value)
+    assert str(err.value).startswith("“holiday.jpg”")
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("CMYK", (120, 80), (0, 255, 255, 0)),
+        Image.new("RGBA", (120, 80), (0, 0, 0, 0)),
+        Image.new("P", (120, 80)),
+        Image.new("L", (120, 80), 128),
+        Image.new("I;16", (120, 80), 40000),
+        Image.new("1", (120, 80), 1),
+    ],
+    ids=["cmyk", "rgba", "palette", "grey", "16-bit", "1-bit"],
+)
+def test_any_mode_becomes_an_rgb_jpeg(image):
+    fmt = "JPEG" if image.mode in ("CMYK", "L") else "PNG" if image.mode != "1" else "BMP"
+    photo = prepare_photo(encode(image, fmt))
+    assert opened(photo.image).mode == "RGB"
+
+
+def test_transparency_becomes_white():
+    photo = prepare_photo(encode(Image.new("RGBA", (50, 50), (255, 0, 0, 0)), "PNG"))
+    assert opened(photo.image).getpixel((25, 25)) == pytest.approx((255, 255, 255), abs=3)
+
+
+def test_an_animation_gives_its_first_frame():
+    frames = [Image.new("RGB", (60, 40), c) for c in ("red", "lime", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    photo = prepare_photo(out.getvalue())
+    assert opened(photo.image).getpixel((30, 20)) == pytest.approx((255, 0, 0), abs=30)
+
+
+def test_a_large_phone_photo_is_decoded_at_reduced_size_and_fits():
+    # 12 megapixels: decoded through libjpeg's DCT scaling, still at least 1600 px wide
+    image = Image.linear_gradient("L").resize((4032, 3024)).convert("RGB")
+    photo = prepare_photo(encode(image, quality=90))
+    assert (photo.width, photo.height) == (1600, 1200)
