@@ -381,3 +381,18 @@ def test_evaluate_labels_loose_photos_by_their_name(tiny, tmp_path):
     result = evaluate(tmp_path, tiny.fp32_dir)
     assert result.photos == 3
     assert result.folders == {"dress": ["dress"], "pant": ["pants"], "pull": ["sweater"]}
+
+
+def test_export_command_from_a_local_checkpoint(tiny, tmp_path, capsys):
+    checkpoint = tmp_path / "checkpoint"
+    tiny.model.save_pretrained(checkpoint)
+    model_dir = tmp_path / "model"
+    argv = ["export", "--checkpoint", str(checkpoint), "--model-dir", str(model_dir)]
+    assert main([*argv, "--full-graph", "--weight-type", "uint8"]) == 0
+    out = capsys.readouterr().out
+    assert "quantised towers (shipped)" in out and "single graph (quantised)" in out
+    manifest = json.loads((model_dir / MANIFEST_NAME).read_text())
+    assert manifest["source"]["checkpoint"] == str(checkpoint)
+    assert manifest["quantization"].startswith("dynamic, QUInt8")
+    assert sorted(manifest["files"]) == ["full", "image", "text"]
+    assert Classifier.load(model_dir).classify(tiny.photos[1])[0].code in category_tokens.CODES
