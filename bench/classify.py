@@ -49,6 +49,17 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def machine_busy_s() -> float:
+    """CPU seconds all processes have used since boot (from /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def percentiles(seconds: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in seconds)
     quantiles = statistics.quantiles(ms, n=10, method="inclusive")
@@ -96,6 +107,7 @@ def worker(design: str, model_dir: Path, photo_path: Path, images: Path, runs: i
     """Runs in its own process: load, then time the 12-megapixel photo and the others."""
     from core.classifier import Classifier, preprocess
 
+    busy, own, wall = machine_busy_s(), process_cpu_s(), time.perf_counter()
     photo = photo_path.read_bytes()
     others = [p.read_bytes() for p in sorted(images.rglob("*")) if p.suffix.lower() == ".jpg"]
     before = rss_mb()
@@ -142,6 +154,13 @@ def worker(design: str, model_dir: Path, photo_path: Path, images: Path, runs: i
         "rss_added_mb": round(rss_mb() - before, 1),
         "rss_added_at_load_mb": round(after_load - before, 1),
         "top": scores[0].code,
+        # share of the machine's CPU used by other processes meanwhile: above a few percent,
+        # other work competed with this run and its times are inflated
+        "other_processes_cpu_share": round(
+            ((machine_busy_s() - busy) - (process_cpu_s() - own))
+            / ((time.perf_counter() - wall) * (os.cpu_count() or 1)),
+            3,
+        ),
     }
 
 
@@ -163,7 +182,6 @@ def main() -> None:
     photo = phone_photo(photo_path, args.images)
     for design in DESIGNS:
         ensure_export(design, args.cache / design, args.images)
-    load_average = round(os.getloadavg()[0], 2)
     results = {}
     for design in DESIGNS:
         print(f"running {design} ...", flush=True)
@@ -177,7 +195,6 @@ def main() -> None:
         "machine": {
             "cpus": os.cpu_count(),
             "onnxruntime": onnxruntime.__version__,
-            "load_average_1min_at_start": load_average,  # other work on the machine skews times
         },
         "photo_12mp": {"size": [4032, 3024], "exif_orientation": 6, "bytes": len(photo)},
         "runs": args.runs,
