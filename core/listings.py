@@ -18,6 +18,9 @@ from enum import StrEnum
 from sqlalchemy import Integer, column, delete, func, literal, literal_column, tuple_
 from sqlalchemy import text as sql_text
 from sqlalchemy import update as sql_update
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import Session, select
 
 from core import categories
@@ -43,6 +46,7 @@ from core.transactions import begin_write
 
 PAGE_SIZE = 24
 COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows
+TEXT_DRIVES_BELOW = 500  # a search matching fewer items is driven by the full-text index
 MAX_SEARCH_WORDS = 8
 MAX_WORD_LENGTH = 40
 
@@ -175,38 +179,89 @@ def search_words(text: str) -> list[str]:
     return [w[:MAX_WORD_LENGTH] for w in fold(text or "").split()[:MAX_SEARCH_WORDS]]
 
 
-def _text_match(session: Session, words: list[str]):
-    """A condition matching items whose search text has every word as a word prefix."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
+def _residual(column_):
+    """``column_`` as an expression no index serves (SQLite's unary +), so that the query
+    is driven by the index that gives the sort order and stops after one page."""
+    return UnaryExpression(column_, operator=operators.custom_op("+"), type_=column_.type)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sqlite: bool
+    words: tuple[str, ...]
+    few_ids: tuple[int, ...] | None  # SQLite: the items the words match, when they are few
+
+
+def _plan(session: Session, query: CatalogueQuery) -> _Plan:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    words = tuple(search_words(query.text))
+    few_ids = None
+    if sqlite and words:
+        fts = " AND ".join(f'"{w}"*' for w in words)  # words are letters and digits only
+        ids = session.exec(
+            sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts LIMIT :cap")
+            .bindparams(fts=fts, cap=TEXT_DRIVES_BELOW + 1)
+            .columns(column("rowid", Integer))
+        ).all()
+        if len(ids) <= TEXT_DRIVES_BELOW:
+            few_ids = tuple(row[0] for row in ids)
+    return _Plan(sqlite, words, few_ids)
+
+
+def _text_match(plan: _Plan, *, residual: bool):
+    """Items whose search text has every word of the plan as a word prefix."""
+    if not plan.sqlite:  # PostgreSQL: the GIN index on the folded text's tsvector
+        query = " & ".join(f"{w}:*" for w in plan.words)
         vector = func.to_tsvector(literal_column("'simple'"), Item.search_text)
         return vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), literal(query)))
-    query = " AND ".join(f'"{w}"*' for w in words)  # words are letters and digits only
+    if plan.few_ids is not None:
+        return Item.id.in_(plan.few_ids)
+    fts = " AND ".join(f'"{w}"*' for w in plan.words)
     matches = (
         sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts")
-        .bindparams(fts=query)
+        .bindparams(fts=fts)
         .columns(column("rowid", Integer))
     )
-    return Item.id.in_(matches)
+    return (_residual(Item.id) if residual else Item.id).in_(matches)
 
 
-def _filters(session: Session, query: CatalogueQuery) -> list:
+def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> list:
+    """The WHERE conditions of ``query``.
+
+    On SQLite (whose planner has no statistics), the conditions also choose the plan: a
+    search whose words match few items starts from those items (a few hundred at most);
+    a page of anything else walks the index of its sort order, checking the other filters
+    on the way, and stops after one page, so that its cost does not grow with the
+    catalogue. Other counts (bounded by their LIMIT) are left to the planner.
+    """
+    by_text = plan.few_ids is not None
+    planned = plan.sqlite and (for_page or by_text)
+    by_price = query.sort is not Sort.NEWEST
+
+    def indexed(column_, allowed: bool):
+        return column_ if not planned or (allowed and not by_text) else _residual(column_)
+
     # a literal, so PostgreSQL sees that the partial full-text index applies
-    conditions = [Item.status == literal_column(f"'{ItemStatus.AVAILABLE.value}'")]
-    if words := search_words(query.text):
-        conditions.append(_text_match(session, words))
+    available = literal_column(f"'{ItemStatus.AVAILABLE.value}'")
+    conditions = [indexed(Item.status, True) == available]
+    if plan.words:
+        conditions.append(_text_match(plan, residual=planned))
+    # one category, size or brand: its index also gives the newest-first order
     if query.categories:
-        conditions.append(Item.category.in_(query.categories))
+        single = len(query.categories) == 1
+        conditions.append(indexed(Item.category, single).in_(query.categories))
     if query.sizes:
-        conditions.append(Item.size.in_(query.sizes))
-    if keys := sorted({k for k in map(brand_key, query.brands) if k}):
-        conditions.append(Item.brand_key.in_(keys))  # "levis" is Levi's
+        single = len(query.sizes) == 1 and not by_price
+        conditions.append(indexed(Item.size, single).in_(query.sizes))
+    if keys := sorted({k for k in map(brand_key, query.brands) if k}):  # "levis" is Levi's
+        single = len(keys) == 1 and not by_price
+        conditions.append(indexed(Item.brand_key, single).in_(keys))
     if query.conditions:
-        conditions.append(Item.condition.in_(query.conditions))
+        conditions.append(indexed(Item.condition, False).in_(query.conditions))
     if query.min_price_cents is not None:
-        conditions.append(Item.price_cents >= query.min_price_cents)
+        conditions.append(indexed(Item.price_cents, by_price) >= query.min_price_cents)
     if query.max_price_cents is not None:
-        conditions.append(Item.price_cents <= query.max_price_cents)
+        conditions.append(indexed(Item.price_cents, by_price) <= query.max_price_cents)
     return conditions
 
 
@@ -227,7 +282,8 @@ def search_catalogue(
     Full-text search matches every word of ``query.text`` as a word prefix in the title,
     brand, description and category names, accents and case ignored.
     """
-    conditions = _filters(session, query)
+    plan = _plan(session, query)
+    conditions = _filters(query, plan, for_page=True)
     key, ascending = _sort_key(query.sort)
     backwards = page.last or page.before is not None
     forward_asc = ascending != backwards  # the direction this query reads in
@@ -258,7 +314,7 @@ def search_catalogue(
         cards=cards,
         has_previous=has_previous,
         has_next=has_next,
-        total=count_matches(session, query),
+        total=_count(session, query, plan, COUNT_CAP),
         first=_cursor_of(cards[0].item, query.sort) if cards else None,
         last=_cursor_of(cards[-1].item, query.sort) if cards else None,
     )
@@ -266,7 +322,11 @@ def search_catalogue(
 
 def count_matches(session: Session, query: CatalogueQuery, cap: int = COUNT_CAP) -> int:
     """How many available items match, counted up to ``cap + 1`` (a bounded cost)."""
-    capped = select(Item.id).where(*_filters(session, query)).limit(cap + 1).subquery()
+    return _count(session, query, _plan(session, query), cap)
+
+
+def _count(session: Session, query: CatalogueQuery, plan: _Plan, cap: int) -> int:
+    capped = select(Item.id).where(*_filters(query, plan)).limit(cap + 1).subquery()
     return session.exec(select(func.count()).select_from(capped)).one()
 
 
@@ -360,14 +420,26 @@ def seller_listings(session: Session, seller_id: int) -> list[ListingRow]:
 
 def known_brands(session: Session, limit: int = 500) -> list[str]:
     """Brands of available items, most listed first (one spelling per brand), for a picker."""
-    rows = session.exec(
-        select(func.min(Item.brand), func.count())
-        .where(Item.status == ItemStatus.AVAILABLE.value)
+    available = Item.status == ItemStatus.AVAILABLE.value
+    # counted on the (status, brand_key) index alone; then one spelling looked up per brand
+    counts = (
+        select(Item.brand_key, func.count().label("n"))
+        .where(available)
         .group_by(Item.brand_key)
-        .order_by(func.count().desc(), func.min(Item.brand))
+        .order_by(func.count().desc(), Item.brand_key)
         .limit(limit)
-    ).all()
-    return [brand for brand, _count in rows]
+        .subquery()
+    )
+    other = aliased(Item)
+    spelling = (
+        select(other.brand)
+        .where(other.status == ItemStatus.AVAILABLE.value, other.brand_key == counts.c.brand_key)
+        .limit(1)
+        .correlate(counts)
+        .scalar_subquery()
+    )
+    rows = select(spelling).select_from(counts).order_by(counts.c.n.desc(), counts.c.brand_key)
+    return list(session.exec(rows))
 
 
 def newest_available(session: Session, *, limit: int = PAGE_SIZE) -> list[CatalogueCard]:

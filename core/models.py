@@ -146,6 +146,7 @@ class Item(SQLModel, table=True):
         Index("ix_items_status_category", "status", "category", "created_at"),
         Index("ix_items_status_category_price", "status", "category", "price_cents"),
         Index("ix_items_status_brand", "status", "brand_key", "created_at"),
+        Index("ix_items_status_size", "status", "size", "created_at"),
         Index("ix_items_seller_created", "seller_id", "created_at"),
     )
 
@@ -239,8 +240,10 @@ class Photo(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(sa_column=_fk("items.id", cascade=True))
     position: int = 0
-    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # the thumbnail first: SQLite reads a row's columns in order, so the catalogue's
+    # thumbnails are read without walking the overflow pages of the full-size image
     thumbnail: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     width: int
     height: int
     created_at: datetime = Field(default_factory=utcnow)

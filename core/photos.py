@@ -12,12 +12,14 @@ import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # above this, decoding could exhaust memory (decompression bomb)
 MAX_SIDE = 1600
 THUMB_SIDE = 480
+THUMB_SIZE = (384, THUMB_SIDE)  # every thumbnail 4:5, so that the catalogue's cards line up
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 
@@ -29,7 +31,7 @@ class PhotoError(ValueError):
 @dataclass(frozen=True)
 class PreparedPhoto:
     image: bytes  # JPEG, at most MAX_SIDE px, no metadata
-    thumbnail: bytes  # JPEG, at most THUMB_SIDE px
+    thumbnail: bytes  # JPEG, THUMB_SIZE: the whole photo, centred, on its own border colour
     width: int
     height: int
 
@@ -92,6 +94,22 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+def make_thumbnail(image: Image.Image) -> Image.Image:
+    """The whole photo within THUMB_SIZE, centred on the median colour of its border (the
+    studio background, usually), so that the garment is never cropped."""
+    small = image.copy()
+    small.thumbnail(THUMB_SIZE, Image.Resampling.LANCZOS)
+    pixels = np.asarray(small)
+    border = np.concatenate(
+        [pixels[:2], pixels[-2:], pixels[:, :2].swapaxes(0, 1), pixels[:, -2:].swapaxes(0, 1)],
+        axis=1,
+    ).reshape(-1, 3)
+    colour = tuple(int(v) for v in np.median(border, axis=0))
+    thumb = Image.new("RGB", THUMB_SIZE, colour)
+    thumb.paste(small, ((THUMB_SIZE[0] - small.width) // 2, (THUMB_SIZE[1] - small.height) // 2))
+    return thumb
+
+
 def prepare_photo(data: bytes, *, name: str = "The file") -> PreparedPhoto:
     """Validate an upload and return its normalised JPEG and thumbnail."""
     image = open_image(data, name=name, max_side=MAX_SIDE)
@@ -103,8 +121,7 @@ def prepare_photo(data: bytes, *, name: str = "The file") -> PreparedPhoto:
         image.info.pop("exif", None)
     image = to_rgb(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    thumb = image.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    thumb = make_thumbnail(image)
     return PreparedPhoto(
         image=_jpeg(image, JPEG_QUALITY),
         thumbnail=_jpeg(thumb, THUMB_QUALITY),

@@ -4,6 +4,7 @@ suggestion with a real tiny CLIP, the model download, and every error path."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import socket
@@ -13,6 +14,7 @@ from typing import ClassVar
 from urllib.parse import unquote, urlparse
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 
 from core import categories
@@ -374,3 +376,17 @@ def test_a_listing_sold_while_being_edited(app_env):
     at.run()  # the next run (the click) sees it sold
     assert errors(at) == ["This item is sold: it can no longer be changed or deleted."]
     assert open_item(at, item.id).header[0].value == "Red wrap midi dress"
+
+
+def test_make_cover_puts_a_photo_first(app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("red.jpg", (200, 0, 0)), photo_file("blue.jpg", (0, 0, 200))])
+    assert [i.captions for i in at.get("image")] == [["Cover"], ["2"]]
+    click(at, "Make cover")
+    fill(at, **GOOD)
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    with Session(app_db(app_env)) as s:
+        rows = s.exec(select(Photo).where(Photo.item_id == item.id).order_by(Photo.position))
+        colours = [Image.open(io.BytesIO(p.image)).getpixel((10, 10)) for p in rows]
+    assert colours[0][2] > 150 and colours[1][0] > 150  # blue first, then red

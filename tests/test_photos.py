@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image, ImageCms
 
-from core.photos import MAX_SIDE, MAX_UPLOAD_BYTES, THUMB_SIDE, PhotoError, prepare_photo
+from core.photos import MAX_SIDE, MAX_UPLOAD_BYTES, THUMB_SIZE, PhotoError, prepare_photo
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **kw) -> bytes:
@@ -29,8 +29,20 @@ def test_a_photo_is_reencoded_as_jpeg_within_bounds():
     image, thumb = opened(photo.image), opened(photo.thumbnail)
     assert image.format == thumb.format == "JPEG"
     assert (photo.width, photo.height) == image.size == (MAX_SIDE, 1200)
-    assert max(thumb.size) == THUMB_SIDE
+    assert thumb.size == THUMB_SIZE
     assert image.getpixel((800, 600)) == pytest.approx((10, 120, 200), abs=3)
+
+
+@pytest.mark.parametrize("size", [(1200, 300), (300, 1200), (500, 500), (40, 30)])
+def test_thumbnails_are_all_the_same_shape_and_show_the_whole_photo(size):
+    # a garment on a light studio background, with a dark frame line inside the photo
+    image = Image.new("RGB", size, (240, 238, 230))
+    image.paste((20, 20, 20), (size[0] // 4, size[1] // 4, 3 * size[0] // 4, 3 * size[1] // 4))
+    thumb = opened(prepare_photo(encode(image, "PNG")).thumbnail)
+    assert thumb.size == THUMB_SIZE
+    # padded with the photo's own background colour, never cropped: the garment is centred
+    assert thumb.getpixel((0, 0)) == pytest.approx((240, 238, 230), abs=4)
+    assert thumb.getpixel((192, 240)) == pytest.approx((20, 20, 20), abs=8)
 
 
 def test_a_small_photo_keeps_its_size():

@@ -60,11 +60,12 @@ def _photos(view: ItemView) -> None:
     if not view.photos:
         st.caption("No photo")
         return
-    first, *others = view.photos
-    st.image(first.image, width="stretch")
-    if others:
-        for column, photo in zip(st.columns(4), others, strict=False):
-            column.image(photo.thumbnail, width="stretch")
+    if len(view.photos) == 1:
+        st.image(view.photos[0].image, width="stretch")
+        return
+    for tab, photo in zip(st.tabs([f"Photo {n}" for n in range(1, len(view.photos) + 1)]),
+                          view.photos, strict=True):  # fmt: skip
+        tab.image(photo.image, width="stretch")
 
 
 def _actions(user: User | None, view: ItemView) -> None:

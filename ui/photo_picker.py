@@ -85,7 +85,12 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     for stale in set(cache) - {key for key, _, _ in sources}:
         del cache[stale]
 
-    _previews(picked, kept, shots)
+    # the seller's order: photos keep their place, new ones come last, "Make cover" moves
+    order: list[str] = _state(form_id, "order", [])
+    keys = [p.key for p in picked]
+    order[:] = [k for k in order if k in keys] + [k for k in keys if k not in order]
+    picked.sort(key=lambda p: order.index(p.key))
+    _previews(picked, kept, shots, order)
     return picked
 
 
@@ -96,7 +101,12 @@ def _remove(picked: PickedPhoto, kept: list[int], shots: list) -> None:
         shots[:] = [s for s in shots if f"shot:{s[0]}" != picked.key]
 
 
-def _previews(picked: list[PickedPhoto], kept: list[int], shots: list) -> None:
+def _make_cover(key: str, order: list[str]) -> None:
+    order.remove(key)
+    order.insert(0, key)
+
+
+def _previews(picked: list[PickedPhoto], kept: list[int], shots: list, order: list) -> None:
     for problem in (p for p in picked if p.error):
         st.error(plain(problem.error))
     good = [p for p in picked if p.photo is not None]
@@ -105,7 +115,16 @@ def _previews(picked: list[PickedPhoto], kept: list[int], shots: list) -> None:
     columns = st.columns(MAX_PHOTOS_PER_ITEM)
     for n, photo in enumerate(good):
         with columns[n % MAX_PHOTOS_PER_ITEM]:
-            st.image(photo.thumbnail, width="stretch", caption="Cover" if n == 0 else None)
+            st.image(photo.thumbnail, width="stretch", caption="Cover" if n == 0 else f"{n + 1}")
+            if n > 0:
+                st.button(
+                    "Make cover",
+                    key=f"cover_{photo.key}",
+                    icon=":material/star:",
+                    type="tertiary",
+                    on_click=_make_cover,
+                    args=(photo.key, order),
+                )
             if not photo.key.startswith("upload:"):  # uploads have their own remove button
                 st.button(
                     "Remove",
