@@ -60,7 +60,7 @@ with lines:
 with summary:
     count = len(cart.available)
     st.subheader(f"Total: {format_eur(cart.total_cents)}", anchor=False)
-    st.caption(f"{count} item{'s' * (count != 1)} to buy · shipping included")
+    st.caption(f"{count} item{'s' * (count != 1)} to buy")
     if count == 0:
         st.info("Nothing in your cart can be bought any more.")
         st.stop()

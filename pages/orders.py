@@ -22,9 +22,9 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
         total.markdown(f"Total {money(order.total_cents)}")
         for line in order.lines:
-            photo, text = st.columns([1, 7], vertical_alignment="center")
+            photo, text = st.columns([1, 12], vertical_alignment="center")
             with photo:
-                thumbnail(line.thumbnail)
+                thumbnail(line.thumbnail, width=64)
             with text:
                 st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
                 item_link(line.item_id, label="See")

@@ -60,6 +60,7 @@ with right:
             st.rerun()
 
     st.divider()
+    st.page_link("pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
     if st.button("Log out", icon=":material/logout:"):
         log_out()
         st.switch_page("pages/catalogue.py")

@@ -102,7 +102,7 @@ def test_sold_lines_are_flagged_and_not_counted(app_env):
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
     assert "Total: 25.00 EUR" in [s.value for s in at.subheader]
     assert "~~45.00 EUR~~" in [m.value for m in at.markdown]
-    assert "1 item to buy · shipping included" in texts(at)
+    assert "1 item to buy" in texts(at)
 
 
 def test_checkout_with_confirmation_then_orders(app_env):

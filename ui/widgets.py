@@ -42,9 +42,9 @@ def item_link(item_id: int, label: str = "See the item", **kwargs) -> None:
     st.page_link(CATALOGUE_PAGE, label=label, query_params={"item": str(item_id)}, **kwargs)
 
 
-def thumbnail(image: bytes | None) -> None:
+def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
     if image:
-        st.image(image, width="stretch")
+        st.image(image, width=width)
     else:
         st.caption("No photo")
 
