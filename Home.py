@@ -3,9 +3,7 @@
 import streamlit as st
 
 from ui.auth import build_authenticator
-from ui.state import current_user, entrypoint_runs, get_engine
-
-entrypoint_runs()
+from ui.state import current_user, get_engine
 
 st.set_page_config(page_title="Seconde Main", page_icon=":material/checkroom:", layout="wide")
 get_engine()  # creates the schema and the demo data on first start
@@ -17,17 +15,17 @@ st.html(
     </style>"""
 )
 
-PUBLIC = [("pages/catalogue.py", "Shop", ":material/storefront:")]
+PUBLIC = [("app_pages/catalogue.py", "Shop", ":material/storefront:")]
 LOGGED_OUT = [
-    ("pages/login.py", "Log in", ":material/login:"),
-    ("pages/register.py", "Register", ":material/person_add:"),
+    ("app_pages/login.py", "Log in", ":material/login:"),
+    ("app_pages/register.py", "Register", ":material/person_add:"),
 ]
 LOGGED_IN = [
-    ("pages/sell.py", "Sell", ":material/add_a_photo:"),
-    ("pages/my_listings.py", "My listings", ":material/sell:"),
-    ("pages/cart.py", "Cart", ":material/shopping_cart:"),
-    ("pages/orders.py", "Orders", ":material/receipt_long:"),
-    ("pages/profile.py", "Profile", ":material/person:"),
+    ("app_pages/sell.py", "Sell", ":material/add_a_photo:"),
+    ("app_pages/my_listings.py", "My listings", ":material/sell:"),
+    ("app_pages/cart.py", "Cart", ":material/shopping_cart:"),
+    ("app_pages/orders.py", "Orders", ":material/receipt_long:"),
+    ("app_pages/profile.py", "Profile", ":material/person:"),
 ]
 
 

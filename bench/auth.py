@@ -109,13 +109,13 @@ def time_pages(db: Path, runs: int, design: str) -> dict:
         assert not at.exception, at.exception
         for state in ("logged_out", "logged_in"):
             if state == "logged_in":
-                at.switch_page("pages/login.py").run()
+                at.switch_page("app_pages/login.py").run()
                 fields = {t.label: t for t in at.text_input}
                 fields["E-mail"].input("user1@gmail.com")
                 fields["Password"].input("tototo")
                 next(b for b in at.button if b.label == "Log in").click().run()
                 assert at.session_state["user_id"] is not None
-                at.switch_page("pages/catalogue.py").run()
+                at.switch_page("app_pages/catalogue.py").run()
             times = []
             for _ in range(runs):
                 t = time.perf_counter()

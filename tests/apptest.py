@@ -20,7 +20,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def submit_login(at: AppTest, email: str, password: str) -> AppTest:
-    open_page(at, "pages/login.py")
+    open_page(at, "app_pages/login.py")
     fields = {t.label: t for t in at.text_input}
     fields["E-mail"].input(email)
     fields["Password"].input(password)

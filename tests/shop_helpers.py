@@ -14,7 +14,7 @@ from core import auth
 from core.db import make_engine
 from core.models import Item, ItemStatus
 
-CATALOGUE = "pages/catalogue.py"
+CATALOGUE = "app_pages/catalogue.py"
 
 
 def app_db(data_dir: Path) -> Engine:

@@ -64,7 +64,7 @@ def test_five_failures_lock_the_account_without_telling_if_it_exists(app_env):
 
 
 def _register(at, email, name, password, repeat):
-    open_page(at, "pages/register.py")
+    open_page(at, "app_pages/register.py")
     fields = {t.label: t for t in at.text_input}
     fields["E-mail"].input(email)
     fields["Display name"].input(name)
@@ -79,7 +79,7 @@ def test_register_logs_the_new_user_in_and_shows_markup_as_text(app_env):
     name = "<b>Zoé</b> **star**"
     at = _register(start_app(), " Zoe@Example.com ", name, "long-enough", "long-enough")
     assert _logged_in(at)
-    open_page(at, "pages/profile.py")
+    open_page(at, "app_pages/profile.py")
     assert {t.label: t.value for t in at.text_input}["Display name"] == name
     assert {t.label: t.value for t in at.text_input}["E-mail"] == "zoe@example.com"
     # nowhere is the name rendered as HTML or markdown
@@ -110,7 +110,7 @@ def test_register_failures(app_env, email, name, pw, repeat, message):
 
 
 def test_logged_out_visitor_is_sent_to_login_then_back(app_env):
-    at = open_page(start_app(), "pages/profile.py")
+    at = open_page(start_app(), "app_pages/profile.py")
     assert "Welcome back" in [t.value for t in at.title]
     log_in(at)
     assert "My profile" in [t.value for t in at.title]
@@ -121,7 +121,7 @@ def _profile_form(at):
 
 
 def test_profile_save_and_errors(app_env):
-    at = open_page(log_in(start_app()), "pages/profile.py")
+    at = open_page(log_in(start_app()), "app_pages/profile.py")
     fields = _profile_form(at)
     assert fields["E-mail"].disabled
     fields["Postal code"].input("75O11")
@@ -149,7 +149,7 @@ def _change_password(at, current, new, repeat):
 
 
 def test_password_change_paths(app_env):
-    at = open_page(log_in(start_app(), "user2@gmail.com"), "pages/profile.py")
+    at = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
     for current, new, repeat, message in [
         ("", "new-password", "new-password", "current password"),
         ("wrong", "new-password", "new-password", "current password is wrong"),
@@ -169,11 +169,11 @@ def test_password_change_paths(app_env):
 
 
 def test_log_out_ends_the_session(app_env):
-    at = open_page(log_in(start_app()), "pages/profile.py")
+    at = open_page(log_in(start_app()), "app_pages/profile.py")
     next(b for b in at.button if b.label == "Log out").click().run()
     assert not at.exception
     assert not _logged_in(at)
     assert at.session_state["authentication_status"] is None
     assert at.session_state["logout"] is True  # the cookie cannot log this session back in
-    open_page(at, "pages/profile.py")
+    open_page(at, "app_pages/profile.py")
     assert "Welcome back" in [t.value for t in at.title]

@@ -11,7 +11,7 @@ from core.orders import add_to_cart
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, click, errors, item_by_title, labels, mark_sold, user_id
 
-LISTINGS, CART, ORDERS = "pages/my_listings.py", "pages/cart.py", "pages/orders.py"
+LISTINGS, CART, ORDERS = "app_pages/my_listings.py", "app_pages/cart.py", "app_pages/orders.py"
 
 
 @pytest.mark.parametrize("page", [LISTINGS, CART, ORDERS])

@@ -33,7 +33,7 @@ from tests.shop_helpers import (
     open_item,
 )
 
-SELL = "pages/sell.py"
+SELL = "app_pages/sell.py"
 
 
 @pytest.fixture(scope="module")

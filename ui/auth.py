@@ -192,7 +192,7 @@ def require_user(page: str) -> User:
     user = current_user()
     if user is None:
         st.session_state[NEXT_PAGE_KEY] = page
-        st.switch_page("pages/login.py")
+        st.switch_page("app_pages/login.py")
     return user
 
 

@@ -76,7 +76,7 @@ def _actions(user: User | None, view: ItemView) -> None:
             return
         left, right = st.columns(2)
         if left.button("Edit", icon=":material/edit:", width="stretch"):
-            st.switch_page("pages/sell.py", query_params={"edit": str(item.id)})
+            st.switch_page("app_pages/sell.py", query_params={"edit": str(item.id)})
         right.button(
             "Delete",
             icon=":material/delete:",
@@ -92,7 +92,7 @@ def _actions(user: User | None, view: ItemView) -> None:
             require_user(CATALOGUE_PAGE)
     elif view.in_cart:
         st.button("In your cart", icon=":material/check:", disabled=True)
-        st.page_link("pages/cart.py", label="Go to the cart", icon=":material/shopping_cart:")
+        st.page_link("app_pages/cart.py", label="Go to the cart", icon=":material/shopping_cart:")
     else:
         if st.button("Add to cart", type="primary", icon=":material/add_shopping_cart:"):
             try:
@@ -119,7 +119,7 @@ def _delete_body(value: tuple[int, str]) -> None:
             return
         dialogs.close(DELETE_KEY)
         st.session_state[FLASH_KEY] = "Your listing is deleted."
-        st.switch_page("pages/my_listings.py")
+        st.switch_page("app_pages/my_listings.py")
     if right.button("Cancel", key="cancel_delete", width="stretch"):
         dialogs.close(DELETE_KEY)
         st.rerun()

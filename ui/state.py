@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import runpy
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from streamlit.runtime.pages_manager import PagesManager
 
-from core.config import ROOT, Settings, load_settings
+from core.config import Settings, load_settings
 from core.db import make_engine
 from core.models import User
 from core.seed import init_database
@@ -34,29 +32,8 @@ def db_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-def _run_entrypoint_first() -> None:
-    """Make sure Home.py (the gate and the navigation) runs before any page.
-
-    Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
-    ``st.navigation`` has run once in the process (and AppTest resets that at every run),
-    so a deep link (``/profile``) would run that page alone. Then run Home.py here, in this
-    same run (a rerun would drop the click that started it): it picks this page again
-    through ``st.navigation``, and this copy of the page stops.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        runpy.run_path(str(ROOT / "Home.py"), run_name="__main__")
-        st.stop()
-
-
-def entrypoint_runs() -> None:
-    """Called first by Home.py: this run goes through the gate and st.navigation."""
-    PagesManager.uses_pages_directory = False
-
-
 def current_user() -> User | None:
-    """The logged-in user of this browser session, or None. Every page calls this first."""
-    _run_entrypoint_first()
+    """The logged-in user of this browser session, or None."""
     user_id = st.session_state.get(USER_ID_KEY)
     if user_id is None:
         return None

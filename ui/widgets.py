@@ -16,7 +16,7 @@ from core.listings import condition_label
 from core.models import Item, ItemStatus
 from core.money import format_eur
 
-CATALOGUE_PAGE = "pages/catalogue.py"
+CATALOGUE_PAGE = "app_pages/catalogue.py"
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 
 

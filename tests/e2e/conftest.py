@@ -184,15 +184,25 @@ class Person:
         return self.settle()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
 @pytest.fixture
 def person(browser, app_url, request):
-    contexts = []
+    people: list[Person] = []
 
     def make(name: str) -> Person:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        return Person(context, app_url, f"{request.node.name}-{name}")
+        people.append(Person(context, app_url, f"{request.node.name}-{name}"))
+        return people[-1]
 
     yield make
-    for context in contexts:
-        context.close()
+    for someone in people:
+        if getattr(request.node, "failed_call", False):
+            someone.shot("failure")  # what the page showed when the test failed
+        someone.context.close()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -56,3 +60,118 @@ def test_a_logged_out_deep_link_goes_through_log_in_and_back(person):
     visitor.settle()
     visitor.page.get_by_text("My profile").wait_for(timeout=20_000)
     visitor.shot("back on profile")
+
+
+SHARED_TSHIRT = ROOT.parent / "shared" / "images" / "seed-test" / "T-shirt.jpg"
+TITLE = "Striped linen tee from the journey"
+
+
+def _photo(tmp_path) -> Path:
+    """A real garment photo: the prototype's own when present, else one drawn here."""
+    if SHARED_TSHIRT.exists():
+        return SHARED_TSHIRT
+    from core.illustrations import garment_jpeg
+
+    path = tmp_path / "tee.jpg"
+    path.write_bytes(garment_jpeg("t-shirt", "navy"))
+    return path
+
+
+def _choose(person, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    person.page.get_by_role("combobox", name=label).click()
+    person.page.get_by_role("option", name=option, exact=True).click()
+    person.settle()
+
+
+def _upload(person, path: Path) -> None:
+    person.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    person.settle()
+
+
+def test_sell_find_buy_and_see_the_orders(person, tmp_path):
+    # user1 sells: photo, AI proposal, the form (first without a price), then on sale
+    seller = person("user1")
+    seller.log_in("user1@gmail.com", "tototo")
+    seller.goto("/sell")
+    seller.page.get_by_text("Sell an item").wait_for()
+    _upload(seller, _photo(tmp_path))
+    seller.page.get_by_text("AI suggestion from your first photo").wait_for(timeout=30_000)
+    assert seller.page.locator('[data-testid="stProgress"]').count() == 3  # top-3 bars
+    seller.shot("photo and ai suggestion")
+
+    seller.page.get_by_label("Title").fill(TITLE)
+    seller.page.get_by_label("Description").fill("Breton stripes, worn twice, no marks.")
+    _choose(seller, "Category", "T-shirt")
+    _choose(seller, "Size", "M")
+    seller.page.get_by_label("Brand").fill("Armor Lux")
+    seller.page.get_by_label("Brand").press("Tab")
+    seller.page.get_by_text("Very good", exact=True).click()
+    seller.settle()
+    seller.page.get_by_role("button", name="Put it on sale").click()
+    seller.settle()
+    seller.page.get_by_text("Fill in every field as shown above.").wait_for()
+    assert "price" in seller.text().lower()
+    seller.shot("missing price")
+
+    seller.page.get_by_label("Price (EUR)").fill("19.90")
+    seller.page.get_by_label("Price (EUR)").press("Tab")
+    seller.settle()
+    seller.page.get_by_role("button", name="Put it on sale").click()
+    seller.settle()
+    seller.page.get_by_text("Your item is on sale.").wait_for(timeout=20_000)
+    seller.shot("on sale")
+    seller.goto("/my_listings")
+    seller.page.get_by_text(TITLE).first.wait_for()
+    seller.shot("my listings")
+
+    # user2 finds it with the search box and a filter, buys it
+    buyer = person("user2")
+    buyer.log_in("user2@gmail.com", "tototo")
+    buyer.goto("/")
+    buyer.page.get_by_label("Search").fill("striped linen")
+    buyer.page.get_by_label("Search").press("Enter")
+    buyer.settle()
+    buyer.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="T-shirt").click()
+    buyer.settle()
+    buyer.page.get_by_text(TITLE).first.wait_for()
+    assert "1 item" in buyer.text()
+    buyer.shot("found with search and filter")
+    buyer.page.get_by_role("link", name="See the item").first.click()
+    buyer.settle()
+    buyer.page.get_by_role("button", name="Add to cart").click()
+    buyer.settle()
+    buyer.page.get_by_text("Go to the cart").wait_for()
+    buyer.shot("item in cart")
+    buyer.goto("/cart")
+    buyer.page.get_by_role("button", name="Buy for").click()
+    buyer.settle()
+    buyer.page.get_by_role("button", name="Confirm the purchase").click()
+    buyer.settle()
+    buyer.page.get_by_text("My purchases").wait_for(timeout=20_000)
+    assert TITLE in buyer.text()
+    buyer.shot("my purchases")
+
+    # user1 sees the sale; the item is gone from the shop
+    seller.goto("/orders")
+    seller.page.get_by_role("tab", name="My sales").click()
+    seller.settle()
+    assert seller.page.get_by_text(TITLE).count() >= 1
+    seller.shot("my sales")
+    seller.goto("/")
+    seller.page.get_by_label("Search").fill("striped linen")
+    seller.page.get_by_label("Search").press("Enter")
+    seller.settle()
+    seller.page.get_by_text("No item matches your search.").wait_for()
+    seller.shot("sold item gone from the shop")
+
+
+def test_a_file_that_is_not_a_photo_says_so(person, tmp_path):
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("this is a text file, not a photo")
+    seller = person("user1")
+    seller.log_in("user1@gmail.com", "tototo")
+    seller.goto("/sell")
+    _upload(seller, fake)
+    seller.page.get_by_text("is not a photo").first.wait_for(timeout=20_000)
+    seller.shot("not a photo")

@@ -7,7 +7,7 @@ from ui.auth import require_user
 from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, thumbnail
 
-user = require_user("pages/orders.py")
+user = require_user("app_pages/orders.py")
 st.title("My orders")
 flash()
 

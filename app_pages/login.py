@@ -8,14 +8,14 @@ from ui.state import current_user
 st.title("Welcome back")
 
 if current_user() is not None:
-    st.switch_page("pages/catalogue.py")
+    st.switch_page("app_pages/catalogue.py")
 
 left, _ = st.columns([1, 1])
 with left:
     user = login_form()
     if user is not None:
-        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "pages/catalogue.py"))
+        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "app_pages/catalogue.py"))
     st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
     st.page_link(
-        "pages/register.py", label="No account yet? Register", icon=":material/person_add:"
+        "app_pages/register.py", label="No account yet? Register", icon=":material/person_add:"
     )

@@ -11,7 +11,7 @@ from ui.widgets import day, flash, item_link, money, plain, status_badge, thumbn
 
 DELETE_KEY = "_confirm_delete_listing"
 
-user = require_user("pages/my_listings.py")
+user = require_user("app_pages/my_listings.py")
 st.title("My listings")
 flash()
 
@@ -20,7 +20,7 @@ with db_session() as session:
 
 if not rows:
     st.info("You have nothing on sale yet.")
-    st.page_link("pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
+    st.page_link("app_pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
     st.stop()
 
 on_sale = sum(r.item.status == ItemStatus.AVAILABLE.value for r in rows)
@@ -60,7 +60,7 @@ for row in rows:
             item_link(item.id, label="See", icon=":material/visibility:")
             if item.status == ItemStatus.AVAILABLE.value:
                 if st.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
-                    st.switch_page("pages/sell.py", query_params={"edit": str(item.id)})
+                    st.switch_page("app_pages/sell.py", query_params={"edit": str(item.id)})
                 st.button(
                     "Delete",
                     key=f"delete_{item.id}",

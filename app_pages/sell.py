@@ -20,7 +20,7 @@ from ui.photo_picker import pick_photos
 from ui.state import db_session
 from ui.widgets import CATALOGUE_PAGE, plain
 
-user = require_user("pages/sell.py")
+user = require_user("app_pages/sell.py")
 
 edit_id = parse_item_id(st.query_params.get("edit"))
 listing = None
@@ -33,7 +33,7 @@ if "edit" in st.query_params:
             listing = get_own_listing(session, user.id, edit_id)
     except (LookupError, ListingError) as exc:
         st.error(getattr(exc, "message", "This item does not exist (it may have been removed)."))
-        st.page_link("pages/my_listings.py", label="My listings", icon=":material/sell:")
+        st.page_link("app_pages/my_listings.py", label="My listings", icon=":material/sell:")
         st.stop()
 else:
     st.title("Sell an item")

@@ -8,7 +8,7 @@ from core.auth import AccountError, ProfileUpdate, change_password, update_profi
 from ui.auth import log_out, require_user
 from ui.state import db_session
 
-user = require_user("pages/profile.py")
+user = require_user("app_pages/profile.py")
 st.title("My profile")
 
 if message := st.session_state.pop("profile_saved", None):
@@ -60,7 +60,7 @@ with right:
             st.rerun()
 
     st.divider()
-    st.page_link("pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
+    st.page_link("app_pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
     if st.button("Log out", icon=":material/logout:"):
         log_out()
-        st.switch_page("pages/catalogue.py")
+        st.switch_page("app_pages/catalogue.py")

@@ -9,7 +9,7 @@ from ui.state import current_user, db_session
 st.title("Create an account")
 
 if current_user() is not None:
-    st.switch_page("pages/catalogue.py")
+    st.switch_page("app_pages/catalogue.py")
 
 left, _ = st.columns([1, 1])
 with left, st.form("register"):
@@ -29,4 +29,4 @@ if submitted:
         st.error(exc.message)
     else:
         log_in_registered(user)
-        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "pages/catalogue.py"))
+        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "app_pages/catalogue.py"))

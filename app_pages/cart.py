@@ -21,7 +21,7 @@ from ui.widgets import CATALOGUE_PAGE, flash, item_link, money, plain, thumbnail
 CHECKOUT_KEY = "_confirm_checkout"
 ERROR_KEY = "_checkout_error"
 
-user = require_user("pages/cart.py")
+user = require_user("app_pages/cart.py")
 st.title("My cart")
 flash()
 if error := st.session_state.pop(ERROR_KEY, None):
@@ -112,7 +112,7 @@ def confirm_body(value: tuple[tuple[int, ...], int, Shipping]) -> None:
             st.rerun()
         dialogs.close(CHECKOUT_KEY)
         st.session_state["_flash"] = f"Thank you! Your order n°{order.id} is placed."
-        st.switch_page("pages/orders.py")
+        st.switch_page("app_pages/orders.py")
     if right.button("Cancel", width="stretch"):
         dialogs.close(CHECKOUT_KEY)
         st.rerun()
