@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
