@@ -27,6 +27,9 @@ user = current_user()
 if "item" not in st.query_params and (back := st.session_state.pop(RETURN_TO_ITEM, None)):
     st.query_params["item"] = str(back)  # back from logging in to buy this item
 if "item" in st.query_params:
+    # written back so the browser's address bar shows the item's shareable link (a
+    # st.page_link to this same page does not), and later reruns keep the item open
+    st.query_params["item"] = st.query_params.get("item")
     render_item_page(user, st.query_params.get("item"))
     st.stop()
 
