@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from core.listings import ListingError, delete_listing, seller_listings
+from core.listings import seller_listings
 from core.models import ItemStatus
 from ui import dialogs
 from ui.auth import require_user
+from ui.item_page import confirm_delete
 from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, status_badge, thumbnail
 
@@ -25,25 +26,6 @@ if not rows:
 
 on_sale = sum(r.item.status == ItemStatus.AVAILABLE.value for r in rows)
 st.caption(f"{on_sale} on sale · {len(rows) - on_sale} sold")
-
-
-def delete_body(value: tuple[int, str]) -> None:
-    item_id, title = value
-    st.markdown(f"**{plain(title)}** will be removed from the shop. This cannot be undone.")
-    left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete", width="stretch"):
-        try:
-            with db_session() as session:
-                delete_listing(session, user.id, item_id)
-        except ListingError as exc:
-            st.error(exc.message)
-            return
-        dialogs.close(DELETE_KEY)
-        st.session_state["_flash"] = "Your listing is deleted."
-        st.rerun()
-    if right.button("Cancel", key="cancel_delete", width="stretch"):
-        dialogs.close(DELETE_KEY)
-        st.rerun()
 
 
 for row in rows:
@@ -69,4 +51,4 @@ for row in rows:
                     args=(DELETE_KEY, (item.id, item.title)),
                 )
 
-dialogs.confirm(DELETE_KEY, "Delete this listing?", delete_body)
+confirm_delete(DELETE_KEY)

@@ -53,7 +53,7 @@ def render_item_page(user: User | None, raw_id: str | None) -> None:
         st.divider()
         flash(FLASH_KEY)
         _actions(user, view)
-    dialogs.confirm(DELETE_KEY, "Delete this listing?", _delete_body)
+    confirm_delete(DELETE_KEY, then="app_pages/my_listings.py")
 
 
 def _photos(view: ItemView) -> None:
@@ -105,21 +105,31 @@ def _actions(user: User | None, view: ItemView) -> None:
                 st.rerun()
 
 
-def _delete_body(value: tuple[int, str]) -> None:
-    item_id, title = value
-    user = require_user(CATALOGUE_PAGE)
-    st.markdown(f"**{plain(title)}** will be removed from the shop. This cannot be undone.")
-    left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete", width="stretch"):
-        try:
-            with db_session() as session:
-                delete_listing(session, user.id, item_id)
-        except ListingError as exc:
-            st.error(exc.message)
-            return
-        dialogs.close(DELETE_KEY)
-        st.session_state[FLASH_KEY] = "Your listing is deleted."
-        st.switch_page("app_pages/my_listings.py")
-    if right.button("Cancel", key="cancel_delete", width="stretch"):
-        dialogs.close(DELETE_KEY)
-        st.rerun()
+def confirm_delete(key: str, *, then: str | None = None) -> None:
+    """The "Delete this listing?" dialog opened by ``dialogs.ask(key, (id, title))``.
+
+    After the deletion, go to the page ``then`` (or stay, refreshed).
+    """
+
+    def body(value: tuple[int, str]) -> None:
+        item_id, title = value
+        user = require_user(then or CATALOGUE_PAGE)
+        st.markdown(f"**{plain(title)}** will be removed from the shop. This cannot be undone.")
+        left, right = st.columns(2)
+        if left.button("Delete", type="primary", key="confirm_delete", width="stretch"):
+            try:
+                with db_session() as session:
+                    delete_listing(session, user.id, item_id)
+            except ListingError as exc:
+                st.error(exc.message)
+                return
+            dialogs.close(key)
+            st.session_state[FLASH_KEY] = "Your listing is deleted."
+            if then:
+                st.switch_page(then)
+            st.rerun()
+        if right.button("Cancel", key="cancel_delete", width="stretch"):
+            dialogs.close(key)
+            st.rerun()
+
+    dialogs.confirm(key, "Delete this listing?", body)
