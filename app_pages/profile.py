@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from core.auth import AccountError, ProfileUpdate, change_password, update_profile
-from ui.auth import log_out, require_user
+from ui.auth import log_out, reissue_cookie, require_user
 from ui.state import db_session
 
 user = require_user("app_pages/profile.py")
@@ -56,6 +56,7 @@ with right:
         except AccountError as exc:
             st.error(exc.message)
         else:
+            reissue_cookie()  # this browser stays logged in; the others are logged out
             st.session_state["profile_saved"] = "Your password is changed."
             st.rerun()
 

@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from passlib.hash import bcrypt as _bcrypt
@@ -36,13 +36,14 @@ PASSWORD_MAX_BYTES = 72  # bcrypt's limit: bcrypt 5 raises on anything longer
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
+POSTAL_CODE_MESSAGE = "The postal code must be 4 to 10 digits."
 LOCKED_MESSAGE = "Too many failed log-ins for this e-mail. Try again in 15 minutes."
 WRONG_CREDENTIALS_MESSAGE = "Wrong e-mail or password."
 
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
 # deliberately simple: one @, no spaces, a dot in the domain
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTAL_RE = re.compile(r"^\d{4,10}$")
+POSTAL_CODE_RE = re.compile(r"^\d{4,10}$")  # the profile's and the checkout's rule
 
 
 class AccountError(ValueError):
@@ -144,8 +145,8 @@ def check_profile(update: ProfileUpdate, today: date | None = None) -> ProfileUp
     if len(address) > ADDRESS_MAX:
         raise AccountError("address", f"The address can be at most {ADDRESS_MAX} characters.")
     postal = (update.postal_code or "").strip()
-    if postal and not _POSTAL_RE.match(postal):
-        raise AccountError("postal_code", "The postal code must be 4 to 10 digits.")
+    if postal and not POSTAL_CODE_RE.match(postal):
+        raise AccountError("postal_code", POSTAL_CODE_MESSAGE)
     city = " ".join((update.city or "").split())
     if len(city) > CITY_MAX:
         raise AccountError("city", f"The city can be at most {CITY_MAX} characters.")
@@ -243,9 +244,10 @@ def start_login_attempt(session: Session, email: str) -> int | None:
 
 
 def clear_failed_logins(session: Session, email: str) -> None:
-    """Forget the failures of ``email`` after a successful log-in."""
+    """Forget the failures of ``email`` after a successful log-in, and expired ones."""
     session.exec(delete(LoginAttempt).where(LoginAttempt.email == normalise_email(email)))
     session.commit()
+    prune_login_attempts(session)
 
 
 def prune_login_attempts(session: Session) -> None:
@@ -277,7 +279,19 @@ def build_credentials(session: Session) -> dict:
     }
 
 
-# --- the re-login cookie's secret -----------------------------------------------------
+# --- the re-login cookie ---------------------------------------------------------------
+
+
+def cookie_still_valid(user: User | None, expires_at: float, expiry_days: float) -> bool:
+    """A re-login cookie counts only for an existing user, and only if it was issued
+    after the user's last password change (a change logs out every other browser)."""
+    if user is None:
+        return False
+    issued_at = expires_at - expiry_days * 86_400
+    changed_at = user.password_changed_at
+    if changed_at.tzinfo is None:  # SQLite returns naive UTC
+        changed_at = changed_at.replace(tzinfo=UTC)
+    return issued_at >= changed_at.timestamp() - 1  # 1 s: the cookie is made just after
 
 
 def cookie_secret(configured: str | None, data_dir: Path) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -62,9 +64,29 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+SCHEMA_LOCK_KEY = 7_274_201  # any constant: PostgreSQL advisory lock for schema creation
+
+
 def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+    """Create every table that does not exist yet (idempotent, safe for replicas).
+
+    Replicas starting together would otherwise all see "no table yet" and collide. On
+    PostgreSQL they queue on an advisory lock; on SQLite the losers retry and find the
+    tables made.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            SQLModel.metadata.create_all(conn)
+        return
+    for attempt in range(3):
+        try:
+            SQLModel.metadata.create_all(engine)
+            return
+        except OperationalError:  # "already exists" or "locked": another process is at it
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def drop_schema(engine: Engine) -> None:

@@ -442,11 +442,6 @@ def known_brands(session: Session, limit: int = 500) -> list[str]:
     return list(session.exec(rows))
 
 
-def newest_available(session: Session, *, limit: int = PAGE_SIZE) -> list[CatalogueCard]:
-    """The newest available items, each with its first photo's thumbnail."""
-    return search_catalogue(session, page=PageRequest(size=limit)).cards
-
-
 # --- the seller's writes -------------------------------------------------------------------
 
 

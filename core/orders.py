@@ -9,7 +9,6 @@ The unique item_id of order_lines backs this up in the schema.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy import delete, exists, func, insert, literal, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
+from core.auth import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -33,8 +33,6 @@ from core.models import (
     utcnow,
 )
 from core.transactions import begin_write
-
-_POSTAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]$")
 
 
 class CartError(Exception):
@@ -215,8 +213,8 @@ def check_shipping(shipping: Shipping) -> Shipping:
             errors[name] = missing
         elif len(value) > longest:
             errors[name] = f"At most {longest} characters."
-    if "postal_code" not in errors and not _POSTAL_RE.match(clean.postal_code):
-        errors["postal_code"] = "Enter a valid postal code (letters, digits, like 75011)."
+    if "postal_code" not in errors and not POSTAL_CODE_RE.match(clean.postal_code):
+        errors["postal_code"] = POSTAL_CODE_MESSAGE
     if errors:
         raise ShippingError(errors)
     return clean

@@ -224,3 +224,17 @@ def test_cookie_secret_is_generated_once_and_kept(tmp_path):
     assert path.read_text() == first
     assert path.stat().st_mode & 0o777 == 0o600
     assert list((tmp_path / "data").iterdir()) == [path]
+
+
+def test_a_password_change_invalidates_older_cookies(seeded_engine):
+    days = 30.0
+    with Session(seeded_engine) as s:
+        user = auth.get_user_by_email(s, "user1@gmail.com")
+        issued_before = utcnow().timestamp() + days * 86_400  # a cookie made now
+        assert auth.cookie_still_valid(user, issued_before, days)
+        auth.change_password(s, user.id, "tototo", "new-password", "new-password")
+        user = s.get(User, user.id)
+        changed = user.password_changed_at.timestamp()
+        assert not auth.cookie_still_valid(user, changed - 60 + days * 86_400, days)
+        assert auth.cookie_still_valid(user, changed + 5 + days * 86_400, days)
+        assert not auth.cookie_still_valid(None, changed + 5 + days * 86_400, days)

@@ -1,6 +1,10 @@
+import threading
+
+import pytest
 from sqlalchemy import inspect, text
 
 from core.db import make_engine, normalise_url
+from tests.conftest import DB_PARAMS, _fresh_engine
 
 EXPECTED_TABLES = {
     "users",
@@ -40,3 +44,33 @@ def test_postgres_urls_use_psycopg3():
     assert normalise_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
     assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("kind", DB_PARAMS)
+def test_replicas_starting_together_create_and_seed_once(kind, tmp_path):
+    """Three processes' worth of first starts at once on an empty database."""
+    from sqlmodel import Session, func, select
+
+    from core.models import Item, User
+    from core.seed import init_database
+
+    engines = [_fresh_engine(kind, tmp_path) for _ in range(3)]
+    errors = []
+
+    def start(engine):
+        try:
+            init_database(engine)
+        except Exception as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Session(engines[0]) as s:
+        assert s.exec(select(func.count()).select_from(User)).one() == 2
+        assert s.exec(select(func.count()).select_from(Item)).one() == 24
+    for engine in engines:
+        engine.dispose()

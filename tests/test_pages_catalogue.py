@@ -236,3 +236,12 @@ def test_user_text_is_shown_as_text_never_as_markdown_or_html(app_env):
     assert description in [t.value for t in at.text]  # st.text: no markdown at all
     assert not any("<i>Brand</i>" in m.value for m in at.markdown)
     assert not at.get("html") or all("<b>tag</b>" not in h.proto.body for h in at.get("html"))
+
+
+def test_an_impossible_item_id_is_just_not_found(app_env):
+    at = start_app()
+    for raw in ("100000000000000000000", "2147483648", "-3", "abc", ""):
+        at.query_params["item"] = raw
+        at.run()
+        assert not at.exception, raw
+        assert "Item not found" in [t.value for t in at.title], raw

@@ -15,7 +15,7 @@ from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
 from core import auth as accounts
-from core.models import User
+from core.models import EMAIL_MAX, User
 from ui.state import USER_ID_KEY, current_user, db_session, get_settings
 
 _AUTH_KEY = "_authenticator"
@@ -61,10 +61,17 @@ class _DatabaseLoginController(AuthenticationController):
 
     def login(self, username=None, password=None, *args, token=None, **kwargs):
         if token is not None:
+            with db_session() as session:
+                user = accounts.get_user_by_email(session, str(token.get("username", "")))
+            expires_at = float(token.get("exp_date", 0))
+            if not accounts.cookie_still_valid(user, expires_at, get_settings().cookie_expiry_days):
+                return None  # from before a password change, or for a removed account
             return super().login(token=token)
         email = accounts.normalise_email(username)
         if not email or not password:
             raise LoginError("Enter your e-mail and your password.")
+        if len(email) > EMAIL_MAX:  # no account can have it; not worth storing
+            raise LoginError(accounts.WRONG_CREDENTIALS_MESSAGE)
         with db_session() as session:
             attempt = accounts.start_login_attempt(session, email)
         if attempt is None:
@@ -163,7 +170,7 @@ def login_form() -> User | None:
         return None
     if st.session_state.get("authentication_status") and st.session_state.get(USER_ID_KEY) is None:
         _start_session(st.session_state["username"])
-        return current_session_user()
+        return current_user()
     return None
 
 
@@ -183,10 +190,6 @@ def _start_session(email: str) -> None:
     _sync_user_from_authenticator()
 
 
-def current_session_user() -> User | None:
-    return current_user()
-
-
 def require_user(page: str) -> User:
     """The logged-in user; a logged-out visitor is sent to the log-in page, then back."""
     user = current_user()
@@ -194,6 +197,11 @@ def require_user(page: str) -> User:
         st.session_state[NEXT_PAGE_KEY] = page
         st.switch_page("app_pages/login.py")
     return user
+
+
+def reissue_cookie() -> None:
+    """Give this browser a new cookie (after a password change made the old one stale)."""
+    st.session_state[_COOKIE_PENDING_KEY] = True
 
 
 def log_out() -> None:

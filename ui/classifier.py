@@ -3,6 +3,7 @@ and the model download (with a progress bar) when the model is missing."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from core.classifier import CategoryScore, Classifier, ModelError
 from core.model import ModelDownloadError, download, model_present
 from core.photos import PhotoError
 from ui.state import get_settings
+
+_log = logging.getLogger(__name__)
 
 MODEL_SIZE = "about 150 MB"
 _SUGGESTIONS = "_ai_suggestions"
@@ -57,6 +60,10 @@ def suggest(classifier: Classifier, key: str, photo: bytes) -> list[CategoryScor
                 cache.clear()  # only the current first photo matters
                 cache[key] = classifier.classify(photo)
         except PhotoError:
+            cache[key] = None  # the photo picker already says what is wrong with it
+        except Exception:  # a model that loads but fails at run time: sell without it
+            _log.exception("classification failed")
+            st.warning("The AI suggestion failed for this photo; choose the category yourself.")
             cache[key] = None
     return cache[key]
 
@@ -100,12 +107,16 @@ def _download_with_progress(model_dir: Path) -> bool:
             text = f"Downloading the AI model: {done / 1e6:.0f} of {total / 1e6:.0f} MB"
             bar.progress(min(done / total, 1.0), text=text)
     error = state.get("error")
-    if isinstance(error, ModelDownloadError):
-        bar.empty()
-        st.error(str(error))
-        return False
     if error is not None:
-        raise error
+        bar.empty()
+        if isinstance(error, ModelDownloadError):
+            st.error(str(error))
+        elif isinstance(error, OSError):  # disk full, no permission on the model folder
+            st.error(f"The model could not be saved: {error.strerror or error}.")
+        else:
+            _log.error("model download failed", exc_info=error)
+            st.error("The download failed unexpectedly. Try again later.")
+        return False
     bar.progress(1.0, text="The AI model is downloaded.")
     _load.clear()
     return True

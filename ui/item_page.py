@@ -12,6 +12,7 @@ from ui.auth import require_user
 from ui.state import db_session
 from ui.widgets import CATALOGUE_PAGE, flash, item_facts, money, plain, status_badge
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id cannot exist anywhere
 RETURN_TO_ITEM = "_return_to_item"  # the item to show again after logging in
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
@@ -22,7 +23,7 @@ def parse_item_id(raw: str | None) -> int | None:
         value = int(raw or "")
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= MAX_ID else None
 
 
 def render_item_page(user: User | None, raw_id: str | None) -> None:

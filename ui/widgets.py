@@ -6,6 +6,7 @@ User text (titles, brands, descriptions, names) is always shown as text: through
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import datetime
 
@@ -18,12 +19,17 @@ from core.money import format_eur
 
 CATALOGUE_PAGE = "app_pages/catalogue.py"
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
+_ZWSP = "\u200b"
+_AUTOLINK_PARTS = re.compile(r"(?i)www\.|:/|@")
 
 
 def plain(text: str | None) -> str:
     """Escape ``text`` for st.markdown so that it shows as typed: every ASCII punctuation
-    mark gets a backslash (CommonMark's escape), and line breaks become spaces."""
+    mark gets a backslash (CommonMark's escape), line breaks become spaces, and web and
+    e-mail addresses get an invisible zero-width space so they are not turned into links
+    (GitHub-flavoured markdown links "www.", "http://" and "a@b.c" even when escaped)."""
     flat = " ".join((text or "").split())
+    flat = _AUTOLINK_PARTS.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
 
 
