@@ -87,3 +87,13 @@ def app_env(monkeypatch, tmp_path, seeded_sqlite_template) -> Path:
     yield data_dir
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """The tiny CLIP of tests/tiny_clip.py, built and exported once per test session."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from tests.tiny_clip import tiny_models
+
+    return tiny_models()

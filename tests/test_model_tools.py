@@ -162,15 +162,6 @@ class HubHandler(BaseHTTPRequestHandler):
         self._answer(with_body=True)
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    from tests.tiny_clip import tiny_models
-
-    return tiny_models()
-
-
 @pytest.fixture
 def hub(tiny):
     """The tiny int8 towers published as ``acme/tiny-clip`` at ``onnx/...``."""

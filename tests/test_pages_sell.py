@@ -36,15 +36,6 @@ from tests.shop_helpers import (
 SELL = "app_pages/sell.py"
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    from tests.tiny_clip import tiny_models
-
-    return tiny_models()
-
-
 @pytest.fixture
 def with_model(app_env, tiny):
     """The tiny CLIP (int8 towers) installed where the app looks for its model."""

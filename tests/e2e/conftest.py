@@ -10,16 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
+from tests.app_server import running_app
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -44,12 +41,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """The app, started as a person starts it, on a fresh database with the test model."""
@@ -57,58 +48,18 @@ def app_url(tmp_path_factory) -> Iterator[str]:
 
     root = tmp_path_factory.mktemp("e2e")
     model_dir = copy_model(tiny_models().quantized_dir, root / "model")
-    port = _free_port()
     env = dict(
         os.environ,
         DATA_DIR=str(root / "data"),
         DATABASE_URL=f"sqlite:///{root / 'data' / 'marketplace.db'}",
         MODEL_DIR=str(model_dir),
     )
-    log = (root / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "Home.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(f"{base}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"the app did not start: {(root / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        server_log = (root / "server.log").read_text()
+        with running_app(env, root / "server.log") as base:
+            yield base
+    finally:  # kept with the screenshots, for a failing CI run
         SHOTS.mkdir(parents=True, exist_ok=True)
-        (SHOTS / "server.log").write_text(server_log)
+        shutil.copy(root / "server.log", SHOTS / "server.log")
 
 
 @pytest.fixture(scope="session")
