@@ -8,6 +8,7 @@ store of record; the authenticator's credentials are built from it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -78,6 +79,17 @@ def verify_password(password: str | None, password_hash: str) -> bool:
         return _hasher.verify(password, password_hash)
     except (ValueError, TypeError):
         return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def spend_a_password_check(password: str) -> None:
+    """Cost what checking a real password costs, so that a log-in with an unknown e-mail
+    answers as slowly as one with a known e-mail (timing does not tell which exist)."""
+    verify_password(password, _decoy_hash())
 
 
 # --- rules ---------------------------------------------------------------------------

@@ -238,3 +238,10 @@ def test_a_password_change_invalidates_older_cookies(seeded_engine):
         assert not auth.cookie_still_valid(user, changed - 60 + days * 86_400, days)
         assert auth.cookie_still_valid(user, changed + 5 + days * 86_400, days)
         assert not auth.cookie_still_valid(None, changed + 5 + days * 86_400, days)
+
+
+def test_an_unknown_email_costs_a_password_check():
+    # the decoy is a bcrypt hash of the same cost as real ones, checked the same way
+    auth.spend_a_password_check("anything")
+    assert auth._decoy_hash().startswith(f"$2b${auth.BCRYPT_ROUNDS}$")
+    assert not auth.verify_password("anything", auth._decoy_hash())

@@ -76,6 +76,8 @@ class _DatabaseLoginController(AuthenticationController):
             attempt = accounts.start_login_attempt(session, email)
         if attempt is None:
             raise LoginError(accounts.LOCKED_MESSAGE)
+        if email not in self.authentication_model.credentials["usernames"]:
+            accounts.spend_a_password_check(password)  # the library would answer at once
         too_long = len(password.encode("utf-8")) > accounts.PASSWORD_MAX_BYTES
         # bcrypt 5 raises on > 72 bytes; such a password can never be right anyway
         if too_long or not super().login(email, password, *args, **kwargs):
