@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.auth import NEXT_PAGE_KEY, login_form
+from ui.auth import go_back_after_login, login_form
 from ui.state import current_user
 
 st.title("Welcome back")
@@ -14,7 +14,7 @@ left, _ = st.columns([1, 1])
 with left:
     user = login_form()
     if user is not None:
-        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "app_pages/catalogue.py"))
+        go_back_after_login()
     st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
     st.page_link(
         "app_pages/register.py", label="No account yet? Register", icon=":material/person_add:"

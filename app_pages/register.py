@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.auth import AccountError, register_user
-from ui.auth import NEXT_PAGE_KEY, log_in_registered
+from ui.auth import go_back_after_login, log_in_registered
 from ui.state import current_user, db_session
 
 st.title("Create an account")
@@ -29,4 +29,4 @@ if submitted:
         st.error(exc.message)
     else:
         log_in_registered(user)
-        st.switch_page(st.session_state.pop(NEXT_PAGE_KEY, "app_pages/catalogue.py"))
+        go_back_after_login()

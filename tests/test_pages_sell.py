@@ -381,3 +381,17 @@ def test_make_cover_puts_a_photo_first(app_env):
         rows = s.exec(select(Photo).where(Photo.item_id == item.id).order_by(Photo.position))
         colours = [Image.open(io.BytesIO(p.image)).getpixel((10, 10)) for p in rows]
     assert colours[0][2] > 150 and colours[1][0] > 150  # blue first, then red
+
+
+def test_a_logged_out_edit_link_comes_back_to_the_edit_after_log_in(app_env):
+    from tests.shop_helpers import item_by_title
+
+    item = item_by_title(app_db(app_env), "Navy summer dress with belt")  # user2's
+    at = start_app()
+    at.switch_page(SELL)
+    at.query_params["edit"] = str(item.id)
+    at.run()
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at, "user2@gmail.com")
+    assert "Edit your listing" in [t.value for t in at.title]
+    assert at.query_params.get("edit") == str(item.id)

@@ -196,9 +196,16 @@ def require_user(page: str) -> User:
     """The logged-in user; a logged-out visitor is sent to the log-in page, then back."""
     user = current_user()
     if user is None:
-        st.session_state[NEXT_PAGE_KEY] = page
+        # the query too: /sell?edit=12 comes back to editing item 12
+        st.session_state[NEXT_PAGE_KEY] = (page, st.query_params.to_dict())
         st.switch_page("app_pages/login.py")
     return user
+
+
+def go_back_after_login() -> None:
+    """After logging in (or registering), go to the page that asked for it, or the shop."""
+    page, query = st.session_state.pop(NEXT_PAGE_KEY, ("app_pages/catalogue.py", {}))
+    st.switch_page(page, query_params=query or None)
 
 
 def reissue_cookie() -> None:
