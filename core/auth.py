@@ -17,7 +17,7 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from passlib.hash import bcrypt as _bcrypt
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -219,9 +219,15 @@ def change_password(session: Session, user_id: int, current: str, new: str, repe
     if not verify_password(current, user.password_hash):
         raise AccountError("current", "The current password is wrong.")
     new = check_new_password(new, repeat, field="new")
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
-    session.add(user)
+    session.exec(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            password_hash=hash_password(new),
+            password_changed_at=utcnow(),
+            password_version=User.password_version + 1,  # in SQL: two changes count twice
+        )
+    )
     session.commit()
 
 
@@ -274,10 +280,10 @@ def prune_login_attempts(session: Session) -> None:
 
 def credentials_version(session: Session) -> tuple:
     """Changes whenever an account is added or a password changes (cheap to read)."""
-    count, last_change = session.exec(
-        select(func.count(), func.max(User.password_changed_at)).select_from(User)
+    count, versions = session.exec(
+        select(func.count(), func.coalesce(func.sum(User.password_version), 0)).select_from(User)
     ).one()
-    return (count, str(last_change))
+    return (count, int(versions))
 
 
 def build_credentials(session: Session) -> dict:

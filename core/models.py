@@ -104,8 +104,11 @@ class User(SQLModel, table=True):
     postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
     city: str | None = Field(default=None, max_length=CITY_MAX)
     created_at: datetime = Field(default_factory=utcnow)
-    # read with the user count to tell when the authenticator's credentials are stale
-    password_changed_at: datetime = Field(default_factory=utcnow, index=True)
+    # re-login cookies issued before this are refused
+    password_changed_at: datetime = Field(default_factory=utcnow)
+    # +1 at each password change: with the user count, tells when the authenticator's
+    # cached credentials are stale, whatever the replicas' clocks say
+    password_version: int = Field(default=1)
 
 
 class LoginAttempt(SQLModel, table=True):

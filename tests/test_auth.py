@@ -245,3 +245,15 @@ def test_an_unknown_email_costs_a_password_check():
     auth.spend_a_password_check("anything")
     assert auth._decoy_hash().startswith(f"$2b${auth.BCRYPT_ROUNDS}$")
     assert not auth.verify_password("anything", auth._decoy_hash())
+
+
+def test_the_credentials_version_counts_changes_not_clock_times(seeded_engine):
+    with Session(seeded_engine) as s:
+        user = auth.get_user_by_email(s, "user1@gmail.com")
+        count, versions = auth.credentials_version(s)
+        auth.change_password(s, user.id, "tototo", "password-two", "password-two")
+        auth.change_password(s, user.id, "password-two", "password-3", "password-3")
+        # a replica whose clock is behind: the change time goes back, the version still moves
+        s.get(User, user.id).password_changed_at = utcnow() - timedelta(days=1)
+        s.commit()
+        assert auth.credentials_version(s) == (count, versions + 2)
