@@ -30,6 +30,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.transactions import begin_write
 
 BCRYPT_ROUNDS = 12
 PASSWORD_MIN_CHARS = 8
@@ -182,6 +183,8 @@ def register_user(
     if get_user_by_email(session, email) is not None:
         raise AccountError("email", "An account already uses this e-mail. Log in instead.")
     user = User(email=email, display_name=name, password_hash=hash_password(password))
+    session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
+    begin_write(session)
     session.add(user)
     try:
         session.commit()
@@ -195,6 +198,7 @@ def register_user(
 def update_profile(session: Session, user_id: int, update: ProfileUpdate) -> User:
     """Save the profile fields of ``user_id`` (committed), or raise AccountError."""
     clean = check_profile(update)
+    begin_write(session)
     user = session.get(User, user_id)
     if user is None:
         raise AccountError("user", "This account no longer exists.")
@@ -218,12 +222,14 @@ def change_password(session: Session, user_id: int, current: str, new: str, repe
         raise AccountError("current", "Enter your current password.")
     if not verify_password(current, user.password_hash):
         raise AccountError("current", "The current password is wrong.")
-    new = check_new_password(new, repeat, field="new")
+    new_hash = hash_password(check_new_password(new, repeat, field="new"))
+    session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
+    begin_write(session)
     session.exec(
         update(User)
         .where(User.id == user_id)
         .values(
-            password_hash=hash_password(new),
+            password_hash=new_hash,
             password_changed_at=utcnow(),
             password_version=User.password_version + 1,  # in SQL: two changes count twice
         )

@@ -257,3 +257,26 @@ def test_the_credentials_version_counts_changes_not_clock_times(seeded_engine):
         s.get(User, user.id).password_changed_at = utcnow() - timedelta(days=1)
         s.commit()
         assert auth.credentials_version(s) == (count, versions + 2)
+
+
+def test_registrations_at_the_same_moment_all_succeed(seeded_engine):
+    import threading
+
+    errors, made = [], []
+
+    def register(n):
+        try:
+            with Session(seeded_engine) as s:
+                made.append(
+                    auth.register_user(s, f"racer{n}@x.com", "R", "long-enough", "long-enough")
+                )
+        except Exception as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(made) == 4
