@@ -554,7 +554,8 @@ def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
     )
 
 
-def _photo_row(item_id: int, position: int, photo: PreparedPhoto) -> Photo:
+def photo_row(item_id: int, position: int, photo: PreparedPhoto) -> Photo:
+    """The database row of a prepared photo at ``position`` of an item."""
     return Photo(
         item_id=item_id,
         position=position,
@@ -592,7 +593,7 @@ def create_listing(
         begin_write(session)
         session.add(item)
         session.flush()
-        session.add_all(_photo_row(item.id, n, photo) for n, photo in enumerate(photos))
+        session.add_all(photo_row(item.id, n, photo) for n, photo in enumerate(photos))
         session.commit()
     except BaseException:
         session.rollback()
@@ -676,7 +677,7 @@ def update_listing(
                     )
                 )
             else:
-                rows.append(_photo_row(item_id, position, photo))
+                rows.append(photo_row(item_id, position, photo))
         # positions are unique per item: clear them all, then write the new order
         session.exec(delete(Photo).where(Photo.item_id == item_id))
         for old_row in existing.values():

@@ -16,7 +16,8 @@ from core.auth import hash_password
 from core.config import load_settings
 from core.db import create_schema, drop_schema, make_engine, session_scope
 from core.illustrations import garment_jpeg
-from core.models import AppMeta, Item, Photo, User, utcnow
+from core.listings import photo_row
+from core.models import AppMeta, Item, User, utcnow
 from core.photos import prepare_photo
 
 SEEDED_KEY = "demo_seeded_at"
@@ -365,16 +366,7 @@ def seed_demo_data(engine: Engine) -> bool:
                 session.add(item)
                 session.flush()
                 photo = prepare_photo(garment_jpeg(listing.category, listing.colour))
-                session.add(
-                    Photo(
-                        item_id=item.id,
-                        position=0,
-                        image=photo.image,
-                        thumbnail=photo.thumbnail,
-                        width=photo.width,
-                        height=photo.height,
-                    )
-                )
+                session.add(photo_row(item.id, 0, photo))
     except IntegrityError:
         return False  # another process seeded at the same moment; its data stands
     return True
