@@ -134,6 +134,18 @@ class Person:
         self.page.get_by_role("button", name="Log in").click()
         return self.settle()
 
+    def log_in_for_good(self, email: str, password: str) -> Person:
+        """Log in and wait for the re-login cookie, so that a new page load (goto) is
+        still logged in: the browser sets the cookie a moment after the log-in."""
+        self.log_in(email, password)
+        self.page.get_by_role("link", name="Profile").wait_for(timeout=20_000)
+        deadline = time.monotonic() + 20
+        while not any(c["name"] == "marketplace_auth" for c in self.context.cookies()):
+            if time.monotonic() > deadline:
+                pytest.fail("logged in, but the browser never got the re-login cookie")
+            time.sleep(0.2)
+        return self
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):

@@ -17,7 +17,7 @@ def test_log_in_survives_a_reload_and_log_out_ends_it(person):
     assert "Second-hand clothes" in camille.text()
     camille.shot("shop logged out")
 
-    camille.log_in("user1@gmail.com", "tototo")
+    camille.log_in_for_good("user1@gmail.com", "tototo")
     nav = camille.page.get_by_role("link", name="Profile")
     nav.wait_for(timeout=20_000)
     camille.shot("logged in")
@@ -99,7 +99,7 @@ def _upload(person, path: Path) -> None:
 def test_sell_find_buy_and_see_the_orders(person, tmp_path):
     # user1 sells: photo, AI proposal, the form (first without a price), then on sale
     seller = person("user1")
-    seller.log_in("user1@gmail.com", "tototo")
+    seller.log_in_for_good("user1@gmail.com", "tototo")
     seller.goto("/sell")
     seller.page.get_by_text("Sell an item").wait_for()
     _upload(seller, _photo(tmp_path))
@@ -135,7 +135,7 @@ def test_sell_find_buy_and_see_the_orders(person, tmp_path):
 
     # user2 finds it with the search box and a filter, buys it
     buyer = person("user2")
-    buyer.log_in("user2@gmail.com", "tototo")
+    buyer.log_in_for_good("user2@gmail.com", "tototo")
     buyer.goto("/")
     buyer.page.get_by_label("Search").fill("striped linen")
     buyer.page.get_by_label("Search").press("Enter")
@@ -180,7 +180,7 @@ def test_a_file_that_is_not_a_photo_says_so(person, tmp_path):
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is a text file, not a photo")
     seller = person("user1")
-    seller.log_in("user1@gmail.com", "tototo")
+    seller.log_in_for_good("user1@gmail.com", "tototo")
     seller.goto("/sell")
     _upload(seller, fake)
     seller.page.get_by_text("is not a photo").first.wait_for(timeout=20_000)
