@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from ui.auth import build_authenticator
-from ui.state import current_user, get_engine
+from ui.auth import restore_session
+from ui.state import current_user, start_up_problem
 
 st.set_page_config(page_title="Seconde Main", page_icon=":material/checkroom:", layout="wide")
-get_engine()  # creates the schema and the demo data on first start
-build_authenticator()  # re-logs in from the cookie before the navigation is chosen
+if problem := start_up_problem():  # settings, database (created and seeded on first start)
+    st.error(problem, icon=":material/error:")
+    st.stop()
+restore_session()  # this tab's session, checked before the navigation is chosen
 # the cookie manager's zero-height iframes would otherwise leave gaps above each page
 st.html(
     """<style>

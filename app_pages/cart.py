@@ -5,6 +5,7 @@ import streamlit as st
 from core.money import format_eur
 from core.orders import (
     CheckoutError,
+    ConfirmedItem,
     Shipping,
     ShippingError,
     check_shipping,
@@ -14,7 +15,7 @@ from core.orders import (
     shipping_from_profile,
 )
 from ui import dialogs
-from ui.auth import require_user
+from ui.auth import demo_accounts_on, require_user
 from ui.state import db_session
 from ui.widgets import CATALOGUE_PAGE, flash, item_link, money, plain, thumbnail
 
@@ -89,23 +90,29 @@ with summary:
             for field, message in exc.errors.items():
                 slots.get(field, place_error).error(message)
         else:
-            dialogs.ask(CHECKOUT_KEY, (tuple(cart.item_ids), cart.total_cents, shipping))
+            dialogs.ask(CHECKOUT_KEY, (cart.confirmation, shipping))
 
 
-def confirm_body(value: tuple[tuple[int, ...], int, Shipping]) -> None:
-    item_ids, total, shipping = value
-    bought = [e.item for e in cart.available if e.item.id in item_ids]
-    st.markdown("\n".join(f"- {plain(i.title)}: {format_eur(i.price_cents)}" for i in bought))
+def confirm_body(value: tuple[tuple[ConfirmedItem, ...], Shipping]) -> None:
+    confirmed, shipping = value  # what this dialog shows is exactly what checkout buys
+    total = sum(c.price_cents for c in confirmed)
+    st.markdown("\n".join(f"- {plain(c.title)}: {format_eur(c.price_cents)}" for c in confirmed))
     st.markdown(f"**Total: {format_eur(total)}**")
     st.caption(
         f"Shipped to {plain(shipping.name)}, {plain(shipping.address)}, "
         f"{plain(shipping.postal_code)} {plain(shipping.city)}"
     )
+    if demo_accounts_on():
+        st.warning(
+            "This is a demonstration marketplace: its demo accounts' password is public, so "
+            "anyone can read the addresses sent to their sellers. Do not type a real address.",
+            icon=":material/warning:",
+        )
     left, right = st.columns(2)
     if left.button("Confirm the purchase", type="primary", width="stretch"):
         try:
             with db_session() as session:
-                order = checkout(session, user.id, shipping, item_ids, total)
+                order = checkout(session, user.id, shipping, confirmed)
         except CheckoutError as exc:  # told on the cart itself, which now flags what sold
             dialogs.close(CHECKOUT_KEY)
             st.session_state[ERROR_KEY] = exc.message

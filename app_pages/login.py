@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.auth import go_back_after_login, login_form
+from ui.auth import demo_accounts_on, go_back_after_login, login_form
 from ui.state import current_user
 
 st.title("Welcome back")
@@ -15,7 +15,8 @@ with left:
     user = login_form()
     if user is not None:
         go_back_after_login()
-    st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
+    if demo_accounts_on():
+        st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
     st.page_link(
         "app_pages/register.py", label="No account yet? Register", icon=":material/person_add:"
     )

@@ -27,6 +27,7 @@ def show(order: OrderSummary, *, sale: bool) -> None:
                 thumbnail(line.thumbnail, width=64)
             with text:
                 st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
+                st.caption(f"{plain(line.brand)} · size {plain(line.size)}")
                 item_link(line.item_id, label="See")
         ship = order.shipping
         where = f"{plain(ship.address)}, {plain(ship.postal_code)} {plain(ship.city)}"

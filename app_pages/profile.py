@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from core.auth import AccountError, ProfileUpdate, change_password, update_profile
-from ui.auth import log_out, reissue_cookie, require_user
+from ui.auth import log_out, require_user, this_session_token
 from ui.state import db_session
 
 user = require_user("app_pages/profile.py")
@@ -52,12 +52,16 @@ with right:
     if change:
         try:
             with db_session() as session:
-                change_password(session, user.id, current, new, repeat)
+                change_password(
+                    session, user.id, current, new, repeat, keep_session=this_session_token()
+                )
         except AccountError as exc:
             st.error(exc.message)
         else:
-            reissue_cookie()  # this browser stays logged in; the others are logged out
-            st.session_state["profile_saved"] = "Your password is changed."
+            st.session_state["profile_saved"] = (
+                "Your password is changed. Every other browser where you were logged in is "
+                "logged out."
+            )
             st.rerun()
 
     st.divider()

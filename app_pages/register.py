@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.auth import AccountError, register_user
-from ui.auth import go_back_after_login, log_in_registered
+from ui.auth import go_back_after_login, start_session
 from ui.state import current_user, db_session
 
 st.title("Create an account")
@@ -28,5 +28,5 @@ if submitted:
     except AccountError as exc:
         st.error(exc.message)
     else:
-        log_in_registered(user)
+        start_session(user)
         go_back_after_login()

@@ -1,26 +1,26 @@
-"""Accounts: password hashing, registration and profile rules, log-in limits, and the
-credentials that streamlit-authenticator checks log-ins against.
+"""Accounts: password hashing, registration and profile rules, and the log-in check with
+its limit on failed attempts.
 
-Hashes are bcrypt ``$2b$`` strings made through passlib (the ``libpass`` distribution),
-which streamlit-authenticator's own ``bcrypt.checkpw`` accepts. The database is the
-store of record; the authenticator's credentials are built from it.
+Hashes are bcrypt ``$2b$`` strings made through passlib (the ``libpass`` distribution).
+The database is the store of record: a log-in is checked against the users table itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 from passlib.hash import bcrypt as _bcrypt
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core import sessions
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -30,6 +30,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.text import has_unusable_characters, text_problem
 from core.transactions import begin_write
 
 BCRYPT_ROUNDS = 12
@@ -43,9 +44,11 @@ LOCKED_MESSAGE = "Too many failed log-ins for this e-mail. Try again in 15 minut
 WRONG_CREDENTIALS_MESSAGE = "Wrong e-mail or password."
 
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
-# deliberately simple: one @, no spaces, a dot in the domain
+# deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-POSTAL_CODE_RE = re.compile(r"^\d{4,10}$")  # the profile's and the checkout's rule
+# characters that show as nothing: zero-width spaces and joiners, BOM, soft hyphen...
+_INVISIBLE = "Cf"
+POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
 
 
 class AccountError(ValueError):
@@ -61,8 +64,19 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str | None) -> str:
-    """Trim and lower-case an e-mail address: the form it is stored and looked up in."""
-    return (email or "").strip().lower()
+    """The one form an e-mail is stored and looked up in, so that look-alikes are one
+    account: NFKC (fullwidth "ｕｓｅｒ" is "user"), invisible characters removed (zero-width
+    spaces, soft hyphens), trimmed, lower-cased, and a non-ASCII domain in its ASCII
+    (IDNA) form. What still is not ASCII is refused by ``check_email``."""
+    value = unicodedata.normalize("NFKC", email or "")
+    value = "".join(ch for ch in value if unicodedata.category(ch) != _INVISIBLE)
+    value = value.strip().lower()
+    local, at, domain = value.rpartition("@")
+    if at and not domain.isascii():
+        with contextlib.suppress(UnicodeError):  # not a domain name: check_email refuses it
+            domain = domain.encode("idna").decode("ascii")
+        value = f"{local}@{domain}"
+    return value
 
 
 def hash_password(password: str) -> str:
@@ -72,9 +86,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _fits_bcrypt(password: str) -> bool:
+    return (
+        not has_unusable_characters(password)  # NUL: bcrypt raises; a lone surrogate: UTF-8 does
+        and len(password.encode("utf-8")) <= PASSWORD_MAX_BYTES
+    )
+
+
 def verify_password(password: str | None, password_hash: str) -> bool:
     """True if ``password`` matches ``password_hash``; never raises on bad input."""
-    if not password or len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+    if not password or not _fits_bcrypt(password):
         return False
     try:
         return _hasher.verify(password, password_hash)
@@ -89,8 +110,9 @@ def _decoy_hash() -> str:
 
 def spend_a_password_check(password: str) -> None:
     """Cost what checking a real password costs, so that a log-in with an unknown e-mail
-    answers as slowly as one with a known e-mail (timing does not tell which exist)."""
-    verify_password(password, _decoy_hash())
+    answers as slowly as one with a known e-mail (timing does not tell which exist).
+    A password bcrypt cannot take is replaced by one it can: the cost is the same."""
+    verify_password(password if _fits_bcrypt(password or "") else "x", _decoy_hash())
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -98,11 +120,19 @@ def spend_a_password_check(password: str) -> None:
 
 def check_email(email: str | None) -> str:
     """The normalised e-mail, or AccountError."""
+    if problem := text_problem(email):
+        raise AccountError("email", problem)
     email = normalise_email(email)
     if not email:
         raise AccountError("email", "Enter your e-mail address.")
     if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email):
         raise AccountError("email", "Enter a valid e-mail address, like name@example.com.")
+    if not email.isascii():
+        # a non-ASCII name before the @ (rare, and the way to fake "user1@gmail.com" with a
+        # Cyrillic "е" or a Turkish dotted "i̇") is refused rather than guessed at
+        raise AccountError(
+            "email", "Write the e-mail address in plain Latin letters (a-z, digits, . - _ +)."
+        )
     return email
 
 
@@ -110,6 +140,8 @@ def check_new_password(password: str | None, repeat: str | None, field: str = "p
     """The password if it may be set, or AccountError (never lets bcrypt see > 72 bytes)."""
     if not password:
         raise AccountError(field, "Enter a password.")
+    if has_unusable_characters(password):  # bcrypt refuses NUL; none can be typed anyway
+        raise AccountError(field, "The password cannot contain control characters.")
     if len(password) < PASSWORD_MIN_CHARS:
         raise AccountError(field, f"The password needs at least {PASSWORD_MIN_CHARS} characters.")
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
@@ -126,6 +158,8 @@ def check_new_password(password: str | None, repeat: str | None, field: str = "p
 
 
 def check_display_name(name: str | None) -> str:
+    if problem := text_problem(name):
+        raise AccountError("display_name", problem)
     name = " ".join((name or "").split())
     if not name:
         raise AccountError("display_name", "Enter a display name.")
@@ -149,6 +183,9 @@ def check_profile(update: ProfileUpdate, today: date | None = None) -> ProfileUp
     """The cleaned profile, or AccountError for the first field that is wrong."""
     today = today or date.today()
     name = check_display_name(update.display_name)
+    for field in ("address", "postal_code", "city"):
+        if problem := text_problem(getattr(update, field)):
+            raise AccountError(field, problem)
     if update.birthday is not None:
         if update.birthday > today:
             raise AccountError("birthday", "The birthday cannot be in the future.")
@@ -158,7 +195,7 @@ def check_profile(update: ProfileUpdate, today: date | None = None) -> ProfileUp
     if len(address) > ADDRESS_MAX:
         raise AccountError("address", f"The address can be at most {ADDRESS_MAX} characters.")
     postal = (update.postal_code or "").strip()
-    if postal and not POSTAL_CODE_RE.match(postal):
+    if postal and not POSTAL_CODE_RE.fullmatch(postal):
         raise AccountError("postal_code", POSTAL_CODE_MESSAGE)
     city = " ".join((update.city or "").split())
     if len(city) > CITY_MAX:
@@ -213,8 +250,17 @@ def update_profile(session: Session, user_id: int, update: ProfileUpdate) -> Use
     return user
 
 
-def change_password(session: Session, user_id: int, current: str, new: str, repeat: str) -> None:
-    """Change the password after checking the current one; raise AccountError."""
+def change_password(
+    session: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    repeat: str,
+    *,
+    keep_session: str | None = None,
+) -> None:
+    """Change the password after checking the current one, and end every session of the
+    account but ``keep_session`` (this browser's), in one transaction; raise AccountError."""
     user = session.get(User, user_id)
     if user is None:
         raise AccountError("user", "This account no longer exists.")
@@ -231,13 +277,47 @@ def change_password(session: Session, user_id: int, current: str, new: str, repe
         .values(
             password_hash=new_hash,
             password_changed_at=utcnow(),
-            password_version=User.password_version + 1,  # in SQL: two changes count twice
         )
     )
-    session.commit()
+    sessions.end_other_sessions(session, user_id, keep=keep_session)  # commits both
 
 
-# --- log-in limits -------------------------------------------------------------------
+# --- log-in ---------------------------------------------------------------------------
+
+
+class LoginRefused(AccountError):
+    """A log-in that did not happen; the message never tells whether the e-mail exists."""
+
+    def __init__(self, message: str = WRONG_CREDENTIALS_MESSAGE):
+        super().__init__("login", message)
+
+
+def log_in(session: Session, email: str | None, password: str | None) -> User:
+    """The user whose e-mail and password these are, or LoginRefused.
+
+    Every attempt with a possible e-mail is counted in the database before the password is
+    checked, so a restart or a second replica does not reset the limit; a right password
+    clears the count. An unknown e-mail costs a bcrypt check too, so timing does not tell
+    which e-mails have accounts.
+    """
+    email = normalise_email(email)
+    if not email or not password:
+        raise LoginRefused("Enter your e-mail and your password.")
+    if len(email) > EMAIL_MAX or has_unusable_characters(email):
+        spend_a_password_check(password)  # no account can have it: not worth storing
+        raise LoginRefused()
+    attempt = start_login_attempt(session, email)
+    if attempt is None:
+        raise LoginRefused(LOCKED_MESSAGE)
+    user = get_user_by_email(session, email)
+    session.rollback()  # end the read before bcrypt: no transaction is held while it runs
+    if user is None or not _fits_bcrypt(password):
+        spend_a_password_check(password)  # the same cost whatever the reason
+        raise LoginRefused()
+    if not verify_password(password, user.password_hash):
+        raise LoginRefused()
+    clear_failed_logins(session, email)
+    return user
 
 
 def failed_logins(session: Session, email: str) -> int:
@@ -253,22 +333,30 @@ def failed_logins(session: Session, email: str) -> int:
 def start_login_attempt(session: Session, email: str) -> int | None:
     """Record an attempt before the password is checked; None if the e-mail is locked.
 
-    Counting the attempt first means parallel guesses cannot slip past the limit. The
-    returned id is deleted on success (and the others with it).
+    Counting the attempt first (committed) means parallel guesses see each other and cannot
+    slip past the limit. The returned id is deleted on success (and the others with it).
+    Both transactions take SQLite's write lock first, so that under load they wait their
+    turn instead of failing with "database is locked".
     """
     email = normalise_email(email)
+    begin_write(session)
     attempt = LoginAttempt(email=email)
     session.add(attempt)
+    session.flush()
+    attempt_id = attempt.id  # read now: after the commit it would start a read transaction
     session.commit()
+    begin_write(session)
     if failed_logins(session, email) > MAX_FAILED_LOGINS:
-        session.delete(attempt)  # a refused attempt does not extend the lock
-        session.commit()
+        session.exec(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+        session.commit()  # a refused attempt does not extend the lock
         return None
-    return attempt.id
+    session.commit()
+    return attempt_id
 
 
 def clear_failed_logins(session: Session, email: str) -> None:
     """Forget the failures of ``email`` after a successful log-in, and expired ones."""
+    begin_write(session)
     session.exec(delete(LoginAttempt).where(LoginAttempt.email == normalise_email(email)))
     session.commit()
     prune_login_attempts(session)
@@ -277,62 +365,6 @@ def clear_failed_logins(session: Session, email: str) -> None:
 def prune_login_attempts(session: Session) -> None:
     """Drop attempts older than the window (they no longer count)."""
     since = utcnow() - FAILED_LOGIN_WINDOW
+    begin_write(session)
     session.exec(delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
     session.commit()
-
-
-# --- the authenticator's credentials --------------------------------------------------
-
-
-def credentials_version(session: Session) -> tuple:
-    """Changes whenever an account is added or a password changes (cheap to read)."""
-    count, versions = session.exec(
-        select(func.count(), func.coalesce(func.sum(User.password_version), 0)).select_from(User)
-    ).one()
-    return (count, int(versions))
-
-
-def build_credentials(session: Session) -> dict:
-    """streamlit-authenticator's credentials dict, built from the users table."""
-    rows = session.exec(select(User.email, User.display_name, User.password_hash)).all()
-    return {
-        "usernames": {
-            email: {"email": email, "first_name": name, "last_name": "", "password": pw_hash}
-            for email, name, pw_hash in rows
-        }
-    }
-
-
-# --- the re-login cookie ---------------------------------------------------------------
-
-
-def cookie_still_valid(user: User | None, expires_at: float, expiry_days: float) -> bool:
-    """A re-login cookie counts only for an existing user, and only if it was issued
-    after the user's last password change (a change logs out every other browser)."""
-    if user is None:
-        return False
-    issued_at = expires_at - expiry_days * 86_400
-    changed_at = user.password_changed_at
-    if changed_at.tzinfo is None:  # SQLite returns naive UTC
-        changed_at = changed_at.replace(tzinfo=UTC)
-    return issued_at >= changed_at.timestamp() - 1  # 1 s: the cookie is made just after
-
-
-def cookie_secret(configured: str | None, data_dir: Path) -> str:
-    """The configured secret, else one generated once and kept in ``data_dir``."""
-    if configured:
-        return configured
-    path = data_dir / "cookie_secret"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = data_dir / f".cookie_secret.{os.getpid()}.{secrets.token_hex(4)}"
-    tmp.write_text(secrets.token_urlsafe(48))
-    tmp.chmod(0o600)
-    try:
-        os.link(tmp, path)  # atomic: of two processes starting at once, one secret wins
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_text().strip()

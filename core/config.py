@@ -19,7 +19,15 @@ _KEYS = {
     "cookie_secret": "COOKIE_SECRET",
     "model_dir": "MODEL_DIR",
     "data_dir": "DATA_DIR",
+    "demo_data": "DEMO_DATA",
 }
+MIN_COOKIE_SECRET_BYTES = 32
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message says which one and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class Settings:
     database_url: str
     cookie_secret: str | None
     model_dir: Path
+    # the demo accounts (public passwords) and listings: on for the embedded SQLite only
+    demo_data: bool = False
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
 
@@ -55,14 +65,31 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
 
     def pick(name: str) -> str | None:
         key = _KEYS[name]
-        value = env.get(key) or secrets.get(key) or secrets.get(key.lower())
-        return str(value).strip() if value else None
+        for value in (env.get(key), secrets.get(key), secrets.get(key.lower())):
+            if value is not None and str(value).strip():  # TOML's false is a value too
+                return str(value).strip()
+        return None
 
     data_dir = Path(pick("data_dir") or DEFAULT_DATA_DIR)
     database_url = pick("database_url") or f"sqlite:///{data_dir / 'marketplace.db'}"
+    secret = pick("cookie_secret")
+    if secret is not None and len(secret.encode("utf-8")) < MIN_COOKIE_SECRET_BYTES:
+        raise ConfigError(
+            f"COOKIE_SECRET is too short: it needs at least {MIN_COOKIE_SECRET_BYTES} bytes. "
+            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))' "
+            "(or remove the setting: the app then keeps a generated one in the database)."
+        )
+    demo = pick("demo_data")
+    if demo is None:
+        demo_data = database_url.startswith("sqlite")  # a server database is for real use
+    elif demo.lower() in _TRUE | _FALSE:
+        demo_data = demo.lower() in _TRUE
+    else:
+        raise ConfigError(f"DEMO_DATA must be true or false, not {demo!r}.")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        cookie_secret=pick("cookie_secret"),
+        cookie_secret=secret,
         model_dir=Path(pick("model_dir") or DEFAULT_MODEL_DIR),
+        demo_data=demo_data,
     )

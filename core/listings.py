@@ -42,6 +42,7 @@ from core.models import (
 )
 from core.money import PriceError, parse_eur
 from core.photos import PreparedPhoto
+from core.text import text_problem
 from core.transactions import begin_write
 
 PAGE_SIZE = 24
@@ -87,6 +88,14 @@ class NotYourListingError(ListingError):
 class ListingSoldError(ListingError):
     def __init__(self) -> None:
         super().__init__("This item is sold: it can no longer be changed or deleted.")
+
+
+class StaleListingError(ListingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This listing was changed elsewhere (another tab?) since you opened it. "
+            "Nothing was saved: open it again to see the changes."
+        )
 
 
 class InvalidListingError(ListingError):
@@ -496,36 +505,41 @@ def _one_line(value: str | None) -> str:
 def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
     """Every field checked at once; InvalidListingError maps each bad field to its message."""
     errors: dict[str, str] = {}
+    for name in ("title", "description", "brand", "price"):  # first: their message wins
+        if problem := text_problem(getattr(draft, name), multiline=name == "description"):
+            errors[name] = problem
     title = _one_line(draft.title)
     if not title:
-        errors["title"] = "Enter a title."
+        errors.setdefault("title", "Enter a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title can be at most {TITLE_MAX} characters."
+        errors.setdefault("title", f"The title can be at most {TITLE_MAX} characters.")
     description = (draft.description or "").strip()
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"The description can be at most {DESCRIPTION_MAX} characters."
+        errors.setdefault(
+            "description", f"The description can be at most {DESCRIPTION_MAX} characters."
+        )
     category = draft.category if draft.category in categories.BY_CODE else None
     if category is None:
-        errors["category"] = "Choose a category."
+        errors.setdefault("category", "Choose a category.")
     if not draft.size:
-        errors["size"] = "Choose a size."
+        errors.setdefault("size", "Choose a size.")
     elif category is not None and draft.size not in categories.sizes_for(category):
-        errors["size"] = "Choose one of the sizes of this category."
+        errors.setdefault("size", "Choose one of the sizes of this category.")
     brand = _one_line(draft.brand)
     if not brand:
-        errors["brand"] = 'Enter the brand (or "No brand").'
+        errors.setdefault("brand", 'Enter the brand (or "No brand").')
     elif len(brand) > BRAND_MAX:
-        errors["brand"] = f"The brand can be at most {BRAND_MAX} characters."
+        errors.setdefault("brand", f"The brand can be at most {BRAND_MAX} characters.")
     if draft.condition not in CONDITION_LABELS:
-        errors["condition"] = "Choose the condition."
+        errors.setdefault("condition", "Choose the condition.")
     price_cents = 0
     if not (draft.price or "").strip():
-        errors["price"] = "Enter a price."
+        errors.setdefault("price", "Enter a price.")
     else:
         try:
             price_cents = parse_eur(draft.price)
         except PriceError as exc:
-            errors["price"] = str(exc)
+            errors.setdefault("price", str(exc))
     if photo_count < 1:
         errors["photos"] = "Add at least one photo."
     elif photo_count > MAX_PHOTOS_PER_ITEM:
@@ -602,16 +616,21 @@ def create_listing(
     return item
 
 
-def _refusal(session: Session, seller_id: int, item_id: int) -> ListingError:
+def _refusal(
+    session: Session, seller_id: int, item_id: int, revision: int | None = None
+) -> ListingError:
     """Why a conditional write on a listing matched no row."""
     session.rollback()
     item = session.get(Item, item_id)
+    session.rollback()  # only explains the refusal
     if item is None:
         return ListingNotFoundError()
     if item.seller_id != seller_id:
         return NotYourListingError()
     if item.status == ItemStatus.SOLD.value:
         return ListingSoldError()
+    if revision is not None and item.revision != revision:
+        return StaleListingError()
     return ListingError("This listing could not be changed; try again.")
 
 
@@ -629,28 +648,34 @@ def update_listing(
     item_id: int,
     draft: ListingDraft,
     photos: Sequence[int | PreparedPhoto],
+    *,
+    revision: int | None = None,
 ) -> None:
     """Change every field and the photos of the seller's unsold listing, in one transaction.
 
     ``photos`` is the new list in order: the id of an existing photo of this item to keep,
-    or a new PreparedPhoto. Raises InvalidListingError, ListingNotFoundError,
-    NotYourListingError or ListingSoldError; nothing changes on error.
+    or a new PreparedPhoto. ``revision`` is the listing's revision the form was opened at:
+    a form left open while the listing changed elsewhere is refused. Every edit bumps the
+    revision, so a checkout confirmed before it buys nothing. Raises InvalidListingError,
+    ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
+    nothing changes on error.
     """
     clean = check_listing(draft, len(photos))
     values = clean.values()
+    values["revision"] = Item.revision + 1
+    where = _own_available(seller_id, item_id)
+    if revision is not None:
+        where = (*where, Item.revision == revision)
     if draft.ai_category is not None:  # a new suggestion came with new photos
         values.update(ai_category=clean.ai_category, ai_confidence=clean.ai_confidence)
     try:
         # the first statement writes: the seller, the status and the item are checked at once
         begin_write(session)
         changed = session.exec(
-            sql_update(Item)
-            .where(*_own_available(seller_id, item_id))
-            .values(**values, updated_at=utcnow())
-            .returning(Item.id)
+            sql_update(Item).where(*where).values(**values, updated_at=utcnow()).returning(Item.id)
         ).all()
         if len(changed) != 1:
-            raise _refusal(session, seller_id, item_id)
+            raise _refusal(session, seller_id, item_id, revision)
         existing = {
             p.id: p for p in session.exec(select(Photo).where(Photo.item_id == item_id)).all()
         }

@@ -74,6 +74,12 @@ class Condition(StrEnum):
     SATISFACTORY = "satisfactory"
 
 
+# SQLite gives a deleted row's id to the next insert unless the table is AUTOINCREMENT; ids
+# reach URLs (?item=ID), other rows and open forms, so none may ever change meaning.
+# PostgreSQL's sequences never go back. (A dict must be the last entry of __table_args__.)
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 def _fk(target: str, *, cascade: bool = False) -> Column:
     return Column(
         Integer,
@@ -93,6 +99,7 @@ class User(SQLModel, table=True):
             f"length(display_name) BETWEEN 1 AND {DISPLAY_NAME_MAX}", name="ck_users_name_len"
         ),
         CheckConstraint("password_hash LIKE '$2%'", name="ck_users_bcrypt_hash"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,18 +111,14 @@ class User(SQLModel, table=True):
     postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
     city: str | None = Field(default=None, max_length=CITY_MAX)
     created_at: datetime = Field(default_factory=utcnow)
-    # re-login cookies issued before this are refused
     password_changed_at: datetime = Field(default_factory=utcnow)
-    # +1 at each password change: with the user count, tells when the authenticator's
-    # cached credentials are stale, whatever the replicas' clocks say
-    password_version: int = Field(default=1)
 
 
 class LoginAttempt(SQLModel, table=True):
     """One failed log-in, kept in the database so limits hold across restarts and replicas."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=EMAIL_MAX)
@@ -151,6 +154,7 @@ class Item(SQLModel, table=True):
         Index("ix_items_status_brand", "status", "brand_key", "created_at"),
         Index("ix_items_status_size", "status", "size", "created_at"),
         Index("ix_items_seller_created", "seller_id", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -166,6 +170,8 @@ class Item(SQLModel, table=True):
     # what the classifier proposed, next to what the seller chose
     ai_category: str | None = Field(default=None, max_length=20)
     ai_confidence: float | None = None
+    # +1 at every edit: a checkout buys the revision the buyer confirmed, or nothing
+    revision: int = Field(default=1)
     # derived from the fields above on every write (see _derive_search_columns)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     brand_key: str = Field(default="", max_length=BRAND_MAX)
@@ -238,6 +244,7 @@ class Photo(SQLModel, table=True):
         CheckConstraint(
             f"position >= 0 AND position < {MAX_PHOTOS_PER_ITEM}", name="ck_photos_position"
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -254,7 +261,10 @@ class Photo(SQLModel, table=True):
 
 class CartLine(SQLModel, table=True):
     __tablename__ = "cart_lines"
-    __table_args__ = (UniqueConstraint("user_id", "item_id", name="ux_cart_user_item"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_id", name="ux_cart_user_item"),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("users.id", cascade=True))
@@ -264,7 +274,7 @@ class CartLine(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint("total_cents > 0", name="ck_orders_total"),)
+    __table_args__ = (CheckConstraint("total_cents > 0", name="ck_orders_total"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     buyer_id: int = Field(sa_column=_fk("users.id"))
@@ -282,6 +292,7 @@ class OrderLine(SQLModel, table=True):
         # an item is sold at most once, whatever races happen above
         UniqueConstraint("item_id", name="ux_order_lines_item"),
         CheckConstraint("price_cents > 0", name="ck_order_lines_price"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -290,7 +301,26 @@ class OrderLine(SQLModel, table=True):
     seller_id: int = Field(sa_column=_fk("users.id"))
     # copied at purchase: what the buyer paid and saw, whatever the seller edits later
     title: str = Field(max_length=TITLE_MAX)
+    brand: str = Field(default="", max_length=BRAND_MAX)
+    size: str = Field(default="", max_length=SIZE_MAX)
     price_cents: int
+    thumbnail: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class AuthSession(SQLModel, table=True):
+    """A logged-in browser: its re-login cookie names this row, so that a log-out or a
+    password change ends it on every replica, and open tabs notice on their next run."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user", "user_id", "revoked_at"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the random token in the cookie: a copy of the database gives no cookie
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
 
 
 class AppMeta(SQLModel, table=True):

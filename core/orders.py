@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, insert, literal, update
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
@@ -32,6 +32,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.text import text_problem
 from core.transactions import begin_write
 
 
@@ -75,6 +76,16 @@ class ItemsUnavailableError(CheckoutError):
 class CartChangedError(CheckoutError):
     def __init__(self, detail: str = "Your cart changed"):
         super().__init__(f"{detail}; check it and confirm again. Nothing was bought.")
+
+
+@dataclass(frozen=True)
+class ConfirmedItem:
+    """One item as the buyer's confirmation showed it: checkout buys this, or nothing."""
+
+    item_id: int
+    revision: int
+    price_cents: int
+    title: str = ""
 
 
 # --- cart -----------------------------------------------------------------------------------
@@ -148,6 +159,14 @@ class Cart:
         return [e.item.id for e in self.available]
 
     @property
+    def confirmation(self) -> tuple[ConfirmedItem, ...]:
+        """What a checkout of this cart buys, as the buyer sees it now."""
+        return tuple(
+            ConfirmedItem(e.item.id, e.item.revision, e.item.price_cents, e.item.title)
+            for e in self.available
+        )
+
+    @property
     def total_cents(self) -> int:
         return sum(e.item.price_cents for e in self.available)
 
@@ -209,11 +228,13 @@ def check_shipping(shipping: Shipping) -> Shipping:
         ("city", clean.city, CITY_MAX, "Enter the city."),
     )
     for name, value, longest, missing in rules:
-        if not value:
+        if problem := text_problem(value):
+            errors[name] = problem
+        elif not value:
             errors[name] = missing
         elif len(value) > longest:
             errors[name] = f"At most {longest} characters."
-    if "postal_code" not in errors and not POSTAL_CODE_RE.match(clean.postal_code):
+    if "postal_code" not in errors and not POSTAL_CODE_RE.fullmatch(clean.postal_code):
         errors["postal_code"] = POSTAL_CODE_MESSAGE
     if errors:
         raise ShippingError(errors)
@@ -224,22 +245,33 @@ def checkout(
     session: Session,
     buyer_id: int,
     shipping: Shipping,
-    item_ids: Sequence[int],
-    expected_total_cents: int,
+    confirmed: Sequence[ConfirmedItem],
 ) -> Order:
-    """Buy the items of the buyer's cart that the buyer confirmed, in one transaction.
+    """Buy exactly the items the buyer confirmed, in one transaction.
 
-    ``item_ids`` and ``expected_total_cents`` are what the confirmation showed. Each item is
-    marked sold only if it is still available, still in this buyer's cart and not the
-    buyer's own; if any is not, nothing is bought. Raises ShippingError, CheckoutError,
-    ItemsUnavailableError (naming the items) or CartChangedError (a price changed).
+    ``confirmed`` is what the confirmation showed: each item's id, revision (bumped by every
+    edit of the listing) and price. Each item is marked sold only if it is still available,
+    still in this buyer's cart, not the buyer's own, and still that revision at that price;
+    if any is not, nothing is bought. The order lines keep a copy of what was bought (title,
+    brand, size, price, cover thumbnail), which later edits cannot change. Raises
+    ShippingError, CheckoutError, ItemsUnavailableError (naming the items) or
+    CartChangedError (a listing was edited since the confirmation).
     """
     clean = check_shipping(shipping)
-    ids = sorted(set(item_ids))
-    if not ids:
+    wanted = {c.item_id: c for c in confirmed}
+    ids = sorted(wanted)
+    if not ids or len(ids) != len(confirmed):
         raise CheckoutError("Your cart has nothing to buy.")
     now = utcnow()
     in_cart = select(CartLine.item_id).where(CartLine.user_id == buyer_id)
+    as_confirmed = or_(
+        *(
+            and_(
+                Item.id == c.item_id, Item.revision == c.revision, Item.price_cents == c.price_cents
+            )
+            for c in wanted.values()
+        )
+    )
     try:
         # The first statements write: they take SQLite's write lock (waiting for another
         # checkout to finish) and, on PostgreSQL, each row's lock before re-checking it.
@@ -247,7 +279,7 @@ def checkout(
         sold = session.exec(
             update(Item)
             .where(
-                Item.id.in_(ids),
+                as_confirmed,
                 Item.status == ItemStatus.AVAILABLE.value,
                 Item.seller_id != buyer_id,
                 Item.id.in_(in_cart),
@@ -256,14 +288,16 @@ def checkout(
             .returning(Item.id)
         ).all()
         if len(sold) != len(ids):
-            raise _unavailable(session, buyer_id, ids)
-        items = session.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
-        total = sum(item.price_cents for item in items)
-        if total != expected_total_cents:
-            raise CartChangedError("A price in your cart changed")
+            raise _unavailable(session, buyer_id, list(wanted.values()))
+        rows = session.exec(
+            select(Item, Photo.thumbnail)
+            .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
+            .where(Item.id.in_(ids))
+            .order_by(Item.id)
+        ).all()
         order = Order(
             buyer_id=buyer_id,
-            total_cents=total,
+            total_cents=sum(item.price_cents for item, _ in rows),
             shipping_name=clean.name,
             shipping_address=clean.address,
             shipping_postal_code=clean.postal_code,
@@ -278,9 +312,12 @@ def checkout(
                 item_id=item.id,
                 seller_id=item.seller_id,
                 title=item.title,
+                brand=item.brand,
+                size=item.size,
                 price_cents=item.price_cents,
+                thumbnail=thumb,
             )
-            for item in items
+            for item, thumb in rows
         )
         session.exec(
             delete(CartLine).where(CartLine.user_id == buyer_id, CartLine.item_id.in_(ids))
@@ -291,7 +328,7 @@ def checkout(
         raise
     except IntegrityError as exc:  # an order line for one of these items already exists
         session.rollback()
-        raise _unavailable(session, buyer_id, ids) from exc
+        raise _unavailable(session, buyer_id, list(wanted.values())) from exc
     except DBAPIError as exc:  # e.g. a PostgreSQL deadlock between two multi-item checkouts
         session.rollback()
         raise CheckoutError(
@@ -304,17 +341,27 @@ def checkout(
     return order
 
 
-def _unavailable(session: Session, buyer_id: int, ids: list[int]) -> CheckoutError:
+def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]) -> CheckoutError:
     """Why the conditional update did not mark every item sold (after a rollback)."""
     session.rollback()
-    items = session.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id)).all()
-    gone = [i.title for i in items if i.status != ItemStatus.AVAILABLE.value]
-    if len(items) != len(ids) and not gone:
-        return CartChangedError("An item of your cart was withdrawn by its seller")
+    ids = [c.item_id for c in confirmed]
+    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_(ids))).all()}
+    session.rollback()  # only explains the refusal
+    gone = [i.title for i in items.values() if i.status != ItemStatus.AVAILABLE.value]
     if gone:
         return ItemsUnavailableError(gone)
-    if any(i.seller_id == buyer_id for i in items):
+    if len(items) != len(ids):
+        return CartChangedError("An item of your cart was withdrawn by its seller")
+    if any(i.seller_id == buyer_id for i in items.values()):
         return CheckoutError("You cannot buy your own item.")
+    changed = [
+        c.title or items[c.item_id].title
+        for c in confirmed
+        if (items[c.item_id].revision, items[c.item_id].price_cents) != (c.revision, c.price_cents)
+    ]
+    if changed:
+        names = ", ".join(f"“{t}”" for t in changed)
+        return CartChangedError(f"The seller changed {names} since you confirmed")
     return CartChangedError("Your cart changed")
 
 
@@ -323,8 +370,12 @@ def _unavailable(session: Session, buyer_id: int, ids: list[int]) -> CheckoutErr
 
 @dataclass(frozen=True)
 class OrderItem:
+    """A line as it was bought (copied at checkout)."""
+
     item_id: int
     title: str
+    brand: str
+    size: str
     price_cents: int
     thumbnail: bytes | None
 
@@ -346,15 +397,14 @@ class OrderSummary:
 
 def _summaries(session: Session, *where) -> list[OrderSummary]:
     rows = session.exec(
-        select(Order, OrderLine, Photo.thumbnail, User.display_name)
+        select(Order, OrderLine, User.display_name)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(User, User.id == Order.buyer_id)
-        .join(Photo, (Photo.item_id == OrderLine.item_id) & (Photo.position == 0), isouter=True)
         .where(*where)
         .order_by(Order.created_at.desc(), Order.id.desc(), OrderLine.id)
     ).all()
     summaries: dict[int, OrderSummary] = {}
-    for order, line, thumb, buyer_name in rows:
+    for order, line, buyer_name in rows:
         if order.id not in summaries:
             summaries[order.id] = OrderSummary(
                 order_id=order.id,
@@ -369,7 +419,9 @@ def _summaries(session: Session, *where) -> list[OrderSummary]:
                 ),
             )
         summaries[order.id].lines.append(
-            OrderItem(line.item_id, line.title, line.price_cents, thumb)
+            OrderItem(
+                line.item_id, line.title, line.brand, line.size, line.price_cents, line.thumbnail
+            )
         )
     return list(summaries.values())
 

@@ -1,6 +1,8 @@
 """Demo accounts and demo listings, created once on first start.
 
-``python -m core.seed --reset`` drops every table, recreates the schema and reseeds.
+Only when the DEMO_DATA setting is on (the default for the embedded SQLite file, off for a
+server database): the demo accounts' password is public. ``python -m core.seed --reset``
+drops every table, recreates the schema and reseeds.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from core.auth import hash_password
 from core.config import load_settings
@@ -372,16 +375,26 @@ def seed_demo_data(engine: Engine) -> bool:
     return True
 
 
-def init_database(engine: Engine) -> None:
-    """Create the schema if needed and seed the demo data on first start."""
+def init_database(engine: Engine, *, demo: bool = True) -> None:
+    """Create the schema if needed and, with ``demo``, seed the demo data on first start."""
     create_schema(engine)
-    seed_demo_data(engine)
+    if demo:
+        seed_demo_data(engine)
 
 
-def reset_database(engine: Engine) -> None:
-    """Drop everything, recreate the schema and reseed the demo data."""
+def reset_database(engine: Engine, *, demo: bool = True) -> None:
+    """Drop everything, recreate the schema and (with ``demo``) reseed the demo data."""
     drop_schema(engine)
-    init_database(engine)
+    init_database(engine, demo=demo)
+
+
+def demo_accounts_exist(session: Session) -> bool:
+    """True if this database holds the demo accounts (whose password is public)."""
+    return session.get(AppMeta, SEEDED_KEY) is not None
+
+
+def is_demo_account(email: str) -> bool:
+    return email in {u.email for u in DEMO_USERS}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -392,9 +405,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = load_settings()
     engine = make_engine(settings.database_url)
+    where = engine.url.render_as_string(hide_password=True)
     if args.reset:
-        reset_database(engine)
-        print(f"Reset and reseeded {engine.url.render_as_string(hide_password=True)}")
+        reset_database(engine, demo=settings.demo_data)
+        print(f"Reset {where}" + (" and seeded the demo data" if settings.demo_data else ""))
+    elif not settings.demo_data:
+        create_schema(engine)
+        print("DEMO_DATA is off: the schema is ready, no demo data seeded.")
     else:
         create_schema(engine)
         seeded = seed_demo_data(engine)

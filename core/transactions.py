@@ -17,6 +17,10 @@ _TAKE_WRITE_LOCK = text("UPDATE app_meta SET value = value WHERE 0")
 
 
 def begin_write(session: Session) -> None:
-    """Start the session's transaction as a writer (call it first, in a fresh session)."""
+    """Start the session's transaction as a writer.
+
+    Call it first in a transaction: after a read (even the refresh of an attribute expired
+    by a commit), SQLite cannot wait for the lock and fails at once.
+    """
     if session.get_bind().dialect.name == "sqlite":
         session.exec(_TAKE_WRITE_LOCK)

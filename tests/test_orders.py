@@ -9,11 +9,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core.db import session_scope
-from core.models import CartLine, Item, ItemStatus, Order, OrderLine, User
+from core.models import CartLine, Item, ItemStatus, Order, OrderLine, Photo, User
 from core.orders import (
     CartChangedError,
     CartError,
     CheckoutError,
+    ConfirmedItem,
     ItemsUnavailableError,
     Shipping,
     ShippingError,
@@ -66,6 +67,12 @@ def status(engine, item_id) -> str:
         return s.get(Item, item_id).status
 
 
+def confirmed(session, item_id) -> ConfirmedItem:
+    """An item as a confirmation would show it now."""
+    item = session.get(Item, item_id)
+    return ConfirmedItem(item.id, item.revision, item.price_cents, item.title)
+
+
 def mark_sold(engine, item_id) -> None:
     with session_scope(engine) as s:
         s.get(Item, item_id).status = ItemStatus.SOLD.value
@@ -74,7 +81,7 @@ def mark_sold(engine, item_id) -> None:
 def buy(engine, buyer_id, shipping=SHIP):
     with Session(engine) as s:
         cart = get_cart(s, buyer_id)
-        return checkout(s, buyer_id, shipping, cart.item_ids, cart.total_cents)
+        return checkout(s, buyer_id, shipping, cart.confirmation)
 
 
 # --- cart -------------------------------------------------------------------------------
@@ -154,7 +161,7 @@ def test_a_line_sold_meanwhile_cancels_the_whole_checkout(engine, people, items)
         cart = get_cart(s, buyer)  # what the confirmation showed
     mark_sold(engine, items["jeans"])  # someone else bought it since
     with Session(engine) as s, pytest.raises(ItemsUnavailableError) as err:
-        checkout(s, buyer, SHIP, cart.item_ids, cart.total_cents)
+        checkout(s, buyer, SHIP, cart.confirmation)
     assert err.value.titles == ["Blue jeans"]
     assert err.value.message == "“Blue jeans” was sold in the meantime. Nothing was bought."
     assert status(engine, items["dress"]) == "available"  # not bought alone
@@ -170,8 +177,8 @@ def test_a_price_changed_meanwhile_cancels_the_checkout(engine, people, items):
         cart = get_cart(s, buyer)
     with session_scope(engine) as s:
         s.get(Item, items["dress"]).price_cents = 9900
-    with Session(engine) as s, pytest.raises(CartChangedError, match="price"):
-        checkout(s, buyer, SHIP, cart.item_ids, cart.total_cents)
+    with Session(engine) as s, pytest.raises(CartChangedError, match="changed “Red dress”"):
+        checkout(s, buyer, SHIP, cart.confirmation)
     assert status(engine, items["dress"]) == "available"
     assert count(engine, Order) == 0
 
@@ -181,19 +188,19 @@ def test_no_buying_through_another_users_cart_or_ones_own_item(engine, people, i
         add_to_cart(s, people["rival"], items["dress"])
         # the buyer names an item that is in someone else's cart, not in theirs
         with pytest.raises(CheckoutError):
-            checkout(s, people["buyer"], SHIP, [items["dress"]], 4500)
+            checkout(s, people["buyer"], SHIP, [confirmed(s, items["dress"])])
         # and their own item, put in the cart behind the app's back
         s.add(CartLine(user_id=people["buyer"], item_id=items["own"]))
         s.commit()
         with pytest.raises(CheckoutError, match="own item"):
-            checkout(s, people["buyer"], SHIP, [items["own"]], 9000)
+            checkout(s, people["buyer"], SHIP, [confirmed(s, items["own"])])
     assert status(engine, items["dress"]) == status(engine, items["own"]) == "available"
     assert count(engine, Order) == 0
 
 
 def test_an_empty_checkout_is_refused(engine, people):
     with Session(engine) as s, pytest.raises(CheckoutError, match="nothing to buy"):
-        checkout(s, people["buyer"], SHIP, [], 0)
+        checkout(s, people["buyer"], SHIP, [])
 
 
 @pytest.mark.parametrize(
@@ -263,12 +270,11 @@ def race(engine, buyers: list[int], wanted: list[list[int]]):
 
     def run(n: int) -> None:
         with Session(engine) as s:
-            with s.no_autoflush:
-                total = sum(s.get(Item, i).price_cents for i in wanted[n])
+            lines = [confirmed(s, i) for i in wanted[n]]
             s.rollback()  # start the checkout's own transaction fresh, as the page does
             barrier.wait()
             try:
-                results[n] = checkout(s, buyers[n], SHIP, wanted[n], total)
+                results[n] = checkout(s, buyers[n], SHIP, lines)
             except CheckoutError as exc:
                 results[n] = exc
 
@@ -318,3 +324,88 @@ def test_overlapping_carts_race_all_or_nothing(engine, people, items):
     for i in set(wanted[loser]) - set(wanted[winner]):
         assert status(engine, i) == "available"
     assert count(engine, Order) == 1 and count(engine, OrderLine) == 2
+
+
+# --- the buyer gets what they confirmed -----------------------------------------------------
+
+
+def seller_edits(engine, people, item_id, **changes) -> None:
+    """The seller edits the listing through the app's own write (bumps its revision)."""
+    from core.listings import get_own_listing, update_listing
+    from tests.test_listings import draft
+
+    with Session(engine) as s:
+        view = get_own_listing(s, people["seller"], item_id)
+        item = view.item
+        fields = dict(
+            title=item.title,
+            category=item.category,
+            size=item.size,
+            brand=item.brand,
+            price=f"{item.price_cents / 100:.2f}",
+        )
+        update_listing(
+            s,
+            people["seller"],
+            item_id,
+            draft(**{**fields, **changes}),
+            [p.id for p in view.photos],
+        )
+
+
+def test_a_listing_swapped_at_the_same_price_is_not_bought(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        cart = get_cart(s, buyer)  # the confirmation shows "Red dress" at 45.00
+    seller_edits(engine, people, items["dress"], title="Torn rag")  # same price
+    with Session(engine) as s, pytest.raises(CartChangedError, match="changed “Red dress”"):
+        checkout(s, buyer, SHIP, cart.confirmation)
+    assert status(engine, items["dress"]) == "available"
+    assert count(engine, Order) == count(engine, OrderLine) == 0
+
+
+def test_two_price_edits_that_cancel_out_are_caught(engine, people, items):
+    buyer = people["buyer"]
+    with Session(engine) as s:
+        add_to_cart(s, buyer, items["dress"])
+        add_to_cart(s, buyer, items["jeans"])
+        cart = get_cart(s, buyer)  # 45.00 + 35.00
+    seller_edits(engine, people, items["dress"], price="55.00")
+    seller_edits(engine, people, items["jeans"], price="25.00")  # the total is the same
+    with Session(engine) as s, pytest.raises(CartChangedError, match="changed"):
+        checkout(s, buyer, SHIP, cart.confirmation)
+    assert status(engine, items["dress"]) == status(engine, items["jeans"]) == "available"
+    with Session(engine) as s:  # confirmed again, as shown now: bought at the new prices
+        order = checkout(s, buyer, SHIP, get_cart(s, buyer).confirmation)
+    assert order.total_cents == 5500 + 2500
+
+
+def test_a_confirmation_naming_a_price_the_item_never_had_buys_nothing(engine, people, items):
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+        real = confirmed(s, items["dress"])
+        cheap = ConfirmedItem(real.item_id, real.revision, 1, real.title)
+        with pytest.raises(CartChangedError):
+            checkout(s, people["buyer"], SHIP, [cheap])
+    assert status(engine, items["dress"]) == "available"
+
+
+def test_the_order_keeps_what_was_bought_whatever_changes_later(engine, people, items):
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+        thumb_then = s.exec(select(Photo.thumbnail).where(Photo.item_id == items["dress"])).first()
+    buy(engine, people["buyer"])
+    with session_scope(engine) as s:  # behind the app's back: the app refuses sold edits
+        item = s.get(Item, items["dress"])
+        item.title, item.brand, item.size, item.price_cents = "Other", "Other", "XL", 1
+        for photo_row in s.exec(select(Photo).where(Photo.item_id == items["dress"])):
+            s.delete(photo_row)
+    with Session(engine) as s:
+        (order,) = purchases(s, people["buyer"])
+        (sale,) = sales(s, people["seller"])
+    for summary in (order, sale):
+        (line,) = summary.lines
+        assert (line.title, line.brand, line.size) == ("Red dress", "Brand", "M")
+        assert line.price_cents == 4500
+        assert line.thumbnail == thumb_then and thumb_then is not None

@@ -9,7 +9,14 @@ from sqlmodel import Session, func, select
 from core import categories
 from core.db import make_engine
 from core.models import AppMeta, Item, Photo, User
-from core.seed import DEMO_LISTINGS, DEMO_PASSWORD, reset_database, seed_demo_data
+from core.seed import (
+    DEMO_LISTINGS,
+    DEMO_PASSWORD,
+    demo_accounts_exist,
+    init_database,
+    reset_database,
+    seed_demo_data,
+)
 
 
 def _count(session, model):
@@ -93,9 +100,35 @@ def test_reset_command(tmp_path, monkeypatch, capsys):
     main([])
     assert "Already seeded" in capsys.readouterr().out
     main(["--reset"])
-    assert "Reset and reseeded" in capsys.readouterr().out
+    assert "seeded the demo data" in capsys.readouterr().out
     with Session(make_engine(f"sqlite:///{tmp_path / 'cli.db'}")) as s:
         assert _count(s, Item) == 24
+
+
+def test_demo_data_off_gives_an_empty_marketplace(tmp_path, monkeypatch, capsys):
+    from core.seed import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'real.db'}")
+    monkeypatch.setenv("DEMO_DATA", "false")
+    main([])
+    assert "no demo data" in capsys.readouterr().out
+    main(["--reset"])
+    with Session(make_engine(f"sqlite:///{tmp_path / 'real.db'}")) as s:
+        assert _count(s, Item) == _count(s, User) == 0
+        assert not demo_accounts_exist(s)
+
+
+def test_a_server_database_gets_no_demo_accounts_unless_asked(engine):
+    from core.config import load_settings
+
+    settings = load_settings(env={"DATABASE_URL": "postgresql://u@h/db"}, secrets={})
+    init_database(engine, demo=settings.demo_data)
+    with Session(engine) as s:
+        assert _count(s, User) == 0
+        assert not demo_accounts_exist(s)
+    init_database(engine, demo=True)
+    with Session(engine) as s:
+        assert demo_accounts_exist(s)
 
 
 @pytest.mark.parametrize("category", sorted(categories.BY_CODE))

@@ -1,163 +1,166 @@
-"""streamlit-authenticator wired to the database: log-in widget, re-login cookie, log-out.
+"""Log-in sessions in the app: streamlit-authenticator's log-in widget, checked against the
+database, and our own server-side session behind a signed re-login cookie.
 
-The authenticator is built once per script run (its cookie component must render every
-run); its credentials come from a per-process cache that is rebuilt only when the users
-table's version changes (a registration or a password change, on any replica).
+Why not the library's cookie: it is a 30-day bearer token (the e-mail and an expiry,
+signed) that nothing on the server can revoke, so "Log out" and a password change could
+not end it, and its decoder lets errors other than a bad signature escape. Here a log-in
+creates a row in ``sessions`` (``core.sessions``); the cookie names that row; every run
+checks the row, so log-out, password changes and replicas all agree.
 """
 
 from __future__ import annotations
 
-import threading
+import contextlib
+import logging
+from datetime import datetime, timedelta
 
+import extra_streamlit_components as stx
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
 from core import auth as accounts
-from core.models import EMAIL_MAX, User
-from ui.state import USER_ID_KEY, current_user, db_session, get_settings
+from core import sessions
+from core.models import User
+from core.seed import demo_accounts_exist, is_demo_account
+from ui.state import (
+    TOKEN_KEY,
+    USER_ID_KEY,
+    current_user,
+    db_session,
+    get_settings,
+    set_current_user,
+)
 
-_AUTH_KEY = "_authenticator"
-_COOKIE_PENDING_KEY = "_login_cookie_pending"
+_log = logging.getLogger(__name__)
+
+_CHECKED_COOKIE_KEY = "_session_cookie_checked"  # the cookie value this tab already tried
+_COOKIE_TODO_KEY = "_session_cookie_todo"  # ("set", value) or ("delete", None) until done
+_COOKIE_COMPONENT_KEY = "_session_cookie_component"
 NEXT_PAGE_KEY = "_after_login"
 
 
-class _CredentialsCache:
-    """The credentials dict of this process, with the users-table version it was built at."""
+@st.cache_resource(show_spinner=False)
+def _cookie_secret(configured: str | None) -> str:
+    with db_session() as session:
+        return sessions.cookie_secret(session, configured)
+
+
+def cookie_secret() -> str:
+    """The configured secret, or the one generated once and kept in the database."""
+    return _cookie_secret(get_settings().cookie_secret)
+
+
+def restore_session() -> User | None:
+    """This tab's user, checked against the database on every run; called first by Home.py.
+
+    A tab with a session keeps it while the session lives (it ends at log-out, at a password
+    change made elsewhere, or at expiry). A new tab adopts the browser's cookie if it names
+    a live session; a cookie that does not verify, or names an ended session, is deleted.
+    """
+    token = st.session_state.get(TOKEN_KEY)
+    user = None
+    if token:
+        with db_session() as session:
+            user = sessions.session_user(session, token)
+        if user is None:  # ended elsewhere: log this tab out too
+            # the browser's cookie may be a newer session of another tab: leave it; a dead
+            # one is deleted by the next tab that tries it
+            _forget_session(delete_cookie=False)
+    else:
+        cookie = st.context.cookies.get(get_settings().cookie_name)
+        if cookie and cookie != st.session_state.get(_CHECKED_COOKIE_KEY):
+            st.session_state[_CHECKED_COOKIE_KEY] = cookie  # tried once per tab and value
+            token = sessions.decode_cookie(cookie, cookie_secret())
+            if token:
+                with db_session() as session:
+                    user = sessions.session_user(session, token)
+            if user is None:
+                st.session_state[_COOKIE_TODO_KEY] = ("delete", None)
+            else:
+                st.session_state[TOKEN_KEY] = token
+    set_current_user(user)
+    _render_cookie_change()
+    return user
+
+
+def _render_cookie_change() -> None:
+    """Set or delete the cookie in the browser, on every run until the browser says done.
+
+    A component rendered just before ``st.rerun()`` may never reach the browser, so log-in
+    and log-out only record the change and this renders it on the next runs.
+    """
+    todo = st.session_state.get(_COOKIE_TODO_KEY)
+    if todo is None:
+        return
+    action, value = todo
+    manager = stx.CookieManager(key=_COOKIE_COMPONENT_KEY)
+    name = get_settings().cookie_name
+    done_key = f"{_COOKIE_COMPONENT_KEY}_{action}"
+    if action == "set":
+        days = get_settings().cookie_expiry_days
+        manager.set(name, value, key=done_key, expires_at=datetime.now() + timedelta(days=days))
+    else:
+        with contextlib.suppress(KeyError):  # the component had not read the cookies yet
+            manager.delete(name, key=done_key)
+    if st.session_state.get(done_key) is True:  # the component's value: the browser did it
+        st.session_state.pop(_COOKIE_TODO_KEY, None)
+        st.session_state.pop(done_key, None)
+
+
+def demo_accounts_on() -> bool:
+    """True when the demo accounts (public password) exist and may log in (DEMO_DATA)."""
+    if not get_settings().demo_data:
+        return False
+    with db_session() as session:
+        return demo_accounts_exist(session)
+
+
+class _DatabaseLogin:
+    """What the log-in widget calls on submit: ``core.auth.log_in`` on the database.
+
+    streamlit-authenticator checks passwords against a credentials dict held in memory and
+    counts failures in that dict; our store of record is the database (limits that hold
+    across restarts and replicas). The library has no hook before its check, so its
+    ``authentication_controller`` attribute is given this object, which answers the one
+    call the widget makes. Re-check on upgrade (the version is pinned).
+    """
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.version: tuple | None = None
-        self.credentials: dict | None = None
+        self.user: User | None = None
 
-
-@st.cache_resource(show_spinner=False)
-def _credentials_cache() -> _CredentialsCache:
-    return _CredentialsCache()
-
-
-def credentials() -> dict:
-    """The authenticator's credentials, rebuilt from the database only when stale."""
-    cache = _credentials_cache()
-    with db_session() as session:
-        version = accounts.credentials_version(session)
-        if cache.version != version:
-            with cache.lock:
-                if cache.version != version:
-                    cache.credentials = accounts.build_credentials(session)
-                    cache.version = version
-    return cache.credentials
-
-
-class _DatabaseLoginController(AuthenticationController):
-    """The widget's controller, plus the database-backed limit on failed log-ins.
-
-    The widget calls ``login(username, password, ...)`` on submit and ``login(token=...)``
-    for the re-login cookie. Failures are counted per e-mail in the database, so that a
-    restart or a second replica does not reset them; the message never says whether the
-    e-mail exists.
-    """
-
-    def login(self, username=None, password=None, *args, token=None, **kwargs):
-        if token is not None:
-            with db_session() as session:
-                user = accounts.get_user_by_email(session, str(token.get("username", "")))
-            expires_at = float(token.get("exp_date", 0))
-            if not accounts.cookie_still_valid(user, expires_at, get_settings().cookie_expiry_days):
-                return None  # from before a password change, or for a removed account
-            return super().login(token=token)
-        email = accounts.normalise_email(username)
-        if not email or not password:
-            raise LoginError("Enter your e-mail and your password.")
-        if len(email) > EMAIL_MAX:  # no account can have it; not worth storing
-            raise LoginError(accounts.WRONG_CREDENTIALS_MESSAGE)
+    def login(self, username=None, password=None, *args, **kwargs) -> bool:
         with db_session() as session:
-            attempt = accounts.start_login_attempt(session, email)
-        if attempt is None:
-            raise LoginError(accounts.LOCKED_MESSAGE)
-        if email not in self.authentication_model.credentials["usernames"]:
-            accounts.spend_a_password_check(password)  # the library would answer at once
-        too_long = len(password.encode("utf-8")) > accounts.PASSWORD_MAX_BYTES
-        # bcrypt 5 raises on > 72 bytes; such a password can never be right anyway
-        if too_long or not super().login(email, password, *args, **kwargs):
-            raise LoginError(accounts.WRONG_CREDENTIALS_MESSAGE)
-        with db_session() as session:
-            accounts.clear_failed_logins(session, email)
+            try:
+                if is_demo_account(accounts.normalise_email(username)) and not demo_accounts_on():
+                    # seeded before DEMO_DATA was turned off: their password is public
+                    accounts.spend_a_password_check(password or "")
+                    raise accounts.LoginRefused()
+                self.user = accounts.log_in(session, username, password)
+            except accounts.LoginRefused as exc:
+                raise LoginError(exc.message) from exc
         return True
 
-
-def build_authenticator() -> stauth.Authenticate:
-    """Build this run's authenticator, re-log in from the cookie, and sync the session user.
-
-    Called once per run, by Home.py, before the navigation is chosen.
-    """
-    settings = get_settings()
-    secret = accounts.cookie_secret(settings.cookie_secret, settings.data_dir)
-    authenticator = stauth.Authenticate(
-        credentials(),
-        cookie_name=settings.cookie_name,
-        cookie_key=secret,
-        cookie_expiry_days=settings.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=0,  # the cookie is read from the request headers: no wait needed
-    )
-    # same controller, with the database-backed limit around its log-in check
-    authenticator.authentication_controller.__class__ = _DatabaseLoginController
-    st.session_state[_AUTH_KEY] = authenticator
-
-    try:
-        authenticator.login(location="unrendered")  # the re-login cookie, if any
-    except LoginError:
-        # a valid cookie for an account that no longer exists: stay logged out
-        authenticator.authentication_controller.logout()
-    _sync_user_from_authenticator()
-    _keep_cookie_in_step(authenticator)
-    return authenticator
-
-
-def authenticator() -> stauth.Authenticate:
-    """This run's authenticator (built by Home.py)."""
-    return st.session_state[_AUTH_KEY]
-
-
-def _sync_user_from_authenticator() -> None:
-    email = (
-        st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    )
-    if not email:
-        st.session_state.pop(USER_ID_KEY, None)
-        return
-    if st.session_state.get(USER_ID_KEY) is not None:
-        return
-    with db_session() as session:
-        user = accounts.get_user_by_email(session, email)
-    if user is None:
-        authenticator().authentication_controller.logout()
-        st.session_state.pop(USER_ID_KEY, None)
-    else:
-        st.session_state[USER_ID_KEY] = user.id
-
-
-def _keep_cookie_in_step(authenticator: stauth.Authenticate) -> None:
-    """Render the cookie's set (or delete) component on every run until the browser did it.
-
-    A component rendered just before ``st.rerun()`` may never reach the browser, so the
-    log-in and log-out pages only flag the change and this renders it on the next runs.
-    """
-    logged_in = bool(st.session_state.get("authentication_status"))
-    if logged_in and st.session_state.get(_COOKIE_PENDING_KEY):
-        authenticator.cookie_controller.set_cookie()
-        if st.session_state.get("set") is True:  # the component's value: the browser set it
-            st.session_state[_COOKIE_PENDING_KEY] = False
-    elif not logged_in and st.session_state.get("logout"):
-        authenticator.cookie_controller.delete_cookie()
+    def logout(self, *args, **kwargs) -> None:  # the library's own log-out is never used
+        pass
 
 
 def login_form() -> User | None:
     """Render the log-in widget; return the user when this submission logged them in."""
+    settings = get_settings()
+    authenticator = stauth.Authenticate(
+        {"usernames": {}},  # passwords are checked against the database, not a dict
+        cookie_name=f"{settings.cookie_name}_widget",  # never set: ours is the session cookie
+        cookie_key=cookie_secret(),
+        cookie_expiry_days=0,  # the library sets no cookie of its own
+        auto_hash=False,
+        login_sleep_time=0,
+    )
+    check = _DatabaseLogin()
+    authenticator.authentication_controller = check
+    st.session_state["logout"] = True  # the library's flag: do not read a re-login cookie
     try:
-        authenticator().login(
+        authenticator.login(
             location="main",
             key="login",
             fields={
@@ -170,26 +173,22 @@ def login_form() -> User | None:
     except LoginError as exc:
         st.error(str(exc))
         return None
-    if st.session_state.get("authentication_status") and st.session_state.get(USER_ID_KEY) is None:
-        _start_session(st.session_state["username"])
-        return current_user()
-    return None
+    if check.user is None:
+        return None
+    start_session(check.user)
+    return check.user
 
 
-def log_in_registered(user: User) -> None:
-    """Log a user in right after registration (same effect as the widget's success)."""
-    st.session_state["authentication_status"] = True
-    st.session_state["username"] = user.email
-    st.session_state["email"] = user.email
-    st.session_state["name"] = user.display_name
-    _start_session(user.email)
-
-
-def _start_session(email: str) -> None:
-    st.session_state["logout"] = False
-    st.session_state[_COOKIE_PENDING_KEY] = True
-    st.session_state.pop(USER_ID_KEY, None)
-    _sync_user_from_authenticator()
+def start_session(user: User) -> None:
+    """Log this tab in as ``user`` (after the log-in widget or a registration)."""
+    with db_session() as session:
+        token = sessions.start_session(session, user.id)
+    st.session_state[TOKEN_KEY] = token
+    value = sessions.encode_cookie(token, cookie_secret(), days=get_settings().cookie_expiry_days)
+    st.session_state[_COOKIE_TODO_KEY] = ("set", value)
+    st.session_state[_CHECKED_COOKIE_KEY] = None
+    set_current_user(user)
+    _log.info("user %s logged in", user.id)
 
 
 def require_user(page: str) -> User:
@@ -208,13 +207,21 @@ def go_back_after_login() -> None:
     st.switch_page(page, query_params=query or None)
 
 
-def reissue_cookie() -> None:
-    """Give this browser a new cookie (after a password change made the old one stale)."""
-    st.session_state[_COOKIE_PENDING_KEY] = True
+def this_session_token() -> str | None:
+    """The token of this tab's session (a password change keeps this one alive)."""
+    return st.session_state.get(TOKEN_KEY)
 
 
 def log_out() -> None:
-    """End the session: clear the authenticator's state and delete the cookie."""
-    authenticator().authentication_controller.logout()
+    """End this session in the database (its cookie never logs in again) and delete it."""
+    with db_session() as session:
+        sessions.end_session(session, st.session_state.get(TOKEN_KEY))
+    _forget_session(delete_cookie=True)
+
+
+def _forget_session(*, delete_cookie: bool) -> None:
+    st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(USER_ID_KEY, None)
-    st.session_state.pop(_COOKIE_PENDING_KEY, None)
+    set_current_user(None)
+    if delete_cookie:
+        st.session_state[_COOKIE_TODO_KEY] = ("delete", None)

@@ -19,10 +19,11 @@ FLASH_KEY = "_flash"
 
 
 def parse_item_id(raw: str | None) -> int | None:
-    try:
-        value = int(raw or "")
-    except ValueError:
+    """The id in ``?item=`` / ``?edit=``: ASCII digits only (``int()`` would also take "١",
+    " 7" or "1_0"), within the database's integer."""
+    if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
         return None
+    value = int(raw)
     return value if 0 < value <= MAX_ID else None
 
 

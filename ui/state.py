@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from core.config import Settings, load_settings
+from core.config import ConfigError, Settings, load_settings
 from core.db import make_engine
 from core.models import User
 from core.seed import init_database
 
 USER_ID_KEY = "user_id"
+TOKEN_KEY = "_session_token"
+_USER_KEY = "_current_user"
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,23 +26,45 @@ def get_settings() -> Settings:
 
 @st.cache_resource(show_spinner="Preparing the database...")
 def get_engine() -> Engine:
-    """The app's engine; the schema is created and the demo data seeded on first start."""
-    engine = make_engine(get_settings().database_url)
-    init_database(engine)
+    """The app's engine; the schema is created (and the demo data seeded if on) on first start."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    init_database(engine, demo=settings.demo_data)
     return engine
+
+
+def start_up_problem() -> str | None:
+    """Why the app cannot start (a setting, an unreachable or unwritable database), in a
+    sentence for the page, or None. Tried again on every run until it works."""
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        return f"The app is not configured right: {exc}"
+    try:
+        get_engine()
+    except (SQLAlchemyError, OSError) as exc:
+        logging.getLogger(__name__).exception("cannot open the database")
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        return (
+            f"The app cannot open its database ({where}): {type(exc).__name__}. "
+            "Check DATABASE_URL, or that DATA_DIR can be written."
+        )
+    return None
 
 
 def db_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-def current_user() -> User | None:
-    """The logged-in user of this browser session, or None."""
-    user_id = st.session_state.get(USER_ID_KEY)
-    if user_id is None:
-        return None
-    with db_session() as session:
-        user = session.get(User, user_id)
-    if user is None:  # the account was removed (e.g. a reset): forget it
+def set_current_user(user: User | None) -> None:
+    """Record the user of this run (``ui.auth.restore_session`` checks it first each run)."""
+    st.session_state[_USER_KEY] = user
+    if user is None:
         st.session_state.pop(USER_ID_KEY, None)
-    return user
+    else:
+        st.session_state[USER_ID_KEY] = user.id
+
+
+def current_user() -> User | None:
+    """The logged-in user of this browser tab, as checked at the start of this run, or None."""
+    return st.session_state.get(_USER_KEY)

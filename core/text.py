@@ -1,0 +1,31 @@
+"""The one rule every piece of typed text passes before it is stored or compared.
+
+Browsers can send characters no keyboard types: NUL (which PostgreSQL refuses in text,
+and bcrypt in a password), other control characters, and lone UTF-16 surrogates (which
+cannot even be encoded as UTF-8). Every form checks its fields with ``text_problem``,
+so that such text ends in a field message instead of an error deep in a driver.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+CONTROL_MESSAGE = "Remove the invisible control characters from this field."
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def has_unusable_characters(value: str, *, multiline: bool = False) -> bool:
+    """True if ``value`` holds a control character (Unicode Cc; line breaks and tabs are
+    allowed in multi-line fields) or a lone surrogate (Cs)."""
+    for ch in value:
+        kind = unicodedata.category(ch)
+        if kind == "Cs" or (kind == "Cc" and not (multiline and ch in _LINE_BREAKS)):
+            return True
+    return False
+
+
+def text_problem(value: str | None, *, multiline: bool = False) -> str | None:
+    """The message for a field whose text cannot be stored, or None if it is fine."""
+    if value and has_unusable_characters(value, multiline=multiline):
+        return CONTROL_MESSAGE
+    return None
