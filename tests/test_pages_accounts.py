@@ -183,3 +183,90 @@ def test_an_over_long_email_is_refused_and_not_stored(app_env):
     assert [e.value for e in at.error] == ["Wrong e-mail or password."]
     with Session(_db(app_env)) as s:
         assert auth.failed_logins(s, "a" * 300 + "@example.com") == 0
+
+
+# --- sessions that end for real (two AppTests are two browser tabs) ----------------------
+
+
+def test_a_password_change_logs_out_an_open_tab_of_another_browser(app_env):
+    here = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
+    elsewhere = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/cart.py")
+    assert "My cart" in [t.value for t in elsewhere.title]
+    _change_password(here, "tototo", "new-password", "new-password")
+    open_page(here, "app_pages/cart.py")
+    assert _logged_in(here) and "My cart" in [t.value for t in here.title]  # this one stays
+    open_page(elsewhere, "app_pages/cart.py")  # the next click of the other tab
+    assert not _logged_in(elsewhere)
+    assert "Welcome back" in [t.value for t in elsewhere.title]
+
+
+def test_log_out_ends_the_session_in_the_database(app_env):
+    from core import sessions
+
+    at = open_page(log_in(start_app()), "app_pages/profile.py")
+    token = at.session_state["_session_token"]
+    with Session(_db(app_env)) as s:
+        assert sessions.session_user(s, token) is not None
+    next(b for b in at.button if b.label == "Log out").click().run()
+    assert not _logged_in(at)
+    with Session(_db(app_env)) as s:  # its cookie, replayed anywhere, logs nobody in
+        assert sessions.session_user(s, token) is None
+
+
+def test_demo_credentials_are_shown_only_in_demo_mode(app_env, monkeypatch):
+    at = open_page(start_app(), "app_pages/login.py")
+    assert "tototo" in texts(at)
+    monkeypatch.setenv("DEMO_DATA", "off")  # a deployment that turned the demo off later
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = open_page(start_app(), "app_pages/login.py")
+    assert "tototo" not in texts(at)
+    # and the seeded demo accounts (public password) can no longer log in
+    at = submit_login(at, "user1@gmail.com", "tototo")
+    assert [e.value for e in at.error] == ["Wrong e-mail or password."]
+    assert not _logged_in(at)
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("user1@gmail.com", "toto\x00to"), ("user1\x00@gmail.com", "tototo")],
+)
+def test_control_characters_at_log_in_are_wrong_credentials(app_env, email, password):
+    at = submit_login(start_app(), email, password)
+    assert [e.value for e in at.error] == ["Wrong e-mail or password."]
+
+
+def test_a_look_alike_email_cannot_register(app_env):
+    at = open_page(start_app(), "app_pages/register.py")
+    fields = {t.label: t for t in at.text_input}
+    fields["E-mail"].input("ｕｓｅｒ1@gmail.com")
+    fields["Display name"].input("Camille")
+    fields["Password"].input("long-enough")
+    fields["Repeat the password"].input("long-enough")
+    next(b for b in at.button if b.label == "Create my account").click().run()
+    assert not at.exception
+    assert any("already uses this e-mail" in e.value for e in at.error)
+
+
+def test_a_short_cookie_secret_stops_the_app_with_a_sentence(app_env, monkeypatch):
+    monkeypatch.setenv("COOKIE_SECRET", "too-short")
+    at = start_app()
+    assert any("COOKIE_SECRET is too short" in e.value for e in at.error)
+
+
+def test_a_database_that_cannot_be_created_is_a_sentence_not_a_traceback(app_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////proc/no-such-place/db.sqlite")
+    at = start_app()
+    assert any("cannot open its database" in e.value for e in at.error)
+
+
+def test_a_read_only_data_folder_does_not_break_pages_on_a_server_database(app_env, tmp_path):
+    # the cookie secret is kept in the database now: nothing is written to DATA_DIR
+    app_env.chmod(0o500)
+    try:
+        at = log_in(start_app())
+        assert not at.exception
+    finally:
+        app_env.chmod(0o700)
+    assert not (app_env / "cookie_secret").exists()

@@ -176,3 +176,75 @@ def test_no_orders_yet(app_env):
         "You have not bought anything yet.",
         "You have not sold anything yet.",
     ]
+
+
+def test_a_listing_swapped_during_confirmation_is_not_bought(app_env):
+    from core.listings import get_own_listing, update_listing
+    from tests.test_listings import draft
+
+    engine = app_db(app_env)
+    (item_id,) = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
+    at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
+    click(at, "Buy for 45.00 EUR")
+    assert any("Red wrap midi dress" in m.value for m in at.markdown)  # what the dialog shows
+    seller = user_id(engine, "user1@gmail.com")
+    with Session(engine) as s:  # the seller swaps the listing, same price, through the app
+        view = get_own_listing(s, seller, item_id)
+        update_listing(
+            s,
+            seller,
+            item_id,
+            draft(title="Torn rag", category="dress", size="S", price="45.00"),
+            [p.id for p in view.photos],
+        )
+    click(at, "Confirm the purchase")
+    assert errors(at) == [
+        "The seller changed “Red wrap midi dress” since you confirmed; check it and confirm "
+        "again. Nothing was bought."
+    ]
+    with Session(engine) as s:
+        assert s.get(Item, item_id).status == "available"
+        assert s.exec(select(func.count()).select_from(Order)).one() == 0
+
+
+def test_the_checkout_dialog_warns_while_demo_accounts_exist(app_env, monkeypatch):
+    import streamlit as st
+
+    fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
+    at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
+    click(at, "Buy for 45.00 EUR")
+    assert any("Do not type a real address" in w.value for w in at.warning)
+    # a real marketplace (no demo accounts) has no such warning
+    with Session(app_db(app_env)) as s:
+        auth.register_user(s, "real@example.com", "Real", "long-enough", "long-enough")
+        add_to_cart(
+            s,
+            user_id(app_db(app_env), "real@example.com"),
+            item_by_title(app_db(app_env), "Straw-colour fedora").id,
+        )
+    monkeypatch.setenv("DEMO_DATA", "false")
+    st.cache_resource.clear()
+    at = open_page(log_in(start_app(), "real@example.com", "long-enough"), CART)
+    fields = {t.label: t for t in at.text_input}
+    fields["Address"].input("3 rue Neuve")
+    fields["Postal code"].input("13001")
+    fields["City"].input("Marseille")
+    click(at, "Buy for 25.00 EUR")
+    assert "Confirm the purchase" in labels(at)
+    assert not any("real address" in w.value for w in at.warning)
+
+
+def test_the_order_shows_what_was_bought_after_the_seller_edits(app_env):
+    engine = app_db(app_env)
+    (item_id,) = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
+    at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
+    click(at, "Buy for 45.00 EUR")
+    click(at, "Confirm the purchase")
+    with Session(engine) as s:  # behind the app's back: the app refuses edits of sold items
+        item = s.get(Item, item_id)
+        item.title, item.brand = "Something else", "Other"
+        s.commit()
+    at = open_page(at, ORDERS)
+    assert any("Red wrap midi dress" in m.value for m in at.markdown)
+    assert not any("Something else" in m.value for m in at.markdown)
+    assert any("Sézane · size S" in c.value for c in at.caption)

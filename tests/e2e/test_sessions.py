@@ -1,0 +1,124 @@
+"""Sessions that end for real, and cookies that cannot break the app, in a real Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+
+pytestmark = pytest.mark.browser
+
+COOKIE = "marketplace_auth"
+
+
+def _session_cookies(someone) -> list[dict]:
+    return [c for c in someone.context.cookies() if c["name"] == COOKIE]
+
+
+def _wait_for_no_cookie(someone, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while _session_cookies(someone):
+        if time.monotonic() > deadline:
+            pytest.fail("the app never deleted the cookie that does not verify")
+        time.sleep(0.2)
+
+
+def _logged_out(someone) -> bool:
+    return (
+        someone.page.get_by_role("link", name="Log in").count() == 1
+        and someone.page.get_by_role("link", name="Profile").count() == 0
+    )
+
+
+def test_a_cookie_replayed_after_log_out_logs_nobody_in(person):
+    camille = person("owner")
+    camille.log_in_for_good("user1@gmail.com", "tototo")
+    stolen = _session_cookies(camille)
+    camille.goto("/profile")
+    camille.page.get_by_role("button", name="Log out").click()
+    camille.settle()
+    camille.page.get_by_role("link", name="Log in").wait_for(timeout=20_000)
+
+    thief = person("replay")
+    thief.context.add_cookies(stolen)
+    thief.goto("/cart")
+    thief.page.get_by_text("Welcome back").wait_for(timeout=20_000)
+    thief.shot("replayed cookie after log-out")
+    assert _logged_out(thief)
+    _wait_for_no_cookie(thief)
+
+
+def _unsigned(claims: dict) -> str:
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+FUTURE = int(time.time()) + 86_400
+ODD_COOKIES = {
+    "alg-none": _unsigned({"sid": "t" * 43, "exp": FUTURE}),
+    "hs512": jwt.encode({"sid": "t" * 43, "exp": FUTURE}, "x" * 64, algorithm="HS512"),
+    "old-library-format": jwt.encode(
+        {"username": "user1@gmail.com", "exp_date": FUTURE}, "guess", algorithm="HS256"
+    ),
+    "garbage": "%%%not-a-token%%%",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_COOKIES))
+def test_a_cookie_that_does_not_verify_is_ignored_and_deleted(person, app_url, kind):
+    visitor = person(f"odd-{kind}")
+    visitor.context.add_cookies([{"name": COOKIE, "value": ODD_COOKIES[kind], "url": app_url}])
+    visitor.goto("/")
+    assert "Second-hand clothes" in visitor.text()  # the shop, no exception (settle checks)
+    assert _logged_out(visitor)
+    _wait_for_no_cookie(visitor)
+    visitor.shot(f"{kind} cookie ignored")
+    visitor.log_in("user2@gmail.com", "tototo")  # and the browser can still log in
+    visitor.page.get_by_role("link", name="Profile").wait_for(timeout=20_000)
+
+
+def _register(someone, email: str, password: str) -> None:
+    someone.goto("/register")
+    someone.page.get_by_role("textbox", name="E-mail").fill(email)
+    someone.page.get_by_role("textbox", name="Display name").fill("Sam")
+    someone.page.get_by_role("textbox", name="Password", exact=True).fill(password)
+    someone.page.get_by_label("Repeat the password").fill(password)
+    someone.page.get_by_role("button", name="Create my account").click()
+    someone.settle()
+    someone.page.get_by_role("link", name="Profile").wait_for(timeout=20_000)
+
+
+def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
+    email = f"sam-{uuid.uuid4().hex[:8]}@example.com"
+    laptop = person("laptop")
+    _register(laptop, email, "first-password")
+    phone = person("phone")
+    phone.log_in_for_good(email, "first-password")
+    phone.goto("/cart")
+    phone.page.get_by_text("My cart").wait_for(timeout=20_000)
+
+    laptop.goto("/profile")
+    laptop.page.get_by_role("textbox", name="Current password").fill("first-password")
+    laptop.page.get_by_role("textbox", name="New password", exact=True).fill("second-password")
+    laptop.page.get_by_role("textbox", name="Repeat the new password").fill("second-password")
+    laptop.page.get_by_role("button", name="Change my password").click()
+    laptop.settle()
+    laptop.page.get_by_text("Your password is changed.").wait_for(timeout=20_000)
+    laptop.shot("password changed")
+
+    # the phone's tab is still open; its next click finds the session ended
+    phone.page.get_by_test_id("stTopNav").get_by_role("link", name="Shop").click()
+    phone.settle()
+    phone.page.get_by_role("link", name="Log in").wait_for(timeout=20_000)
+    phone.shot("open tab logged out")
+    phone.goto("/cart")  # and a reload with its cookie does not log it back in
+    phone.page.get_by_text("Welcome back").wait_for(timeout=20_000)
+
+    laptop.goto("/cart")  # the browser that changed it stays logged in, reload included
+    laptop.page.get_by_text("My cart").wait_for(timeout=20_000)
