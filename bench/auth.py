@@ -1,15 +1,13 @@
-"""Per-rerun cost of the authenticator with 10 and 10 000 users in the database.
+"""Per-rerun cost of the server-side session check with 10 and 10 000 users (and sessions).
 
-For each user count, a seeded SQLite file gets extra accounts, then AppTest runs the
-shop page logged out and logged in, many times, with two designs side by side:
-- "rebuild": the authenticator's credentials rebuilt from the users table every rerun;
-- "cached" (ours): built once per process, rebuilt only when the users table's version
-  (count, last password change) moves.
-It also times the pieces: building the credentials, reading the version, and
-constructing ``stauth.Authenticate`` (which re-keys the credentials dict every run).
-Prints one JSON object on its last line.
+Every script run checks the tab's session in the database (``core.sessions.session_user``:
+one indexed look-up that also loads the user). Side by side in one run, for each size:
+- the check itself against what a run cost before sessions were server-side (loading the
+  user by id from the session state), and against a look-up by e-mail;
+- the shop page through Home.py (AppTest), logged out and logged in, many runs.
+Prints one JSON object on its last line, with ``goals_met``.
 
-    python bench/auth.py [--runs 30]
+    python bench/auth.py [--runs 30] [--users 10 10000]
 """
 
 from __future__ import annotations
@@ -28,31 +26,35 @@ sys.path.insert(0, str(ROOT))
 
 
 def _p50(xs):
-    return round(statistics.median(xs) * 1000, 2)
+    return round(statistics.median(xs) * 1000, 3)
 
 
 def _p90(xs):
-    return round(sorted(xs)[int(len(xs) * 0.9) - 1] * 1000, 2)
+    return round(sorted(xs)[int(len(xs) * 0.9) - 1] * 1000, 3)
 
 
-def make_database(path: Path, users: int) -> None:
+def make_database(path: Path, users: int) -> str:
+    """A seeded database with ``users`` accounts, each with a live and an ended session;
+    returns a live token of user1."""
+    from datetime import timedelta
+
     from sqlalchemy import insert
+    from sqlmodel import Session
 
+    from core import sessions
     from core.db import make_engine
-    from core.models import User, utcnow
+    from core.models import AuthSession, User, utcnow
     from core.seed import init_database
 
     engine = make_engine(f"sqlite:///{path}")
     init_database(engine)
-    extra = users - 2
+    now, extra = utcnow(), users - 2
     if extra > 0:
-        pw_hash = "$2b$12$" + "x" * 53  # never checked here
-        now = utcnow()
         rows = [
             dict(
                 email=f"member{n}@example.com",
                 display_name=f"Member {n}",
-                password_hash=pw_hash,
+                password_hash="$2b$12$" + "x" * 53,  # never checked here
                 created_at=now,
                 password_changed_at=now,
             )
@@ -60,72 +62,85 @@ def make_database(path: Path, users: int) -> None:
         ]
         with engine.begin() as conn:
             conn.execute(insert(User), rows)
+    with engine.begin() as conn:
+        ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM users")]
+        later = now + timedelta(days=30)
+        conn.execute(
+            insert(AuthSession),
+            [
+                dict(token_hash=f"{uid:064x}"[-64:], user_id=uid, created_at=now, expires_at=later)
+                for uid in ids
+            ]
+            + [
+                dict(
+                    token_hash=f"e{uid:063x}",
+                    user_id=uid,
+                    created_at=now,
+                    expires_at=later,
+                    revoked_at=now,
+                )
+                for uid in ids
+            ],
+        )
+    with Session(engine) as session:
+        token = sessions.start_session(session, min(ids))
     engine.dispose()
+    return token
 
 
-def time_pieces(db: Path, repeats: int) -> dict:
-    import streamlit_authenticator as stauth
+def time_checks(db: Path, token: str, repeats: int) -> dict:
     from sqlmodel import Session
 
-    from core import auth
+    from core import sessions
+    from core.auth import get_user_by_email
     from core.db import make_engine
+    from core.models import User
 
     engine = make_engine(f"sqlite:///{db}")
-    build, version, construct = [], [], []
+    timings: dict[str, list[float]] = {"session_check": [], "user_by_id": [], "user_by_email": []}
     with Session(engine) as session:
-        creds = auth.build_credentials(session)
+        user = sessions.session_user(session, token)
+        assert user is not None
+        checks = {
+            "session_check": lambda: sessions.session_user(session, token),
+            "user_by_id": lambda: session.get(User, user.id, populate_existing=True),
+            "user_by_email": lambda: get_user_by_email(session, user.email),
+        }
         for _ in range(repeats):
-            t = time.perf_counter()
-            auth.build_credentials(session)
-            build.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            auth.credentials_version(session)
-            version.append(time.perf_counter() - t)
-    for _ in range(repeats):
-        t = time.perf_counter()
-        stauth.Authenticate(creds, "bench", "k" * 32, 1.0, auto_hash=False)
-        construct.append(time.perf_counter() - t)
-    return {
-        "build_credentials_ms": _p50(build),
-        "read_version_ms": _p50(version),
-        "construct_authenticate_ms": _p50(construct),
-    }
+            for name, check in checks.items():  # interleaved: the same noise for each
+                session.rollback()
+                t = time.perf_counter()
+                check()
+                timings[name].append(time.perf_counter() - t)
+    engine.dispose()
+    return {f"{name}_ms": _p50(values) for name, values in timings.items()}
 
 
-def time_pages(db: Path, runs: int, design: str) -> dict:
+def time_pages(runs: int) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from core import auth
-
-    real_version = auth.credentials_version
-    if design == "rebuild":
-        # every call looks like a new version: the credentials are rebuilt every rerun
-        auth.credentials_version = lambda session: (object(),)
-    try:
-        st.cache_resource.clear()
-        results = {}
-        at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
-        assert not at.exception, at.exception
-        for state in ("logged_out", "logged_in"):
-            if state == "logged_in":
-                at.switch_page("app_pages/login.py").run()
-                fields = {t.label: t for t in at.text_input}
-                fields["E-mail"].input("user1@gmail.com")
-                fields["Password"].input("tototo")
-                next(b for b in at.button if b.label == "Log in").click().run()
-                assert at.session_state["user_id"] is not None
-                at.switch_page("app_pages/catalogue.py").run()
-            times = []
-            for _ in range(runs):
-                t = time.perf_counter()
-                at.run()
-                times.append(time.perf_counter() - t)
-                assert not at.exception, at.exception
-            results[state] = {"p50_ms": _p50(times), "p90_ms": _p90(times)}
-        return results
-    finally:
-        auth.credentials_version = real_version
+    st.cache_resource.clear()
+    results = {}
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    for state in ("logged_out", "logged_in"):
+        if state == "logged_in":
+            at.switch_page("app_pages/login.py").run()
+            fields = {t.label: t for t in at.text_input}
+            fields["E-mail"].input("user1@gmail.com")
+            fields["Password"].input("tototo")
+            next(b for b in at.button if b.label == "Log in").click().run()
+            assert at.session_state["user_id"] is not None
+            at.switch_page("app_pages/catalogue.py").run()
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+            assert not at.exception, at.exception
+        results[state] = {"p50_ms": _p50(times), "p90_ms": _p90(times)}
+    return results
 
 
 def main() -> None:
@@ -139,15 +154,24 @@ def main() -> None:
             data = Path(tmp) / f"u{users}"
             data.mkdir()
             db = data / "marketplace.db"
-            make_database(db, users)
+            token = make_database(db, users)
             os.environ["DATA_DIR"] = str(data)
             os.environ["DATABASE_URL"] = f"sqlite:///{db}"
             os.environ["MODEL_DIR"] = str(data / "model")
-            entry = {"pieces": time_pieces(db, repeats=20)}
-            for design in ("rebuild", "cached"):
-                entry[design] = time_pages(db, args.runs, design)
-                print(f"{users} users, {design}: {entry[design]}", file=sys.stderr)
+            entry = {"checks": time_checks(db, token, repeats=300), "pages": time_pages(args.runs)}
+            print(f"{users} users: {entry}", file=sys.stderr)
             out[f"users_{users}"] = entry
+    small, large = out[f"users_{min(args.users)}"], out[f"users_{max(args.users)}"]
+    check = large["checks"]
+    out["goals_met"] = {
+        # the server-side check costs about what loading the user by id cost before
+        "session_check_under_1ms": check["session_check_ms"] < 1.0,
+        "session_check_within_3x_user_by_id": check["session_check_ms"]
+        <= 3 * check["user_by_id_ms"],
+        # flat with the number of users and sessions
+        "logged_in_page_flat": large["pages"]["logged_in"]["p50_ms"]
+        <= 1.25 * small["pages"]["logged_in"]["p50_ms"],
+    }
     print(json.dumps(out))
 
 

@@ -1,7 +1,7 @@
 """Soak test: N processes x M threads mixing, for a fixed time, what the app's pages do.
 
-Each thread logs in (good password, wrong password, unknown e-mail: start_login_attempt,
-then the bcrypt check, then clear_failed_logins, as ui/auth.py does), registers, searches
+Each thread logs in (good password, wrong password, unknown e-mail: core.auth.log_in, a
+server-side session and its check, as ui/auth.py does), registers, searches
 the catalogue (search_catalogue, count_matches) and shops (add_to_cart, get_cart,
 remove_from_cart, checkout) on a fresh database seeded with several thousand listings.
 Refusals meant for the user (wrong password, locked e-mail, AccountError, CartError,
@@ -152,20 +152,14 @@ def in_session(engine, fn):
     return run
 
 
-def log_in(engine, email: str, password: str) -> bool | str:
-    """The widget's log-in as ui/auth.py runs it: True, or why it was refused."""
-    from core import auth
+def log_in(engine, email: str, password: str) -> bool:
+    """The log-in page as ui/auth.py runs it: core.auth.log_in (counted attempts, bcrypt),
+    then a server-side session, then the next run's check of that session."""
+    from core import auth, sessions
 
-    if in_session(engine, auth.start_login_attempt)(email) is None:
-        return "locked (too many failed log-ins)"
-    user = in_session(engine, auth.get_user_by_email)(email)  # the app: its credentials dict
-    if user is None:
-        auth.spend_a_password_check(password)
-        return "wrong e-mail or password"
-    if not auth.verify_password(password, user.password_hash):
-        return "wrong e-mail or password"
-    in_session(engine, auth.clear_failed_logins)(email)
-    return True
+    user = in_session(engine, auth.log_in)(email, password)  # raises LoginRefused
+    token = in_session(engine, sessions.start_session)(user.id)
+    return in_session(engine, sessions.session_user)(token) is not None
 
 
 def browse(session, query, next_page: bool) -> None:
@@ -221,7 +215,7 @@ def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: St
             if cart.available and rng.random() < 0.15:
                 call("remove_from_cart", remove, buyer_id, rng.choice(cart.item_ids))
             elif cart.available:
-                call("checkout", buy, buyer_id, ship, cart.item_ids, cart.total_cents)
+                call("checkout", buy, buyer_id, ship, cart.confirmation)
 
 
 def worker(index: int, threads: int, seconds: float, plan: dict, go, queue) -> None:

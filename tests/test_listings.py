@@ -593,3 +593,56 @@ def test_concurrent_writers_wait_their_turn(engine, seller, buyer):
         t.join(30)
     assert not errors, errors
     assert found(engine, text="new") and found(engine, text="edit")
+
+
+# --- revisions and ids that never change meaning ------------------------------------------
+
+
+def test_every_edit_bumps_the_revision_and_a_stale_form_is_refused(engine, seller, listing):
+    with Session(engine) as s:
+        opened = get_own_listing(s, seller, listing)  # two tabs open the edit form
+        assert opened.item.revision == 1
+        keep = [p.id for p in opened.photos]
+        update_listing(s, seller, listing, draft(title="First tab"), keep, revision=1)
+        assert s.get(Item, listing).revision == 2
+        with pytest.raises(listings.StaleListingError, match="changed elsewhere"):
+            update_listing(s, seller, listing, draft(title="Second tab"), keep, revision=1)
+        s.rollback()
+        assert s.get(Item, listing).title == "First tab"
+        update_listing(s, seller, listing, draft(title="Same photos"), keep)  # no form revision
+        assert s.get(Item, listing).revision == 3
+
+
+def test_a_stale_form_keeping_a_photo_that_is_gone_is_refused(engine, seller, listing):
+    with Session(engine) as s:
+        red, green = [p.id for p in get_own_listing(s, seller, listing).photos]
+        update_listing(s, seller, listing, draft(), [green])  # the other tab drops red
+        with pytest.raises(listings.InvalidListingError) as info:
+            update_listing(s, seller, listing, draft(), [red, green])
+        assert "photo of this listing has changed" in info.value.errors["photos"]
+
+
+def test_ids_of_deleted_rows_are_never_given_again(engine, seller):
+    """Before: on SQLite the next listing (and photo) took the deleted one's id, so an old
+    link /?item=ID opened someone else's item."""
+    with Session(engine) as s:
+        first = create_listing(s, seller, draft(), [photo()])
+        first_photo = get_own_listing(s, seller, first.id).photos[0].id
+        delete_listing(s, seller, first.id)
+        second = create_listing(s, seller, draft(), [photo()])
+        second_photo = get_own_listing(s, seller, second.id).photos[0].id
+    assert second.id > first.id
+    assert second_photo > first_photo
+    with Session(engine) as s:
+        with pytest.raises(ListingNotFoundError):
+            get_item_view(s, first.id)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\x1bescape", "lone\ud800"])
+def test_control_characters_in_a_listing_are_field_messages(engine, seller, bad):
+    with pytest.raises(listings.InvalidListingError) as info:
+        check_listing(draft(title=bad, brand=bad, description=bad, price=f"1{bad}"), 1)
+    assert set(info.value.errors) == {"title", "brand", "description", "price"}
+    assert all("control characters" in m for m in info.value.errors.values())
+    ok = check_listing(draft(description="Line one\nline two\ttabbed"), 1)
+    assert ok.description == "Line one\nline two\ttabbed"  # line breaks are text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
 from core.listings import ListingDraft, create_listing
@@ -245,3 +246,13 @@ def test_an_impossible_item_id_is_just_not_found(app_env):
         at.run()
         assert not at.exception, raw
         assert "Item not found" in [t.value for t in at.title], raw
+
+
+@pytest.mark.parametrize("raw", ["١", "۱", "１", " 1", "1 ", "+1", "1_0", "0x1", "²"])
+def test_an_item_id_is_ascii_digits_only(app_env, raw):
+    """Before: int() read "١" (an Arabic digit) as 1 and opened item 1."""
+    at = start_app()
+    at.query_params["item"] = raw
+    at.run()
+    assert not at.exception, raw
+    assert "Item not found" in [t.value for t in at.title], raw
