@@ -633,9 +633,8 @@ def test_ids_of_deleted_rows_are_never_given_again(engine, seller):
         second_photo = get_own_listing(s, seller, second.id).photos[0].id
     assert second.id > first.id
     assert second_photo > first_photo
-    with Session(engine) as s:
-        with pytest.raises(ListingNotFoundError):
-            get_item_view(s, first.id)
+    with Session(engine) as s, pytest.raises(ListingNotFoundError):
+        get_item_view(s, first.id)
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "\x1bescape", "lone\ud800"])
