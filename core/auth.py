@@ -310,6 +310,8 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     if attempt is None:
         raise LoginRefused(LOCKED_MESSAGE)
     user = get_user_by_email(session, email)
+    if user is not None:
+        session.expunge(user)  # loaded: no refresh (a read) before the next write
     session.rollback()  # end the read before bcrypt: no transaction is held while it runs
     if user is None or not _fits_bcrypt(password):
         spend_a_password_check(password)  # the same cost whatever the reason

@@ -366,3 +366,47 @@ def test_parallel_refused_log_ins_wait_their_turn_on_sqlite(tmp_path):
     assert sum(r is not None for r in results) == auth.MAX_FAILED_LOGINS
     with Session(engine) as s:  # the refused ones were not kept
         assert auth.failed_logins(s, "target@x.com") == auth.MAX_FAILED_LOGINS
+
+
+def test_log_ins_while_others_write_all_succeed_on_sqlite(tmp_path):
+    """Before: the user row, expired by a rollback, was reloaded (a read) just before the
+    success's write, which then could not wait for SQLite's lock and failed at once."""
+    import threading
+
+    from core import sessions
+    from core.seed import init_database
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
+    init_database(engine)
+    errors, logged_in = [], []
+    stop = threading.Event()
+    barrier = threading.Barrier(8)
+
+    def write_all_the_time():
+        barrier.wait()
+        while not stop.is_set():
+            with Session(engine) as s:
+                auth.start_login_attempt(s, "someone-else@x.com")
+                auth.prune_login_attempts(s)
+
+    def log_in_twice():
+        barrier.wait()
+        try:
+            for _ in range(2):
+                with Session(engine, expire_on_commit=False) as s:
+                    user = auth.log_in(s, "user1@gmail.com", "tototo")
+                    logged_in.append(sessions.start_session(s, user.id))
+        except Exception as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    writers = [threading.Thread(target=write_all_the_time) for _ in range(4)]
+    readers = [threading.Thread(target=log_in_twice) for _ in range(4)]
+    for thread in writers + readers:
+        thread.start()
+    for thread in readers:
+        thread.join()
+    stop.set()
+    for thread in writers:
+        thread.join()
+    assert errors == []
+    assert len(logged_in) == 8

@@ -211,6 +211,8 @@ def test_an_empty_checkout_is_refused(engine, people):
         (Shipping("B", "1 rue", "SW1A 1AA", "London"), {"postal_code"}),  # the profile's rule
         (Shipping("B" * 51, "1 rue", "75002", "Paris"), {"name"}),
         (Shipping("B", "x" * 201, "75002", "C" * 81), {"address", "city"}),
+        (Shipping("B\x00", "1 rue\x07", "75002", "Paris\ud800"), {"name", "address", "city"}),
+        (Shipping("B", "1 rue", "٧٥٠٠٢", "Paris"), {"postal_code"}),  # ASCII digits only
     ],
 )
 def test_shipping_rules(shipping, fields):
