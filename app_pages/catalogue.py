@@ -5,9 +5,7 @@ import math
 import streamlit as st
 
 from core import categories
-from core.categories import SIZES
-from core.listings import (
-    CONDITION_LABELS,
+from core.catalogue import (
     SORT_LABELS,
     CatalogueQuery,
     PageRequest,
@@ -15,6 +13,8 @@ from core.listings import (
     price_range,
     search_catalogue,
 )
+from core.categories import SIZES
+from core.listings import CONDITION_LABELS
 from core.models import MAX_PRICE_CENTS
 from core.money import PriceError
 from ui.catalogue import PAGE_STATE, go_to_page, known_brand_names, remembered, reset_filters

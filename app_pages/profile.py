@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from core.auth import AccountError, ProfileUpdate, change_password, update_profile
+from core.accounts import AccountError, ProfileUpdate, change_password, update_profile
 from ui.auth import log_out, require_user, this_session_token
 from ui.state import db_session
 

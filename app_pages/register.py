@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.auth import AccountError, register_user
+from core.accounts import AccountError, register_user
 from ui.auth import go_back_after_login, start_session
 from ui.state import current_user, db_session
 

@@ -92,7 +92,7 @@ def time_checks(db: Path, token: str, repeats: int) -> dict:
     from sqlmodel import Session
 
     from core import sessions
-    from core.auth import get_user_by_email
+    from core.accounts import get_user_by_email
     from core.db import make_engine
     from core.models import User
 

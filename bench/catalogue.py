@@ -143,8 +143,8 @@ def bench_size(count: int, runs: int, work: Path) -> dict:
     from sqlmodel import Session
     from streamlit.testing.v1 import AppTest
 
+    from core.catalogue import CatalogueQuery, PageRequest, known_brands, search_catalogue
     from core.db import make_engine
-    from core.listings import CatalogueQuery, PageRequest, known_brands, search_catalogue
 
     data_dir = work / f"data-{count}"
     data_dir.mkdir()

@@ -1,7 +1,7 @@
 """Soak test: N processes x M threads mixing, for a fixed time, what the app's pages do.
 
-Each thread logs in (good password, wrong password, unknown e-mail: core.auth.log_in, a
-server-side session and its check, as ui/auth.py does), registers, searches
+Each thread logs in (good password, wrong password, unknown e-mail: core.accounts.log_in, a
+server-side session and its check, as ui/accounts.py does), registers, searches
 the catalogue (search_catalogue, count_matches) and shops (add_to_cart, get_cart,
 remove_from_cart, checkout) on a fresh database seeded with several thousand listings.
 Refusals meant for the user (wrong password, locked e-mail, AccountError, CartError,
@@ -47,7 +47,7 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from sqlmodel import Session
 
     from core import categories
-    from core.auth import MAX_FAILED_LOGINS, hash_password
+    from core.accounts import MAX_FAILED_LOGINS, hash_password
     from core.db import drop_schema, make_engine
     from core.illustrations import garment_jpeg
     from core.listings import photo_row
@@ -106,7 +106,7 @@ class Stats:
 
     def call(self, name: str, fn, *args):
         """``fn(*args)``; a str (its reason) or an expected refusal is 'refused'; None if not ok."""
-        from core.auth import AccountError
+        from core.accounts import AccountError
         from core.orders import CartError, CheckoutError
 
         entry, start, result = self.op(name), time.perf_counter(), None
@@ -153,18 +153,18 @@ def in_session(engine, fn):
 
 
 def log_in(engine, email: str, password: str) -> bool:
-    """The log-in page as ui/auth.py runs it: core.auth.log_in (counted attempts, bcrypt),
+    """The log-in page as ui/accounts.py runs it: core.accounts.log_in (counted attempts, bcrypt),
     then a server-side session, then the next run's check of that session."""
-    from core import auth, sessions
+    from core import accounts, sessions
 
-    user = in_session(engine, auth.log_in)(email, password)  # raises LoginRefused
+    user = in_session(engine, accounts.log_in)(email, password)  # raises LoginRefused
     token = in_session(engine, sessions.start_session)(user.id)
     return in_session(engine, sessions.session_user)(token) is not None
 
 
 def browse(session, query, next_page: bool) -> None:
     """The shop page: a page of results, sometimes the next one too."""
-    from core.listings import PageRequest, search_catalogue
+    from core.catalogue import PageRequest, search_catalogue
 
     page = search_catalogue(session, query, PageRequest())
     if next_page and page.has_next:
@@ -172,8 +172,8 @@ def browse(session, query, next_page: bool) -> None:
 
 
 def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: Stats) -> None:
-    from core import auth, orders
-    from core.listings import CatalogueQuery, Sort, count_matches
+    from core import accounts, orders
+    from core.catalogue import CatalogueQuery, Sort, count_matches
 
     rng, n, me = random.Random(tag), 0, f"buyer{buyer}@example.com"
     buyer_id, items, call = plan["buyers"][buyer], plan["items"], stats.call
@@ -192,7 +192,7 @@ def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: St
             call(op, log_in, engine, f"nobody{rng.randrange(UNKNOWN_EMAILS)}@example.com", "x")
         elif op == "register":  # one in ten with an e-mail already taken
             email = plan["taken"] if rng.random() < 0.1 else f"new-{tag}-{n}@ex.com"
-            call(op, in_session(engine, auth.register_user), email, "New", PASSWORD, PASSWORD)
+            call(op, in_session(engine, accounts.register_user), email, "New", PASSWORD, PASSWORD)
         elif op == "search":
             query = CatalogueQuery(
                 rng.choice(WORDS), tuple(rng.sample(["dress", "coat", "pants"], rng.randrange(3))),

@@ -1,9 +1,7 @@
-"""Listings: the catalogue search, the item page, and the seller's writes (plain functions
-over a session).
+"""Listings: one item as its page shows it, a seller's listings, and the seller's writes
+(plain functions over a session). The catalogue's search is in ``core.catalogue``.
 
-The catalogue pages with keysets (the sort key of the page's first or last item), never
-with OFFSET, so that any page costs the same however many items there are. Writes that
-must not half-happen (an item and its photos) are one transaction, and the seller's own
+Writes that must not half-happen (an item and its photos) are one transaction, and the seller's own
 writes start with a conditional UPDATE or DELETE that names the seller and the status: a
 listing cannot be changed through another user's id, nor once it is sold.
 """
@@ -12,15 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import Integer, column, delete, func, literal, literal_column, tuple_
-from sqlalchemy import text as sql_text
+from sqlalchemy import delete
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import Session, select
 
 from core import categories
@@ -36,7 +28,6 @@ from core.models import (
     Photo,
     User,
     brand_key,
-    fold,
     item_search_text,
     utcnow,
 )
@@ -44,12 +35,6 @@ from core.money import PriceError, parse_eur
 from core.photos import PreparedPhoto
 from core.text import text_problem
 from core.transactions import begin_write
-
-PAGE_SIZE = 24
-COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows
-TEXT_DRIVES_BELOW = 500  # a search matching fewer items is driven by the full-text index
-MAX_SEARCH_WORDS = 8
-MAX_WORD_LENGTH = 40
 
 CONDITION_LABELS: dict[str, str] = {
     Condition.NEW_WITH_TAGS.value: "New with tags",
@@ -104,239 +89,6 @@ class InvalidListingError(ListingError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("Some fields need your attention.")
         self.errors = errors
-
-
-# --- the catalogue ----------------------------------------------------------------------
-
-
-class Sort(StrEnum):
-    NEWEST = "newest"
-    PRICE_UP = "price_up"
-    PRICE_DOWN = "price_down"
-
-
-SORT_LABELS: dict[Sort, str] = {
-    Sort.NEWEST: "Newest first",
-    Sort.PRICE_UP: "Price: low to high",
-    Sort.PRICE_DOWN: "Price: high to low",
-}
-
-
-@dataclass(frozen=True)
-class CatalogueQuery:
-    """What a shopper asks for; empty fields filter nothing."""
-
-    text: str = ""
-    categories: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    conditions: tuple[str, ...] = ()
-    min_price_cents: int | None = None
-    max_price_cents: int | None = None
-    sort: Sort = Sort.NEWEST
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A position in a sorted catalogue: the sort value and the id of one item."""
-
-    value: datetime | int
-    id: int
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """Which page: the first (default), the one after or before a cursor, or the last."""
-
-    after: Cursor | None = None
-    before: Cursor | None = None
-    last: bool = False
-    size: int = PAGE_SIZE
-
-
-@dataclass(frozen=True)
-class CatalogueCard:
-    item: Item
-    thumbnail: bytes | None
-
-
-@dataclass(frozen=True)
-class CataloguePage:
-    cards: list[CatalogueCard]
-    has_previous: bool
-    has_next: bool
-    total: int  # matching items, counted up to COUNT_CAP + 1
-    first: Cursor | None = None  # cursor of the first card (for "previous")
-    last: Cursor | None = None  # cursor of the last card (for "next")
-
-    @property
-    def total_is_capped(self) -> bool:
-        return self.total > COUNT_CAP
-
-
-def price_range(low_eur: float | None, high_eur: float | None) -> tuple[int | None, int | None]:
-    """A shopper's price range in euros to cents; PriceError if it is upside down."""
-    low = round(low_eur * 100) if low_eur else None
-    high = round(high_eur * 100) if high_eur else None
-    if low is not None and high is not None and low > high:
-        raise PriceError("The lowest price is above the highest price.")
-    return low, high
-
-
-def search_words(text: str) -> list[str]:
-    """The words of a search, folded like the indexed text (at most MAX_SEARCH_WORDS)."""
-    return [w[:MAX_WORD_LENGTH] for w in fold(text or "").split()[:MAX_SEARCH_WORDS]]
-
-
-def _residual(column_):
-    """``column_`` as an expression no index serves (SQLite's unary +), so that the query
-    is driven by the index that gives the sort order and stops after one page."""
-    return UnaryExpression(column_, operator=operators.custom_op("+"), type_=column_.type)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    sqlite: bool
-    words: tuple[str, ...]
-    few_ids: tuple[int, ...] | None  # SQLite: the items the words match, when they are few
-
-
-def _plan(session: Session, query: CatalogueQuery) -> _Plan:
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    words = tuple(search_words(query.text))
-    few_ids = None
-    if sqlite and words:
-        fts = " AND ".join(f'"{w}"*' for w in words)  # words are letters and digits only
-        ids = session.exec(
-            sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts LIMIT :cap")
-            .bindparams(fts=fts, cap=TEXT_DRIVES_BELOW + 1)
-            .columns(column("rowid", Integer))
-        ).all()
-        if len(ids) <= TEXT_DRIVES_BELOW:
-            few_ids = tuple(row[0] for row in ids)
-    return _Plan(sqlite, words, few_ids)
-
-
-def _text_match(plan: _Plan, *, residual: bool):
-    """Items whose search text has every word of the plan as a word prefix."""
-    if not plan.sqlite:  # PostgreSQL: the GIN index on the folded text's tsvector
-        query = " & ".join(f"{w}:*" for w in plan.words)
-        vector = func.to_tsvector(literal_column("'simple'"), Item.search_text)
-        return vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), literal(query)))
-    if plan.few_ids is not None:
-        return Item.id.in_(plan.few_ids)
-    fts = " AND ".join(f'"{w}"*' for w in plan.words)
-    matches = (
-        sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts")
-        .bindparams(fts=fts)
-        .columns(column("rowid", Integer))
-    )
-    return (_residual(Item.id) if residual else Item.id).in_(matches)
-
-
-def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> list:
-    """The WHERE conditions of ``query``.
-
-    On SQLite (whose planner has no statistics), the conditions also choose the plan: a
-    search whose words match few items starts from those items (a few hundred at most);
-    a page of anything else walks the index of its sort order, checking the other filters
-    on the way, and stops after one page, so that its cost does not grow with the
-    catalogue. Other counts (bounded by their LIMIT) are left to the planner.
-    """
-    by_text = plan.few_ids is not None
-    planned = plan.sqlite and (for_page or by_text)
-    by_price = query.sort is not Sort.NEWEST
-
-    def indexed(column_, allowed: bool):
-        return column_ if not planned or (allowed and not by_text) else _residual(column_)
-
-    # a literal, so PostgreSQL sees that the partial full-text index applies
-    available = literal_column(f"'{ItemStatus.AVAILABLE.value}'")
-    conditions = [indexed(Item.status, True) == available]
-    if plan.words:
-        conditions.append(_text_match(plan, residual=planned))
-    # one category, size or brand: its index also gives the newest-first order
-    if query.categories:
-        single = len(query.categories) == 1
-        conditions.append(indexed(Item.category, single).in_(query.categories))
-    if query.sizes:
-        single = len(query.sizes) == 1 and not by_price
-        conditions.append(indexed(Item.size, single).in_(query.sizes))
-    if keys := sorted({k for k in map(brand_key, query.brands) if k}):  # "levis" is Levi's
-        single = len(keys) == 1 and not by_price
-        conditions.append(indexed(Item.brand_key, single).in_(keys))
-    if query.conditions:
-        conditions.append(indexed(Item.condition, False).in_(query.conditions))
-    if query.min_price_cents is not None:
-        conditions.append(indexed(Item.price_cents, by_price) >= query.min_price_cents)
-    if query.max_price_cents is not None:
-        conditions.append(indexed(Item.price_cents, by_price) <= query.max_price_cents)
-    return conditions
-
-
-def _sort_key(sort: Sort):
-    column_ = Item.created_at if sort is Sort.NEWEST else Item.price_cents
-    return column_, sort is Sort.PRICE_UP  # (column, ascending)
-
-
-def _cursor_of(item: Item, sort: Sort) -> Cursor:
-    return Cursor(item.created_at if sort is Sort.NEWEST else item.price_cents, item.id)
-
-
-def search_catalogue(
-    session: Session, query: CatalogueQuery = CatalogueQuery(), page: PageRequest = PageRequest()
-) -> CataloguePage:
-    """One page of available items matching ``query``, each with its first photo's thumbnail.
-
-    Full-text search matches every word of ``query.text`` as a word prefix in the title,
-    brand, description and category names, accents and case ignored.
-    """
-    plan = _plan(session, query)
-    conditions = _filters(query, plan, for_page=True)
-    key, ascending = _sort_key(query.sort)
-    backwards = page.last or page.before is not None
-    forward_asc = ascending != backwards  # the direction this query reads in
-    cursor = page.before if page.before is not None else page.after
-    if cursor is not None and not page.last:
-        bound = tuple_(key, Item.id)
-        value = tuple_(literal(cursor.value, key.type), literal(cursor.id))
-        conditions.append(bound > value if forward_asc else bound < value)
-    order = (key.asc(), Item.id.asc()) if forward_asc else (key.desc(), Item.id.desc())
-    statement = (
-        select(Item, Photo.thumbnail)
-        .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(page.size + 1)  # one more tells whether there is a page beyond
-    )
-    rows = session.exec(statement).all()
-    more = len(rows) > page.size
-    rows = rows[: page.size]
-    if backwards:
-        rows.reverse()
-    cards = [CatalogueCard(item=item, thumbnail=thumb) for item, thumb in rows]
-    if backwards:
-        has_previous, has_next = more, not page.last
-    else:
-        has_previous, has_next = page.after is not None, more
-    return CataloguePage(
-        cards=cards,
-        has_previous=has_previous,
-        has_next=has_next,
-        total=_count(session, query, plan, COUNT_CAP),
-        first=_cursor_of(cards[0].item, query.sort) if cards else None,
-        last=_cursor_of(cards[-1].item, query.sort) if cards else None,
-    )
-
-
-def count_matches(session: Session, query: CatalogueQuery, cap: int = COUNT_CAP) -> int:
-    """How many available items match, counted up to ``cap + 1`` (a bounded cost)."""
-    return _count(session, query, _plan(session, query), cap)
-
-
-def _count(session: Session, query: CatalogueQuery, plan: _Plan, cap: int) -> int:
-    capped = select(Item.id).where(*_filters(query, plan)).limit(cap + 1).subquery()
-    return session.exec(select(func.count()).select_from(capped)).one()
 
 
 # --- one item -----------------------------------------------------------------------------
@@ -425,30 +177,6 @@ def seller_listings(session: Session, seller_id: int) -> list[ListingRow]:
         .order_by(Item.created_at.desc(), Item.id.desc())
     ).all()
     return [ListingRow(item, thumb) for item, thumb in rows]
-
-
-def known_brands(session: Session, limit: int = 500) -> list[str]:
-    """Brands of available items, most listed first (one spelling per brand), for a picker."""
-    available = Item.status == ItemStatus.AVAILABLE.value
-    # counted on the (status, brand_key) index alone; then one spelling looked up per brand
-    counts = (
-        select(Item.brand_key, func.count().label("n"))
-        .where(available)
-        .group_by(Item.brand_key)
-        .order_by(func.count().desc(), Item.brand_key)
-        .limit(limit)
-        .subquery()
-    )
-    other = aliased(Item)
-    spelling = (
-        select(other.brand)
-        .where(other.status == ItemStatus.AVAILABLE.value, other.brand_key == counts.c.brand_key)
-        .limit(1)
-        .correlate(counts)
-        .scalar_subquery()
-    )
-    rows = select(spelling).select_from(counts).order_by(counts.c.n.desc(), counts.c.brand_key)
-    return list(session.exec(rows))
 
 
 # --- the seller's writes -------------------------------------------------------------------

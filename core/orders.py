@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, exists, func, insert, literal, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from core.auth import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
+from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core.auth import hash_password
+from core.accounts import hash_password
 from core.config import load_settings
 from core.db import create_schema, drop_schema, make_engine, session_scope
 from core.illustrations import garment_jpeg

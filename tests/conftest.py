@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from core.db import create_schema, drop_schema, make_engine
 from core.seed import init_database
+from tests import listing_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -97,3 +98,13 @@ def tiny():
     from tests.tiny_clip import tiny_models
 
     return tiny_models()
+
+
+@pytest.fixture
+def seller(engine) -> int:
+    return listing_helpers.make_user(engine, "seller@example.com", "Sam")
+
+
+@pytest.fixture
+def buyer(engine) -> int:
+    return listing_helpers.make_user(engine, "buyer@example.com", "Bea")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import auth
+from core import accounts
 from core.db import make_engine
 from core.models import Item, ItemStatus
 
@@ -23,7 +23,7 @@ def app_db(data_dir: Path) -> Engine:
 
 def user_id(engine: Engine, email: str) -> int:
     with Session(engine) as s:
-        return auth.get_user_by_email(s, email).id
+        return accounts.get_user_by_email(s, email).id
 
 
 def item_by_title(engine: Engine, title: str) -> Item:

@@ -28,7 +28,7 @@ from core.orders import (
     sales,
     shipping_from_profile,
 )
-from tests.test_listings import add_items, make_user
+from tests.listing_helpers import add_items, make_user
 
 SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
 
@@ -334,7 +334,7 @@ def test_overlapping_carts_race_all_or_nothing(engine, people, items):
 def seller_edits(engine, people, item_id, **changes) -> None:
     """The seller edits the listing through the app's own write (bumps its revision)."""
     from core.listings import get_own_listing, update_listing
-    from tests.test_listings import draft
+    from tests.listing_helpers import draft
 
     with Session(engine) as s:
         view = get_own_listing(s, people["seller"], item_id)

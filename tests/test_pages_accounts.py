@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session
 
-from core import auth
+from core import accounts
 from core.db import make_engine
 from tests.apptest import log_in, open_page, start_app, submit_login, texts
 
@@ -54,11 +54,11 @@ def test_five_failures_lock_the_account_without_telling_if_it_exists(app_env):
             assert "Wrong e-mail or password." in [e.value for e in at.error]
         password = "tototo" if email == "user2@gmail.com" else "bad-guess"
         submit_login(at, email, password)
-        assert [e.value for e in at.error] == [auth.LOCKED_MESSAGE]
+        assert [e.value for e in at.error] == [accounts.LOCKED_MESSAGE]
         assert not _logged_in(at)
     # a fresh browser session (or replica) sees the same lock: it is in the database
     at = submit_login(start_app(), "user2@gmail.com", "tototo")
-    assert [e.value for e in at.error] == [auth.LOCKED_MESSAGE]
+    assert [e.value for e in at.error] == [accounts.LOCKED_MESSAGE]
     # other accounts are unaffected
     assert _logged_in(log_in(start_app(), "user1@gmail.com"))
 
@@ -105,7 +105,7 @@ def test_register_failures(app_env, email, name, pw, repeat, message):
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     assert not _logged_in(at)
     with Session(_db(app_env)) as s:
-        assert auth.get_user_by_email(s, "n@x.com") is None
+        assert accounts.get_user_by_email(s, "n@x.com") is None
 
 
 def test_logged_out_visitor_is_sent_to_login_then_back(app_env):
@@ -133,7 +133,7 @@ def test_profile_save_and_errors(app_env):
     next(b for b in at.button if b.label == "Save").click().run()
     assert "Your profile is saved." in [s.value for s in at.success]
     with Session(_db(app_env)) as s:
-        user = auth.get_user_by_email(s, "user1@gmail.com")
+        user = accounts.get_user_by_email(s, "user1@gmail.com")
         assert (user.postal_code, user.city, user.display_name) == ("69003", "Lyon", "Camille B.")
 
 
@@ -182,7 +182,7 @@ def test_an_over_long_email_is_refused_and_not_stored(app_env):
     at = submit_login(start_app(), "a" * 300 + "@example.com", "tototo")
     assert [e.value for e in at.error] == ["Wrong e-mail or password."]
     with Session(_db(app_env)) as s:
-        assert auth.failed_logins(s, "a" * 300 + "@example.com") == 0
+        assert accounts.failed_logins(s, "a" * 300 + "@example.com") == 0
 
 
 # --- sessions that end for real (two AppTests are two browser tabs) ----------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from core import auth
+from core import accounts
 from core.models import CartLine, Item, Order, OrderLine
 from core.orders import add_to_cart
 from tests.apptest import log_in, open_page, start_app, texts
@@ -63,7 +63,7 @@ def test_delete_from_my_listings(app_env):
 
 def test_a_new_seller_has_no_listings_yet(app_env):
     with Session(app_db(app_env)) as s:
-        auth.register_user(s, "new@example.com", "Nina", "long-enough", "long-enough")
+        accounts.register_user(s, "new@example.com", "Nina", "long-enough", "long-enough")
     at = open_page(log_in(start_app(), "new@example.com", "long-enough"), LISTINGS)
     assert "You have nothing on sale yet." in [i.value for i in at.info]
 
@@ -180,7 +180,7 @@ def test_no_orders_yet(app_env):
 
 def test_a_listing_swapped_during_confirmation_is_not_bought(app_env):
     from core.listings import get_own_listing, update_listing
-    from tests.test_listings import draft
+    from tests.listing_helpers import draft
 
     engine = app_db(app_env)
     (item_id,) = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
@@ -216,7 +216,7 @@ def test_the_checkout_dialog_warns_while_demo_accounts_exist(app_env, monkeypatc
     assert any("Do not type a real address" in w.value for w in at.warning)
     # a real marketplace (no demo accounts) has no such warning
     with Session(app_db(app_env)) as s:
-        auth.register_user(s, "real@example.com", "Real", "long-enough", "long-enough")
+        accounts.register_user(s, "real@example.com", "Real", "long-enough", "long-enough")
         add_to_cart(
             s,
             user_id(app_db(app_env), "real@example.com"),

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from sqlmodel import Session, select
 
-from core import auth, sessions
+from core import accounts, sessions
 from core.models import AppMeta, AuthSession, utcnow
 
 SECRET = "k" * 48
@@ -19,7 +19,7 @@ SECRET = "k" * 48
 
 def user_id(engine, email="user1@gmail.com") -> int:
     with Session(engine) as s:
-        return auth.get_user_by_email(s, email).id
+        return accounts.get_user_by_email(s, email).id
 
 
 def test_a_session_lives_until_it_is_ended(seeded_engine):
@@ -52,14 +52,16 @@ def test_a_password_change_ends_every_other_session_of_that_user_only(seeded_eng
     with Session(seeded_engine) as s:
         here, laptop, phone = (sessions.start_session(s, uid) for _ in range(3))
         theirs = sessions.start_session(s, other)
-        auth.change_password(s, uid, "tototo", "new-password", "new-password", keep_session=here)
+        accounts.change_password(
+            s, uid, "tototo", "new-password", "new-password", keep_session=here
+        )
         assert sessions.session_user(s, here).id == uid
         assert sessions.session_user(s, laptop) is None
         assert sessions.session_user(s, phone) is None
         assert sessions.session_user(s, theirs).id == other
         # a wrong current password changes nothing and ends nothing
-        with pytest.raises(auth.AccountError):
-            auth.change_password(s, other, "wrong", "new-password", "new-password")
+        with pytest.raises(accounts.AccountError):
+            accounts.change_password(s, other, "wrong", "new-password", "new-password")
         assert sessions.session_user(s, theirs).id == other
 
 

@@ -19,8 +19,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from core import auth as accounts
-from core import sessions
+from core import accounts, sessions
 from core.models import User
 from core.seed import demo_accounts_exist, is_demo_account
 from ui.state import (
@@ -117,7 +116,7 @@ def demo_accounts_on() -> bool:
 
 
 class _DatabaseLogin:
-    """What the log-in widget calls on submit: ``core.auth.log_in`` on the database.
+    """What the log-in widget calls on submit: ``core.accounts.log_in`` on the database.
 
     streamlit-authenticator checks passwords against a credentials dict held in memory and
     counts failures in that dict; our store of record is the database (limits that hold

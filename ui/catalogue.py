@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.listings import PageRequest, known_brands
+from core.catalogue import PageRequest, known_brands
 from ui.state import db_session
 
 PAGE_STATE = "_catalogue_page"
