@@ -18,7 +18,7 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 
 reset-db: $(VENV)/.app-deps
-	$(BIN)/python -m core.seed --reset
+	$(BIN)/python -m demo.seed --reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -14,15 +14,15 @@ from core.orders import (
     remove_from_cart,
     shipping_from_profile,
 )
-from ui import dialogs
+from ui import dialogs, pages
 from ui.auth import demo_accounts_on, require_user
 from ui.state import db_session
-from ui.widgets import CATALOGUE_PAGE, flash, item_link, money, plain, thumbnail
+from ui.widgets import flash, item_link, money, plain, thumbnail
 
 CHECKOUT_KEY = "_confirm_checkout"
 ERROR_KEY = "_checkout_error"
 
-user = require_user("app_pages/cart.py")
+user = require_user(pages.CART)
 st.title("My cart")
 flash()
 if error := st.session_state.pop(ERROR_KEY, None):
@@ -33,7 +33,7 @@ with db_session() as session:
 
 if not cart.entries:
     st.info("Your cart is empty.")
-    st.page_link(CATALOGUE_PAGE, label="Go shopping", icon=":material/storefront:")
+    pages.SHOP.link("Go shopping")
     st.stop()
 
 lines, summary = st.columns([3, 2], gap="large")
@@ -115,11 +115,11 @@ def confirm_body(value: tuple[tuple[ConfirmedItem, ...], Shipping]) -> None:
                 order = checkout(session, user.id, shipping, confirmed)
         except CheckoutError as exc:  # told on the cart itself, which now flags what sold
             dialogs.close(CHECKOUT_KEY)
-            st.session_state[ERROR_KEY] = exc.message
+            st.session_state[ERROR_KEY] = str(exc)
             st.rerun()
         dialogs.close(CHECKOUT_KEY)
         st.session_state["_flash"] = f"Thank you! Your order n°{order.id} is placed."
-        st.switch_page("app_pages/orders.py")
+        pages.ORDERS.go()
     if right.button("Cancel", width="stretch"):
         dialogs.close(CHECKOUT_KEY)
         st.rerun()

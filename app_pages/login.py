@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from ui import pages
 from ui.auth import demo_accounts_on, go_back_after_login, login_form
 from ui.state import current_user
 
 st.title("Welcome back")
 
 if current_user() is not None:
-    st.switch_page("app_pages/catalogue.py")
+    pages.SHOP.go()
 
 left, _ = st.columns([1, 1])
 with left:
@@ -17,6 +18,4 @@ with left:
         go_back_after_login()
     if demo_accounts_on():
         st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
-    st.page_link(
-        "app_pages/register.py", label="No account yet? Register", icon=":material/person_add:"
-    )
+    pages.REGISTER.link("No account yet? Register")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.listings import seller_listings
 from core.models import ItemStatus
-from ui import dialogs
+from ui import dialogs, pages
 from ui.auth import require_user
 from ui.item_page import confirm_delete
 from ui.state import db_session
@@ -12,7 +12,7 @@ from ui.widgets import day, flash, item_link, money, plain, status_badge, thumbn
 
 DELETE_KEY = "_confirm_delete_listing"
 
-user = require_user("app_pages/my_listings.py")
+user = require_user(pages.MY_LISTINGS)
 st.title("My listings")
 flash()
 
@@ -21,7 +21,7 @@ with db_session() as session:
 
 if not rows:
     st.info("You have nothing on sale yet.")
-    st.page_link("app_pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
+    pages.SELL.link("Sell an item")
     st.stop()
 
 on_sale = sum(r.item.status == ItemStatus.AVAILABLE.value for r in rows)
@@ -42,7 +42,7 @@ for row in rows:
             item_link(item.id, label="See", icon=":material/visibility:")
             if item.status == ItemStatus.AVAILABLE.value:
                 if st.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
-                    st.switch_page("app_pages/sell.py", query_params={"edit": str(item.id)})
+                    pages.SELL.go({"edit": str(item.id)})
                 st.button(
                     "Delete",
                     key=f"delete_{item.id}",

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from core.orders import OrderSummary, purchases, sales
+from ui import pages
 from ui.auth import require_user
 from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, thumbnail
 
-user = require_user("app_pages/orders.py")
+user = require_user(pages.ORDERS)
 st.title("My orders")
 flash()
 

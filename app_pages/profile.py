@@ -5,10 +5,11 @@ from datetime import date
 import streamlit as st
 
 from core.accounts import AccountError, ProfileUpdate, change_password, update_profile
+from ui import pages
 from ui.auth import log_out, require_user, this_session_token
 from ui.state import db_session
 
-user = require_user("app_pages/profile.py")
+user = require_user(pages.PROFILE)
 st.title("My profile")
 
 if message := st.session_state.pop("profile_saved", None):
@@ -37,7 +38,7 @@ if save:
         with db_session() as session:
             update_profile(session, user.id, update)
     except AccountError as exc:
-        left.error(exc.message)
+        left.error(str(exc))
     else:
         st.session_state["profile_saved"] = "Your profile is saved."
         st.rerun()
@@ -56,7 +57,7 @@ with right:
                     session, user.id, current, new, repeat, keep_session=this_session_token()
                 )
         except AccountError as exc:
-            st.error(exc.message)
+            st.error(str(exc))
         else:
             st.session_state["profile_saved"] = (
                 "Your password is changed. Every other browser where you were logged in is "
@@ -65,7 +66,7 @@ with right:
             st.rerun()
 
     st.divider()
-    st.page_link("app_pages/sell.py", label="Sell an item", icon=":material/add_a_photo:")
+    pages.SELL.link("Sell an item")
     if st.button("Log out", icon=":material/logout:"):
         log_out()
-        st.switch_page("app_pages/catalogue.py")
+        pages.SHOP.go()

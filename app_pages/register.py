@@ -3,13 +3,14 @@
 import streamlit as st
 
 from core.accounts import AccountError, register_user
+from ui import pages
 from ui.auth import go_back_after_login, start_session
 from ui.state import current_user, db_session
 
 st.title("Create an account")
 
 if current_user() is not None:
-    st.switch_page("app_pages/catalogue.py")
+    pages.SHOP.go()
 
 left, _ = st.columns([1, 1])
 with left, st.form("register"):
@@ -26,7 +27,7 @@ if submitted:
         with db_session() as session:
             user = register_user(session, email, name, password, repeat)
     except AccountError as exc:
-        st.error(exc.message)
+        st.error(str(exc))
     else:
         start_session(user)
         go_back_after_login()

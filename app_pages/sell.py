@@ -11,35 +11,34 @@ from core.listings import (
     check_listing,
     create_listing,
     get_own_listing,
+    item_id_from_text,
     update_listing,
 )
-from ui import classifier
+from ui import classifier, pages
 from ui.auth import require_user
-from ui.item_page import parse_item_id
 from ui.photo_picker import pick_photos
 from ui.state import db_session
-from ui.widgets import CATALOGUE_PAGE, plain
+from ui.widgets import plain
 
-user = require_user("app_pages/sell.py")
+user = require_user(pages.SELL)
 
-edit_id = parse_item_id(st.query_params.get("edit"))
 listing = None
 if "edit" in st.query_params:
     st.title("Edit your listing")
     try:
-        if edit_id is None:
-            raise LookupError
         with db_session() as session:
-            listing = get_own_listing(session, user.id, edit_id)
-    except (LookupError, ListingError) as exc:
-        st.error(getattr(exc, "message", "This item does not exist (it may have been removed)."))
-        st.page_link("app_pages/my_listings.py", label="My listings", icon=":material/sell:")
+            listing = get_own_listing(
+                session, user.id, item_id_from_text(st.query_params.get("edit"))
+            )
+    except ListingError as exc:
+        st.error(str(exc))
+        pages.MY_LISTINGS.link()
         st.stop()
 else:
     st.title("Sell an item")
 
 generation = st.session_state.setdefault("_sell_generation", 0)
-form_id = f"{edit_id or 'new'}-{generation}"
+form_id = f"{listing.item.id if listing else 'new'}-{generation}"
 item = listing.item if listing else None
 
 
@@ -172,10 +171,10 @@ if submit:
             slots[name].error(plain(text))
         submit_error.error("Fill in every field as shown above.")
     except ListingError as exc:
-        submit_error.error(exc.message)
+        submit_error.error(str(exc))
     else:
         for key in [k for k in st.session_state if str(k).endswith(form_id)]:
             del st.session_state[key]  # the photos and fields of this form are saved
         st.session_state["_sell_generation"] = generation + 1  # a fresh, empty form next time
         st.session_state["_flash"] = message
-        st.switch_page(CATALOGUE_PAGE, query_params={"item": str(saved_id)})
+        pages.SHOP.go({"item": str(saved_id)})

@@ -44,10 +44,10 @@ def make_database(path: Path, users: int) -> str:
     from core import sessions
     from core.db import make_engine
     from core.models import AuthSession, User, utcnow
-    from core.seed import init_database
+    from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{path}")
-    init_database(engine)
+    create_demo_database(engine)
     now, extra = utcnow(), users - 2
     if extra > 0:
         rows = [

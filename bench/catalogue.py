@@ -54,12 +54,12 @@ def fill(engine, count: int, seed: int = 1) -> None:
     from sqlalchemy import insert, select
 
     from core import categories
-    from core.illustrations import COLOURS, garment_jpeg
     from core.models import Condition, Item, Photo, User, brand_key, item_search_text, utcnow
     from core.photos import prepare_photo
-    from core.seed import init_database
+    from demo.illustrations import COLOURS, garment_jpeg
+    from demo.seed import create_demo_database
 
-    init_database(engine)  # 2 users, 24 listings
+    create_demo_database(engine)  # 2 users, 24 listings
     with engine.connect() as conn:
         sellers = [row[0] for row in conn.execute(select(User.id))]
     rng = random.Random(seed)

@@ -49,16 +49,16 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from core import categories
     from core.accounts import MAX_FAILED_LOGINS, hash_password
     from core.db import drop_schema, make_engine
-    from core.illustrations import garment_jpeg
     from core.listings import photo_row
     from core.models import Condition, Item, LoginAttempt, User, utcnow
     from core.photos import prepare_photo
-    from core.seed import init_database
+    from demo.illustrations import garment_jpeg
+    from demo.seed import create_demo_database
 
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         drop_schema(engine)
-    init_database(engine)
+    create_demo_database(engine)
     now, rng = utcnow(), random.Random(1)
     base = dict(password_hash=hash_password(PASSWORD), address="1 rue du Test",
                 postal_code="75001", city="Paris", created_at=now,
@@ -117,7 +117,7 @@ class Stats:
             entry["refused" if isinstance(result, str) else "ok"] += 1
         except (AccountError, CartError, CheckoutError) as exc:
             cause = f" [cause: {type(exc.__cause__).__name__}]" if exc.__cause__ else ""
-            _bump(entry["reasons"], " ".join(exc.message.split())[:60] + cause)
+            _bump(entry["reasons"], " ".join(str(exc).split())[:60] + cause)
             entry["refused"] += 1
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)

@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import sessions
+from core.db import begin_write
+from core.errors import UserError
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -31,7 +33,6 @@ from core.models import (
     utcnow,
 )
 from core.text import has_unusable_characters, text_problem
-from core.transactions import begin_write
 
 BCRYPT_ROUNDS = 12
 PASSWORD_MIN_CHARS = 8
@@ -51,13 +52,12 @@ _INVISIBLE = "Cf"
 POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
 
 
-class AccountError(ValueError):
-    """A rule an account form broke; ``field`` names the input, the message is for the user."""
+class AccountError(UserError):
+    """A rule an account form broke; ``field`` names the input, ``str(exc)`` is the message."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-        self.message = message
 
 
 # --- hashing -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core import photos
+from core.errors import UserError
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -46,7 +47,7 @@ DRAFT_MIN_PIXELS = 2_000_000
 MAX_ASPECT = 4
 
 
-class ModelError(Exception):
+class ModelError(UserError):
     """The model files cannot be used; the message is one sentence for the user."""
 
 

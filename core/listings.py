@@ -16,6 +16,8 @@ from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
 from core import categories
+from core.db import begin_write
+from core.errors import FieldErrors, UserError
 from core.models import (
     BRAND_MAX,
     DESCRIPTION_MAX,
@@ -34,7 +36,6 @@ from core.models import (
 from core.money import PriceError, parse_eur
 from core.photos import PreparedPhoto
 from core.text import text_problem
-from core.transactions import begin_write
 
 CONDITION_LABELS: dict[str, str] = {
     Condition.NEW_WITH_TAGS.value: "New with tags",
@@ -52,12 +53,8 @@ def condition_label(code: str) -> str:
 # --- errors -----------------------------------------------------------------------------
 
 
-class ListingError(Exception):
-    """A listing operation that was refused; ``message`` is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ListingError(UserError):
+    """A listing operation that was refused; ``str(exc)`` is for the user."""
 
 
 class ListingNotFoundError(ListingError):
@@ -83,12 +80,8 @@ class StaleListingError(ListingError):
         )
 
 
-class InvalidListingError(ListingError):
+class InvalidListingError(FieldErrors, ListingError):
     """Fields a seller must fix; ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("Some fields need your attention.")
-        self.errors = errors
 
 
 # --- one item -----------------------------------------------------------------------------
@@ -116,6 +109,20 @@ class ItemView:
     @property
     def is_sold(self) -> bool:
         return self.item.status == ItemStatus.SOLD.value
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id cannot exist anywhere
+
+
+def item_id_from_text(raw: str | None) -> int:
+    """The id in ``?item=`` / ``?edit=``, or ListingNotFoundError. ASCII digits only:
+    ``int()`` would also read "١" (an Arabic 1), " 7" or "1_0"."""
+    if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
+        raise ListingNotFoundError()
+    value = int(raw)
+    if not 0 < value <= MAX_ID:
+        raise ListingNotFoundError()
+    return value
 
 
 def get_item_view(session: Session, item_id: int, viewer_id: int | None = None) -> ItemView:

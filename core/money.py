@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from core.errors import UserError
 from core.models import MAX_PRICE_CENTS
 
 _PRICE_RE = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*(?:€|eur|EUR)?\s*$")
 
 
-class PriceError(ValueError):
+class PriceError(UserError):
     """A price a user typed that is not a valid price; the message is for the user."""
 
 

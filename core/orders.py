@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
+from core.db import begin_write
+from core.errors import FieldErrors, UserError
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -33,31 +35,21 @@ from core.models import (
     utcnow,
 )
 from core.text import text_problem
-from core.transactions import begin_write
 
 
-class CartError(Exception):
-    """A cart change that was refused; ``message`` is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CartError(UserError):
+    """A cart change that was refused; ``str(exc)`` is for the user."""
 
 
-class CheckoutError(Exception):
-    """A checkout that was refused; nothing was bought. ``message`` is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CheckoutError(UserError):
+    """A checkout that was refused; nothing was bought. ``str(exc)`` is for the user."""
 
 
-class ShippingError(CheckoutError):
+class ShippingError(FieldErrors, CheckoutError):
     """Shipping fields to fix; ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("Check the shipping address.")
-        self.errors = errors
+        super().__init__(errors, "Check the shipping address.")
 
 
 class ItemsUnavailableError(CheckoutError):

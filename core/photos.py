@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.errors import UserError
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # above this, decoding could exhaust memory (decompression bomb)
 MAX_SIDE = 1600
@@ -24,7 +26,7 @@ JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 
 
-class PhotoError(ValueError):
+class PhotoError(UserError):
     """A file a user uploaded that cannot be used as a photo; the message is for the user."""
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core.db import begin_write
 from core.models import AppMeta, AuthSession, User, utcnow
-from core.transactions import begin_write
 
 SESSION_DAYS = 30
 TOKEN_BYTES = 32

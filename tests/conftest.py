@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.db import create_schema, drop_schema, make_engine
-from core.seed import init_database
+from demo.seed import create_demo_database
 from tests import listing_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def engine(request, tmp_path) -> Iterator[Engine]:
 def seeded_engine(request, tmp_path) -> Iterator[Engine]:
     """A database holding the demo accounts and listings."""
     engine = _fresh_engine(request.param, tmp_path)
-    init_database(engine)
+    create_demo_database(engine)
     yield engine
     engine.dispose()
 
@@ -61,7 +61,7 @@ def seeded_sqlite_template(tmp_path_factory) -> Path:
     """One seeded SQLite file per test session, copied by tests that need a fresh one."""
     path = tmp_path_factory.mktemp("template") / "seeded.db"
     engine = make_engine(f"sqlite:///{path}")
-    init_database(engine)
+    create_demo_database(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

@@ -382,10 +382,10 @@ def test_log_ins_while_others_write_all_succeed_on_sqlite(tmp_path):
     import threading
 
     from core import sessions
-    from core.seed import init_database
+    from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
-    init_database(engine)
+    create_demo_database(engine)
     errors, logged_in = [], []
     stop = threading.Event()
     barrier = threading.Barrier(8)

@@ -52,14 +52,14 @@ def test_replicas_starting_together_create_and_seed_once(kind, tmp_path):
     from sqlmodel import Session, func, select
 
     from core.models import Item, User
-    from core.seed import init_database
+    from demo.seed import create_demo_database
 
     engines = [_fresh_engine(kind, tmp_path) for _ in range(3)]
     errors = []
 
     def start(engine):
         try:
-            init_database(engine)
+            create_demo_database(engine)
         except Exception as exc:  # collected: the assertion below names it
             errors.append(exc)
 

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from core.seed import DEMO_LISTINGS
+from demo.seed import DEMO_LISTINGS
 from tests.conftest import ROOT
 
 

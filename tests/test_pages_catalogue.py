@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from core.listings import ListingDraft, create_listing
 from core.photos import prepare_photo
-from core.seed import DEMO_LISTINGS
+from demo.seed import DEMO_LISTINGS
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
     CATALOGUE,

@@ -9,11 +9,10 @@ from sqlmodel import Session, func, select
 from core import categories
 from core.db import make_engine
 from core.models import AppMeta, Item, Photo, User
-from core.seed import (
+from demo.seed import (
     DEMO_LISTINGS,
     DEMO_PASSWORD,
     demo_accounts_exist,
-    init_database,
     reset_database,
     seed_demo_data,
 )
@@ -92,7 +91,7 @@ def test_reset_drops_and_reseeds(seeded_engine):
 
 
 def test_reset_command(tmp_path, monkeypatch, capsys):
-    from core.seed import main
+    from demo.seed import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     main([])
@@ -106,7 +105,7 @@ def test_reset_command(tmp_path, monkeypatch, capsys):
 
 
 def test_demo_data_off_gives_an_empty_marketplace(tmp_path, monkeypatch, capsys):
-    from core.seed import main
+    from demo.seed import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'real.db'}")
     monkeypatch.setenv("DEMO_DATA", "false")
@@ -118,22 +117,28 @@ def test_demo_data_off_gives_an_empty_marketplace(tmp_path, monkeypatch, capsys)
         assert not demo_accounts_exist(s)
 
 
-def test_a_server_database_gets_no_demo_accounts_unless_asked(engine):
-    from core.config import load_settings
+def test_the_app_seeds_only_when_demo_data_is_on(tmp_path, monkeypatch):
+    """The app's start-up (ui/state.get_engine) creates the schema, and the demo only if on."""
+    import streamlit as st
 
-    settings = load_settings(env={"DATABASE_URL": "postgresql://u@h/db"}, secrets={})
-    init_database(engine, demo=settings.demo_data)
-    with Session(engine) as s:
-        assert _count(s, User) == 0
-        assert not demo_accounts_exist(s)
-    init_database(engine, demo=True)
-    with Session(engine) as s:
-        assert demo_accounts_exist(s)
+    from tests.apptest import start_app
+
+    for demo, users in (("false", 0), ("true", 2)):
+        db = tmp_path / f"demo-{demo}.db"
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+        monkeypatch.setenv("DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("DEMO_DATA", demo)
+        st.cache_resource.clear()
+        start_app()
+        with Session(make_engine(f"sqlite:///{db}")) as s:
+            assert _count(s, User) == users
+            assert demo_accounts_exist(s) is (users > 0)
+    st.cache_resource.clear()
 
 
 @pytest.mark.parametrize("category", sorted(categories.BY_CODE))
 def test_every_category_has_a_drawing(category):
-    from core.illustrations import draw_garment
+    from demo.illustrations import draw_garment
 
     image = draw_garment(category, "navy", size=200)
     assert image.size == (200, 200)

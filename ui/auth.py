@@ -21,7 +21,8 @@ from streamlit_authenticator.utilities import LoginError
 
 from core import accounts, sessions
 from core.models import User
-from core.seed import demo_accounts_exist, is_demo_account
+from demo.seed import demo_accounts_exist, is_demo_account
+from ui import pages
 from ui.state import (
     TOKEN_KEY,
     USER_ID_KEY,
@@ -137,7 +138,7 @@ class _DatabaseLogin:
                     raise accounts.LoginRefused()
                 self.user = accounts.log_in(session, username, password)
             except accounts.LoginRefused as exc:
-                raise LoginError(exc.message) from exc
+                raise LoginError(str(exc)) from exc
         return True
 
     def logout(self, *args, **kwargs) -> None:  # the library's own log-out is never used
@@ -190,20 +191,20 @@ def start_session(user: User) -> None:
     _log.info("user %s logged in", user.id)
 
 
-def require_user(page: str) -> User:
+def require_user(screen: pages.Screen) -> User:
     """The logged-in user; a logged-out visitor is sent to the log-in page, then back."""
     user = current_user()
     if user is None:
         # the query too: /sell?edit=12 comes back to editing item 12
-        st.session_state[NEXT_PAGE_KEY] = (page, st.query_params.to_dict())
-        st.switch_page("app_pages/login.py")
+        st.session_state[NEXT_PAGE_KEY] = (screen, st.query_params.to_dict())
+        pages.LOGIN.go()
     return user
 
 
 def go_back_after_login() -> None:
     """After logging in (or registering), go to the page that asked for it, or the shop."""
-    page, query = st.session_state.pop(NEXT_PAGE_KEY, ("app_pages/catalogue.py", {}))
-    st.switch_page(page, query_params=query or None)
+    screen, query = st.session_state.pop(NEXT_PAGE_KEY, (pages.SHOP, {}))
+    screen.go(query)
 
 
 def this_session_token() -> str | None:

@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from core.config import ConfigError, Settings, load_settings
-from core.db import make_engine
+from core.db import create_schema, make_engine
 from core.models import User
-from core.seed import init_database
+from demo.seed import seed_demo_data
 
 USER_ID_KEY = "user_id"
 TOKEN_KEY = "_session_token"
@@ -29,7 +29,9 @@ def get_engine() -> Engine:
     """The app's engine; the schema is created (and the demo data seeded if on) on first start."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    init_database(engine, demo=settings.demo_data)
+    create_schema(engine)
+    if settings.demo_data:
+        seed_demo_data(engine)
     return engine
 
 

@@ -16,8 +16,8 @@ from core import categories
 from core.listings import condition_label
 from core.models import Item, ItemStatus
 from core.money import format_eur
+from ui import pages
 
-CATALOGUE_PAGE = "app_pages/catalogue.py"
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 _ZWSP = "\u200b"
 _AUTOLINK_PARTS = re.compile(r"(?i)www\.|:/|@")
@@ -45,7 +45,7 @@ def day(moment: datetime) -> str:
 
 def item_link(item_id: int, label: str = "See the item", **kwargs) -> None:
     """A link to an item's page (the shop with ``?item=ID``: a link people can share)."""
-    st.page_link(CATALOGUE_PAGE, label=label, query_params={"item": str(item_id)}, **kwargs)
+    pages.SHOP.link(label, query={"item": str(item_id)}, icon=kwargs.pop("icon", None), **kwargs)
 
 
 def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:

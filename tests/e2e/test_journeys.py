@@ -70,7 +70,7 @@ def _photo(tmp_path) -> Path:
     """A real garment photo: the prototype's own when present, else one drawn here."""
     if SHARED_TSHIRT.exists():
         return SHARED_TSHIRT
-    from core.illustrations import garment_jpeg
+    from demo.illustrations import garment_jpeg
 
     path = tmp_path / "tee.jpg"
     path.write_bytes(garment_jpeg("t-shirt", "navy"))

@@ -1,7 +1,7 @@
 """Demo accounts and demo listings, created once on first start.
 
 Only when the DEMO_DATA setting is on (the default for the embedded SQLite file, off for a
-server database): the demo accounts' password is public. ``python -m core.seed --reset``
+server database): the demo accounts' password is public. ``python -m demo.seed --reset``
 drops every table, recreates the schema and reseeds.
 """
 
@@ -18,10 +18,10 @@ from sqlmodel import Session
 from core.accounts import hash_password
 from core.config import load_settings
 from core.db import create_schema, drop_schema, make_engine, session_scope
-from core.illustrations import garment_jpeg
 from core.listings import photo_row
 from core.models import AppMeta, Item, User, utcnow
 from core.photos import prepare_photo
+from demo.illustrations import garment_jpeg
 
 SEEDED_KEY = "demo_seeded_at"
 DEMO_PASSWORD = "tototo"
@@ -375,17 +375,18 @@ def seed_demo_data(engine: Engine) -> bool:
     return True
 
 
-def init_database(engine: Engine, *, demo: bool = True) -> None:
-    """Create the schema if needed and, with ``demo``, seed the demo data on first start."""
+def create_demo_database(engine: Engine) -> None:
+    """The schema (if needed) and the demo data (once): for tests, benchmarks, the command."""
     create_schema(engine)
-    if demo:
-        seed_demo_data(engine)
+    seed_demo_data(engine)
 
 
 def reset_database(engine: Engine, *, demo: bool = True) -> None:
     """Drop everything, recreate the schema and (with ``demo``) reseed the demo data."""
     drop_schema(engine)
-    init_database(engine, demo=demo)
+    create_schema(engine)
+    if demo:
+        seed_demo_data(engine)
 
 
 def demo_accounts_exist(session: Session) -> bool:

@@ -1,0 +1,19 @@
+"""The one base class of errors meant for the person using the app.
+
+Pages catch ``UserError`` and show ``str(exc)``: a whole sentence that says what happened
+and, where it can, what to do. Anything else is a bug, logged, never shown as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A refusal or a problem a user caused or met; ``str(exc)`` is the sentence to show."""
+
+
+class FieldErrors(UserError):
+    """A form with fields to fix: ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str], summary: str = "Some fields need your attention."):
+        super().__init__(summary)
+        self.errors = dict(errors)
