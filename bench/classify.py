@@ -3,7 +3,7 @@
     python bench/classify.py [--cache /tmp/clip-bench] [--images ../shared/images] [--runs 30]
 
 Both designs run the untrained full-size CLIP ViT-B/32 exported by the project
-(``python -m core.model export --untrained``; same compute as the trained model), cached
+(``python -m tools.model export --untrained``; same compute as the trained model), cached
 under ``--cache``:
 
 - prototype: full JPEG decode, the single graph (text tower over every prompt + image
@@ -92,12 +92,12 @@ def phone_photo(path: Path, images: Path) -> bytes:
 
 
 def ensure_export(design: str, model_dir: Path, images: Path) -> None:
-    from core.model import model_present
+    from core.ai.model_dir import model_present
 
     if model_present(model_dir):
         return
     check_photos = images / "seed-test" if (images / "seed-test").is_dir() else images
-    command = [sys.executable, "-m", "core.model", "export", "--untrained"]
+    command = [sys.executable, "-m", "tools.model", "export", "--untrained"]
     command += ["--model-dir", str(model_dir), "--photos", str(check_photos), *EXPORTS[design]]
     print(f"exporting the untrained ViT-B/32 for {design} into {model_dir} ...", flush=True)
     subprocess.run(command, cwd=ROOT, check=True)

@@ -3,7 +3,7 @@
 Each category has a code (stored in the database), English and French labels, the
 size family its sizes come from, and one or more zero-shot prompts for the CLIP
 classifier. ``core/category_tokens.py`` is generated from this file
-(``python -m core.model tokens``); a test fails when it is stale.
+(``python -m tools.model tokens``); a test fails when it is stale.
 """
 
 from __future__ import annotations

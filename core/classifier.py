@@ -8,7 +8,7 @@ is also what the prototype's single graph (``logits_per_image`` over every promp
 so both kinds of model directory answer the same.
 
 A model directory holds ONNX files and ``manifest.json`` (source, sha256 and size of each
-file, logit scale, preprocessing), written by ``python -m core.model download|export``.
+file, logit scale, preprocessing), written by ``python -m tools.model download|export``.
 """
 
 from __future__ import annotations

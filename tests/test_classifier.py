@@ -201,8 +201,8 @@ def test_towers_that_do_not_belong_together_are_refused(tiny, tmp_path):
     """A text tower from another model: its embeddings have another width."""
     import torch
 
-    from core.model_export import export_model
     from tests.tiny_clip import build_tiny_clip
+    from tools.model.export import export_model
 
     other = build_tiny_clip(seed=1)
     with torch.no_grad():  # same config but 8-wide projections

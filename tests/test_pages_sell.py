@@ -18,8 +18,8 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from core import categories
+from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, model_present
 from core.classifier import MANIFEST_NAME
-from core.model import DEFAULT_FILES, DEFAULT_REPO_ID, model_present
 from core.models import Item, Photo
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (

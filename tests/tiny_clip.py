@@ -88,9 +88,9 @@ class TinyModels:
 
 @functools.cache
 def tiny_models() -> TinyModels:
-    """Build the tiny CLIP once and export it twice with ``core.model_export``."""
+    """Build the tiny CLIP once and export it twice with ``tools.model.export``."""
     from core.classifier import preprocess
-    from core.model_export import export_model
+    from tools.model.export import export_model
 
     root = Path(tempfile.mkdtemp(prefix="tiny-clip-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.ai.model_dir import ModelDownloadError, download, model_present
 from core.classifier import CategoryScore, Classifier, ModelError
-from core.model import ModelDownloadError, download, model_present
 from core.photos import PhotoError
 from ui.state import get_settings
 

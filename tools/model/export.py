@@ -1,4 +1,4 @@
-"""Export CLIP to ONNX towers and quantise them: ``python -m core.model export``.
+"""Export CLIP to ONNX towers and quantise them: ``python -m tools.model export``.
 
 The prototype's notebook as a command: from a CLIP checkpoint (or the ViT-B/32
 architecture with random weights) export the image tower (``pixel_values`` ->
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from core import category_tokens
+from core.ai.model_dir import file_entry, install_files, write_manifest
 from core.classifier import (
     open_session,
     preprocess,
@@ -34,7 +35,7 @@ from core.classifier import (
     softmax,
     unit,
 )
-from core.model import TextBar, file_entry, install_files, write_manifest
+from tools.model.progress import TextBar
 
 OPSET = 17
 FILE_NAMES = {"image": "vision_model", "text": "text_model", "full": "model"}
@@ -355,7 +356,7 @@ def export_model(
 
 
 def export_command(args) -> None:
-    """``python -m core.model export``."""
+    """``python -m tools.model export``."""
     print("loading " + ("untrained ViT-B/32" if args.untrained else args.checkpoint))
     model = load_clip(args.checkpoint, untrained=args.untrained, seed=args.seed)
     photos = sample_photos(args.photos)

@@ -1,0 +1,1 @@
+"""The AI the app runs in process: CLIP over ONNX Runtime (no torch, no transformers)."""

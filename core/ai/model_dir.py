@@ -1,0 +1,304 @@
+"""The model directory: its manifest (source, size and sha256 of each file, logit scale,
+preprocessing), whether a complete model is there, and the download from the Hugging Face
+Hub that the sell page offers (``python -m tools.model download`` does the same).
+
+A model directory holds ONNX files and ``manifest.json``, written by the download here or
+by ``python -m tools.model export``. Nothing here imports torch or transformers.
+"""
+
+from __future__ import annotations
+
+import errno
+import inspect
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.classifier import (
+    CLIP_PREPROCESSING,
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    ModelError,
+    open_session,
+    output_name,
+    read_manifest,
+    sha256_file,
+)
+
+DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
+DEFAULT_REVISION = "main"
+DEFAULT_FILES = {
+    "image": "onnx/vision_model_quantized.onnx",
+    "text": "onnx/text_model_quantized.onnx",
+}
+CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towers don't carry it
+
+Progress = Callable[[int, int], None]
+
+
+class ModelDownloadError(ModelError):
+    """The model could not be downloaded; the message is one sentence for the user."""
+
+
+# --- manifest -----------------------------------------------------------------------------
+
+
+def file_entry(path: Path, role: str) -> dict[str, Any]:
+    """A manifest entry for one model file: name, size, sha256, and its session's signature."""
+    session = open_session(path, path.name)
+    return {
+        "path": path.name,
+        "bytes": path.stat().st_size,
+        "sha256": sha256_file(path),
+        "inputs": [arg.name for arg in session.get_inputs()],
+        "output": output_name(session, role),
+    }
+
+
+def write_manifest(
+    model_dir: Path,
+    files: Mapping[str, Mapping[str, Any]],
+    *,
+    source: Mapping[str, Any],
+    logit_scale: float,
+    quantization: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``manifest.json`` (atomically: a reader never sees half of it)."""
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": dict(source),
+        "logit_scale": float(logit_scale),
+        "preprocessing": CLIP_PREPROCESSING.to_dict(),
+        "quantization": quantization,
+        "files": {role: dict(entry) for role, entry in files.items()},
+        **(extra or {}),
+    }
+    path = Path(model_dir) / MANIFEST_NAME
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return manifest
+
+
+def install_files(model_dir: Path, files: Mapping[str, Path]) -> dict[str, Path]:
+    """Move finished files into ``model_dir`` (old manifest first removed: no half state)."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    installed = {}
+    names = [p.name for p in files.values()]
+    for role, path in files.items():
+        name = path.name if names.count(path.name) == 1 else f"{role}-{path.name}"
+        target = model_dir / name
+        shutil.move(str(path), target)
+        installed[role] = target
+    return installed
+
+
+def model_present(model_dir: Path) -> bool:
+    """Whether ``model_dir`` holds a complete model (manifest and every file at its size)."""
+    try:
+        manifest = read_manifest(Path(model_dir))
+    except ModelError:
+        return False
+    for entry in manifest["files"].values():
+        path = Path(model_dir) / entry["path"]
+        if not path.is_file() or path.stat().st_size != int(entry["bytes"]):
+            return False
+    return bool(manifest["files"])
+
+
+# --- download -----------------------------------------------------------------------------
+
+
+def _host(endpoint: str | None) -> str:
+    from huggingface_hub import constants
+
+    return (endpoint or constants.ENDPOINT).rstrip("/")
+
+
+def _download_error(exc: BaseException, *, repo_id: str, revision: str, path: str, host: str):
+    """One clear sentence for a failed download."""
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    if isinstance(exc, OfflineModeIsEnabled):
+        message = (
+            "Downloads are turned off (HF_HUB_OFFLINE is set), so the model cannot be fetched."
+        )
+    elif isinstance(exc, RepositoryNotFoundError):
+        message = f"The model repository {repo_id} does not exist on {host} (or is private)."
+    elif isinstance(exc, RevisionNotFoundError):
+        message = f"The revision {revision!r} of {repo_id} does not exist on {host}."
+    elif isinstance(exc, EntryNotFoundError) and not isinstance(exc, LocalEntryNotFoundError):
+        message = f"The file {path} is not in {repo_id} at revision {revision!r}."
+    elif isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        message = (
+            f"{host} answered HTTP {exc.response.status_code} for {path}; try again in a while."
+        )
+    elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = "There is not enough disk space to download the model."
+    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message = f"The model folder cannot be written to ({exc.strerror})."
+    else:
+        message = (
+            f"Could not download the model: {host} cannot be reached "
+            "(check the internet connection and try again)."
+        )
+    return ModelDownloadError(message)
+
+
+class _ByteProgress:
+    """A stand-in for huggingface_hub's tqdm bar that reports bytes to ``report``."""
+
+    report: Callable[[int], None] = staticmethod(lambda n: None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.n = int(kwargs.get("initial") or 0)
+        self.total = kwargs.get("total")
+        # Xet downloads open a second bar for compressed network bytes: count file bytes only
+        self._counts = "downloading bytes" not in str(kwargs.get("desc", ""))
+        if self._counts:
+            self.report(self.n)
+
+    def update(self, n: float | None = 1) -> None:
+        if self._counts and n:
+            self.n += int(n)
+            self.report(self.n)
+
+    def update_transfer(self, n: float | None = 1) -> None:
+        pass
+
+    def set_description(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _ByteProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _bar_class(report: Callable[[int], None]) -> type[_ByteProgress]:
+    return type("ByteProgress", (_ByteProgress,), {"report": staticmethod(report)})
+
+
+def download(
+    model_dir: Path,
+    repo_id: str = DEFAULT_REPO_ID,
+    revision: str = DEFAULT_REVISION,
+    progress: Progress | None = None,
+    endpoint: str | None = None,
+    files: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Download the quantised image and text towers into ``model_dir`` and write the manifest.
+
+    ``files`` maps "image" / "text" (or "full") to paths in the repository. ``progress`` is
+    called with (bytes done, bytes in all). Returns the manifest. Raises ModelDownloadError
+    with one sentence for the user (offline, no such repository or file, disk full...).
+    """
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
+    model_dir = Path(model_dir)
+    files = dict(files or DEFAULT_FILES)
+    host = _host(endpoint)
+    report = progress or (lambda done, total: None)
+    current = ""
+
+    def fail(exc: BaseException) -> ModelDownloadError:
+        return _download_error(exc, repo_id=repo_id, revision=revision, path=current, host=host)
+
+    # Sizes first, for one progress bar over every file; the commit pins every file.
+    metadata = {}
+    commit = revision
+    try:
+        for role, current in files.items():
+            url = hf_hub_url(repo_id, current, revision=commit, endpoint=endpoint)
+            metadata[role] = get_hf_file_metadata(url, endpoint=endpoint)
+            commit = metadata[role].commit_hash or commit
+    except Exception as exc:
+        raise fail(exc) from exc
+    total = sum(m.size or 0 for m in metadata.values())
+    source = {
+        "kind": "download",
+        "endpoint": host,
+        "repo_id": repo_id,
+        "revision": revision,
+        "commit": commit,
+        "files": files,
+    }
+    if model_present(model_dir) and read_manifest(model_dir).get("source") == source:
+        report(total, total)  # already there, same commit and files
+        return read_manifest(model_dir)
+
+    staging = model_dir / ".download"
+    supports_bar = "tqdm_class" in inspect.signature(hf_hub_download).parameters
+    done = 0
+    downloaded: dict[str, Path] = {}
+    try:
+        for role, current in files.items():
+
+            def report_file(n: int, base: int = done) -> None:
+                report(min(base + n, total), total)
+
+            extra = {"tqdm_class": _bar_class(report_file)} if supports_bar else {}
+            local = hf_hub_download(
+                repo_id,
+                current,
+                revision=commit,
+                local_dir=staging,
+                endpoint=endpoint,
+                **extra,
+            )
+            downloaded[role] = Path(local)
+            done += metadata[role].size or Path(local).stat().st_size
+            report(min(done, total), total)
+    except ModelDownloadError:
+        raise
+    except Exception as exc:
+        raise fail(exc) from exc
+
+    entries = {}
+    for role, path in downloaded.items():
+        etag = (metadata[role].etag or "").lower()
+        is_sha256 = len(etag) == 64 and all(ch in "0123456789abcdef" for ch in etag)
+        if is_sha256 and sha256_file(path) != etag:  # an LFS file's ETag is its sha256
+            path.unlink(missing_ok=True)
+            raise ModelDownloadError(
+                f"The downloaded file {files[role]} does not match its checksum on {host}; "
+                "try again."
+            )
+        try:
+            entries[role] = file_entry(path, role)
+        except ModelError as exc:
+            raise ModelDownloadError(
+                f"The downloaded file {files[role]} is not a usable ONNX model."
+            ) from exc
+    try:
+        for role, path in install_files(model_dir, downloaded).items():
+            entries[role]["path"] = path.name
+        manifest = write_manifest(
+            model_dir,
+            entries,
+            source=source,
+            logit_scale=CLIP_LOGIT_SCALE,
+            quantization="as published",
+        )
+    except OSError as exc:
+        raise fail(exc) from exc
+    shutil.rmtree(staging, ignore_errors=True)
+    return manifest

@@ -1,0 +1,1 @@
+"""Build-time tools (need the model extras: requirements-model.txt); never imported by the app."""

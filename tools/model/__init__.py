@@ -1,0 +1,1 @@
+"""CLIP model tooling: tokens, download, export, evaluate (``python -m tools.model``)."""

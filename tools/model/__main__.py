@@ -1,0 +1,126 @@
+"""Model tooling: ``python -m tools.model tokens|download|export|evaluate``.
+
+- ``tokens``: tokenise the prompts of ``core/categories.py`` into ``core/category_tokens.py``.
+- ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
+- ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
+- ``evaluate``: accuracy, macro-F1 and confusion matrix over a folder-per-class photo set.
+
+Build-time only: the app never imports this package. torch and transformers are imported
+only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, DEFAULT_REVISION, download
+from core.classifier import ModelError
+from core.config import load_settings
+from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
+from tools.model.progress import TextBar
+from tools.model.tokens import DEFAULT_TOKENIZER, TOKENS_COMMAND, TOKENS_PATH, write_tokens
+
+
+def _parser() -> argparse.ArgumentParser:
+    default_dir = load_settings().model_dir
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.model", description=__doc__.split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tokens = commands.add_parser("tokens", help="regenerate core/category_tokens.py")
+    tokens.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="folder or Hub id")
+    tokens.add_argument("--output", type=Path, default=TOKENS_PATH)
+    tokens.add_argument("--check", action="store_true", help="fail if the module is stale")
+
+    down = commands.add_parser("download", help="fetch quantised ONNX towers from the Hub")
+    down.add_argument("--model-dir", type=Path, default=default_dir)
+    down.add_argument("--repo-id", default=DEFAULT_REPO_ID)
+    down.add_argument("--revision", default=DEFAULT_REVISION)
+    down.add_argument("--image-file", default=DEFAULT_FILES["image"])
+    down.add_argument("--text-file", default=DEFAULT_FILES["text"])
+    down.add_argument("--endpoint", default=None, help="Hub address (default: huggingface.co)")
+
+    export = commands.add_parser("export", help="export and quantise CLIP to ONNX")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", help="Hub id or folder of a CLIP checkpoint")
+    source.add_argument(
+        "--untrained",
+        action="store_true",
+        help="ViT-B/32 architecture with random weights (benchmarks, tests)",
+    )
+    export.add_argument("--model-dir", type=Path, default=default_dir)
+    export.add_argument("--full-graph", action="store_true", help="also the single-graph model")
+    export.add_argument("--no-quantize", action="store_true", help="keep float32 weights")
+    export.add_argument(
+        "--weight-type",
+        choices=("int8", "uint8"),
+        default="int8",
+        help="int8 (default: fastest on CPUs with VNNI) or uint8 (the prototype's QUInt8)",
+    )
+    export.add_argument("--photos", type=Path, help="folder of photos for the accuracy check")
+    export.add_argument("--seed", type=int, default=0, help="seed of the untrained weights")
+
+    evaluation = commands.add_parser("evaluate", help="score the model on labelled photos")
+    evaluation.add_argument("photo_dir", type=Path, help="a folder with one folder per class")
+    evaluation.add_argument("--model-dir", type=Path, default=default_dir)
+    evaluation.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FOLDER=CODE[,CODE]",
+        help="category of a folder whose name is not a code (repeatable)",
+    )
+    evaluation.add_argument("--backend", choices=("auto", "split", "full"), default="auto")
+    evaluation.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "tokens":
+            if args.check:
+                fresh = write_tokens(args.tokenizer, args.output, check=True)
+                print("up to date" if fresh else f"{args.output} is stale: run {TOKENS_COMMAND}")
+                return 0 if fresh else 1
+            write_tokens(args.tokenizer, args.output)
+            print(f"wrote {args.output}")
+        elif args.command == "download":
+            manifest = download(
+                args.model_dir,
+                repo_id=args.repo_id,
+                revision=args.revision,
+                progress=TextBar("download", "MB"),
+                endpoint=args.endpoint,
+                files={"image": args.image_file, "text": args.text_file},
+            )
+            print(
+                f"model {manifest['source']['repo_id']}@{manifest['source']['commit']} "
+                f"in {args.model_dir}"
+            )
+        elif args.command == "export":
+            from tools.model.export import export_command
+
+            export_command(args)
+        elif args.command == "evaluate":
+            result = evaluate(
+                args.photo_dir,
+                args.model_dir,
+                parse_folder_map(args.map),
+                backend=args.backend,
+                progress=TextBar("evaluate"),
+            )
+            print(json.dumps(result.to_dict()) if args.json else format_evaluation(result))
+    except ModelError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
