@@ -18,14 +18,12 @@ import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 GOAL_MS = 150.0
 GOAL_GROWTH = 2.0

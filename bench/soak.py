@@ -21,7 +21,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -29,7 +28,6 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 PASSWORD = "soak-password-1"
 HOT_ITEMS = 40  # 30 % of the shopping goes to these few items: buyers race for them
