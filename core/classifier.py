@@ -16,9 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -95,20 +93,16 @@ CLIP_PREPROCESSING = Preprocessing()
 
 
 def _open_reduced(data: bytes, min_side: int) -> Image.Image | None:
-    """Decode ``data``, a JPEG at reduced size; None when anything is off."""
-    if not data or len(data) > photos.MAX_UPLOAD_BYTES:
-        return None
+    """Decode ``data``, a JPEG at reduced size; None when anything is off.
+
+    The same header checks and pixel budget as every upload (``core.photos``): nothing
+    is decoded that would hold more than ``photos.MAX_DECODED_PIXELS`` at once.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > photos.MAX_PIXELS:
-                return None
-            if image.format == "JPEG" and image.width * image.height > DRAFT_MIN_PIXELS:
-                # "RGB" leaves the mode alone: draft() only picks the DCT scale here
-                image.draft("RGB", (min_side, min_side))
-            image.load()
-            return image
+        image = photos.read_header(data)
+        photos.check_pixels(image, data)
+        big = image.format in photos.JPEG_FORMATS and image.width * image.height > DRAFT_MIN_PIXELS
+        return photos.decode(image, draft=(min_side, min_side) if big else None)
     except Exception:
         return None
 

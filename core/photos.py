@@ -1,29 +1,78 @@
 """Decode, validate and normalise uploaded photos; make their thumbnails.
 
-Every photo is decoded and checked, turned upright from its EXIF orientation, stripped
-of all metadata (no GPS position leaks), and re-encoded as a JPEG of at most 1600 px,
-with a thumbnail made once here, at upload.
+Every photo is checked on its header first (format, size, shape, pixel budget), before
+anything is decoded; then decoded (a large JPEG at reduced size), turned upright from its
+EXIF orientation, stripped of all metadata (no GPS position leaks), and re-encoded as a
+JPEG of at most 1600 px, with a thumbnail made once here, at upload.
+
+Memory: every limit below is checked on the header, before anything is decoded.
+
+- A sequential JPEG (what phones and cameras write) is decoded row by row at 1/2, 1/4 or
+  1/8 scale: it may declare up to MAX_PIXELS (50 MP) and never holds more than about
+  10 MP (its longer side stays under 2 x MAX_SIDE).
+- A progressive JPEG's decoder keeps every DCT coefficient of the full-size image (2
+  bytes a colour sample) at any scale: at most MAX_COEFFICIENT_BYTES (96 MiB, about 33 MP
+  in the usual 4:2:0 colours, 16 MP at 4:4:4).
+- Any other photo is decoded at full size: a PNG, GIF, BMP or TIFF may have at most
+  MAX_DECODED_PIXELS (16 MP: up to 4 bytes a pixel decoded, plus its RGB copy), a WebP at
+  most MAX_WEBP_PIXELS (8 MP: Pillow's WebP decoder holds about 4 copies of the canvas).
+
+So one upload takes at most MEMORY_BOUND_MB while it is processed, on top of its file
+(at most MAX_UPLOAD_BYTES); bench/photos.py measures the worst cases. Afterwards only the
+prepared JPEG and thumbnail (a few hundred kB) are kept.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from core.errors import UserError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # above this, decoding could exhaust memory (decompression bomb)
+MAX_PIXELS = 50_000_000  # declared by a sequential JPEG, decoded at reduced size
+MAX_DECODED_PIXELS = 16_000_000  # held at once: any other photo, at full size
+MAX_WEBP_PIXELS = 8_000_000  # a WebP, whose decoder holds several full-size copies
+MAX_COEFFICIENT_BYTES = 96 * 2**20  # a progressive JPEG's full-size DCT coefficients
+MEMORY_BOUND_MB = 150  # the most one upload takes while it is processed (module docstring)
+MAX_ASPECT = 10  # the longer side at most 10 times the shorter one
 MAX_SIDE = 1600
 THUMB_SIDE = 480
 THUMB_SIZE = (384, THUMB_SIDE)  # every thumbnail 4:5, so that the catalogue's cards line up
 JPEG_QUALITY = 85
 THUMB_QUALITY = 80
+# What a photo may be: Image.open would otherwise try every format Pillow knows (EPS, PSD,
+# FITS...). Pillow opens an MPO (a JPEG with extra frames, as some phones and cameras write)
+# through its JPEG opener.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+JPEG_FORMATS = ("JPEG", "MPO")
+Image.init()  # registers every plugin: Image.open(formats=...) finds only registered ones
+_FORMAT_NAMES = {"WEBP": "WebP"}
+
+# The pixel budgets above are checked on every header, far below Pillow's own warning
+# threshold (89 megapixels): its DecompressionBombWarning would only add noise to the logs.
+# (warnings.catch_warnings is not used per call: it is not thread-safe, and Streamlit runs
+# sessions in threads.) Pillow's DecompressionBombError, above 179 megapixels, still fires.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+_log = logging.getLogger(__name__)
+_ORIENTATION = 0x0112
+_TRANSPOSE = {  # EXIF orientation -> the turn that makes the photo upright (as ImageOps)
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class PhotoError(UserError):
@@ -38,39 +87,169 @@ class PreparedPhoto:
     height: int
 
 
-def open_image(data: bytes, *, name: str = "The file", max_side: int | None = None) -> Image.Image:
-    """Open and fully decode ``data``; raise PhotoError with a clear message if it is bad.
+# --- the header: everything checked before decoding ---------------------------------------
 
-    With ``max_side``, a large JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
-    scaling) as long as its longer side stays at least ``max_side``: a 12-megapixel phone
-    photo then decodes in a fraction of the time.
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_SEQUENTIAL_SOF = frozenset({0xC0, 0xC1, 0xC9})  # baseline, extended, arithmetic sequential
+_FILL = re.compile(rb"\xff+")
+_MAX_FILL = 64  # a real JPEG pads a marker with a few 0xFF bytes, never thousands
+_MAX_SEGMENTS = 1000
+
+
+def _damaged(name: str) -> PhotoError:
+    return PhotoError(f"{name} is damaged or truncated and cannot be read.")
+
+
+@dataclass(frozen=True)
+class JpegLayout:
+    """What libjpeg will hold to decode a JPEG, read from its markers."""
+
+    reduced: bool  # a sequential JPEG whose first scan holds every colour component
+    samples: float  # colour samples per pixel of the full-size image (1.5 for 4:2:0 RGB)
+
+
+_UNKNOWN_JPEG = JpegLayout(reduced=False, samples=4.0)  # assume the worst
+
+
+def jpeg_layout(data: bytes, name: str = "The file") -> JpegLayout:
+    """How libjpeg decodes ``data``. A sequential JPEG whose first scan holds every colour
+    component is decoded row by row, at 1/2..1/8 scale if asked: ``reduced``. A progressive
+    one, or one whose components come in separate scans, keeps every DCT coefficient of
+    the full-size image (2 bytes a colour sample) until its last scan, at any scale.
+
+    Walks the markers up to the first scan; a long run of fill bytes (which would keep
+    Pillow's own header parser busy for seconds) is refused as damaged.
     """
+    pos, reduced, samples, factors = 2, False, 0.0, []
+    for _ in range(_MAX_SEGMENTS):
+        if pos + 4 > len(data) or data[pos] != 0xFF:
+            return _UNKNOWN_JPEG
+        if data[pos + 1] == 0xFF:
+            fill = _FILL.match(data, pos).end() - pos - 1
+            if fill > _MAX_FILL:
+                raise _damaged(name)
+            pos += fill
+            continue
+        marker = data[pos + 1]
+        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            pos += 2  # markers without a length
+            continue
+        if marker in _SOF_MARKERS:
+            count = data[pos + 9] if pos + 9 < len(data) else 0
+            factors = [data[pos + 11 + 3 * i] for i in range(count) if pos + 11 + 3 * i < len(data)]
+            if not count or len(factors) < count or not all(f >> 4 and f & 15 for f in factors):
+                return _UNKNOWN_JPEG  # a sampling factor of 0 is not a JPEG libjpeg reads
+            h_max, v_max = max(f >> 4 for f in factors), max(f & 15 for f in factors)
+            samples = sum((f >> 4) * (f & 15) for f in factors) / (h_max * v_max)
+            reduced = marker in _SEQUENTIAL_SOF
+        elif marker == 0xDA:  # the first scan: does it hold every component?
+            if not samples or pos + 4 >= len(data):
+                return _UNKNOWN_JPEG
+            return JpegLayout(reduced and data[pos + 4] >= len(factors), samples)
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return _UNKNOWN_JPEG
+
+
+def read_header(data: bytes, *, name: str = "The file") -> Image.Image:
+    """The photo opened lazily (only its header is read); PhotoError if it is not one."""
     if not data:
         raise PhotoError(f"{name} is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoError(f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if data[:2] == b"\xff\xd8":
+        jpeg_layout(data, name)  # refuses a header that would keep Pillow busy for seconds
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoError(
-                    f"{name} is too large ({image.width} x {image.height} pixels); "
-                    "use a photo under 50 megapixels."
-                )
-            if max_side and image.format == "JPEG" and max(image.size) > 2 * max_side:
-                scale = max_side / max(image.size)
-                image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-            image.load()
-    except PhotoError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except Image.DecompressionBombError as exc:
         raise PhotoError(f"{name} is too large to be a photo.") from exc
     except UnidentifiedImageError as exc:
         raise PhotoError(f"{name} is not a photo (JPEG, PNG, WebP, GIF...).") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoError(f"{name} is damaged or truncated and cannot be read.") from exc
+    except Exception as exc:  # a damaged header: OSError, SyntaxError, struct.error...
+        raise _damaged(name) from exc
     return image
+
+
+def check_pixels(image: Image.Image, data: bytes, *, name: str = "The file") -> None:
+    """PhotoError, from the header alone, when decoding ``image`` would hold more memory
+    than one photo may (see the module's docstring)."""
+    width, height = image.size
+    pixels = width * height
+    if pixels > MAX_PIXELS:
+        raise PhotoError(
+            f"{name} is too large ({width} x {height} pixels); use a photo of at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels."
+        )
+    if image.format in JPEG_FORMATS:
+        layout = jpeg_layout(data)
+        if not layout.reduced and 2 * pixels * layout.samples > MAX_COEFFICIENT_BYTES:
+            raise PhotoError(
+                f"{name} is too large for a progressive JPEG ({width} x {height} pixels); "
+                "save it as a standard JPEG, or make it smaller."
+            )
+    elif pixels > (limit := MAX_WEBP_PIXELS if image.format == "WEBP" else MAX_DECODED_PIXELS):
+        kind = _FORMAT_NAMES.get(image.format or "", image.format or "image")
+        raise PhotoError(
+            f"{name} is too large for a {kind} ({width} x {height} pixels): a {kind} can "
+            f"have at most {limit // 1_000_000} megapixels, so make it smaller or save it "
+            "as a JPEG."
+        )
+
+
+def check_shape(image: Image.Image, *, name: str = "The file") -> None:
+    """PhotoError when the photo's shape cannot show an item (from its header)."""
+    width, height = image.size
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise PhotoError(
+            f"{name} is too long and narrow ({width} x {height} pixels) to show an item; "
+            f"use a photo at most {MAX_ASPECT} times as long as it is wide."
+        )
+
+
+def reduced_size(size: tuple[int, int], max_side: int) -> tuple[int, int] | None:
+    """The size to ask a JPEG's decoder for so that its longer side stays at least
+    ``max_side``, or None when it is not worth it (at most twice ``max_side``)."""
+    if max(size) <= 2 * max_side:
+        return None
+    scale = max_side / max(size)
+    return math.ceil(size[0] * scale), math.ceil(size[1] * scale)
+
+
+def decode(
+    image: Image.Image, *, name: str = "The file", draft: tuple[int, int] | None = None
+) -> Image.Image:
+    """Decode an opened photo (a JPEG at 1/2..1/8 scale, no smaller than ``draft``);
+    PhotoError if it is damaged, or if it would still hold too many pixels."""
+    try:
+        if getattr(image, "is_animated", False):
+            image.seek(0)  # an animated GIF, WebP or PNG: its first frame is the photo
+        if draft and image.format in JPEG_FORMATS:
+            image.draft(None, draft)  # sets the decoder's scale and image.size, decodes nothing
+        if image.width * image.height > MAX_DECODED_PIXELS:
+            raise PhotoError(
+                f"{name} is too large ({image.width} x {image.height} pixels) to be read; "
+                "use a smaller photo."
+            )
+        image.load()
+    except PhotoError:
+        raise
+    except Exception as exc:  # OSError, SyntaxError, ValueError, EOFError... from a decoder
+        raise _damaged(name) from exc
+    return image
+
+
+def open_image(data: bytes, *, name: str = "The file", max_side: int | None = None) -> Image.Image:
+    """Check and decode ``data``; PhotoError with a clear message if it is not usable.
+
+    With ``max_side``, a large sequential JPEG is decoded at 1/2, 1/4 or 1/8 scale
+    (libjpeg's DCT scaling) as long as its longer side stays at least ``max_side``.
+    """
+    image = read_header(data, name=name)
+    check_pixels(image, data, name=name)
+    draft = reduced_size(image.size, max_side) if max_side else None
+    return decode(image, name=name, draft=draft)
+
+
+# --- normalising ----------------------------------------------------------------------------
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -79,12 +258,23 @@ def to_rgb(image: Image.Image) -> Image.Image:
         return image
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         image = image.point(lambda v: v / 256).convert("L")
+    if image.mode == "P" and "transparency" not in image.info:
+        return image.convert("RGB")
     if image.mode in ("RGBA", "LA", "P", "PA"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
+        if image.mode in ("P", "PA"):
+            image = image.convert("RGBA")
+        # pasted with its own alpha as the mask: no full-size RGBA or alpha copy
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image)
         return background
     return image.convert("RGB")
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(_ORIENTATION, 1))
+    except Exception:  # a damaged EXIF block is no reason to refuse the photo itself
+        return 1
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
@@ -99,13 +289,18 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 def make_thumbnail(image: Image.Image) -> Image.Image:
     """The whole photo within THUMB_SIZE, centred on the median colour of its border (the
     studio background, usually), so that the garment is never cropped."""
-    small = image.copy()
+    small = to_rgb(image).copy()
     small.thumbnail(THUMB_SIZE, Image.Resampling.LANCZOS)
     pixels = np.asarray(small)
+    edge = min(2, *pixels.shape[:2])  # a photo 1 pixel wide has a 1-pixel border
     border = np.concatenate(
-        [pixels[:2], pixels[-2:], pixels[:, :2].swapaxes(0, 1), pixels[:, -2:].swapaxes(0, 1)],
-        axis=1,
-    ).reshape(-1, 3)
+        [
+            pixels[:edge].reshape(-1, 3),
+            pixels[-edge:].reshape(-1, 3),
+            pixels[:, :edge].reshape(-1, 3),
+            pixels[:, -edge:].reshape(-1, 3),
+        ]
+    )
     colour = tuple(int(v) for v in np.median(border, axis=0))
     thumb = Image.new("RGB", THUMB_SIZE, colour)
     thumb.paste(small, ((THUMB_SIZE[0] - small.width) // 2, (THUMB_SIZE[1] - small.height) // 2))
@@ -113,20 +308,28 @@ def make_thumbnail(image: Image.Image) -> Image.Image:
 
 
 def prepare_photo(data: bytes, *, name: str = "The file") -> PreparedPhoto:
-    """Validate an upload and return its normalised JPEG and thumbnail."""
-    image = open_image(data, name=name, max_side=MAX_SIDE)
-    if getattr(image, "is_animated", False):
-        image.seek(0)  # an animated GIF or WebP: its first frame is the photo
+    """Validate an upload and return its normalised JPEG and thumbnail.
+
+    Every refusal is a PhotoError with one sentence for the user; the header is checked
+    (format, shape, pixels) before anything is decoded.
+    """
+    image = read_header(data, name=name)
+    check_shape(image, name=name)
+    check_pixels(image, data, name=name)
+    image = decode(image, name=name, draft=reduced_size(image.size, MAX_SIDE))
     try:
-        image = ImageOps.exif_transpose(image)
-    except Exception:  # a damaged EXIF block is no reason to refuse the photo itself
-        image.info.pop("exif", None)
-    image = to_rgb(image)
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    thumb = make_thumbnail(image)
-    return PreparedPhoto(
-        image=_jpeg(image, JPEG_QUALITY),
-        thumbnail=_jpeg(thumb, THUMB_QUALITY),
-        width=image.width,
-        height=image.height,
-    )
+        orientation = _orientation(image)
+        image = to_rgb(image)
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        if orientation in _TRANSPOSE:  # turned after the resize: a small image to turn
+            image = image.transpose(_TRANSPOSE[orientation])
+        thumb = make_thumbnail(image)
+        return PreparedPhoto(
+            image=_jpeg(image, JPEG_QUALITY),
+            thumbnail=_jpeg(thumb, THUMB_QUALITY),
+            width=image.width,
+            height=image.height,
+        )
+    except Exception as exc:  # a frame or a tile that fails to decode only now
+        _log.info("photo refused while normalising it", exc_info=True)
+        raise _damaged(name) from exc

@@ -6,14 +6,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlparse
 
 import pytest
+import requests
 from PIL import Image
 from sqlmodel import Session, select
 
@@ -21,6 +25,7 @@ from core import categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, model_present
 from core.classifier import MANIFEST_NAME
 from core.models import Item, Photo
+from tests.app_server import running_app
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
     app_db,
@@ -149,18 +154,160 @@ def test_bad_photos_are_named_and_refused(app_env):
     assert "Your item is on sale." in [s.value for s in at.success]
 
 
-def test_at_most_five_photos(app_env):
+def test_at_most_five_photos_counted_before_any_decoding(app_env):
     at = seller_on_sell_page()
-    files = [photo_file(f"p{n}.jpg", (n * 40, 10, 10)) for n in range(6)]
+    files = [photo_file(f"p{n}.jpg", (n * 40, 10, 10)) for n in range(5)]
+    # three more, which would be refused if they were ever decoded
+    files += [(f"extra{n}.jpg", b"not a picture", "image/jpeg") for n in range(3)]
     fill(at, photos=files, **GOOD)
-    click(at, "Put it on sale")
-    assert "At most 5 photos: remove one." in errors(at)
-    at.file_uploader[0].set_value(files[:5]).run()
+    assert len(at.get("image")) == 5
+    assert [w.value.replace("\\", "") for w in at.warning] == [
+        "A listing has at most 5 photos, so “extra0.jpg”, “extra1.jpg” and “extra2.jpg” "
+        "were not used."
+    ]
+    assert not any("is not a photo" in e for e in errors(at))  # never decoded
     click(at, "Put it on sale")
     item = item_by_title(app_db(app_env), GOOD["title"])
     with Session(app_db(app_env)) as s:
         rows = s.exec(select(Photo).where(Photo.item_id == item.id)).all()
     assert sorted(p.position for p in rows) == [0, 1, 2, 3, 4]
+
+
+def test_the_listings_kept_photos_count_too(app_env):
+    at, _ = edit_page(app_env)
+    assert len(at.get("image")) == 1  # the listing's photo
+    at.file_uploader[0].set_value([photo_file(f"n{n}.jpg") for n in range(5)]).run()
+    assert len(at.get("image")) == 5
+    assert [w.value.replace("\\", "") for w in at.warning] == [
+        "A listing has at most 5 photos, so “n4.jpg” was not used."
+    ]
+    at.toggle[0].set_value(True).run()  # full: no camera, and a sentence saying why
+    assert not at.camera_input
+    assert "You have 5 photos: remove one to take another." in texts(at)
+    click(at, "Remove")  # the listing's own photo: room for one shot
+    assert len(at.camera_input) == 1
+
+
+def test_a_refused_file_is_said_once_and_never_worked_on_again(app_env):
+    at = seller_on_sell_page()
+    sliver = io.BytesIO()
+    Image.new("RGB", (1, 20_000), "white").save(sliver, format="PNG")
+    fill(at, photos=[photo_file(), ("sliver.png", sliver.getvalue(), "image/png")])
+    message = (
+        "“sliver.png” is too long and narrow (1 x 20000 pixels) to show an item; use a "
+        "photo at most 10 times as long as it is wide."
+    )
+    assert errors(at) == [message]
+    # each file's outcome is kept: replace it, and the next reruns show what was kept
+    (form,) = [k for k in at.session_state if str(k).startswith("_sell_prepared_")]
+    cache = at.session_state[form]
+    (refused,) = [k for k, v in cache.items() if v == message]
+    cache[refused] = "Kept from the first run."
+    fill(at, title="Still here", brand="Zara")  # two more reruns
+    assert errors(at) == ["Kept from the first run."]
+    assert len(at.get("image")) == 1
+
+
+def walk(value):
+    """Every value held in ``value`` (containers and dataclasses, recursively)."""
+    yield value
+    children = ()
+    if isinstance(value, dict):
+        children = value.values()
+    elif isinstance(value, list | tuple | set):
+        children = value
+    elif hasattr(value, "__dataclass_fields__"):
+        children = [getattr(value, f) for f in value.__dataclass_fields__]
+    for child in children:
+        yield from walk(child)
+
+
+def test_the_session_keeps_prepared_photos_never_raw_bytes(app_env):
+    at = seller_on_sell_page()
+    noisy = Image.effect_noise((900, 1200), 60).convert("RGB")
+    raw_upload, raw_shot = io.BytesIO(), io.BytesIO()
+    noisy.save(raw_upload, format="JPEG", quality=98)
+    noisy.rotate(90, expand=True).save(raw_shot, format="JPEG", quality=97)
+    fill(at, photos=[("big.jpg", raw_upload.getvalue(), "image/jpeg")])
+    at.toggle[0].set_value(True).run()
+    at.camera_input[0].set_value(("shot.jpg", raw_shot.getvalue(), "image/jpeg")).run()
+    assert len(at.get("image")) == 2
+    held = [
+        v
+        for key in at.session_state
+        if str(key).startswith("_sell_")
+        for v in walk(at.session_state[key])
+        if isinstance(v, bytes)
+    ]
+    assert held, "the prepared photos are in the session"
+    assert raw_upload.getvalue() not in held and raw_shot.getvalue() not in held
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+
+def uploads_held(base: str) -> int:
+    """Bytes of uploads Streamlit holds in memory, from its own /_stcore/metrics."""
+    text = requests.get(f"{base}/_stcore/metrics", timeout=10).text
+    lines = [line for line in text.splitlines() if 'cache_type="UploadedFileManager"' in line]
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in lines)
+
+
+@pytest.mark.browser
+def test_a_real_server_drops_the_uploads_once_prepared(tmp_path):
+    """In a real browser: the uploads' raw bytes leave the server's memory as soon as the
+    photos are prepared, and the photos stay through later reruns and removals."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    paths = []
+    for n in range(3):
+        paths.append(tmp_path / f"p{n}.jpg")
+        Image.effect_noise((1200, 1500), 40 + n).convert("RGB").save(paths[-1], quality=95)
+    env = dict(
+        os.environ,
+        DATA_DIR=str(tmp_path / "data"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'marketplace.db'}",
+        MODEL_DIR=str(tmp_path / "model"),
+    )
+    with running_app(env, tmp_path / "server.log") as base, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{base}/login")
+        page.get_by_label("E-mail").fill("user1@gmail.com")
+        page.get_by_label("Password", exact=True).fill("tototo")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Profile").wait_for()  # logged in: the full navigation
+        page.get_by_role("link", name="Sell").click()
+        page.get_by_text("Sell an item").wait_for()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(paths)
+        previews = page.locator('[data-testid="stMain"] [data-testid="stImage"]')
+
+        def settled(count: int) -> None:
+            deadline = time.monotonic() + 60
+            while previews.count() != count or page.locator('[data-stale="true"]').count():
+                assert time.monotonic() < deadline, previews.count()
+                time.sleep(0.2)
+
+        settled(3)
+        assert uploads_held(base) == 0  # the old picker kept the three files, 4.5 MB
+        page.get_by_label("Title").fill("A rerun")
+        page.get_by_label("Title").press("Tab")
+        time.sleep(1)
+        settled(3)  # still previewed from the prepared photos
+        page.locator('[data-testid="stFileChipDeleteBtn"] button').first.click()
+        settled(2)  # the uploader's own remove button still removes a photo
+        assert uploads_held(base) == 0
+        browser.close()
+
+
+def test_logged_out_visitors_get_no_uploader(app_env):
+    at = start_app()
+    for page in ("app_pages/catalogue.py", "app_pages/login.py", "app_pages/register.py", SELL):
+        open_page(at, page)
+        assert not at.get("file_uploader") and not at.get("camera_input"), page
+    assert "Welcome back" in [t.value for t in at.title]  # the sell page sent them to log in
 
 
 def test_camera_shots_are_photos_too(app_env):

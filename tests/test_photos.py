@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import io
 import struct
+import time
+import tomllib
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms
 
-from core.photos import MAX_SIDE, MAX_UPLOAD_BYTES, THUMB_SIZE, PhotoError, prepare_photo
+from core.photos import (
+    MAX_COEFFICIENT_BYTES,
+    MAX_SIDE,
+    MAX_UPLOAD_BYTES,
+    THUMB_SIZE,
+    PhotoError,
+    make_thumbnail,
+    open_image,
+    prepare_photo,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **kw) -> bytes:
@@ -157,3 +171,149 @@ def test_a_large_phone_photo_is_decoded_at_reduced_size_and_fits():
     image = Image.linear_gradient("L").resize((4032, 3024)).convert("RGB")
     photo = prepare_photo(encode(image, quality=90))
     assert (photo.width, photo.height) == (1600, 1200)
+
+
+# --- limits that hold before the work ----------------------------------------------------
+
+
+def flat_png(width: int, height: int) -> bytes:
+    """A real PNG of one colour: a few hundred kB that would decode to width x height."""
+    return encode(Image.new("RGB", (width, height), (250, 250, 250)), "PNG", optimize=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (flat_png(1, 20_000), "too long and narrow (1 x 20000 pixels)"),
+        (flat_png(20_000, 1), "too long and narrow (20000 x 1 pixels)"),
+        (flat_png(3, 2_000), "too long and narrow"),
+        (encode(Image.new("RGB", (20_000, 2), "red")), "too long and narrow"),
+        (png_header_only(0, 10), "is not a photo"),
+        (png_header_only(10, 0), "is not a photo"),
+    ],
+    ids=["1x20000", "20000x1", "3x2000", "jpeg-20000x2", "0-wide", "0-high"],
+)
+def test_degenerate_images_are_refused_with_a_sentence(data, words):
+    with pytest.raises(PhotoError) as err:  # never a ValueError from numpy, on any rerun
+        prepare_photo(data, name="“sliver.png”")
+    assert words in str(err.value) and str(err.value).startswith("“sliver.png”")
+
+
+@pytest.mark.parametrize("size", [(1, 480), (480, 1), (1, 1), (2, 3), (3000, 1)])
+def test_a_thumbnail_of_any_size_is_made(size):
+    thumb = make_thumbnail(Image.new("RGB", size, (30, 60, 90)))
+    assert thumb.size == THUMB_SIZE
+
+
+def test_a_49_megapixel_flat_png_is_refused_from_its_header_at_once():
+    data = flat_png(7_000, 7_000)  # about 160 kB, 147 MB once decoded
+    assert len(data) < 400_000
+    start = time.perf_counter()
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(data, name="“flat.png”")
+    assert time.perf_counter() - start < 0.05  # nothing decoded
+    assert str(err.value) == (
+        "“flat.png” is too large for a PNG (7000 x 7000 pixels): a PNG can have at most 16 "
+        "megapixels, so make it smaller or save it as a JPEG."
+    )
+
+
+def test_the_same_pixels_in_a_jpeg_are_decoded_reduced():
+    # a sequential JPEG is decoded at 1/4 scale: 8000 x 6000 is held as 2000 x 1500
+    data = encode(Image.new("RGB", (8_000, 6_000), (200, 30, 30)), quality=80)
+    assert open_image(data, max_side=MAX_SIDE).size == (2000, 1500)
+    assert (prepare_photo(data).width, prepare_photo(data).height) == (1600, 1200)
+
+
+def test_a_progressive_jpeg_is_budgeted_on_its_full_size_coefficients():
+    # libjpeg keeps every DCT coefficient of a progressive JPEG (2 bytes a colour sample)
+    # at full size, whatever the scale it is decoded at
+    image = Image.new("RGB", (5_200, 3_900), (30, 30, 200))  # 20 megapixels
+    assert MAX_COEFFICIENT_BYTES < 2 * 5_200 * 3_900 * 3  # 4:4:4: 3 samples a pixel
+    assert prepare_photo(encode(image, quality=80, subsampling=0)).width == 1600  # sequential
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(encode(image, quality=80, subsampling=0, progressive=True), name="“w.jpg”")
+    assert str(err.value) == (
+        "“w.jpg” is too large for a progressive JPEG (5200 x 3900 pixels); save it as a "
+        "standard JPEG, or make it smaller."
+    )
+    # 4:2:0, the usual colour sampling: 1.5 samples a pixel, within the budget
+    assert prepare_photo(encode(image, quality=80, progressive=True)).width == 1600
+
+
+def test_a_webp_has_a_smaller_budget():
+    # Pillow's WebP decoder holds about four copies of the full-size canvas
+    data = encode(Image.new("RGB", (3_000, 3_000), (10, 200, 10)), "WEBP")
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(data, name="“x.webp”")
+    assert "a WebP can have at most 8 megapixels" in str(err.value)
+    assert prepare_photo(encode(Image.new("RGB", (2_000, 1_500)), "WEBP")).width == 1600
+
+
+def test_a_jpeg_header_made_of_fill_bytes_is_refused_at_once():
+    # Pillow's own JPEG header parser takes seconds over megabytes of 0xFF fill bytes
+    data = b"\xff\xd8" + b"\xff" * 5_000_000
+    start = time.perf_counter()
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(data, name="“x.jpg”")
+    assert time.perf_counter() - start < 0.5
+    assert "damaged or truncated" in str(err.value)
+
+
+@pytest.mark.parametrize("fmt", ["PPM", "PCX", "ICO", "SGI"])
+def test_only_photo_formats_are_opened(fmt):
+    # Image.open knows dozens of formats (EPS runs Ghostscript): a photo is one of ours
+    data = encode(Image.new("RGB", (64, 64), "red"), fmt)
+    with pytest.raises(PhotoError) as err:
+        prepare_photo(data, name="“x.jpg”")
+    assert "is not a photo" in str(err.value)
+
+
+def test_exif_orientation_is_applied_to_a_transparent_png():
+    image = Image.new("RGBA", (400, 200), (0, 0, 255, 255))
+    image.paste((255, 0, 0, 255), (0, 0, 200, 200))
+    photo = prepare_photo(encode(image, "PNG", exif=gps_exif(6)))
+    upright = opened(photo.image)
+    assert upright.size == (200, 400)
+    assert upright.getpixel((100, 50)) == pytest.approx((255, 0, 0), abs=40)  # red on top
+    assert b"PhoneMaker" not in photo.image
+
+
+def test_streamlit_takes_no_bigger_file_than_the_photo_rules():
+    # server.maxUploadSize is per file, in MB: the smallest that lets every allowed photo in
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+
+
+def small_files() -> list[bytes]:
+    image = Image.linear_gradient("L").resize((64, 48)).convert("RGB")
+    exif = gps_exif(6)
+    return [
+        encode(image, quality=90, exif=exif),
+        encode(image, quality=90, progressive=True),
+        encode(image.convert("CMYK"), subsampling=0),
+        encode(image.convert("RGBA"), "PNG"),
+        encode(image.convert("P"), "GIF"),
+        encode(image, "WEBP"),
+        encode(image, "BMP"),
+        encode(image, "TIFF", compression="tiff_deflate"),
+    ]
+
+
+def test_any_damage_to_any_photo_ends_as_a_photo_or_a_sentence():
+    """Truncated or flipped bytes anywhere (headers included): prepare_photo returns a
+    photo or raises PhotoError, never another exception."""
+    import random
+
+    rng = random.Random(20)
+    for original in small_files():
+        for _ in range(60):
+            data = bytearray(original)
+            if rng.random() < 0.3:
+                del data[rng.randrange(2, len(data)) :]
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            try:
+                prepare_photo(bytes(data), name="“x”")
+            except PhotoError as exc:
+                assert str(exc).startswith("“x” ") and str(exc).endswith(".")

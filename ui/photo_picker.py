@@ -1,5 +1,13 @@
 """The sell page's photos: the listing's current photos (when editing), uploads and camera
-shots, each checked once by ``core.photos.prepare_photo`` and previewed."""
+shots, each checked once by ``core.photos.prepare_photo`` and previewed.
+
+At most MAX_PHOTOS_PER_ITEM photos in all: the photos are counted before any file is
+decoded, and files beyond the limit are never decoded (a sentence under the uploader
+names them). Each file's outcome (its prepared photo, or why it was refused) is kept
+per file, so a rerun never does the work again. Only the prepared photos (small JPEGs
+and thumbnails) stay in the session: the raw bytes Streamlit keeps for an upload or a
+camera shot are dropped as soon as it has been read.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,9 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from core.listings import ItemPhoto
 from core.models import MAX_PHOTOS_PER_ITEM
@@ -28,62 +39,133 @@ class PickedPhoto:
         return isinstance(self.photo, PreparedPhoto)
 
 
+@dataclass(frozen=True)
+class NotUsed:
+    """A file beyond the photo limit: never decoded, its bytes dropped."""
+
+    name: str
+
+
 def _state(form_id: str, name: str, default):
     return st.session_state.setdefault(f"_sell_{name}_{form_id}", default)
 
 
-def _prepared(cache: dict, key: str, data: bytes, name: str) -> PreparedPhoto | str:
-    if key not in cache:
-        try:
-            cache[key] = prepare_photo(data, name=name)
-        except PhotoError as exc:
-            cache[key] = str(exc)
-    return cache[key]
+def _prepare(data: bytes, name: str) -> PreparedPhoto | str:
+    """The prepared photo, or the sentence saying why the file is refused (never raises)."""
+    try:
+        return prepare_photo(data, name=name)
+    except PhotoError as exc:
+        return str(exc)
 
 
-def _keep_shot(camera_key: str, shots: list, counter: list) -> None:
+def _drop_raw(file_id: str) -> None:
+    """Free the bytes Streamlit keeps for an upload until the seller removes it from the
+    uploader or the session ends (as st.chat_input does for its files); the uploader still
+    lists the file, and the page only needs its prepared photo, cached per file."""
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if isinstance(manager, MemoryUploadedFileManager):
+        manager.remove_file(session_id=ctx.session_id, file_id=file_id)
+
+
+def _files_in(widget_key: str) -> list[UploadedFile | DeletedFile]:
+    """The uploader's files in order, including those whose bytes were dropped (the widget's
+    value in session_state keeps them, as DeletedFile; st.file_uploader leaves them out)."""
+    value = st.session_state.get(widget_key) or []
+    files = value if isinstance(value, list) else [value]
+    return [f for f in files if isinstance(f, UploadedFile | DeletedFile)]
+
+
+def _usable(cache: dict, keys) -> int:
+    return sum(isinstance(cache.get(k), PreparedPhoto) for k in keys)
+
+
+def _photo_count(form_id: str) -> int:
+    """The usable photos the form holds: the listing's kept ones, shots and uploads."""
+    kept, shots = _state(form_id, "kept", []), _state(form_id, "shots", [])
+    cache = _state(form_id, "prepared", {})
+    return len(kept) + len(shots) + _usable(cache, cache)
+
+
+def _keep_shot(form_id: str, camera_key: str) -> None:
     shot = st.session_state.get(camera_key)
-    if shot is not None:
-        shots.append((uuid4().hex, shot.getvalue()))
-        counter[0] += 1  # a new camera widget, empty, for the next shot
+    if not isinstance(shot, UploadedFile):
+        return
+    shots: list = _state(form_id, "shots", [])
+    problem: list[str] = _state(form_id, "shot_problem", [])
+    problem.clear()
+    if _photo_count(form_id) < MAX_PHOTOS_PER_ITEM:
+        result = _prepare(shot.getvalue(), "The camera photo")
+        if isinstance(result, PreparedPhoto):
+            shots.append((uuid4().hex, result))
+        else:
+            problem.append(result)  # said once, next to the camera; the shot is not kept
+    _drop_raw(shot.file_id)
+    _state(form_id, "camera", [0])[0] += 1  # a new camera widget, empty, for the next shot
+
+
+def _not_used_sentence(names: list[str]) -> str:
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "was" if len(names) == 1 else "were"
+    return f"A listing has at most {MAX_PHOTOS_PER_ITEM} photos, so {listed} {verb} not used."
 
 
 def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhoto]:
     """Draw the photo inputs and previews; the photos in order (the first is the cover)."""
-    kept: list[int] = _state(form_id, "kept", [p.id for p in existing])
-    shots: list[tuple[str, bytes]] = _state(form_id, "shots", [])
-    counter: list[int] = _state(form_id, "camera", [0])
-    cache: dict = _state(form_id, "prepared", {})
     by_id = {p.id: p for p in existing}
+    kept: list[int] = _state(form_id, "kept", [p.id for p in existing])
+    kept[:] = [i for i in kept if i in by_id]
+    shots: list[tuple[str, PreparedPhoto]] = _state(form_id, "shots", [])
+    counter: list[int] = _state(form_id, "camera", [0])
+    cache: dict[str, PreparedPhoto | str | NotUsed] = _state(form_id, "prepared", {})
 
-    uploads = st.file_uploader(
+    upload_key = f"sell_upload_{form_id}"
+    st.file_uploader(
         f"Photos: 1 to {MAX_PHOTOS_PER_ITEM}, the first one is the cover",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
-        key=f"sell_upload_{form_id}",
+        key=upload_key,
         max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
         help="JPEG, PNG, WebP... up to 10 MB each. Location and other metadata are removed.",
     )
-    if st.toggle("Take photos with the camera", key=f"sell_use_camera_{form_id}"):
-        camera_key = f"sell_camera_{form_id}_{counter[0]}"
-        st.camera_input(
-            "Take a photo",
-            key=camera_key,
-            on_change=_keep_shot,
-            args=(camera_key, shots, counter),
-        )
+    files = [(f"upload:{f.file_id}", f) for f in _files_in(upload_key)]
+    for stale in set(cache) - {key for key, _ in files}:
+        del cache[stale]  # removed from the uploader
 
-    picked = [PickedPhoto(f"existing:{i}", i, by_id[i].thumbnail) for i in kept if i in by_id]
-    sources = [(f"upload:{f.file_id}", f.getvalue(), f"“{f.name}”") for f in uploads or []]
-    sources += [(f"shot:{sid}", data, "The camera photo") for sid, data in shots]
-    for key, data, name in sources:
-        result = _prepared(cache, key, data, name)
-        if isinstance(result, str):
-            picked.append(PickedPhoto(key, None, None, result))
+    # Count first: the photos already there, then the new files in order while there is room.
+    count = len(kept) + len(shots) + _usable(cache, cache)
+    for key, file in files:
+        if key in cache or not isinstance(file, UploadedFile):
+            continue
+        if count < MAX_PHOTOS_PER_ITEM:
+            cache[key] = _prepare(file.getvalue(), f"“{file.name}”")
+            count += isinstance(cache[key], PreparedPhoto)
         else:
+            cache[key] = NotUsed(f"“{file.name}”")
+        _drop_raw(file.file_id)
+    extra = [cache[key].name for key, _ in files if isinstance(cache.get(key), NotUsed)]
+    if extra:
+        st.warning(plain(_not_used_sentence(extra)))
+
+    if st.toggle("Take photos with the camera", key=f"sell_use_camera_{form_id}"):
+        if count < MAX_PHOTOS_PER_ITEM:
+            camera_key = f"sell_camera_{form_id}_{counter[0]}"
+            st.camera_input(
+                "Take a photo", key=camera_key, on_change=_keep_shot, args=(form_id, camera_key)
+            )
+        else:
+            st.caption(f"You have {MAX_PHOTOS_PER_ITEM} photos: remove one to take another.")
+        for problem in _state(form_id, "shot_problem", []):
+            st.error(plain(problem))
+
+    picked = [PickedPhoto(f"existing:{i}", i, by_id[i].thumbnail) for i in kept]
+    for key, _ in files:
+        result = cache.get(key)
+        if isinstance(result, PreparedPhoto):
             picked.append(PickedPhoto(key, result, result.thumbnail))
-    for stale in set(cache) - {key for key, _, _ in sources}:
-        del cache[stale]
+        elif isinstance(result, str):
+            picked.append(PickedPhoto(key, None, None, result))
+    picked += [PickedPhoto(f"shot:{sid}", photo, photo.thumbnail) for sid, photo in shots]
 
     # the seller's order: photos keep their place, new ones come last, "Make cover" moves
     order: list[str] = _state(form_id, "order", [])
