@@ -151,7 +151,7 @@ if submit:
             raise InvalidListingError(errors)
         with db_session() as session:
             if item:
-                update_listing(session, user.id, item.id, draft, chosen)
+                update_listing(session, user.id, item.id, draft, chosen, revision=item.revision)
                 saved_id, message = item.id, "Your changes are saved."
             else:
                 saved_id = create_listing(session, user.id, draft, chosen).id

@@ -34,10 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from core.photos import MEMORY_BOUND_MB  # the bound the rules state
 
-from core.photos import MEMORY_BOUND_MB  # noqa: E402  the bound the rules state
+ROOT = Path(__file__).resolve().parent.parent
 
 BOMB_BUDGET_MS = 50
 
