@@ -104,7 +104,8 @@ def ensure_export(design: str, model_dir: Path, images: Path) -> None:
 
 def worker(design: str, model_dir: Path, photo_path: Path, images: Path, runs: int) -> dict:
     """Runs in its own process: load, then time the 12-megapixel photo and the others."""
-    from core.classifier import Classifier, preprocess
+    from core.ai.classifier import Classifier
+    from core.ai.preprocess import preprocess
 
     busy, own, wall = machine_busy_s(), process_cpu_s(), time.perf_counter()
     photo = photo_path.read_bytes()

@@ -16,9 +16,15 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from core import category_tokens
-from core.ai.model_dir import ModelDownloadError, download, model_present
+from core.ai.classifier import Classifier
+from core.ai.model_dir import (
+    MANIFEST_NAME,
+    ModelDownloadError,
+    download,
+    model_present,
+    sha256_file,
+)
 from core.categories import CATEGORIES
-from core.classifier import MANIFEST_NAME, Classifier, sha256_file
 from tests.tiny_clip import SHARED_IMAGES, garment_photos
 from tools.model.__main__ import main
 from tools.model.evaluate import DEFAULT_FOLDER_MAP, evaluate

@@ -22,8 +22,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from core import categories
-from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, model_present
-from core.classifier import MANIFEST_NAME
+from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
 from core.models import Item, Photo
 from tests.app_server import running_app
 from tests.apptest import log_in, open_page, start_app, texts

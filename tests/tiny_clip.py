@@ -89,7 +89,7 @@ class TinyModels:
 @functools.cache
 def tiny_models() -> TinyModels:
     """Build the tiny CLIP once and export it twice with ``tools.model.export``."""
-    from core.classifier import preprocess
+    from core.ai.preprocess import preprocess
     from tools.model.export import export_model
 
     root = Path(tempfile.mkdtemp(prefix="tiny-clip-"))

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.ai.classifier import CategoryScore, Classifier
+from core.ai.errors import ModelError
 from core.ai.model_dir import ModelDownloadError, download, model_present
-from core.classifier import CategoryScore, Classifier, ModelError
 from core.photos import PhotoError
 from ui.state import get_settings
 

@@ -9,6 +9,7 @@ by ``python -m tools.model export``. Nothing here imports torch or transformers.
 from __future__ import annotations
 
 import errno
+import hashlib
 import inspect
 import json
 import os
@@ -18,16 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.classifier import (
-    CLIP_PREPROCESSING,
-    MANIFEST_FORMAT,
-    MANIFEST_NAME,
-    ModelError,
-    open_session,
-    output_name,
-    read_manifest,
-    sha256_file,
-)
+from core.ai.errors import ModelDownloadError, ModelError, ModelMissingError
+from core.ai.onnx import ROLES, open_session, output_name
+from core.ai.preprocess import CLIP_PREPROCESSING, Preprocessing
 
 DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
 DEFAULT_REVISION = "main"
@@ -38,10 +32,63 @@ DEFAULT_FILES = {
 CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towers don't carry it
 
 Progress = Callable[[int, int], None]
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
 
 
-class ModelDownloadError(ModelError):
-    """The model could not be downloaded; the message is one sentence for the user."""
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def read_manifest(model_dir: Path) -> dict[str, Any]:
+    """The model directory's manifest; ModelMissingError if absent, ModelError if unreadable."""
+    path = Path(model_dir) / MANIFEST_NAME
+    if not path.is_file():
+        raise ModelMissingError(f"No model has been downloaded or exported into {model_dir} yet.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if manifest.get("format") != MANIFEST_FORMAT or not isinstance(files, dict):
+            raise ValueError("unknown manifest format")
+        for role, entry in files.items():
+            if role not in ROLES or not {"path", "sha256", "bytes"} <= entry.keys():
+                raise ValueError(f"bad entry {role}")
+            if Path(entry["path"]).name != entry["path"]:
+                raise ValueError(f"path outside the model directory: {entry['path']}")
+        float(manifest["logit_scale"])
+        Preprocessing.from_dict(manifest["preprocessing"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelError(
+            f"The model manifest {path} is damaged; download or export the model again."
+        ) from exc
+    return manifest
+
+
+def read_model_file(model_dir: Path, entry: Mapping[str, Any], *, verify: bool = True) -> bytes:
+    """A model file's bytes, checked against the manifest's size and sha256."""
+    path = Path(model_dir) / entry["path"]
+    if not path.is_file():
+        raise ModelError(
+            f"The model file {entry['path']} is missing from {model_dir}; "
+            "download or export the model again."
+        )
+    data = path.read_bytes()
+    if verify and len(data) != int(entry["bytes"]):
+        raise ModelError(
+            f"The model file {entry['path']} is incomplete ({len(data):,} of "
+            f"{int(entry['bytes']):,} bytes); download or export the model again."
+        )
+    if verify and sha256_bytes(data) != entry["sha256"]:
+        raise ModelError(
+            f"The model file {entry['path']} is damaged (its checksum does not match the "
+            "manifest); download or export the model again."
+        )
+    return data
 
 
 # --- manifest -----------------------------------------------------------------------------

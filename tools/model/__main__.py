@@ -17,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.ai.errors import ModelError
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, DEFAULT_REVISION, download
-from core.classifier import ModelError
 from core.config import load_settings
 from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.ai.classifier import Classifier
 from core.ai.model_dir import Progress
 from core.categories import BY_CODE
-from core.classifier import Classifier
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 # Folder names of ../shared/images (the prototype's seed photos and the CC0 clothing sample)

@@ -24,17 +24,10 @@ from typing import Any
 import numpy as np
 
 from core import category_tokens
+from core.ai.classifier import prompt_weights, softmax
 from core.ai.model_dir import file_entry, install_files, write_manifest
-from core.classifier import (
-    open_session,
-    preprocess,
-    preprocess_image,
-    prompt_weights,
-    run_image_tower,
-    run_text_tower,
-    softmax,
-    unit,
-)
+from core.ai.onnx import open_session, run_image_tower, run_text_tower, unit
+from core.ai.preprocess import preprocess, preprocess_image
 from tools.model.progress import TextBar
 
 OPSET = 17

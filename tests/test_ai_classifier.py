@@ -16,18 +16,11 @@ pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
 
 from core import category_tokens
+from core.ai.classifier import CategoryScore, Classifier, prompt_weights, softmax
+from core.ai.errors import ModelError, ModelMissingError
+from core.ai.model_dir import MANIFEST_NAME, sha256_file
+from core.ai.preprocess import preprocess
 from core.categories import CATEGORIES
-from core.classifier import (
-    MANIFEST_NAME,
-    CategoryScore,
-    Classifier,
-    ModelError,
-    ModelMissingError,
-    preprocess,
-    prompt_weights,
-    sha256_file,
-    softmax,
-)
 from core.photos import PhotoError
 from tests.tiny_clip import TinyModels, copy_model, shared_photos, tiny_models
 

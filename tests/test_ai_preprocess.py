@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.classifier import (
+from core.ai.preprocess import (
     CLIP_PREPROCESSING,
     DRAFT_MIN_SIDE,
     decode_photo,

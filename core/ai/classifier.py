@@ -1,0 +1,218 @@
+"""Zero-shot garment classifier: CLIP over ONNX Runtime, in process.
+
+At load, the text tower runs once over the prompts' token ids (generated into
+``core/category_tokens.py``) and each category keeps the mean of its prompts' unit text
+embeddings; per photo only the image tower runs. A category's logit is the logit scale
+times the cosine of the photo with each of its prompts, averaged over its prompts, which
+is also what the prototype's single graph (``logits_per_image`` over every prompt) gives,
+so both kinds of model directory answer the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.ai.errors import ModelError
+from core.ai.model_dir import read_manifest, read_model_file
+from core.ai.onnx import (
+    feed_for,
+    open_session,
+    output_name,
+    run_image_tower,
+    run_text_tower,
+    unit,
+)
+from core.ai.preprocess import Preprocessing, preprocess
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    code: str
+    probability: float
+
+
+def prompt_weights(prompt_category: tuple[int, ...], n_categories: int) -> np.ndarray:
+    """(C, P) matrix averaging per-prompt values into per-category values."""
+    weights = np.zeros((n_categories, len(prompt_category)))
+    for prompt, category in enumerate(prompt_category):
+        weights[category, prompt] = 1.0
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _checked(failure: str, run, *args):
+    """``run(*args)``, its failures turned into a ModelError saying ``failure``."""
+    try:
+        return run(*args)
+    except ModelError:
+        raise
+    except Exception as exc:  # onnxruntime's errors: wrong shapes, types, missing ops...
+        raise ModelError(f"{failure}; download or export the model again.") from exc
+
+
+# --- the classifier -----------------------------------------------------------------------
+
+
+class Classifier:
+    """CLIP zero-shot classifier over the categories of ``core/category_tokens.py``.
+
+    Build it with ``Classifier.load(model_dir)``; cache it (``st.cache_resource``).
+    """
+
+    def __init__(
+        self,
+        *,
+        session,
+        backend: str,
+        output: str,
+        codes: tuple[str, ...],
+        preprocessing: Preprocessing,
+        category_embeddings: np.ndarray | None = None,
+        logit_scale: float = 100.0,
+        input_ids: np.ndarray | None = None,
+        attention_mask: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._session = session
+        self.backend = backend  # "split" (image tower + cached text) or "full" (single graph)
+        self._output = output
+        self.codes = codes
+        self.preprocessing = preprocessing
+        self._category_embeddings = category_embeddings  # (C, D), mean of unit prompt vectors
+        self.logit_scale = logit_scale
+        self._input_ids = input_ids
+        self._attention_mask = attention_mask
+        self._weights = weights  # (C, P) for the single graph
+        self.manifest = dict(manifest or {})
+
+    @classmethod
+    def load(cls, model_dir: Path, *, backend: str = "auto", verify: bool = True) -> Classifier:
+        """Load the model in ``model_dir``.
+
+        ``backend``: "split" (image and text towers), "full" (the prototype's single graph),
+        or "auto" (split when both towers are there). Each file's size and sha256 are checked
+        against the manifest unless ``verify`` is false. Raises ModelMissingError when there
+        is no model, ModelError when it is incomplete, damaged or unusable.
+        """
+        if backend not in ("auto", "split", "full"):
+            raise ValueError(f"unknown backend {backend!r}")
+        model_dir = Path(model_dir)
+        manifest = read_manifest(model_dir)
+        files = manifest["files"]
+        if backend == "auto":
+            backend = "split" if {"image", "text"} <= files.keys() else "full"
+        needed = ("image", "text") if backend == "split" else ("full",)
+        if not set(needed) <= files.keys():
+            raise ModelError(
+                f"The model in {model_dir} has no {' and '.join(needed)} model file; "
+                "download or export the model again."
+            )
+        from core import category_tokens as tokens  # imported late: `tokens` regenerates it
+
+        input_ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
+        attention_mask = np.asarray(tokens.ATTENTION_MASK, dtype=np.int64)
+        weights = prompt_weights(tuple(c for c, _ in tokens.PROMPTS), len(tokens.CODES))
+        preprocessing = Preprocessing.from_dict(manifest["preprocessing"])
+        common = dict(codes=tuple(tokens.CODES), preprocessing=preprocessing, manifest=manifest)
+
+        def session_for(role: str):
+            entry = files[role]
+            data = read_model_file(model_dir, entry, verify=verify)
+            return open_session(data, entry["path"]), entry
+
+        if backend == "full":
+            session, entry = session_for("full")
+            return cls(
+                session=session,
+                backend="full",
+                output=output_name(session, "full", entry.get("output", "")),
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                weights=weights,
+                **common,
+            )
+
+        text_session, text_entry = session_for("text")
+        text = _checked(
+            f"The text model {text_entry['path']} fails on the category prompts",
+            run_text_tower,
+            text_session,
+            input_ids,
+            attention_mask,
+            text_entry.get("output", ""),
+        )
+        del text_session  # only its output is kept: the text tower's memory goes back
+        category_embeddings = weights @ unit(text)
+
+        image_session, image_entry = session_for("image")
+        output = output_name(image_session, "image", image_entry.get("output", ""))
+        # One run on a blank photo: checks the towers belong together and warms the session up.
+        probe = np.zeros((1, 3, preprocessing.crop, preprocessing.crop), np.float32)
+        width = _checked(
+            f"The image model {image_entry['path']} fails on a photo",
+            run_image_tower,
+            image_session,
+            probe,
+            output,
+        ).shape[-1]
+        if width != category_embeddings.shape[1]:
+            raise ModelError(
+                f"The image model {image_entry['path']} and the text model "
+                f"{text_entry['path']} do not belong together; download or export the "
+                "model again."
+            )
+        return cls(
+            session=image_session,
+            backend="split",
+            output=output,
+            category_embeddings=category_embeddings,
+            logit_scale=float(manifest["logit_scale"]),
+            **common,
+        )
+
+    def category_logits(self, pixel_values: np.ndarray) -> np.ndarray:
+        """Logits (N, C) of the categories for preprocessed photos (N, 3, H, W)."""
+        if self.backend == "split":
+            image = unit(run_image_tower(self._session, pixel_values, self._output))
+            return self.logit_scale * image @ self._category_embeddings.T
+        rows = []
+        for one in pixel_values:  # the single graph's logits_per_image is for one photo
+            feed = feed_for(
+                self._session,
+                {
+                    "input_ids": self._input_ids,
+                    "attention_mask": self._attention_mask,
+                    "pixel_values": one[None],
+                },
+                "full",
+            )
+            logits = self._session.run([self._output], feed)[0].astype(np.float64)
+            rows.append(logits.reshape(-1) @ self._weights.T)
+        return np.stack(rows)
+
+    def probabilities(self, pixel_values: np.ndarray) -> np.ndarray:
+        """Probabilities (N, C) of the categories, in the order of ``self.codes``."""
+        return softmax(self.category_logits(pixel_values))
+
+    def classify_pixels(self, pixel_values: np.ndarray) -> list[CategoryScore]:
+        """Every category with its probability, most likely first, for one preprocessed photo."""
+        probabilities = self.probabilities(pixel_values[:1])[0]
+        order = np.argsort(-probabilities, kind="stable")
+        return [CategoryScore(self.codes[i], float(probabilities[i])) for i in order]
+
+    def classify(self, photo_bytes: bytes) -> list[CategoryScore]:
+        """Every category with its probability, most likely first.
+
+        Raises ``core.photos.PhotoError`` when the bytes are not a usable photo.
+        """
+        return self.classify_pixels(preprocess(photo_bytes, self.preprocessing))
