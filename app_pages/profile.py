@@ -6,14 +6,14 @@ import streamlit as st
 
 from core.accounts import AccountError, ProfileUpdate, change_password, update_profile
 from ui import pages
-from ui.auth import log_out, require_user, this_session_token
+from ui.auth import log_out, require_user, start_session
 from ui.state import db_session
+from ui.widgets import flash
 
 user = require_user(pages.PROFILE)
 st.title("My profile")
 
-if message := st.session_state.pop("profile_saved", None):
-    st.success(message)
+flash("profile_saved")
 
 left, right = st.columns([3, 2], gap="large")
 with left, st.form("profile"):
@@ -53,12 +53,11 @@ with right:
     if change:
         try:
             with db_session() as session:
-                change_password(
-                    session, user.id, current, new, repeat, keep_session=this_session_token()
-                )
+                change_password(session, user.id, current, new, repeat)  # ends every session
         except AccountError as exc:
             st.error(str(exc))
         else:
+            start_session(user)  # this browser goes on, with a new session and cookie
             st.session_state["profile_saved"] = (
                 "Your password is changed. Every other browser where you were logged in is "
                 "logged out."

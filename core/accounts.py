@@ -47,8 +47,10 @@ WRONG_CREDENTIALS_MESSAGE = "Wrong e-mail or password."
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# characters that show as nothing: zero-width spaces and joiners, BOM, soft hyphen...
+# characters that show as nothing: format characters (zero-width spaces and joiners, BOM,
+# soft hyphen...) and the letters that are blank fillers (Hangul, braille)
 _INVISIBLE = "Cf"
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
 
 
@@ -69,12 +71,16 @@ def normalise_email(email: str | None) -> str:
     spaces, soft hyphens), trimmed, lower-cased, and a non-ASCII domain in its ASCII
     (IDNA) form. What still is not ASCII is refused by ``check_email``."""
     value = unicodedata.normalize("NFKC", email or "")
-    value = "".join(ch for ch in value if unicodedata.category(ch) != _INVISIBLE)
+    value = "".join(
+        ch for ch in value if unicodedata.category(ch) != _INVISIBLE and ch not in _BLANK_LETTERS
+    )
     value = value.strip().lower()
     local, at, domain = value.rpartition("@")
-    if at and not domain.isascii():
-        with contextlib.suppress(UnicodeError):  # not a domain name: check_email refuses it
-            domain = domain.encode("idna").decode("ascii")
+    if at:
+        domain = domain.rstrip(".")  # "gmail.com." is gmail.com (the DNS root)
+        if not domain.isascii():
+            with contextlib.suppress(UnicodeError):  # not a domain name: check_email refuses
+                domain = domain.encode("idna").decode("ascii")
         value = f"{local}@{domain}"
     return value
 

@@ -356,7 +356,10 @@ def _refusal(
 ) -> ListingError:
     """Why a conditional write on a listing matched no row."""
     session.rollback()
-    item = session.get(Item, item_id)
+    # plain columns: rows that a rollback cannot expire (no reload, no read left open)
+    item = session.exec(
+        select(Item.seller_id, Item.status, Item.revision).where(Item.id == item_id)
+    ).first()
     session.rollback()  # only explains the refusal
     if item is None:
         return ListingNotFoundError()

@@ -113,8 +113,10 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
     except IntegrityError:  # the same line added a moment ago (another tab)
         session.rollback()
         added = 0
-    item = session.get(Item, item_id)
-    session.rollback()  # the reads above only explain the refusal: end their transaction
+    item = session.exec(  # plain columns: a rollback cannot expire them into new reads
+        select(Item.seller_id, Item.status).where(Item.id == item_id)
+    ).first()
+    session.rollback()  # the read only explains the refusal: end its transaction
     if item is None:
         raise CartError("This item does not exist (it may have been removed).")
     if item.seller_id == user_id:
@@ -337,7 +339,14 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
     """Why the conditional update did not mark every item sold (after a rollback)."""
     session.rollback()
     ids = [c.item_id for c in confirmed]
-    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_(ids))).all()}
+    items = {  # plain columns: a rollback cannot expire them into new reads
+        i.id: i
+        for i in session.exec(
+            select(
+                Item.id, Item.title, Item.status, Item.seller_id, Item.revision, Item.price_cents
+            ).where(Item.id.in_(ids))
+        ).all()
+    }
     session.rollback()  # only explains the refusal
     gone = [i.title for i in items.values() if i.status != ItemStatus.AVAILABLE.value]
     if gone:

@@ -12,14 +12,19 @@ import unicodedata
 
 CONTROL_MESSAGE = "Remove the invisible control characters from this field."
 _LINE_BREAKS = frozenset("\n\r\t")
+# bidirectional embeddings, overrides and isolates: they reorder what follows them, so a
+# name or a title could show something else than it says ("Camille \u202eeciloP")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def has_unusable_characters(value: str, *, multiline: bool = False) -> bool:
     """True if ``value`` holds a control character (Unicode Cc; line breaks and tabs are
-    allowed in multi-line fields) or a lone surrogate (Cs)."""
+    allowed in multi-line fields), a lone surrogate (Cs) or a bidirectional override."""
     for ch in value:
         kind = unicodedata.category(ch)
         if kind == "Cs" or (kind == "Cc" and not (multiline and ch in _LINE_BREAKS)):
+            return True
+        if ch in _BIDI_CONTROLS:
             return True
     return False
 

@@ -24,6 +24,7 @@ from core.photos import prepare_photo
 from demo.illustrations import garment_jpeg
 
 SEEDED_KEY = "demo_seeded_at"
+DEMO_IDS_KEY = "demo_user_ids"  # the seeded accounts, by id: an e-mail can belong to anyone
 DEMO_PASSWORD = "tototo"
 
 
@@ -352,6 +353,7 @@ def seed_demo_data(engine: Engine) -> bool:
             ]
             session.add_all(users)
             session.flush()
+            session.add(AppMeta(key=DEMO_IDS_KEY, value=",".join(str(u.id) for u in users)))
             for n, listing in enumerate(DEMO_LISTINGS):
                 listed = now - timedelta(days=len(DEMO_LISTINGS) - n, hours=n * 3)
                 item = Item(
@@ -394,8 +396,10 @@ def demo_accounts_exist(session: Session) -> bool:
     return session.get(AppMeta, SEEDED_KEY) is not None
 
 
-def is_demo_account(email: str) -> bool:
-    return email in {u.email for u in DEMO_USERS}
+def demo_user_ids(session: Session) -> frozenset[int]:
+    """The ids of the seeded demo accounts (none if the demo was never seeded)."""
+    row = session.get(AppMeta, DEMO_IDS_KEY)
+    return frozenset(int(v) for v in row.value.split(",") if v) if row else frozenset()
 
 
 def main(argv: list[str] | None = None) -> None:

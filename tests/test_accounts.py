@@ -418,3 +418,18 @@ def test_log_ins_while_others_write_all_succeed_on_sqlite(tmp_path):
         thread.join()
     assert errors == []
     assert len(logged_in) == 8
+
+
+@pytest.mark.parametrize(
+    "look_alike", ["user1@gmail.com.", "user1@gmail.com\u3164", "user1\u115f@gmail.com"]
+)
+def test_trailing_dots_and_blank_fillers_are_the_same_account(seeded_engine, look_alike):
+    assert accounts.normalise_email(look_alike) == "user1@gmail.com"
+    with Session(seeded_engine) as s, pytest.raises(AccountError, match="already uses"):
+        accounts.register_user(s, look_alike, "Copy", "long-enough", "long-enough")
+
+
+@pytest.mark.parametrize("override", ["\u202e", "\u202d", "\u2066", "\u2069"])
+def test_bidirectional_overrides_are_refused_in_names(override):
+    with pytest.raises(AccountError, match="control characters"):
+        accounts.check_display_name(f"Camille {override}eciloP")

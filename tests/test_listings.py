@@ -348,3 +348,10 @@ def test_control_characters_in_a_listing_are_field_messages(engine, seller, bad)
     assert all("control characters" in m for m in info.value.errors.values())
     ok = check_listing(draft(description="Line one\nline two\ttabbed"), 1)
     assert ok.description == "Line one\nline two\ttabbed"  # line breaks are text
+
+
+def test_a_refused_edit_leaves_no_transaction_open(engine, seller, buyer, listing):
+    with Session(engine) as s:
+        with pytest.raises(NotYourListingError):
+            update_listing(s, buyer, listing, draft(), [photo()])
+        assert not s.in_transaction()

@@ -411,3 +411,20 @@ def test_the_order_keeps_what_was_bought_whatever_changes_later(engine, people, 
         assert (line.title, line.brand, line.size) == ("Red dress", "Brand", "M")
         assert line.price_cents == 4500
         assert line.thumbnail == thumb_then and thumb_then is not None
+
+
+def test_a_refusal_leaves_no_transaction_open(engine, people, items):
+    """Explaining a refusal reads plain columns: nothing is reloaded after the rollback, so
+    the session's next write can still wait for SQLite's lock."""
+    with Session(engine) as s:
+        add_to_cart(s, people["buyer"], items["dress"])
+        with pytest.raises(CartError, match="already in your cart"):
+            add_to_cart(s, people["buyer"], items["dress"])
+        assert not s.in_transaction()
+        cart = get_cart(s, people["buyer"])
+        s.rollback()
+        mark_sold(engine, items["dress"])
+        with pytest.raises(ItemsUnavailableError):
+            checkout(s, people["buyer"], SHIP, cart.confirmation)
+        assert not s.in_transaction()
+        remove_from_cart(s, people["buyer"], items["dress"])  # the next write works

@@ -271,3 +271,79 @@ def test_a_data_folder_that_cannot_be_written_does_not_break_pages(app_env, monk
     assert not at.exception
     open_page(at, "app_pages/profile.py")
     assert "My profile" in [t.value for t in at.title]
+
+
+def test_a_dialog_click_after_the_session_ended_elsewhere_does_nothing(app_env):
+    """A dialog reruns as a fragment, without Home.py's check: it checks the session itself."""
+    from sqlmodel import func, select
+
+    from core.models import Order
+    from core.orders import add_to_cart
+    from tests.shop_helpers import app_db, click, item_by_title, user_id
+
+    engine = app_db(app_env)
+    with Session(engine) as s:
+        item = item_by_title(engine, "Red wrap midi dress")
+        add_to_cart(s, user_id(engine, "user2@gmail.com"), item.id)
+    shopper = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/cart.py")
+    click(shopper, "Buy for 45.00 EUR")
+    assert "Confirm the purchase" in [b.label for b in shopper.button]
+    elsewhere = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
+    _change_password(elsewhere, "tototo", "new-password", "new-password")
+    click(shopper, "Confirm the purchase")
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Order)).one() == 0
+    assert not _logged_in(shopper)
+    assert "Welcome back" in [t.value for t in shopper.title]
+
+
+def test_a_password_change_gives_this_browser_a_new_session(app_env):
+    from core import sessions
+
+    at = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
+    before = at.session_state["_session_token"]
+    _change_password(at, "tototo", "new-password", "new-password")
+    after = at.session_state["_session_token"]
+    assert after != before and _logged_in(at)
+    with Session(_db(app_env)) as s:  # a copy of the old cookie is worth nothing now
+        assert sessions.session_user(s, before) is None
+        assert sessions.session_user(s, after) is not None
+
+
+def test_a_demo_session_ends_when_demo_data_is_turned_off(app_env, monkeypatch):
+    import streamlit as st
+
+    at = open_page(log_in(start_app()), "app_pages/cart.py")
+    monkeypatch.setenv("DEMO_DATA", "false")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    open_page(at, "app_pages/cart.py")
+    assert not _logged_in(at)
+
+
+def test_a_real_account_with_a_demo_email_logs_in_where_demo_data_is_off(tmp_path, monkeypatch):
+    """Demo accounts are known by id (the seed records them), not by e-mail."""
+    import streamlit as st
+
+    db = tmp_path / "real.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DEMO_DATA", "false")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    start_app()  # creates the schema, no demo
+    with Session(make_engine(f"sqlite:///{db}")) as s:
+        auth_user = accounts.register_user(
+            s, "user1@gmail.com", "Real", "real-password", "real-password"
+        )
+    at = log_in(start_app(), "user1@gmail.com", "real-password")
+    assert at.session_state["user_id"] == auth_user.id
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.mark.parametrize("url", ["nonsense", "postgresql+nosuchdriver://u@h/db"])
+def test_a_database_url_that_is_no_address_is_a_sentence(app_env, monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = start_app()
+    assert any("cannot open its database" in e.value for e in at.error)

@@ -21,7 +21,7 @@ from streamlit_authenticator.utilities import LoginError
 
 from core import accounts, sessions
 from core.models import User
-from demo.seed import demo_accounts_exist, is_demo_account
+from demo.seed import demo_accounts_exist, demo_user_ids
 from ui import pages
 from ui.state import (
     TOKEN_KEY,
@@ -61,8 +61,7 @@ def restore_session() -> User | None:
     token = st.session_state.get(TOKEN_KEY)
     user = None
     if token:
-        with db_session() as session:
-            user = sessions.session_user(session, token)
+        user = _live_user(token)
         if user is None:  # ended elsewhere: log this tab out too
             # the browser's cookie may be a newer session of another tab: leave it; a dead
             # one is deleted by the next tab that tries it
@@ -73,8 +72,7 @@ def restore_session() -> User | None:
             st.session_state[_CHECKED_COOKIE_KEY] = cookie  # tried once per tab and value
             token = sessions.decode_cookie(cookie, cookie_secret())
             if token:
-                with db_session() as session:
-                    user = sessions.session_user(session, token)
+                user = _live_user(token)
             if user is None:
                 st.session_state[_COOKIE_TODO_KEY] = ("delete", None)
             else:
@@ -82,6 +80,45 @@ def restore_session() -> User | None:
     set_current_user(user)
     _render_cookie_change()
     return user
+
+
+def _live_user(token: str) -> User | None:
+    """The user of a live session; a demo account's session ends once DEMO_DATA is off."""
+    with db_session() as session:
+        user = sessions.session_user(session, token)
+        if user is not None and not _may_log_in(user.id):
+            sessions.end_session(session, token)
+            user = None
+    return user
+
+
+def refresh_user() -> User | None:
+    """Check this tab's session again, inside a fragment or a dialog, which rerun without
+    Home.py; None if it ended meanwhile (the caller then reruns the whole app, which sends
+    the tab to the log-in page)."""
+    token = st.session_state.get(TOKEN_KEY)
+    user = _live_user(token) if token else None
+    if user is None:
+        _forget_session(delete_cookie=False)
+    else:
+        set_current_user(user)
+    return user
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _demo_ids() -> frozenset[int]:
+    with db_session() as session:
+        return demo_user_ids(session)
+
+
+def _may_log_in(user_id: int) -> bool:
+    """Demo accounts (public password) may log in only while DEMO_DATA is on."""
+    return get_settings().demo_data or user_id not in _demo_ids()
+
+
+def cookie_change_pending() -> bool:
+    """True while the browser has not yet confirmed a new or deleted cookie."""
+    return _COOKIE_TODO_KEY in st.session_state
 
 
 def _render_cookie_change() -> None:
@@ -99,7 +136,13 @@ def _render_cookie_change() -> None:
     done_key = f"{_COOKIE_COMPONENT_KEY}_{action}"
     if action == "set":
         days = get_settings().cookie_expiry_days
-        manager.set(name, value, key=done_key, expires_at=datetime.now() + timedelta(days=days))
+        manager.set(
+            name,
+            value,
+            key=done_key,
+            expires_at=datetime.now() + timedelta(days=days),
+            secure=(st.context.url or "").startswith("https://") or None,  # HTTPS: only there
+        )
     else:
         with contextlib.suppress(KeyError):  # the component had not read the cookies yet
             manager.delete(name, key=done_key)
@@ -132,13 +175,12 @@ class _DatabaseLogin:
     def login(self, username=None, password=None, *args, **kwargs) -> bool:
         with db_session() as session:
             try:
-                if is_demo_account(accounts.normalise_email(username)) and not demo_accounts_on():
-                    # seeded before DEMO_DATA was turned off: their password is public
-                    accounts.spend_a_password_check(password or "")
-                    raise accounts.LoginRefused()
-                self.user = accounts.log_in(session, username, password)
+                user = accounts.log_in(session, username, password)
             except accounts.LoginRefused as exc:
                 raise LoginError(str(exc)) from exc
+        if not _may_log_in(user.id):  # seeded before DEMO_DATA was turned off: public password
+            raise LoginError(accounts.WRONG_CREDENTIALS_MESSAGE)
+        self.user = user
         return True
 
     def logout(self, *args, **kwargs) -> None:  # the library's own log-out is never used
@@ -205,11 +247,6 @@ def go_back_after_login() -> None:
     """After logging in (or registering), go to the page that asked for it, or the shop."""
     screen, query = st.session_state.pop(NEXT_PAGE_KEY, (pages.SHOP, {}))
     screen.go(query)
-
-
-def this_session_token() -> str | None:
-    """The token of this tab's session (a password change keeps this one alive)."""
-    return st.session_state.get(TOKEN_KEY)
 
 
 def log_out() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.auth import refresh_user
+
 
 def ask(key: str, value: Any = True) -> None:
     """Open the confirmation ``key`` (use as a button's ``on_click``)."""
@@ -28,13 +30,20 @@ def asked(key: str) -> Any:
 
 
 def confirm(key: str, title: str, body: Callable[[Any], None]) -> None:
-    """Show the dialog ``title`` with ``body(value)`` while confirmation ``key`` is open."""
+    """Show the dialog ``title`` with ``body(value)`` while confirmation ``key`` is open.
+
+    A click in a dialog reruns only the dialog (a fragment), not Home.py's session check:
+    the dialog checks the session itself first.
+    """
     value = asked(key)
     if value is None:
         return
 
     @st.dialog(title, on_dismiss=lambda: close(key))
     def _dialog() -> None:
+        if refresh_user() is None:  # logged out meanwhile (the rerun goes to the log-in page)
+            close(key)
+            st.rerun(scope="app")
         body(value)
 
     _dialog()

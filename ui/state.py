@@ -44,11 +44,19 @@ def start_up_problem() -> str | None:
         return f"The app is not configured right: {exc}"
     try:
         get_engine()
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, ImportError) as exc:  # ImportError: no psycopg
         logging.getLogger(__name__).exception("cannot open the database")
-        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        try:
+            where = make_url(settings.database_url).render_as_string(hide_password=True)
+        except SQLAlchemyError:
+            where = "DATABASE_URL is not a database address"
+        reason = (
+            "its driver is not installed (pip install -r requirements-postgres.txt)"
+            if isinstance(exc, ImportError)
+            else type(exc).__name__
+        )
         return (
-            f"The app cannot open its database ({where}): {type(exc).__name__}. "
+            f"The app cannot open its database ({where}): {reason}. "
             "Check DATABASE_URL, or that DATA_DIR can be written."
         )
     return None

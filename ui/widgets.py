@@ -17,6 +17,7 @@ from core.listings import condition_label
 from core.models import Item, ItemStatus
 from core.money import format_eur
 from ui import pages
+from ui.auth import cookie_change_pending
 
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 _ZWSP = "\u200b"
@@ -87,6 +88,10 @@ def item_facts(item: Item, seller_name: str | None = None) -> None:
 
 
 def flash(key: str = "_flash") -> None:
-    """Show (once) a message a previous run left for this one."""
-    if message := st.session_state.pop(key, None):
+    """Show a message a previous run left for this one: once, but kept while the browser is
+    still being given a new cookie (its answer reruns the page, which would lose it)."""
+    message = (
+        st.session_state.get(key) if cookie_change_pending() else st.session_state.pop(key, None)
+    )
+    if message:
         st.success(message)

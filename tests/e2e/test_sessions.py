@@ -92,6 +92,11 @@ def _register(someone, email: str, password: str) -> None:
     someone.page.get_by_role("button", name="Create my account").click()
     someone.settle()
     someone.page.get_by_role("link", name="Profile").wait_for(timeout=20_000)
+    deadline = time.monotonic() + 20  # the cookie comes a moment later: new page loads need it
+    while not _session_cookies(someone):
+        if time.monotonic() > deadline:
+            pytest.fail("registered, but the browser never got the re-login cookie")
+        time.sleep(0.2)
 
 
 def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
@@ -122,3 +127,40 @@ def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
 
     laptop.goto("/cart")  # the browser that changed it stays logged in, reload included
     laptop.page.get_by_text("My cart").wait_for(timeout=20_000)
+
+
+def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
+    """A dialog's buttons rerun only the dialog (a fragment), not Home.py's session check."""
+    email = f"dana-{uuid.uuid4().hex[:8]}@example.com"
+    laptop = person("laptop")
+    _register(laptop, email, "first-password")
+    laptop.goto("/?item=24")  # the demo's leather tote bag
+    laptop.page.get_by_role("button", name="Add to cart").click()
+    laptop.settle()
+    laptop.goto("/cart")
+    laptop.page.get_by_role("textbox", name="Address").fill("3 rue Neuve")
+    laptop.page.get_by_role("textbox", name="Postal code").fill("13001")
+    laptop.page.get_by_role("textbox", name="City").fill("Marseille")
+    laptop.page.get_by_role("button", name="Buy for").click()
+    laptop.settle()
+    confirm = laptop.page.get_by_role("button", name="Confirm the purchase")
+    confirm.wait_for(timeout=20_000)
+    laptop.shot("dialog open")
+
+    phone = person("phone")
+    phone.log_in(email, "first-password")
+    phone.goto("/profile")
+    phone.page.get_by_role("textbox", name="Current password").fill("first-password")
+    phone.page.get_by_role("textbox", name="New password", exact=True).fill("second-password")
+    phone.page.get_by_role("textbox", name="Repeat the new password").fill("second-password")
+    phone.page.get_by_role("button", name="Change my password").click()
+    phone.settle()
+    phone.page.get_by_text("Your password is changed.").wait_for(timeout=20_000)
+
+    confirm.click()
+    laptop.settle()
+    laptop.page.get_by_text("Welcome back").wait_for(timeout=20_000)
+    laptop.shot("sent to log in, nothing bought")
+    visitor = person("visitor")
+    visitor.goto("/?item=24")
+    visitor.page.get_by_role("button", name="Log in to buy").wait_for(timeout=20_000)
