@@ -6,25 +6,20 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlparse
 
 import pytest
-import requests
 from PIL import Image
 from sqlmodel import Session, select
 
 from core import categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
 from core.models import Item, Photo
-from tests.app_server import running_app
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
     app_db,
@@ -240,65 +235,6 @@ def test_the_session_keeps_prepared_photos_never_raw_bytes(app_env):
     ]
     assert held, "the prepared photos are in the session"
     assert raw_upload.getvalue() not in held and raw_shot.getvalue() not in held
-
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-
-
-def uploads_held(base: str) -> int:
-    """Bytes of uploads Streamlit holds in memory, from its own /_stcore/metrics."""
-    text = requests.get(f"{base}/_stcore/metrics", timeout=10).text
-    lines = [line for line in text.splitlines() if 'cache_type="UploadedFileManager"' in line]
-    return sum(int(float(line.rsplit(" ", 1)[1])) for line in lines)
-
-
-@pytest.mark.browser
-def test_a_real_server_drops_the_uploads_once_prepared(tmp_path):
-    """In a real browser: the uploads' raw bytes leave the server's memory as soon as the
-    photos are prepared, and the photos stay through later reruns and removals."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    paths = []
-    for n in range(3):
-        paths.append(tmp_path / f"p{n}.jpg")
-        Image.effect_noise((1200, 1500), 40 + n).convert("RGB").save(paths[-1], quality=95)
-    env = dict(
-        os.environ,
-        DATA_DIR=str(tmp_path / "data"),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'marketplace.db'}",
-        MODEL_DIR=str(tmp_path / "model"),
-    )
-    with running_app(env, tmp_path / "server.log") as base, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{base}/login")
-        page.get_by_label("E-mail").fill("user1@gmail.com")
-        page.get_by_label("Password", exact=True).fill("tototo")
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("link", name="Profile").wait_for()  # logged in: the full navigation
-        page.get_by_role("link", name="Sell").click()
-        page.get_by_text("Sell an item").wait_for()
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(paths)
-        previews = page.locator('[data-testid="stMain"] [data-testid="stImage"]')
-
-        def settled(count: int) -> None:
-            deadline = time.monotonic() + 60
-            while previews.count() != count or page.locator('[data-stale="true"]').count():
-                assert time.monotonic() < deadline, previews.count()
-                time.sleep(0.2)
-
-        settled(3)
-        assert uploads_held(base) == 0  # the old picker kept the three files, 4.5 MB
-        page.get_by_label("Title").fill("A rerun")
-        page.get_by_label("Title").press("Tab")
-        time.sleep(1)
-        settled(3)  # still previewed from the prepared photos
-        page.locator('[data-testid="stFileChipDeleteBtn"] button').first.click()
-        settled(2)  # the uploader's own remove button still removes a photo
-        assert uploads_held(base) == 0
-        browser.close()
 
 
 def test_logged_out_visitors_get_no_uploader(app_env):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+import time
 from datetime import datetime
 
 import streamlit as st
@@ -87,11 +88,20 @@ def item_facts(item: Item, seller_name: str | None = None) -> None:
     st.markdown("  \n".join(f"**{name}:** {value}" for name, value in facts))
 
 
+FLASH_SECONDS = 4.0
+
+
 def flash(key: str = "_flash") -> None:
-    """Show a message a previous run left for this one: once, but kept while the browser is
-    still being given a new cookie (its answer reruns the page, which would lose it)."""
-    message = (
-        st.session_state.get(key) if cookie_change_pending() else st.session_state.pop(key, None)
-    )
-    if message:
-        st.success(message)
+    """Show a message a previous run left for this one, for a few seconds of reruns: the
+    browser's answers (a new cookie, a component's first value) rerun the page right after
+    it is shown, which would otherwise lose it at once."""
+    entry = st.session_state.get(key)
+    if not entry:
+        return
+    if isinstance(entry, str):  # first shown now
+        entry = st.session_state[key] = (entry, time.monotonic() + FLASH_SECONDS)
+    message, until = entry
+    if time.monotonic() > until and not cookie_change_pending():
+        st.session_state.pop(key, None)
+        return
+    st.success(message)

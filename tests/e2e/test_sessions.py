@@ -99,6 +99,16 @@ def _register(someone, email: str, password: str) -> None:
         time.sleep(0.2)
 
 
+def _change_password(someone, current: str, new: str) -> None:
+    someone.goto("/profile")
+    someone.page.get_by_role("textbox", name="Current password").fill(current)
+    someone.page.get_by_role("textbox", name="New password", exact=True).fill(new)
+    someone.page.get_by_role("textbox", name="Repeat the new password").fill(new)
+    someone.page.get_by_role("button", name="Change my password").click()
+    someone.settle()
+    someone.page.get_by_text("Your password is changed.").wait_for(timeout=20_000)
+
+
 def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
     email = f"sam-{uuid.uuid4().hex[:8]}@example.com"
     laptop = person("laptop")
@@ -108,13 +118,7 @@ def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
     phone.goto("/cart")
     phone.page.get_by_text("My cart").wait_for(timeout=20_000)
 
-    laptop.goto("/profile")
-    laptop.page.get_by_role("textbox", name="Current password").fill("first-password")
-    laptop.page.get_by_role("textbox", name="New password", exact=True).fill("second-password")
-    laptop.page.get_by_role("textbox", name="Repeat the new password").fill("second-password")
-    laptop.page.get_by_role("button", name="Change my password").click()
-    laptop.settle()
-    laptop.page.get_by_text("Your password is changed.").wait_for(timeout=20_000)
+    _change_password(laptop, "first-password", "second-password")
     laptop.shot("password changed")
 
     # the phone's tab is still open; its next click finds the session ended
@@ -149,13 +153,7 @@ def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
 
     phone = person("phone")
     phone.log_in(email, "first-password")
-    phone.goto("/profile")
-    phone.page.get_by_role("textbox", name="Current password").fill("first-password")
-    phone.page.get_by_role("textbox", name="New password", exact=True).fill("second-password")
-    phone.page.get_by_role("textbox", name="Repeat the new password").fill("second-password")
-    phone.page.get_by_role("button", name="Change my password").click()
-    phone.settle()
-    phone.page.get_by_text("Your password is changed.").wait_for(timeout=20_000)
+    _change_password(phone, "first-password", "second-password")
 
     confirm.click()
     laptop.settle()
