@@ -64,10 +64,11 @@ with left:
             st.rerun()
     elif first is not None and first.is_new:
         scores = classifier.suggest(status.classifier, first.key, first.photo.image)
-    category_key = field("category", item.category if item else None)
-    if scores and st.session_state.get(f"_sell_suggested_{form_id}") != first.key:
-        st.session_state[f"_sell_suggested_{form_id}"] = first.key
-        st.session_state[category_key] = scores[0].code  # top-1 preselected, still changeable
+    choice = classifier.CategoryChoice.of(
+        form_id, field("category", item.category if item else None), chosen=item is not None
+    )
+    if scores:
+        choice.follow(first.key, scores)  # the seller's own choice is never replaced
 
 with right:
     st.subheader("Details", anchor=False)
@@ -84,14 +85,12 @@ with right:
         "Category",
         [c.code for c in categories.CATEGORIES],
         format_func=categories.label,
-        key=category_key,
+        key=choice.widget_key,
+        on_change=choice.chosen_by_hand,
         placeholder="Choose a category",
     )
     if scores:
-        st.caption("AI suggestion from your first photo:")
-        for score in scores[:3]:
-            label = f"{categories.label(score.code)}: {score.probability:.0%}"
-            st.progress(min(max(score.probability, 0.0), 1.0), text=label)
+        choice.show(scores, category)
     category_error = st.empty()
     family = categories.get(category).size_family.value if category else "none"
     size = st.selectbox(

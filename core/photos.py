@@ -20,6 +20,11 @@ Memory: every limit below is checked on the header, before anything is decoded.
 So one upload takes at most MEMORY_BOUND_MB while it is processed, on top of its file
 (at most MAX_UPLOAD_BYTES); bench/photos.py measures the worst cases. Afterwards only the
 prepared JPEG and thumbnail (a few hundred kB) are kept.
+
+The file size cap is 25 MB: 48- and 50-megapixel phones write JPEGs of 10 to 25 MB, and
+the cost of a JPEG is set by its pixels (decoded reduced), not its bytes, so a bigger
+file costs only its own bytes while it is read. Sizes are counted as phones, macOS and
+Linux show them (1 MB = 1 000 000 bytes), so that "25 MB" is the number the seller sees.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core.errors import UserError
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 25_000_000  # 25 MB: a 48-50 MP phone JPEG (module docstring)
 MAX_PIXELS = 50_000_000  # declared by a sequential JPEG, decoded at reduced size
 MAX_DECODED_PIXELS = 16_000_000  # held at once: any other photo, at full size
 MAX_WEBP_PIXELS = 8_000_000  # a WebP, whose decoder holds several full-size copies
@@ -94,6 +99,42 @@ _SEQUENTIAL_SOF = frozenset({0xC0, 0xC1, 0xC9})  # baseline, extended, arithmeti
 _FILL = re.compile(rb"\xff+")
 _MAX_FILL = 64  # a real JPEG pads a marker with a few 0xFF bytes, never thousands
 _MAX_SEGMENTS = 1000
+
+
+def megabytes(size: int) -> str:
+    """A file size as the seller's phone shows it: "25 MB", "31.4 MB" (never rounded down
+    to the cap it is over), "0.3 MB"."""
+    if size % 1_000_000 == 0:
+        return f"{size // 1_000_000} MB"
+    return f"{math.ceil(size / 100_000) / 10:.1f} MB"
+
+
+def check_size(size: int, *, name: str = "The file", limit: int = MAX_UPLOAD_BYTES) -> None:
+    """PhotoError when a file of ``size`` bytes is bigger than a photo may be (``limit``,
+    at most MAX_UPLOAD_BYTES): checked before its bytes are read."""
+    limit = min(limit, MAX_UPLOAD_BYTES)
+    if size > limit:
+        raise PhotoError(
+            f"{name} is too big ({megabytes(size)}): a photo can be at most {megabytes(limit)}."
+        )
+
+
+# ISO base media files (HEIF, AVIF): "ftyp" at offset 4, then the major brand
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_HEIF_BRANDS |= {b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def _not_a_photo(data: bytes, name: str) -> PhotoError:
+    brand = data[8:12] if data[4:8] == b"ftyp" else b""
+    if brand in _HEIF_BRANDS:  # a real photo, in a format Pillow does not read
+        return PhotoError(
+            f"{name} is a HEIC photo, which cannot be read here: share it as a JPEG instead "
+            "(on an iPhone: Settings > Camera > Formats > Most Compatible)."
+        )
+    if brand in _AVIF_BRANDS:
+        return PhotoError(f"{name} is an AVIF photo, which cannot be read here: save it as a JPEG.")
+    return PhotoError(f"{name} is not a photo (JPEG, PNG, WebP, GIF...).")
 
 
 def _damaged(name: str) -> PhotoError:
@@ -154,8 +195,7 @@ def read_header(data: bytes, *, name: str = "The file") -> Image.Image:
     """The photo opened lazily (only its header is read); PhotoError if it is not one."""
     if not data:
         raise PhotoError(f"{name} is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PhotoError(f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    check_size(len(data), name=name)
     if data[:2] == b"\xff\xd8":
         jpeg_layout(data, name)  # refuses a header that would keep Pillow busy for seconds
     try:
@@ -163,7 +203,7 @@ def read_header(data: bytes, *, name: str = "The file") -> Image.Image:
     except Image.DecompressionBombError as exc:
         raise PhotoError(f"{name} is too large to be a photo.") from exc
     except UnidentifiedImageError as exc:
-        raise PhotoError(f"{name} is not a photo (JPEG, PNG, WebP, GIF...).") from exc
+        raise _not_a_photo(data, name) from exc
     except Exception as exc:  # a damaged header: OSError, SyntaxError, struct.error...
         raise _damaged(name) from exc
     return image

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from core import categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
 from core.models import Item, Photo
+from core.photos import megabytes
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
     app_db,
@@ -31,6 +32,8 @@ from tests.shop_helpers import (
     mark_sold,
     open_item,
 )
+from ui import classifier
+from ui.photo_picker import browser_refusals, upload_limit
 
 SELL = "app_pages/sell.py"
 
@@ -202,6 +205,135 @@ def test_a_refused_file_is_said_once_and_never_worked_on_again(app_env):
     assert len(at.get("image")) == 1
 
 
+def left_column(at) -> list[str]:
+    """What the sell page's left column shows, in order: element kinds, and each error's
+    text (the photos' column: uploader, its caption, refusals, camera toggle, previews)."""
+    shown = []
+    for element in at.columns[0]:
+        if element.type == "error":
+            shown.append(element.value.replace("\\", ""))
+        elif element.type in ("file_uploader", "caption", "warning", "toggle", "image"):
+            shown.append(element.type)
+    return shown
+
+
+def test_the_uploader_takes_any_file_and_says_what_a_photo_may_be(app_env):
+    at = seller_on_sell_page()
+    (uploader,) = at.get("file_uploader")
+    limit = upload_limit()
+    assert not uploader.proto.type  # no type filter: every file reaches the photo checks
+    # the browser's own size check (1 MB = 10**6 bytes; 2**20 on Windows) never refuses a
+    # file the page accepts, and the server (server.maxUploadSize, in MiB) takes it too
+    assert uploader.proto.max_upload_size_mb * 1_000_000 == limit
+    from streamlit import config
+
+    assert limit <= config.get_option("server.maxUploadSize") * 2**20
+    assert (
+        f"JPEG, PNG, WebP, GIF, BMP or TIFF, up to {megabytes(limit)} each. Location and "
+        "other metadata are removed."
+    ) in [c.value for c in at.caption]
+    assert left_column(at)[:3] == ["file_uploader", "caption", "toggle"]
+
+
+@pytest.mark.parametrize("server_mib", [1, 10, 24, 25, 26, 200])
+def test_the_page_never_accepts_more_than_the_server_takes_nor_less_than_it_says(server_mib):
+    from streamlit import config
+
+    from core.photos import MAX_UPLOAD_BYTES
+
+    before = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", server_mib)
+    try:
+        limit = upload_limit()
+    finally:
+        config.set_option("server.maxUploadSize", before)
+    assert limit <= min(MAX_UPLOAD_BYTES, server_mib * 2**20)  # the server takes it
+    assert limit % 1_000_000 == 0  # the uploader's max_upload_size is this many MB: the
+    # browser refuses only files over it (10**6 bytes a MB; 2**20 on Windows, more lenient)
+    assert limit == min(MAX_UPLOAD_BYTES, server_mib * 2**20 // 10**6 * 10**6)
+
+
+def test_a_file_too_big_is_refused_with_its_size_before_it_is_read(app_env, monkeypatch):
+    import ui.photo_picker
+
+    read = []
+    real = ui.photo_picker.prepare_photo
+    monkeypatch.setattr(
+        ui.photo_picker, "prepare_photo", lambda d, **k: read.append(1) or real(d, **k)
+    )
+    at = seller_on_sell_page()
+    limit = upload_limit()
+    big = b"\xff\xd8" + b"\x00" * (limit + 4_200_000)
+    fill(at, photos=[photo_file(), ("IMG_2041.jpg", big, "image/jpeg")], **GOOD)
+    message = (
+        f"“IMG_2041.jpg” is too big ({megabytes(len(big))}): a photo can be at most "
+        f"{megabytes(limit)}."
+    )
+    # said at once, next to the uploader (before the camera toggle and the previews)
+    assert left_column(at)[:4] == ["file_uploader", "caption", message, "toggle"]
+    assert len(read) == 1  # only the good photo was read
+    click(at, "Put it on sale")
+    assert "Remove the files that are not usable photos." in errors(at)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("cv.pdf", b"%PDF-1.7 a document", "“cv.pdf” is not a photo (JPEG, PNG, WebP, GIF...)."),
+        ("notes.txt", b"shopping list", "“notes.txt” is not a photo (JPEG, PNG, WebP, GIF...)."),
+        ("IMG_0001.HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", "“IMG_0001.HEIC” is a HEIC photo"),
+    ],
+    ids=["pdf", "txt", "heic"],
+)
+def test_a_file_of_another_kind_reaches_the_checks_and_is_named(app_env, name, data, words):
+    at = seller_on_sell_page()
+    fill(at, photos=[(name, data, "application/octet-stream")])
+    (message,) = errors(at)
+    assert message.startswith(words)
+    assert left_column(at)[2] == message
+
+
+def test_a_file_the_browser_refused_for_its_size_is_said_too(app_env):
+    """Streamlit's uploader refuses a file over its size limit in the browser: Python never
+    gets it. The page's watcher reports its name and size (tests/e2e/test_selling.py runs
+    the real one); here its report is set as the browser would set it."""
+    at = seller_on_sell_page()
+    limit = upload_limit()
+    report = [
+        {"name": "holiday.mov", "size": 80_000_000},
+        {"name": "small.jpg", "size": 1_000},  # within the limit: not refused, not said
+        {"name": 3, "size": "x"},  # anything malformed is left out
+        "junk",
+    ]
+    at.session_state["sell_upload_watch_new-0"] = {"refused": report}
+    at.run()
+    said = f"“holiday.mov” is too big (80 MB): a photo can be at most {megabytes(limit)}."
+    assert errors(at) == [said]
+    assert left_column(at)[:4] == ["file_uploader", "caption", said, "toggle"]
+    # a good photo added next: the refusal is still said (the uploader still shows its file)
+    fill(at, photos=[photo_file()])
+    assert errors(at) == [said] and len(at.get("image")) == 1
+
+
+def test_a_file_refused_both_by_the_browser_and_the_page_is_said_once(app_env):
+    # on Windows the browser's MB is 2**20 bytes: a file just over the limit reaches the page
+    at = seller_on_sell_page()
+    size = upload_limit() + 10_000
+    at.session_state["sell_upload_watch_new-0"] = {"refused": [{"name": "a.jpg", "size": size}]}
+    fill(at, photos=[("a.jpg", b"\xff\xd8" + b"\x00" * (size - 2), "image/jpeg")])
+    assert len(errors(at)) == 1
+
+
+def test_browser_refusals_are_bounded_and_plain():
+    limit = 25_000_000
+    many = [{"name": f"v{n}.mov", "size": 90_000_000} for n in range(500)]
+    assert len(browser_refusals(many, limit)) == 50
+    assert browser_refusals(None, limit) == browser_refusals({"a": 1}, limit) == []
+    assert browser_refusals([{"name": "x.jpg", "size": True}], limit) == []
+    (long,) = browser_refusals([{"name": "x" * 5000, "size": 30_000_000}], limit)
+    assert len(long) < 300
+
+
 def walk(value):
     """Every value held in ``value`` (containers and dataclasses, recursively)."""
     yield value
@@ -286,6 +418,100 @@ def test_a_new_first_photo_brings_a_new_suggestion(with_model, app_env):
     widget(at.selectbox, "Category").set_value("bag").run()
     at.file_uploader[0].set_value([photo_file("b.jpg", (10, 10, 10))]).run()
     assert len(at.get("progress")) == 3  # suggested again, for the new photo
+
+
+# What the tiny CLIP says of three plain photos (tests/tiny_clip.py, seed 0): sure of the
+# first two (over classifier.SURE), not of the third.
+TEE = (200, 0, 0)  # T-shirt, 93 %
+GREEN = (120, 250, 120)  # Jacket, 61 %
+BLUE = (0, 0, 200)  # Hat, 29 %
+
+
+def category(at):
+    return widget(at.selectbox, "Category").value
+
+
+def bars(at) -> list[str]:
+    return [bar.text for bar in at.get("progress")]
+
+
+def make_cover(at):
+    (button,) = [b for b in at.button if b.label == "Make cover"]
+    button.click().run()
+    assert not at.exception, at.exception
+
+
+def test_the_tiny_model_is_sure_of_two_test_photos_and_not_of_the_third(with_model, app_env):
+    from core.ai.classifier import Classifier
+
+    model = Classifier.load(with_model.quantized_dir)
+    tops = [model.classify(photo_file(colour=c)[1])[0] for c in (TEE, GREEN, BLUE)]
+    assert [t.code for t in tops] == ["t-shirt", "jacket", "hat"]
+    assert [classifier.is_sure([t]) for t in tops] == [True, True, False]
+
+
+def test_the_sellers_choice_wins_over_a_new_cover(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("tee.jpg", TEE)])
+    assert category(at) == "t-shirt"  # the AI's sure pick, preselected
+    widget(at.selectbox, "Category").set_value("coat").run()  # the seller's own choice
+    at.file_uploader[0].set_value([photo_file("tee.jpg", TEE), photo_file("b.jpg", GREEN)]).run()
+    assert category(at) == "coat"
+    make_cover(at)  # the second photo, which the AI takes for a jacket, is the cover now
+    assert bars(at)[0].startswith("Jacket: ")  # the new suggestion is shown...
+    assert category(at) == "coat"  # ...and never replaces the seller's choice
+    assert "Your choice stays: a suggestion never replaces a category you chose." in texts(at)
+    fill(at, **{**GOOD, "category": "coat", "size": "M"})
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.category, item.ai_category) == ("coat", "jacket")  # what the AI said of the cover
+    assert item.ai_confidence == pytest.approx(0.61, abs=0.02)
+
+
+def test_until_the_seller_chooses_the_category_follows_the_cover(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("tee.jpg", TEE), photo_file("b.jpg", GREEN)])
+    assert category(at) == "t-shirt"
+    make_cover(at)
+    assert category(at) == "jacket"  # the AI's pick, not the seller's: it follows the cover
+    assert "Your choice stays" not in texts(at)
+
+
+def test_a_category_chosen_before_any_photo_stays(with_model, app_env):
+    at = seller_on_sell_page()
+    widget(at.selectbox, "Category").set_value("dress").run()
+    fill(at, photos=[photo_file("tee.jpg", TEE)])
+    assert category(at) == "dress" and bars(at)[0].startswith("T-shirt: ")
+
+
+def test_when_the_ai_is_not_sure_nothing_is_preselected_and_it_says_so(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("tee.jpg", TEE), photo_file("blur.jpg", BLUE)])
+    assert category(at) == "t-shirt"
+    make_cover(at)  # a cover the AI is not sure about: its earlier pick does not linger
+    assert len(bars(at)) == 3 and bars(at)[0].startswith("Hat: ")
+    assert category(at) is None
+    (sentence,) = [c.value for c in at.caption if "not sure" in c.value]
+    assert sentence.startswith("The AI is not sure about this photo (its best guess, Hat, has")
+    assert sentence.endswith("so no category is chosen for you: pick one.")
+    fill(at, **{**GOOD, "category": "hat", "size": "One size"})
+    assert "not sure" not in texts(at)  # the seller has chosen: nothing more to say
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.category, item.ai_category) == ("hat", "hat")  # the model's pick is stored
+    assert item.ai_confidence == pytest.approx(0.29, abs=0.02)  # with how unsure it was
+
+
+def test_an_edited_listing_keeps_its_category_when_a_new_cover_is_added(with_model, app_env):
+    at, item = edit_page(app_env)
+    assert category(at) == "dress"
+    at.file_uploader[0].set_value([photo_file("new.jpg", GREEN)]).run()
+    click(at, "Remove")  # the listing's own photo: the new one is the cover
+    assert bars(at)[0].startswith("Jacket: ") and category(at) == "dress"
+    click(at, "Save the changes")
+    with Session(app_db(app_env)) as s:
+        stored = s.get(Item, item.id)
+    assert (stored.category, stored.ai_category) == ("dress", "jacket")
 
 
 # --- the model download ----------------------------------------------------------------

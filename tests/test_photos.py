@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import struct
 import time
-import tomllib
 import zlib
 from pathlib import Path
 
@@ -18,7 +17,9 @@ from core.photos import (
     MAX_UPLOAD_BYTES,
     THUMB_SIZE,
     PhotoError,
+    check_size,
     make_thumbnail,
+    megabytes,
     open_image,
     prepare_photo,
 )
@@ -124,9 +125,11 @@ def png_header_only(width: int, height: int) -> bytes:
         (encode(Image.new("RGB", (800, 600), "red"))[:1500], "damaged or truncated"),
         (png_header_only(20_000, 20_000), "too large"),
         (png_header_only(100_000, 100_000), "too large"),
-        (b"\xff\xd8" + b"\x00" * (MAX_UPLOAD_BYTES + 1), "larger than 10 MB"),
+        (b"\xff\xd8" + b"\x00" * (MAX_UPLOAD_BYTES + 1), "is too big (25.1 MB): a photo can"),
+        (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64, "is a HEIC photo, which cannot"),
+        (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf" + b"\0" * 64, "is an AVIF photo"),
     ],
-    ids=["empty", "text", "pdf", "truncated", "bomb", "huge-bomb", "over-10MB"],
+    ids=["empty", "text", "pdf", "truncated", "bomb", "huge-bomb", "over-25MB", "heic", "avif"],
 )
 def test_bad_uploads_get_a_clear_message(data, words):
     with pytest.raises(PhotoError) as err:
@@ -279,10 +282,23 @@ def test_exif_orientation_is_applied_to_a_transparent_png():
     assert b"PhoneMaker" not in photo.image
 
 
-def test_streamlit_takes_no_bigger_file_than_the_photo_rules():
-    # server.maxUploadSize is per file, in MB: the smallest that lets every allowed photo in
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+def test_the_cap_is_25_mb_as_a_phone_counts_them():
+    # a 48-50 MP phone JPEG is 10-25 MB; phones, macOS and Linux count 10**6 bytes a MB
+    assert MAX_UPLOAD_BYTES == 25_000_000
+    check_size(MAX_UPLOAD_BYTES)
+    with pytest.raises(PhotoError) as err:
+        check_size(MAX_UPLOAD_BYTES + 1, name="“IMG_2041.jpg”")
+    # never "25.0 MB: at most 25 MB": a size just over the cap is rounded up
+    assert str(err.value) == "“IMG_2041.jpg” is too big (25.1 MB): a photo can be at most 25 MB."
+    with pytest.raises(PhotoError) as err:  # a smaller limit (the server's), never a bigger one
+        check_size(14_000_000, name="“x”", limit=10_000_000)
+    assert str(err.value) == "“x” is too big (14 MB): a photo can be at most 10 MB."
+    check_size(MAX_UPLOAD_BYTES, limit=10 * MAX_UPLOAD_BYTES)
+    with pytest.raises(PhotoError):
+        check_size(MAX_UPLOAD_BYTES + 1, limit=10 * MAX_UPLOAD_BYTES)
+    assert [megabytes(n) for n in (1, 310_000, 14_000_000, 14_000_001)] == [
+        "0.1 MB", "0.4 MB", "14 MB", "14.1 MB"
+    ]  # fmt: skip
 
 
 def small_files() -> list[bytes]:

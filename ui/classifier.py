@@ -1,5 +1,6 @@
 """The category suggestion on the sell page: the cached classifier, per-photo suggestions,
-and the model download (with a progress bar) when the model is missing."""
+the rule of who chooses the category (the AI until the seller has chosen), and the model
+download (with a progress bar) when the model is missing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import categories
 from core.ai.classifier import CategoryScore, Classifier
 from core.ai.errors import ModelError
 from core.ai.model_dir import ModelDownloadError, download, model_present
@@ -21,6 +23,15 @@ _log = logging.getLogger(__name__)
 
 MODEL_SIZE = "about 150 MB"
 _SUGGESTIONS = "_ai_suggestions"
+
+# The top probability from which the AI's pick is preselected. Over 13 categories, a
+# guess is 1/13 = 8 %; at 50 % the pick is at least as likely as the 12 others together,
+# so below it the model itself rates "something else" likelier than its pick. Garments
+# that sit between two categories (jacket or coat, shirt or T-shirt) split their
+# probability near or under 50 % each: those are the photos where a preselected category
+# would be a coin toss the seller may not notice, so the bars are shown and the seller
+# picks. The stored ai_confidence lets the threshold be checked against what sellers keep.
+SURE = 0.5
 
 
 @st.cache_resource(show_spinner="Loading the AI model...")
@@ -67,6 +78,63 @@ def suggest(classifier: Classifier, key: str, photo: bytes) -> list[CategoryScor
             st.warning("The AI suggestion failed for this photo; choose the category yourself.")
             cache[key] = None
     return cache[key]
+
+
+def is_sure(scores: list[CategoryScore]) -> bool:
+    """Whether the model is sure enough of its top category to preselect it."""
+    return bool(scores) and scores[0].probability >= SURE
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """Who chooses the sell form's category: the AI's sure pick for the cover (nothing when
+    it is not sure), until the seller chooses one by hand; from then on the seller's choice
+    stays, whatever the AI proposes for a new cover. An edited listing's category is the
+    seller's from the start."""
+
+    widget_key: str  # the category selectbox's key (its value)
+    by_hand_key: str  # True once the seller has chosen
+    followed_key: str  # the cover whose suggestion was last applied
+
+    @classmethod
+    def of(cls, form_id: str, widget_key: str, *, chosen: bool) -> CategoryChoice:
+        choice = cls(widget_key, f"_sell_by_hand_{form_id}", f"_sell_suggested_{form_id}")
+        st.session_state.setdefault(choice.by_hand_key, chosen)
+        return choice
+
+    @property
+    def by_hand(self) -> bool:
+        return bool(st.session_state.get(self.by_hand_key))
+
+    def follow(self, cover: str, scores: list[CategoryScore] | None) -> None:
+        """Apply the suggestion for a new cover (before the selectbox is drawn): its sure
+        top-1 or nothing, unless the seller has chosen."""
+        if not scores or st.session_state.get(self.followed_key) == cover:
+            return
+        st.session_state[self.followed_key] = cover
+        if not self.by_hand:
+            st.session_state[self.widget_key] = scores[0].code if is_sure(scores) else None
+
+    def chosen_by_hand(self) -> None:
+        """The selectbox's on_change: only the seller's own changes call it."""
+        st.session_state[self.by_hand_key] = st.session_state.get(self.widget_key) is not None
+
+    def show(self, scores: list[CategoryScore], category: str | None) -> None:
+        """The top 3 as bars, and a sentence when the AI chose nothing or was overruled."""
+        st.caption("AI suggestion from your first photo:")
+        for score in scores[:3]:
+            label = f"{categories.label(score.code)}: {score.probability:.0%}"
+            st.progress(min(max(score.probability, 0.0), 1.0), text=label)
+        top = scores[0]
+        if self.by_hand:
+            if category != top.code:
+                st.caption("Your choice stays: a suggestion never replaces a category you chose.")
+        elif not is_sure(scores):
+            st.caption(
+                f"The AI is not sure about this photo (its best guess, "
+                f"{categories.label(top.code)}, has only {top.probability:.0%}), so no "
+                "category is chosen for you: pick one."
+            )
 
 
 def offer_download(problem: str) -> bool:

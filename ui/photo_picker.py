@@ -2,11 +2,17 @@
 shots, each checked once by ``core.photos.prepare_photo`` and previewed.
 
 At most MAX_PHOTOS_PER_ITEM photos in all: the photos are counted before any file is
-decoded, and files beyond the limit are never decoded (a sentence under the uploader
-names them). Each file's outcome (its prepared photo, or why it was refused) is kept
-per file, so a rerun never does the work again. Only the prepared photos (small JPEGs
-and thumbnails) stay in the session: the raw bytes Streamlit keeps for an upload or a
-camera shot are dropped as soon as it has been read.
+decoded, and files beyond the limit are never decoded. Each file's outcome (its prepared
+photo, or why it was refused) is kept per file, so a rerun never does the work again.
+Only the prepared photos (small JPEGs and thumbnails) stay in the session: the raw bytes
+Streamlit keeps for an upload or a camera shot are dropped as soon as it has been read.
+
+Every refused file is named in a sentence right under the uploader, as soon as it is
+chosen: too big, not a photo, damaged, one too many. The uploader has no ``type=`` filter,
+so that any file reaches the photo checks (which read its content, not its name) and gets
+its sentence. The one refusal Python never sees is Streamlit's own, in the browser, of a
+file over the uploader's size limit: a few lines of JavaScript next to the uploader
+(``_WATCH_JS``) report those files' names and sizes, and the page says the same sentence.
 """
 
 from __future__ import annotations
@@ -15,16 +21,92 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 import streamlit as st
+from streamlit import config
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from core.listings import ItemPhoto
 from core.models import MAX_PHOTOS_PER_ITEM
-from core.photos import MAX_UPLOAD_BYTES, PhotoError, PreparedPhoto, prepare_photo
+from core.photos import (
+    MAX_UPLOAD_BYTES,
+    PhotoError,
+    PreparedPhoto,
+    check_size,
+    megabytes,
+    prepare_photo,
+)
 from ui.widgets import plain
 
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"]
+PHOTO_KINDS = "JPEG, PNG, WebP, GIF, BMP or TIFF"
+_MAX_REPORTED = 50  # browser-refused files said at most (the report comes from the browser)
+
+
+def upload_limit() -> int:
+    """The biggest file a seller may upload, in bytes, in whole MB (the uploader's unit):
+    the photo rule (MAX_UPLOAD_BYTES), or less if the server takes less
+    (``server.maxUploadSize``, in MiB: a file it refuses never reaches the page, so the
+    page never promises more)."""
+    server = config.get_option("server.maxUploadSize") * 2**20
+    return min(MAX_UPLOAD_BYTES, server // 1_000_000 * 1_000_000)
+
+
+# Reports the files Streamlit's uploader refuses in the browser for their size (they never
+# reach Python): every file chosen in the uploader whose class is ``st-key-<uploader>``
+# (Streamlit's documented class for a keyed widget), by its file dialog or a drop, bigger
+# than ``limit``. Listens on the document, in the capture phase, before the uploader's own
+# handlers; reads names and sizes only.
+_WATCH_JS = """
+export default function ({ data, setStateValue }) {
+  const scope = `.st-key-${data.uploader}`;
+  const store = (window.__secondeMainRefused ??= {});
+  const refused = (store[data.uploader] ??= new Map());
+  const report = (files) => {
+    let added = false;
+    for (const file of Array.from(files || [])) {
+      const id = `${file.name}/${file.size}`;
+      if (file.size > data.limit && !refused.has(id)) {
+        refused.set(id, { name: file.name, size: file.size });
+        added = true;
+      }
+    }
+    if (added) setStateValue("refused", Array.from(refused.values()));
+  };
+  const inScope = (node) => node instanceof Element && node.closest(scope) !== null;
+  const onChange = (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file" && inScope(input)) {
+      report(input.files);
+    }
+  };
+  const onDrop = (event) => {
+    if (inScope(event.target) && event.dataTransfer) report(event.dataTransfer.files);
+  };
+  document.addEventListener("change", onChange, true);
+  document.addEventListener("drop", onDrop, true);
+  return () => {
+    document.removeEventListener("change", onChange, true);
+    document.removeEventListener("drop", onDrop, true);
+  };
+}
+"""
+_watch = st.components.v2.component("seconde_main.refused_uploads", js=_WATCH_JS)
+
+
+def browser_refusals(reported, limit: int) -> list[str]:
+    """The sentences for the files the browser refused (``reported`` by ``_WATCH_JS``: a
+    list of ``{"name", "size"}``), said as the photo checks say them. The report comes from
+    the browser: anything malformed is left out."""
+    sentences = []
+    for entry in reported[:_MAX_REPORTED] if isinstance(reported, list) else []:
+        name, size = (entry.get("name"), entry.get("size")) if isinstance(entry, dict) else ("", 0)
+        if not isinstance(name, str) or not isinstance(size, int) or isinstance(size, bool):
+            continue
+        try:
+            check_size(size, name=f"“{name[:120]}”", limit=limit)
+        except PhotoError as exc:
+            sentences.append(str(exc))
+    return sentences
 
 
 @dataclass(frozen=True)
@@ -120,13 +202,15 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     cache: dict[str, PreparedPhoto | str | NotUsed] = _state(form_id, "prepared", {})
 
     upload_key = f"sell_upload_{form_id}"
+    limit = upload_limit()
     st.file_uploader(
         f"Photos: 1 to {MAX_PHOTOS_PER_ITEM}, the first one is the cover",
-        type=UPLOAD_TYPES,
-        accept_multiple_files=True,
+        accept_multiple_files=True,  # no type= filter: every file gets a sentence (docstring)
         key=upload_key,
-        max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
-        help="JPEG, PNG, WebP... up to 10 MB each. Location and other metadata are removed.",
+        max_upload_size=limit // 1_000_000,  # the browser's MB: 10**6 bytes, 2**20 on Windows
+    )
+    st.caption(
+        f"{PHOTO_KINDS}, up to {megabytes(limit)} each. Location and other metadata are removed."
     )
     files = [(f"upload:{f.file_id}", f) for f in _files_in(upload_key)]
     for stale in set(cache) - {key for key, _ in files}:
@@ -137,12 +221,30 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     for key, file in files:
         if key in cache or not isinstance(file, UploadedFile):
             continue
-        if count < MAX_PHOTOS_PER_ITEM:
-            cache[key] = _prepare(file.getvalue(), f"“{file.name}”")
-            count += isinstance(cache[key], PreparedPhoto)
+        name = f"“{file.name}”"
+        try:
+            check_size(file.size, name=name, limit=limit)  # before its bytes are read
+        except PhotoError as exc:
+            cache[key] = str(exc)
         else:
-            cache[key] = NotUsed(f"“{file.name}”")
+            if count < MAX_PHOTOS_PER_ITEM:
+                cache[key] = _prepare(file.getvalue(), name)
+                count += isinstance(cache[key], PreparedPhoto)
+            else:
+                cache[key] = NotUsed(name)
         _drop_raw(file.file_id)
+
+    # Every refusal, next to the uploader: the files it holds, then those the browser kept out.
+    reported = _watch(
+        key=f"sell_upload_watch_{form_id}",
+        data={"uploader": upload_key, "limit": limit},
+        default={"refused": []},
+        on_refused_change=lambda: None,  # a report reruns the page
+    )
+    refusals = [cache[key] for key, _ in files if isinstance(cache.get(key), str)]
+    refusals += browser_refusals(reported.get("refused"), limit)
+    for sentence in dict.fromkeys(refusals):  # the same file said once
+        st.error(plain(sentence))
     extra = [cache[key].name for key, _ in files if isinstance(cache.get(key), NotUsed)]
     if extra:
         st.warning(plain(_not_used_sentence(extra)))
@@ -189,8 +291,6 @@ def _make_cover(key: str, order: list[str]) -> None:
 
 
 def _previews(picked: list[PickedPhoto], kept: list[int], shots: list, order: list) -> None:
-    for problem in (p for p in picked if p.error):
-        st.error(plain(problem.error))
     good = [p for p in picked if p.photo is not None]
     if not good:
         return
