@@ -103,7 +103,7 @@ def browser_refusals(reported, limit: int) -> list[str]:
         if not isinstance(name, str) or not isinstance(size, int) or isinstance(size, bool):
             continue
         try:
-            check_size(size, name=f"“{name[:120]}”", limit=limit)
+            check_size(size, name=f"“{name[:255]}”", limit=limit)  # as long as a file name
         except PhotoError as exc:
             sentences.append(str(exc))
     return sentences
