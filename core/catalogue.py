@@ -23,7 +23,7 @@ from core.models import (
     ItemStatus,
     Photo,
     brand_key,
-    fold,
+    fold_words,
 )
 from core.money import PriceError
 
@@ -108,9 +108,41 @@ def price_range(low_eur: float | None, high_eur: float | None) -> tuple[int | No
     return low, high
 
 
-def search_words(text: str) -> list[str]:
-    """The words of a search, folded like the indexed text (at most MAX_SEARCH_WORDS)."""
-    return [w[:MAX_WORD_LENGTH] for w in fold(text or "").split()[:MAX_SEARCH_WORDS]]
+def search_words(text: str) -> list[tuple[str, ...]]:
+    """The words of a search, folded like the indexed text (``core.models.fold_words``),
+    each as the tuple of its parts ("levi's" -> ("levi", "s")); at most MAX_SEARCH_WORDS
+    words of at most MAX_SEARCH_WORDS parts, each part and the joined word at most
+    MAX_WORD_LENGTH characters."""
+    words = []
+    for parts in fold_words(text or "")[:MAX_SEARCH_WORDS]:
+        parts = tuple(p[:MAX_WORD_LENGTH] for p in parts[:MAX_SEARCH_WORDS])
+        joined = "".join(parts)
+        words.append(parts if len(joined) <= MAX_WORD_LENGTH else (joined[:MAX_WORD_LENGTH],))
+    return words
+
+
+def _fts5_match(words: tuple[tuple[str, ...], ...]) -> str:
+    """An FTS5 query: every word as a word prefix; a joined word ("t-shirt") either joined
+    ("tshirt"*, how the index also holds it) or as its parts in a row ("t shirt"*, how
+    a title typed with a space holds it). Parts are letters and digits only."""
+
+    def one(parts: tuple[str, ...]) -> str:
+        if len(parts) == 1:
+            return f'"{parts[0]}"*'
+        return f'("{"".join(parts)}"* OR "{" ".join(parts)}"*)'
+
+    return " AND ".join(one(parts) for parts in words)
+
+
+def _tsquery(words: tuple[tuple[str, ...], ...]) -> str:
+    """The same query for PostgreSQL's to_tsquery: prefixes (:*), phrases (<->)."""
+
+    def one(parts: tuple[str, ...]) -> str:
+        if len(parts) == 1:
+            return f"{parts[0]}:*"
+        return f"({''.join(parts)}:* | {' <-> '.join(parts)}:*)"
+
+    return " & ".join(one(parts) for parts in words)
 
 
 def _residual(column_):
@@ -122,7 +154,7 @@ def _residual(column_):
 @dataclass(frozen=True)
 class _Plan:
     sqlite: bool
-    words: tuple[str, ...]
+    words: tuple[tuple[str, ...], ...]
     few_ids: tuple[int, ...] | None  # SQLite: the items the words match, when they are few
 
 
@@ -131,10 +163,9 @@ def _plan(session: Session, query: CatalogueQuery) -> _Plan:
     words = tuple(search_words(query.text))
     few_ids = None
     if sqlite and words:
-        fts = " AND ".join(f'"{w}"*' for w in words)  # words are letters and digits only
         ids = session.exec(
             sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts LIMIT :cap")
-            .bindparams(fts=fts, cap=TEXT_DRIVES_BELOW + 1)
+            .bindparams(fts=_fts5_match(words), cap=TEXT_DRIVES_BELOW + 1)
             .columns(column("rowid", Integer))
         ).all()
         if len(ids) <= TEXT_DRIVES_BELOW:
@@ -145,15 +176,14 @@ def _plan(session: Session, query: CatalogueQuery) -> _Plan:
 def _text_match(plan: _Plan, *, residual: bool):
     """Items whose search text has every word of the plan as a word prefix."""
     if not plan.sqlite:  # PostgreSQL: the GIN index on the folded text's tsvector
-        query = " & ".join(f"{w}:*" for w in plan.words)
+        query = _tsquery(plan.words)
         vector = func.to_tsvector(literal_column("'simple'"), Item.search_text)
         return vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), literal(query)))
     if plan.few_ids is not None:
         return Item.id.in_(plan.few_ids)
-    fts = " AND ".join(f'"{w}"*' for w in plan.words)
     matches = (
         sql_text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts")
-        .bindparams(fts=fts)
+        .bindparams(fts=_fts5_match(plan.words))
         .columns(column("rowid", Integer))
     )
     return (_residual(Item.id) if residual else Item.id).in_(matches)
@@ -214,7 +244,8 @@ def search_catalogue(
     """One page of available items matching ``query``, each with its first photo's thumbnail.
 
     Full-text search matches every word of ``query.text`` as a word prefix in the title,
-    brand, description and category names, accents and case ignored.
+    brand, description and category names, accents and case ignored; a word joined by an
+    apostrophe or a hyphen matches joined or split ("levis", "levi's"; "tshirt", "t-shirt").
     """
     plan = _plan(session, query)
     conditions = _filters(query, plan, for_page=True)

@@ -46,20 +46,44 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_WORD_RE = re.compile(r"[^\W_]+")
+_ALNUM = r"[^\W_]+"
+# Marks that join the parts of one word: "Levi's", "T-shirt", "Carhartt-WIP", "A.P.C.", "H&M".
+# They are read as one apostrophe before NFKD, which would turn some into spaces ("´").
+_JOINERS = re.compile(
+    "[\u0027\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032\uff07"  # apostrophes
+    "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"  # hyphens and dashes
+    ".\u00b7\u2027\uff0e&\uff06]"  # dots, middle dots, ampersands
+)
+_JOINED_WORD = re.compile(f"{_ALNUM}(?:'+{_ALNUM})*")
+_PART = re.compile(_ALNUM)
+
+
+def fold_words(value: str) -> list[tuple[str, ...]]:
+    """The words of ``value`` as search compares them, each as the tuple of its parts:
+    lower-cased, accents removed, invisible characters dropped, and letters or digits
+    joined by an apostrophe, a hyphen, a dot or an ampersand kept as one word of several
+    parts. "Levi's T-Shirt Sézane!" -> [("levi", "s"), ("t", "shirt"), ("sezane",)]."""
+    visible = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")  # soft hyphens...
+    marked = _JOINERS.sub("'", visible.casefold())
+    decomposed = unicodedata.normalize("NFKD", marked)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return [tuple(_PART.findall(word)) for word in _JOINED_WORD.findall(bare)]
 
 
 def fold(value: str) -> str:
-    """Lower-cased, accents removed, words separated by one space: "Sézane T-Shirt!" ->
-    "sezane t shirt". Search text and search queries are folded alike, on every database."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_WORD_RE.findall(bare))
+    """What full-text search indexes: the words of ``value`` (see ``fold_words``) separated
+    by one space, each word of several parts both joined and split, so that it is found
+    either way: "Levi's T-shirt" -> "levis levi s tshirt t shirt". Queries are read with
+    the same ``fold_words`` (``core.catalogue.search_words``), on every database."""
+    return " ".join(
+        " ".join(("".join(parts), *parts)) if len(parts) > 1 else parts[0]
+        for parts in fold_words(value)
+    )
 
 
 def brand_key(brand: str) -> str:
-    """A brand as the filter compares it: "Levi's" and "levis" are the same brand."""
-    return fold(brand).replace(" ", "")
+    """A brand as the filter compares it: "Levi's", "LEVIS" and "levis" are the same brand."""
+    return "".join("".join(parts) for parts in fold_words(brand))
 
 
 class ItemStatus(StrEnum):

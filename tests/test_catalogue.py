@@ -21,7 +21,7 @@ from core.catalogue import (
     search_words,
 )
 from core.db import session_scope
-from core.models import Item, ItemStatus, fold, utcnow
+from core.models import Item, ItemStatus, brand_key, fold, utcnow
 from core.money import PriceError
 from tests.listing_helpers import add_items, found, ids_of
 
@@ -189,9 +189,94 @@ def test_search_syntax_in_words_is_just_text(engine, shop, words):
 
 
 def test_search_words_are_folded_and_bounded():
-    assert search_words("  Sézane T-Shirt!! ") == ["sezane", "t", "shirt"]
+    assert search_words("  Sézane T-Shirt!! ") == [("sezane",), ("t", "shirt")]
+    assert search_words("Levi’s O'Polo") == [("levi", "s"), ("o", "polo")]
     assert len(search_words("a " * 50)) == catalogue.MAX_SEARCH_WORDS
-    assert fold("Ça, c'est ÉTÉ") == "ca c est ete"
+    assert search_words("x" * 100) == [("x" * catalogue.MAX_WORD_LENGTH,)]
+    long_parts = search_words("-".join(["abcdefghij"] * 6))  # joined, over 40 characters
+    assert long_parts == [("abcdefghij" * 4,)]
+    assert len(search_words("-".join("a" * 20))[0]) == catalogue.MAX_SEARCH_WORDS
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Ça, c'est ÉTÉ", "ca cest c est ete"),
+        ("Levi's", "levis levi s"),
+        ("Levi’s", "levis levi s"),  # a typographic apostrophe
+        ("levi´s", "levis levi s"),  # an acute accent typed as an apostrophe
+        ("T-Shirt", "tshirt t shirt"),
+        ("T‐shirt", "tshirt t shirt"),  # a Unicode hyphen
+        ("T\u00adshirt", "tshirt"),  # a soft hyphen is invisible: one word
+        ("Carhartt-WIP", "carharttwip carhartt wip"),
+        ("Marc O'Polo", "marc opolo o polo"),
+        ("A.P.C. H&M", "apc a p c hm h m"),
+        ("'90s jeans' - & Other Stories", "90s jeans other stories"),  # not between letters
+        ("ＬＥＶＩ＇Ｓ", "levis levi s"),  # fullwidth
+        ("rock'n'roll t--shirt", "rocknroll rock n roll tshirt t shirt"),
+    ],
+)
+def test_fold_keeps_joined_words_joined_and_split(text, folded):
+    assert fold(text) == folded
+
+
+def test_brand_keys_ignore_joiners():
+    assert brand_key("Levi's") == brand_key("LEVIS") == brand_key("levi’s") == "levis"
+    assert brand_key("Marc O'Polo") == brand_key("marc opolo") == "marcopolo"
+    assert brand_key("Carhartt-WIP") == brand_key("Carhartt WIP") == "carharttwip"
+
+
+@pytest.fixture
+def joined(engine, seller):
+    specs = [
+        dict(title="Striped T-shirt", brand="Carhartt-WIP", category="sweater"),
+        dict(title="Vintage t shirt", brand="Nike", category="sweater"),
+        dict(title="Band tshirt", brand="Gap", category="sweater"),
+        dict(title="Tee-shirt rayé", brand="Petit Bateau", category="sweater"),
+        dict(title="Polo shirt", brand="Marc O'Polo", category="shirt"),
+        dict(title="Trucker jacket", brand="Levi's", category="jacket"),
+        dict(title="Tartan scarf, soft shell", brand="Stone Island", category="hat"),
+    ]
+    names = ["hyphen", "spaced", "solid", "tee", "polo", "levis", "unrelated"]
+    return dict(zip(names, add_items(engine, seller, specs), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("words", "names"),
+    [
+        ("levis", {"levis"}),  # the search box's own example
+        ("levi's", {"levis"}),
+        ("Levi’s", {"levis"}),
+        ("LEVI", {"levis"}),
+        ("levi s", {"levis"}),
+        ("t-shirt", {"hyphen", "spaced", "solid"}),  # joined, or its parts in a row
+        ("T‐Shirt", {"hyphen", "spaced", "solid"}),
+        ("tshirt", {"hyphen", "solid"}),
+        ("t shirt", {"hyphen", "spaced", "tee"}),  # two words: "t" starts "tee" too
+        ("striped t-shirt", {"hyphen"}),
+        ("tee-shirt", {"tee"}),
+        ("teeshirt", {"tee"}),
+        ("tee shirt", {"tee"}),
+        ("carhartt", {"hyphen"}),
+        ("wip", {"hyphen"}),
+        ("carhartt-wip", {"hyphen"}),
+        ("carharttwip", {"hyphen"}),
+        ("carhartt wip", {"hyphen"}),
+        ("o'polo", {"polo"}),
+        ("opolo", {"polo"}),
+        ("marc o'polo", {"polo"}),
+        ("marc o polo", {"polo"}),
+        ("shirt", {"hyphen", "spaced", "tee", "polo"}),  # "tshirt" has no word "shirt"
+        ("raye", {"tee"}),
+        ("t-s", {"hyphen", "spaced", "solid"}),  # the last part is a prefix too
+        ("tartan-scarf", {"unrelated"}),  # its parts in a row
+        ("tartan-shell", set()),  # the parts are there, not next to each other
+        ("sof-shell", set()),  # only the last part is a prefix
+        ("l'ete", set()),
+    ],
+)
+def test_search_reads_apostrophes_and_hyphens_both_ways(engine, joined, words, names):
+    assert found(engine, text=words) == {joined[n] for n in names}
 
 
 def test_filters(engine, shop):

@@ -53,6 +53,11 @@ def test_search_sort_and_filters(app_env):
     assert sorted(card_titles(at)) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
     at.selectbox(key="f_sort").set_value("price_up").run()
     assert card_titles(at) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    for words in ("levis", "levi's", "Levi’s"):  # the search box's own example
+        at.text_input(key="f_text").input(words).run()
+        assert sorted(card_titles(at)) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    at.text_input(key="f_text").input("carhartt-wip t-shirt").run()
+    assert card_titles(at) == ["Black oversized logo tee"]
     at.text_input(key="f_text").input("nothing-like-this").run()
     assert "No item matches your search" in texts(at)
 
