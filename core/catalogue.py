@@ -7,8 +7,10 @@ with OFFSET, so that any page costs the same however many items there are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Integer, column, func, literal, literal_column, tuple_
@@ -18,14 +20,19 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import Session, select
 
+from core import categories
+from core.categories import SIZES
 from core.models import (
+    BRAND_MAX,
+    MAX_PRICE_CENTS,
+    Condition,
     Item,
     ItemStatus,
     Photo,
     brand_key,
     fold_words,
 )
-from core.money import PriceError
+from core.text import has_unusable_characters
 
 PAGE_SIZE = 24
 COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows
@@ -99,13 +106,24 @@ class CataloguePage:
         return self.total > COUNT_CAP
 
 
-def price_range(low_eur: float | None, high_eur: float | None) -> tuple[int | None, int | None]:
-    """A shopper's price range in euros to cents; PriceError if it is upside down."""
+@dataclass(frozen=True)
+class PriceRange:
+    """A price filter in cents, lowest first; None is no bound."""
+
+    low_cents: int | None = None
+    high_cents: int | None = None
+    swapped: bool = False  # typed upside down (min above max), read the other way round
+
+
+def price_range(low_eur: float | None, high_eur: float | None) -> PriceRange:
+    """A shopper's price range in euros to cents (0 or nothing is no bound). Typed upside
+    down, min 300 and max 200, it is read as 200 to 300 and ``swapped`` says so: the
+    results then match both numbers the shopper typed, and the page can tell."""
     low = round(low_eur * 100) if low_eur else None
     high = round(high_eur * 100) if high_eur else None
     if low is not None and high is not None and low > high:
-        raise PriceError("The lowest price is above the highest price.")
-    return low, high
+        return PriceRange(high, low, swapped=True)
+    return PriceRange(low, high)
 
 
 def search_words(text: str) -> list[tuple[str, ...]]:
@@ -317,3 +335,197 @@ def known_brands(session: Session, limit: int = 500) -> list[str]:
     )
     rows = select(spelling).select_from(counts).order_by(counts.c.n.desc(), counts.c.brand_key)
     return list(session.exec(rows))
+
+
+# --- the shop's address ---------------------------------------------------------------------
+# What the shop shows is said by its address (query parameters), so that a search can be
+# shared and reloaded, and the browser's Back and Forward buttons step through searches and
+# items: ?q=levis&category=pants&sort=price_up&after=3500_12&page=2, or the same with
+# &item=ID for one item opened from those results.
+
+ITEM_PARAM = "item"  # the item shown instead of the results (see core.listings.item_id_from_text)
+MAX_SEARCH_TEXT = 200  # characters of the search box
+MAX_BRANDS = 20
+MAX_PAGE_NUMBER = 999_999
+_MAX_ID = 2**31 - 1  # PostgreSQL's integer
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ALL_SIZES = frozenset(size for family in SIZES.values() for size in family)
+_CONDITIONS = frozenset(c.value for c in Condition)
+_SORTS = frozenset(s.value for s in Sort)
+
+
+@dataclass(frozen=True)
+class ShopFilters:
+    """What the search box, the filters and the sort say, as typed (whole euros, maybe
+    upside down): what the address holds, besides the page."""
+
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    min_price: int | None = None  # EUR
+    max_price: int | None = None  # EUR
+    sort: Sort = Sort.NEWEST
+
+    @property
+    def prices(self) -> PriceRange:
+        return price_range(self.min_price, self.max_price)
+
+    @property
+    def narrows(self) -> bool:
+        """True if the search or a filter leaves items out (the sort leaves none out)."""
+        return replace(self, sort=Sort.NEWEST) != ShopFilters()
+
+    def query(self) -> CatalogueQuery:
+        prices = self.prices
+        return CatalogueQuery(
+            text=self.text,
+            categories=self.categories,
+            sizes=self.sizes,
+            brands=self.brands,
+            conditions=self.conditions,
+            min_price_cents=prices.low_cents,
+            max_price_cents=prices.high_cents,
+            sort=self.sort,
+        )
+
+
+@dataclass(frozen=True)
+class ShopAddress:
+    """The shop's state as its address says it: filters, and which page of the results."""
+
+    filters: ShopFilters = ShopFilters()
+    page: PageRequest = PageRequest()
+    number: int | None = 1  # the page's number, when known (a page after a cursor)
+
+    def turned(self, page: PageRequest, number: int | None) -> ShopAddress:
+        """The same search on another page; page 1 is the first page, whatever the cursor."""
+        if number == 1 or page == PageRequest():
+            return ShopAddress(self.filters)
+        return ShopAddress(self.filters, page, None if page.last else number)
+
+    def params(self) -> dict[str, list[str]]:
+        """Query parameters: only what differs from the default, always in one order."""
+        f = self.filters
+        params: dict[str, list[str]] = {}
+        if f.text:
+            params["q"] = [f.text]
+        for key, values in (
+            ("category", f.categories),
+            ("size", f.sizes),
+            ("brand", f.brands),
+            ("condition", f.conditions),
+        ):
+            if values:
+                params[key] = list(values)
+        if f.min_price is not None:
+            params["min"] = [str(f.min_price)]
+        if f.max_price is not None:
+            params["max"] = [str(f.max_price)]
+        if f.sort is not Sort.NEWEST:
+            params["sort"] = [f.sort.value]
+        page = self.page
+        if page.last:
+            params["last"] = ["1"]
+        elif page.before is not None or page.after is not None:
+            key = "before" if page.before is not None else "after"
+            params[key] = [_cursor_text(page.before or page.after)]
+            if self.number is not None:
+                params["page"] = [str(self.number)]
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> ShopAddress:
+        """The address ``params`` say; what is not understood is left out (the default)."""
+
+        def values(key: str) -> list[str]:
+            value = params.get(key, ())
+            return [value] if isinstance(value, str) else list(value)
+
+        def one(key: str) -> str | None:
+            found = values(key)
+            return found[-1] if found else None
+
+        def chosen(key: str, allowed) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(v for v in values(key) if v in allowed))
+
+        text = (one("q") or "")[:MAX_SEARCH_TEXT]
+        brands = (" ".join(b.split()) for b in values("brand"))  # trimmed, as the picker does
+        sort = one("sort")
+        filters = ShopFilters(
+            text="" if has_unusable_characters(text) else text,
+            categories=chosen("category", categories.BY_CODE),
+            sizes=chosen("size", _ALL_SIZES),
+            brands=tuple(dict.fromkeys(b for b in brands if _is_brand(b)))[:MAX_BRANDS],
+            conditions=chosen("condition", _CONDITIONS),
+            min_price=_whole(one("min"), MAX_PRICE_CENTS // 100),
+            max_price=_whole(one("max"), MAX_PRICE_CENTS // 100),
+            sort=Sort(sort) if sort in _SORTS else Sort.NEWEST,
+        )
+        if one("last") == "1":
+            return cls(filters, PageRequest(last=True), None)
+        for key in ("before", "after"):
+            if (cursor := _cursor_from_text(one(key), filters.sort)) is not None:
+                page = PageRequest(before=cursor) if key == "before" else PageRequest(after=cursor)
+                return cls(filters, page, _whole(one("page"), MAX_PAGE_NUMBER, least=2))
+        return cls(filters)
+
+
+def _is_brand(value: str) -> bool:
+    return 0 < len(value) <= BRAND_MAX and not has_unusable_characters(value)
+
+
+def _whole(raw: str | None, most: int, least: int = 0) -> int | None:
+    """``raw`` as a whole number from ``least`` to ``most`` (ASCII digits only), or None."""
+    if not raw or len(raw) > len(str(most)) or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if least <= value <= most else None
+
+
+def _cursor_text(cursor: Cursor) -> str:
+    """``3500_12``: the sort value (cents, or microseconds since 1970 UTC) and the item id."""
+    value = cursor.value
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite gives naive UTC
+        value = (moment - _EPOCH) // timedelta(microseconds=1)
+    return f"{value}_{cursor.id}"
+
+
+def _cursor_from_text(raw: str | None, sort: Sort) -> Cursor | None:
+    value_text, _, id_text = (raw or "").partition("_")
+    item_id = _whole(id_text, _MAX_ID, least=1)
+    if item_id is None:
+        return None
+    if sort is not Sort.NEWEST:
+        cents = _whole(value_text, MAX_PRICE_CENTS, least=1)
+        return None if cents is None else Cursor(cents, item_id)
+    micros = _whole(value_text, 253_402_300_799_999_999)  # 9999-12-31
+    return None if micros is None else Cursor(_EPOCH + timedelta(microseconds=micros), item_id)
+
+
+@dataclass(frozen=True)
+class ShopPage:
+    """A page of the shop: its cards, its number and how many pages there are (when known)."""
+
+    page: CataloguePage
+    number: int | None
+    pages: int | None
+
+
+def browse(session: Session, address: ShopAddress) -> ShopPage:
+    """The page ``address`` asks for. The last page holds the remainder of an exact count
+    (64 items: 24, 24, then 16), so that its number lines up with the pages before it."""
+    query = address.filters.query()
+    request = address.page
+    if request.last:
+        total = count_matches(session, query)
+        size = request.size if total > COUNT_CAP else (total % request.size or request.size)
+        request = PageRequest(last=True, size=size)
+    page = search_catalogue(session, query, request)
+    pages = None if page.total_is_capped else max(1, math.ceil(page.total / PAGE_SIZE))
+    number = pages if request.last else address.number
+    if number is not None and pages is not None and number > pages:
+        number = None  # an old or edited address: the page is shown, its number is not known
+    return ShopPage(page, number, pages)

@@ -12,8 +12,13 @@ from core import catalogue
 from core.catalogue import (
     COUNT_CAP,
     CatalogueQuery,
+    Cursor,
     PageRequest,
+    PriceRange,
+    ShopAddress,
+    ShopFilters,
     Sort,
+    browse,
     count_matches,
     known_brands,
     price_range,
@@ -22,7 +27,6 @@ from core.catalogue import (
 )
 from core.db import session_scope
 from core.models import Item, ItemStatus, brand_key, fold, utcnow
-from core.money import PriceError
 from tests.listing_helpers import add_items, found, ids_of
 
 HASH = "$2b$12$" + "a" * 53
@@ -307,10 +311,20 @@ def test_sold_items_leave_the_catalogue_and_its_search(engine, shop):
 
 
 def test_price_range():
-    assert price_range(None, None) == (None, None)
-    assert price_range(10, 20.5) == (1000, 2050)
-    with pytest.raises(PriceError, match="lowest price is above"):
-        price_range(30, 20)
+    assert price_range(None, None) == PriceRange(None, None)
+    assert price_range(10, 20.5) == PriceRange(1000, 2050)
+    assert price_range(0, 20) == PriceRange(None, 2000)  # 0 is no bound
+    assert price_range(20, None) == PriceRange(2000, None)
+    assert price_range(300, 200) == PriceRange(20000, 30000, swapped=True)  # upside down
+    assert price_range(200, 200) == PriceRange(20000, 20000)
+
+
+def test_an_upside_down_price_range_finds_what_lies_between(engine, shop):
+    query = ShopFilters(min_price=45, max_price=22).query()
+    assert (query.min_price_cents, query.max_price_cents) == (2200, 4500)
+    assert found(engine, min_price_cents=2200, max_price_cents=4500) == {
+        shop["dress"], shop["jeans"], shop["shirt"]
+    }  # fmt: skip
 
 
 def test_known_brands_one_spelling_each(engine, shop):
@@ -318,3 +332,99 @@ def test_known_brands_one_spelling_each(engine, shop):
         brands = known_brands(s)
     assert brands[0] in ("LEVIS", "Levi's")  # the most listed brand first
     assert len(brands) == 4
+
+
+# --- the shop's address -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        ShopAddress(),
+        ShopAddress(ShopFilters(text="levi's 501", sort=Sort.PRICE_UP)),
+        ShopAddress(
+            ShopFilters(
+                categories=("pants", "shorts"),
+                sizes=("M", "38"),
+                brands=("Levi's", "Marc O'Polo, Paris"),
+                conditions=("good",),
+                min_price=300,
+                max_price=200,
+            )
+        ),
+        ShopAddress(ShopFilters(sort=Sort.PRICE_DOWN), PageRequest(after=Cursor(3500, 12)), 2),
+        ShopAddress(page=PageRequest(before=Cursor(utcnow(), 7)), number=5),
+        ShopAddress(ShopFilters(text="tee"), PageRequest(last=True), None),
+    ],
+)
+def test_an_address_reads_back_as_written(address):
+    params = address.params()
+    assert all(isinstance(v, list) and v for v in params.values())
+    assert ShopAddress.from_params(params) == address
+    assert ShopAddress.from_params({k: v[-1] if len(v) == 1 else v for k, v in params.items()}) == (
+        address
+    )
+
+
+def test_an_address_leaves_out_what_it_does_not_understand():
+    odd = {
+        "q": "x" * 500,
+        "category": ["shoes", "nope", "shoes"],
+        "size": ["M", "XXXXL"],
+        "brand": ["  Levi's  ", "", "x" * 41, "bad\x00", *[f"b{n}" for n in range(30)]],
+        "condition": ["good", "mint"],
+        "min": "١٠",  # an Arabic 10: not ASCII digits
+        "max": "100001",  # above the highest price
+        "sort": "cheapest",
+        "after": "1_2_3",
+        "page": "0",
+        "item": "12",  # the item is the page's business, not the address of the results
+    }
+    filters = ShopAddress.from_params(odd).filters
+    assert filters.text == "x" * catalogue.MAX_SEARCH_TEXT
+    assert filters.categories == ("shoes",) and filters.sizes == ("M",)
+    assert filters.brands[0] == "Levi's" and len(filters.brands) == catalogue.MAX_BRANDS
+    assert filters.conditions == ("good",)
+    assert (filters.min_price, filters.max_price, filters.sort) == (None, None, Sort.NEWEST)
+    assert ShopAddress.from_params(odd).page == PageRequest()
+    assert ShopAddress.from_params({"q": "a\x00b"}).filters.text == ""
+    for bad in ("x_1", "1_x", "1_0", "-1_2", "1_99999999999", "99999999999999999999_1", "_"):
+        assert ShopAddress.from_params({"after": bad}).page == PageRequest(), bad
+    assert ShopAddress.from_params({"after": "0_1", "sort": "price_up"}).page == PageRequest()
+    # the cursor's kind follows the sort: a date for the newest, cents for the prices
+    newest = ShopAddress.from_params({"after": "1700000000000000_3"}).page.after
+    assert newest.value.year == 2023 and newest.id == 3
+    assert ShopAddress.from_params({"after": "1500_3", "sort": "price_up"}).page.after == (
+        Cursor(1500, 3)
+    )
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+def test_pages_through_the_address_are_the_pages(engine, many, sort):
+    """Each page's address, read back (a reload, a shared link), shows that same page, on
+    both databases (dates go through the address as microseconds since 1970 UTC)."""
+    want = expected_order(engine, sort)
+    address = ShopAddress(ShopFilters(sort=sort))
+    seen, numbers = [], []
+    with Session(engine) as s:
+        while True:
+            shown = browse(s, ShopAddress.from_params(address.params()))
+            seen += ids_of(shown.page)
+            numbers.append((shown.number, shown.pages))
+            if not shown.page.has_next:
+                break
+            address = address.turned(PageRequest(after=shown.page.last), shown.number + 1)
+        assert seen == want
+        assert numbers == [(1, 3), (2, 3), (3, 3)]
+        back = browse(s, ShopAddress.from_params(address.turned(
+            PageRequest(before=shown.page.first), 2).params()))  # fmt: skip
+        assert ids_of(back.page) == want[24:48] and back.number == 2
+        last = browse(s, ShopAddress.from_params({"last": "1", "sort": sort.value}))
+        assert ids_of(last.page) == want[48:] and (last.number, last.pages) == (3, 3)
+
+
+def test_an_address_turned_to_page_one_is_the_first_page():
+    address = ShopAddress(ShopFilters(text="tee"), PageRequest(after=Cursor(5, 5)), 2)
+    assert address.turned(PageRequest(before=Cursor(5, 5)), 1) == ShopAddress(ShopFilters("tee"))
+    assert address.turned(PageRequest(last=True), 7).number is None
+    assert ShopAddress(number=None).params() == {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
 
 from core.listings import ListingDraft, create_listing
 from core.photos import prepare_photo
 from demo.seed import DEMO_LISTINGS
 from tests.apptest import log_in, open_page, start_app, texts
+from tests.conftest import ROOT
 from tests.shop_helpers import (
     CATALOGUE,
     app_db,
@@ -80,9 +82,81 @@ def test_price_range_and_an_upside_down_one(app_env):
     at = start_app()
     at.number_input(key="f_low").set_value(100).run()
     assert sorted(card_titles(at)) == ["Black leather biker jacket", "Camel wool coat"]
-    at.number_input(key="f_high").set_value(50).run()
-    assert any("lowest price is above" in w.value for w in at.warning)
-    assert len(card_titles(at)) == 24  # the price filter is left out, not an error
+    at.number_input(key="f_high").set_value(50).run()  # min 100, max 50: read as 50 to 100
+    assert sorted(card_titles(at)) == [
+        "Green hooded parka", "Olive field jacket", "Tan leather tote bag", "White leather sneakers"
+    ]  # fmt: skip
+    assert caption(at) == (
+        "4 items · page 1 of 1 · min and max price swapped: 50.00 EUR to 100.00 EUR"
+    )
+    assert not at.warning
+    assert at.query_params == {"min": "100", "max": "50"}  # the address keeps what was typed
+    assert at.number_input(key="f_low").value == 100 and at.number_input(key="f_high").value == 50
+
+
+def open_shop(params: dict) -> AppTest:
+    """A fresh browser opening the shop at an address (a shared link, a reload)."""
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def link_queries(at) -> dict[str, str]:
+    return {link.proto.label: link.proto.query_string for link in at.get("page_link")}
+
+
+def test_the_address_says_the_search_filters_and_sort(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("leather").run()
+    at.button_group(key="f_conditions").set_value(["very_good"]).run()
+    at.selectbox(key="f_sort").set_value("price_down").run()
+    shown = card_titles(at)
+    assert shown == ["Black leather biker jacket", "Tan leather tote bag", "White leather sneakers"]
+    assert at.query_params == {"q": "leather", "condition": "very_good", "sort": "price_down"}
+    # the cards open their item after the same address, so the item page can go back to it
+    items = [link.proto.query_string for link in at.get("page_link")]
+    assert items and all(q.startswith("q=leather&condition=very_good&sort=price_down&item=")
+                          for q in items)  # fmt: skip
+
+    shared = open_shop(dict(at.query_params))  # the link shared, or the page reloaded
+    assert card_titles(shared) == shown
+    assert shared.text_input(key="f_text").value == "leather"
+    assert shared.button_group(key="f_conditions").value == ["very_good"]
+    assert shared.selectbox(key="f_sort").value == "price_down"
+    assert shared.query_params == at.query_params
+
+    many = open_shop({"category": ["shoes", "hat"], "size": ["38", "One size"], "min": "20"})
+    assert sorted(card_titles(many)) == [
+        "Burgundy wool felt hat", "Straw-colour fedora", "White leather sneakers"
+    ]  # fmt: skip
+    assert many.multiselect(key="f_sizes").value == ["38", "One size"]
+
+
+def test_back_to_an_earlier_address_shows_it_whatever_the_widgets_said(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("shirt").run()
+    earlier = dict(at.query_params)
+    at.selectbox(key="f_sort").set_value("price_up").run()
+    at.text_input(key="f_text").input("jeans").run()
+    assert at.query_params == {"q": "jeans", "sort": "price_up"}
+    at.query_params.clear()  # the browser's Back button: the earlier URL, widgets unchanged
+    at.query_params.update(earlier)
+    at.run()
+    assert at.text_input(key="f_text").value == "shirt"
+    assert at.selectbox(key="f_sort").value == "newest"
+    assert at.query_params == earlier
+    assert sorted(card_titles(at)) == sorted(card_titles(open_shop(earlier)))
+
+
+def test_an_address_it_does_not_understand_is_the_plain_shop(app_env):
+    at = open_shop({"sort": "cheapest", "category": "nope", "min": "-5", "max": "1e9",
+                    "after": "x_1", "page": "7", "q": "a\x00b", "size": "XXXXL"})  # fmt: skip
+    assert caption(at) == "24 items · page 1 of 1"
+    assert at.query_params == {}  # written back as understood
+    at = open_shop({"before": "99999999_1", "sort": "price_up"})  # an old cursor: no error
+    assert not at.exception
 
 
 def add_listings(app_env, count: int) -> None:
@@ -110,31 +184,45 @@ def test_pages_next_previous_first_last(app_env):
     click(at, "Next")
     second = card_titles(at)
     assert caption(at) == "64 items · page 2 of 3" and not set(first) & set(second)
+    assert set(at.query_params) == {"after", "page"} and at.query_params["page"] == "2"
+    assert card_titles(open_shop(dict(at.query_params))) == second  # a page can be shared
     click(at, "Next")
     third = card_titles(at)
     assert caption(at) == "64 items · page 3 of 3" and len(third) == 16
     assert not enabled(at, "Next") and not enabled(at, "Last")
     click(at, "Previous")
-    assert card_titles(at) == second
+    assert card_titles(at) == second and at.query_params["page"] == "2"
     click(at, "First")
     assert card_titles(at) == first and not enabled(at, "Previous")
+    assert at.query_params == {}
     click(at, "Last")
     assert card_titles(at) == third and caption(at) == "64 items · page 3 of 3"
+    assert at.query_params == {"last": "1"}
     # a new search starts again on its first page
     at.text_input(key="f_text").input("tee").run()
     assert caption(at) == "42 items · page 1 of 2"  # and two demo tees
+    assert at.query_params == {"q": "tee"}
 
 
 def test_filters_survive_a_visit_to_an_item(app_env):
     at = start_app()
     at.text_input(key="f_text").input("shirt").run()
+    at.selectbox(key="f_sort").set_value("price_up").run()
     shown = card_titles(at)
-    open_item(at, item_by_title(app_db(app_env), shown[0]).id)
+    item = item_by_title(app_db(app_env), shown[0]).id
+    at.query_params["item"] = str(item)  # the card's link: the same address and the item
+    at.run()
     assert shown[0] in [h.value.replace("\\", "") for h in at.header]
-    del at.query_params["item"]  # "Back to the shop"
+    assert at.query_params == {"q": "shirt", "sort": "price_up", "item": str(item)}
+    assert link_queries(at)["Back to the shop"] == "q=shirt&sort=price_up"
+    del at.query_params["item"]  # Back (or "Back to the shop")
     at.run()
     assert at.text_input(key="f_text").value == "shirt"
+    assert at.selectbox(key="f_sort").value == "price_up"
     assert card_titles(at) == shown
+    at.text_input(key="f_text").input("jeans").run()  # a new search shows results, no item
+    assert card_titles(at) == ["Straight-leg 501 jeans"]
+    assert "item" not in at.query_params
 
 
 def test_item_page_logged_out_shows_everything_and_sends_to_log_in(app_env):
@@ -151,6 +239,21 @@ def test_item_page_logged_out_shows_everything_and_sends_to_log_in(app_env):
     log_in(at, "user2@gmail.com")
     assert at.query_params.get("item") == str(item.id)  # back on the item after logging in
     assert "Add to cart" in labels(at)
+    del at.query_params["item"]  # Back to the shop: the item does not come back
+    at.run()
+    assert at.title[0].value == "Second-hand clothes"
+
+
+def test_an_item_asked_to_log_in_for_does_not_come_back_by_itself(app_env):
+    item = item_by_title(app_db(app_env), "Red wrap midi dress")
+    at = open_item(start_app(), item.id)
+    click(at, "Log in to buy")
+    assert "Welcome back" in [t.value for t in at.title]
+    open_page(at, CATALOGUE)  # Back, without logging in: the shop, not the item
+    at.query_params.clear()
+    at.run()
+    assert at.title[0].value == "Second-hand clothes"
+    assert "item" not in at.query_params
 
 
 def test_unknown_items_say_so(app_env):

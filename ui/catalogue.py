@@ -1,5 +1,14 @@
-"""The shop's UI state: filters that survive a visit to an item or another page, the
-current page of results, and the cached brand list."""
+"""The shop's state lives in its address (query parameters), not in the session: every run
+reads it from ``st.query_params``, the widgets show it, and a change to a widget or a page
+button writes the new address, which the browser keeps as a new history entry. So Back and
+Forward step through searches and items, and a search can be shared and reloaded.
+
+How Streamlit 1.67 moves the address: a write to ``st.query_params`` pushes a history entry
+(``history.pushState``; nothing when the URL is unchanged; ``replaceState`` during a Back or
+Forward rerun), Back and Forward rerun the page with the URL's query, and a
+``st.page_link`` to the page already shown reruns it with the link's query but leaves the
+address bar alone, so the page writes that query itself.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +16,77 @@ from typing import Any
 
 import streamlit as st
 
-from core.catalogue import PageRequest, known_brands
+from core.catalogue import ITEM_PARAM, ShopAddress, ShopFilters, Sort, known_brands
 from ui.state import db_session
 
-PAGE_STATE = "_catalogue_page"
-_SAVED = "_catalogue_filters"
-_DEFAULTS: dict[str, Any] = {}
+TEXT = "f_text"
+CATEGORIES = "f_categories"
+SIZES = "f_sizes"
+BRANDS = "f_brands"
+CONDITIONS = "f_conditions"
+LOW = "f_low"
+HIGH = "f_high"
+SORT = "f_sort"
 
 
-def remembered(key: str, default: Any) -> str:
-    """``key`` for a filter widget whose value is kept while the shop is not shown.
+def current_address() -> ShopAddress:
+    """What the address bar asks the shop to show (the item aside)."""
+    return ShopAddress.from_params({key: st.query_params.get_all(key) for key in st.query_params})
 
-    Streamlit forgets a widget's value when a run does not draw it (the item page, another
-    page); this puts the last value back before the widget is drawn again.
-    """
-    _DEFAULTS[key] = default
-    saved = st.session_state.setdefault(_SAVED, {})
-    if key not in st.session_state:
-        st.session_state[key] = saved.get(key, default)
-    saved[key] = st.session_state[key]
-    return key
+
+def show_address(address: ShopAddress, item: str | None = None) -> None:
+    """Put ``address`` (and the item, if one is shown) in the address bar. Streamlit pushes
+    a history entry only when the URL changes, so writing it on every run costs nothing."""
+    params = address.params()
+    if item is not None:
+        params[ITEM_PARAM] = [item]
+    st.query_params.from_dict(params)
+
+
+def show_filters(filters: ShopFilters) -> None:
+    """Set every filter widget to what the address says, before the widgets are drawn: the
+    address wins over what the browser last showed (after Back, Forward or a shared link)."""
+    st.session_state[TEXT] = filters.text
+    st.session_state[CATEGORIES] = list(filters.categories)
+    st.session_state[SIZES] = list(filters.sizes)
+    st.session_state[BRANDS] = list(filters.brands)
+    st.session_state[CONDITIONS] = list(filters.conditions)
+    st.session_state[LOW] = filters.min_price
+    st.session_state[HIGH] = filters.max_price
+    st.session_state[SORT] = filters.sort
+
+
+def filters_changed() -> None:
+    """A widget's ``on_change``: the address says the new filters, from their first page."""
+    state = st.session_state
+    show_address(
+        ShopAddress(
+            ShopFilters(
+                text=state.get(TEXT) or "",
+                categories=tuple(state.get(CATEGORIES) or ()),
+                sizes=tuple(state.get(SIZES) or ()),
+                brands=tuple(state.get(BRANDS) or ()),
+                conditions=tuple(state.get(CONDITIONS) or ()),
+                min_price=_whole_or_none(state.get(LOW)),
+                max_price=_whole_or_none(state.get(HIGH)),
+                sort=Sort(state.get(SORT) or Sort.NEWEST),
+            )
+        )
+    )
 
 
 def reset_filters() -> None:
-    """Every filter back to its default (a button's ``on_click``)."""
-    st.session_state.pop(_SAVED, None)
-    for key, default in _DEFAULTS.items():
-        st.session_state[key] = default
+    """Every filter, the search and the sort back to their defaults (a button's ``on_click``)."""
+    show_address(ShopAddress())
 
 
-def go_to_page(request: PageRequest, number: int | None) -> None:
+def go_to(address: ShopAddress) -> None:
     """Show another page of the same results (a button's ``on_click``)."""
-    state = st.session_state.get(PAGE_STATE)
-    if state is not None:
-        state["request"] = request
-        state["number"] = number
+    show_address(address)
+
+
+def _whole_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.catalogue import ShopAddress
 from core.listings import (
     ItemView,
     ListingError,
@@ -18,14 +19,17 @@ from ui.auth import require_user
 from ui.state import db_session
 from ui.widgets import flash, item_facts, money, plain, status_badge
 
-RETURN_TO_ITEM = "_return_to_item"  # the item to show again after logging in
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
 
 
-def render_item_page(user: User | None, raw_id: str | None) -> None:
-    """The item's photos, details and what this viewer can do with it."""
-    pages.SHOP.link("Back to the shop", icon=":material/arrow_back:")
+def render_item_page(
+    user: User | None, raw_id: str | None, back: ShopAddress | None = None
+) -> None:
+    """The item's photos, details and what this viewer can do with it; a link back to the
+    results it was opened from (``back``, the shop's address)."""
+    query = (back or ShopAddress()).params()
+    pages.SHOP.link("Back to the shop", icon=":material/arrow_back:", query=query or None)
     try:
         with db_session() as session:
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
@@ -83,8 +87,7 @@ def _actions(user: User | None, view: ItemView) -> None:
         st.info("This item is sold.")
     elif user is None:
         if st.button("Log in to buy", type="primary", icon=":material/login:"):
-            st.session_state[RETURN_TO_ITEM] = item.id
-            require_user(pages.SHOP)
+            require_user(pages.SHOP)  # back to this address (this item) after logging in
     elif view.in_cart:
         st.button("In your cart", icon=":material/check:", disabled=True)
         pages.CART.link("Go to the cart")

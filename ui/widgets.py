@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 import time
+from collections.abc import Mapping
 from datetime import datetime
 
 import streamlit as st
@@ -45,9 +46,18 @@ def day(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def item_link(item_id: int, label: str = "See the item", **kwargs) -> None:
-    """A link to an item's page (the shop with ``?item=ID``: a link people can share)."""
-    pages.SHOP.link(label, query={"item": str(item_id)}, icon=kwargs.pop("icon", None), **kwargs)
+def item_link(
+    item_id: int,
+    label: str = "See the item",
+    *,
+    query: Mapping[str, list[str]] | None = None,
+    **kwargs,
+) -> None:
+    """A link to an item's page: the shop with ``?item=ID`` (a link people can share), after
+    ``query``, the shop's own address when the link is on a result, so that the item page
+    knows the results to go back to."""
+    params = {**(query or {}), "item": [str(item_id)]}
+    pages.SHOP.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
 
 
 def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
@@ -57,14 +67,17 @@ def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
         st.caption("No photo")
 
 
-def item_card(item: Item, image: bytes | None) -> None:
-    """One catalogue card: thumbnail, title, size, brand, category, price, and a link."""
-    with st.container(border=True):
+def item_card(
+    item: Item, image: bytes | None, *, query: Mapping[str, list[str]] | None = None
+) -> None:
+    """One catalogue card: thumbnail, title, size, brand, category, price, and a link to the
+    item (after ``query``, the shop's address: see ``item_link``)."""
+    with st.container(border=True, key=f"card_{item.id}"):
         thumbnail(image)
         st.markdown(f"**{plain(item.title)}**")
         st.caption(f"{plain(item.brand)} · {plain(item.size)} · {categories.label(item.category)}")
         st.markdown(money(item.price_cents))
-        item_link(item.id, icon=":material/arrow_forward:")
+        item_link(item.id, query=query, icon=":material/arrow_forward:")
 
 
 def status_badge(item: Item) -> None:
