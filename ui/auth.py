@@ -74,6 +74,10 @@ def restore_session() -> User | None:
             if token:
                 user = _live_user(token)
             if user is None:
+                _log.info(
+                    "deleted a re-login cookie that %s",
+                    "names no live session" if token else "does not verify",
+                )
                 st.session_state[_COOKIE_TODO_KEY] = ("delete", None)
             else:
                 st.session_state[TOKEN_KEY] = token
@@ -253,6 +257,8 @@ def log_out() -> None:
     """End this session in the database (its cookie never logs in again) and delete it."""
     with db_session() as session:
         sessions.end_session(session, st.session_state.get(TOKEN_KEY))
+    if (user := current_user()) is not None:
+        _log.info("user %s logged out", user.id)
     _forget_session(delete_cookie=True)
 
 
