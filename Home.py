@@ -4,9 +4,10 @@ import logging
 
 import streamlit as st
 
-from ui import pages
+from core.orders import cart_size
+from ui import layout, pages
 from ui.auth import restore_session
-from ui.state import current_user, start_up_problem
+from ui.state import db_session, start_up_problem
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -27,15 +28,23 @@ def _app_logging() -> None:
 
 _app_logging()
 st.set_page_config(page_title="Seconde Main", page_icon=":material/checkroom:", layout="wide")
+layout.apply()
 if problem := start_up_problem():  # settings, database (created and seeded on first start)
     st.error(problem, icon=":material/error:")
     st.stop()
-restore_session()  # this tab's session, checked before the navigation is chosen
-# the cookie manager's zero-height iframes would otherwise leave gaps above each page
-st.html(
-    """<style>
-    div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {display: none;}
-    </style>"""
-)
+user = restore_session()  # this tab's session, checked before the navigation is chosen
 
-st.navigation(pages.navigation(logged_in=current_user() is not None), position="top").run()
+cart_count = 0
+if user is not None:  # one indexed COUNT per run: the navigation shows "Cart (2)"
+    with db_session() as session:
+        cart_count = cart_size(session, user.id)
+
+logged_in = user is not None
+page = st.navigation(
+    pages.navigation(logged_in, cart_count=cart_count, requested=pages.requested_url_path()),
+    position="top",
+)
+pages.quick_links(logged_in, cart_count=cart_count)
+screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
+with st.container(key=layout.screen_key(screen)):  # lets ui/layout.py style one screen
+    page.run()

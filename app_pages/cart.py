@@ -20,6 +20,7 @@ from ui.state import db_session
 from ui.widgets import flash, item_link, money, plain, thumbnail
 
 CHECKOUT_KEY = "_confirm_checkout"
+THUMB_PX = 96
 ERROR_KEY = "_checkout_error"
 
 user = require_user(pages.CART)
@@ -40,11 +41,11 @@ lines, summary = st.columns([3, 2], gap="large")
 with lines:
     for entry in cart.entries:
         item = entry.item
-        with st.container(border=True):
-            photo, text, action = st.columns([1, 4, 1], vertical_alignment="center")
-            with photo:
-                thumbnail(entry.thumbnail)
-            with text:
+        # a row that never stacks: a small photo, then the text and the buttons beside it
+        # (columns cut "Remove" to "Rem..." in a 1/6 column, and stack on a phone)
+        with st.container(border=True), st.container(horizontal=True, gap="medium"):
+            thumbnail(entry.thumbnail, width=THUMB_PX)
+            with st.container(gap="small"):
                 st.markdown(f"**{plain(item.title)}**")
                 st.caption(f"Size {plain(item.size)} · {plain(item.brand)}")
                 if entry.available:
@@ -52,11 +53,12 @@ with lines:
                 else:
                     st.markdown(f"~~{format_eur(item.price_cents)}~~")
                     st.badge("Sold meanwhile: not counted", icon=":material/block:", color="red")
-                item_link(item.id, label="See")
-            if action.button("Remove", key=f"remove_{item.id}", icon=":material/delete:"):
-                with db_session() as session:
-                    remove_from_cart(session, user.id, item.id)
-                st.rerun()
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    item_link(item.id, label="See", icon=":material/visibility:")
+                    if st.button("Remove", key=f"remove_{item.id}", icon=":material/delete:"):
+                        with db_session() as session:
+                            remove_from_cart(session, user.id, item.id)
+                        st.rerun()  # the whole app: the navigation's "Cart (n)" too
 
 with summary:
     count = len(cart.available)

@@ -11,6 +11,7 @@ from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, status_badge, thumbnail
 
 DELETE_KEY = "_confirm_delete_listing"
+THUMB_PX = 96
 
 user = require_user(pages.MY_LISTINGS)
 st.title("My listings")
@@ -30,15 +31,16 @@ st.caption(f"{on_sale} on sale · {len(rows) - on_sale} sold")
 
 for row in rows:
     item = row.item
-    with st.container(border=True):
-        photo, text, actions = st.columns([1, 5, 3], vertical_alignment="center")
-        with photo:
-            thumbnail(row.thumbnail)
-        with text:
+    # a row that never stacks (columns would put a full-width photo above each listing on a
+    # phone): a small photo, the text beside it, the buttons at the end, on the next line
+    # when the screen is narrow
+    with st.container(border=True), st.container(horizontal=True, vertical_alignment="center"):
+        thumbnail(row.thumbnail, width=THUMB_PX)
+        with st.container(gap="small", width="stretch"):
             st.markdown(f"**{plain(item.title)}** · {money(item.price_cents)}")
             st.caption(f"{plain(item.brand)} · {plain(item.size)} · listed {day(item.created_at)}")
             status_badge(item)
-        with actions, st.container(horizontal=True, horizontal_alignment="right"):
+        with st.container(horizontal=True, width="content", vertical_alignment="center"):
             item_link(item.id, label="See", icon=":material/visibility:")
             if item.status == ItemStatus.AVAILABLE.value:
                 if st.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):

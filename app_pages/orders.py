@@ -22,14 +22,13 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         head, total = st.columns([3, 1])
         head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
         total.markdown(f"Total {money(order.total_cents)}")
-        for line in order.lines:
-            photo, text = st.columns([1, 12], vertical_alignment="center")
-            with photo:
+        for line in order.lines:  # photo and text side by side at any width (no columns)
+            with st.container(horizontal=True, vertical_alignment="center"):
                 thumbnail(line.thumbnail, width=64)
-            with text:
-                st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
-                st.caption(f"{plain(line.brand)} · size {plain(line.size)}")
-                item_link(line.item_id, label="See")
+                with st.container(gap="small"):
+                    st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
+                    st.caption(f"{plain(line.brand)} · size {plain(line.size)}")
+                    item_link(line.item_id, label="See")
         ship = order.shipping
         where = f"{plain(ship.address)}, {plain(ship.postal_code)} {plain(ship.city)}"
         if sale:

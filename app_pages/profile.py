@@ -66,6 +66,8 @@ with right:
 
     st.divider()
     pages.SELL.link("Sell an item")
+    pages.MY_LISTINGS.link()  # on a phone the top navigation is in the side menu: in reach here
+    pages.ORDERS.link("My orders")
     if st.button("Log out", icon=":material/logout:"):
         log_out()
         pages.SHOP.go()

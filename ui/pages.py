@@ -1,5 +1,5 @@
-"""Every screen of the app, declared once: its file, title, icon and who sees it in the
-navigation. Home.py builds the navigation from here; pages go to each other, link to each
+"""Every screen of the app, declared once: its file, url path, title, icon and who sees it in
+the navigation. Home.py builds the navigation from here; pages go to each other, link to each
 other and send visitors to log in through these objects, never through a typed path.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from urllib.parse import unquote, urlsplit
 
 import streamlit as st
 
@@ -20,6 +21,7 @@ class Audience(Enum):
 @dataclass(frozen=True)
 class Screen:
     path: str  # relative to Home.py
+    url_path: str  # the address after the app's root: /sell; "" is the root (the shop)
     title: str
     icon: str
     audience: Audience
@@ -36,41 +38,119 @@ class Screen:
         )  # fmt: skip
 
 
-SHOP = Screen("app_pages/catalogue.py", "Shop", ":material/storefront:", Audience.EVERYONE)
-LOGIN = Screen("app_pages/login.py", "Log in", ":material/login:", Audience.LOGGED_OUT)
-REGISTER = Screen("app_pages/register.py", "Register", ":material/person_add:", Audience.LOGGED_OUT)
-SELL = Screen("app_pages/sell.py", "Sell", ":material/add_a_photo:", Audience.LOGGED_IN)
-MY_LISTINGS = Screen(
-    "app_pages/my_listings.py", "My listings", ":material/sell:", Audience.LOGGED_IN
+SHOP = Screen("app_pages/catalogue.py", "", "Shop", ":material/storefront:", Audience.EVERYONE)
+LOGIN = Screen("app_pages/login.py", "login", "Log in", ":material/login:", Audience.LOGGED_OUT)
+REGISTER = Screen(
+    "app_pages/register.py", "register", "Register", ":material/person_add:", Audience.LOGGED_OUT
 )
-CART = Screen("app_pages/cart.py", "Cart", ":material/shopping_cart:", Audience.LOGGED_IN)
-ORDERS = Screen("app_pages/orders.py", "Orders", ":material/receipt_long:", Audience.LOGGED_IN)
-PROFILE = Screen("app_pages/profile.py", "Profile", ":material/person:", Audience.LOGGED_IN)
+SELL = Screen("app_pages/sell.py", "sell", "Sell", ":material/add_a_photo:", Audience.LOGGED_IN)
+MY_LISTINGS = Screen(
+    "app_pages/my_listings.py", "my_listings", "My listings", ":material/sell:", Audience.LOGGED_IN
+)
+CART = Screen("app_pages/cart.py", "cart", "Cart", ":material/shopping_cart:", Audience.LOGGED_IN)
+ORDERS = Screen(
+    "app_pages/orders.py", "orders", "Orders", ":material/receipt_long:", Audience.LOGGED_IN
+)
+PROFILE = Screen(
+    "app_pages/profile.py", "profile", "Profile", ":material/person:", Audience.LOGGED_IN
+)
 
 SCREENS = (SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, CART, ORDERS, PROFILE)
 BY_PATH = {screen.path: screen for screen in SCREENS}
+BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}
+
+NOT_FOUND_TITLE = "Page not found"
+# The main places, always in reach on a phone (where Streamlit folds its navigation into the
+# side menu): see quick_links().
+_QUICK_LOGGED_IN = (SHOP, SELL, CART, PROFILE)
+_QUICK_LOGGED_OUT = (SHOP, LOGIN, REGISTER)
+QUICK_LINKS_KEY = "quick_links"
 
 
-def navigation(logged_in: bool) -> list[st.Page]:
+def title(screen: Screen, cart_count: int = 0) -> str:
+    """The screen's name in the navigation: the cart shows how many items it holds."""
+    if screen is CART and cart_count:
+        return f"{screen.title} ({cart_count})"
+    return screen.title
+
+
+def requested_url_path() -> str | None:
+    """The page the browser's address names (its last path segment, decoded: "sell", "" for
+    the root), or None when the browser did not say (AppTest without a context url).
+
+    Only the last segment: Streamlit's own routing ignores what comes before it (a proxy's
+    prefix, server.baseUrlPath), so this never mistakes the shop behind a prefix for a
+    missing page.
+    """
+    url = st.context.url
+    if url is None:
+        return None
+    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def is_known(url_path: str | None) -> bool:
+    return url_path is None or url_path in BY_URL_PATH
+
+
+def navigation(
+    logged_in: bool, *, cart_count: int = 0, requested: str | None = None
+) -> list[st.Page]:
     """This run's pages: the shop first (the default), then what this visitor may see.
 
-    Logged-in pages stay reachable by URL while logged out, hidden: they send the visitor to
-    log in, then back.
+    Every screen stays reachable by its URL, hidden when it is not for this visitor: a
+    logged-out visitor's /profile sends them to log in, then back; a logged-in person's
+    /login goes to the shop. An address that names no screen (``requested``) gets a hidden
+    "Page not found" page at that very address: Streamlit routes it there (instead of
+    running the shop under its own "Page not found" pop-up), the address bar keeps what was
+    typed and nothing in the navigation is highlighted.
     """
     pages = []
     for screen in SCREENS:
         shown = screen.audience is Audience.EVERYONE or (
             (screen.audience is Audience.LOGGED_IN) == logged_in
         )
-        if not shown and screen.audience is Audience.LOGGED_OUT:
-            continue  # nothing to do there once logged in
         pages.append(
             st.Page(
                 screen.path,
-                title=screen.title,
+                title=title(screen, cart_count),
                 icon=screen.icon,
+                url_path=screen.url_path or None,
                 default=screen is SHOP,
                 visibility="visible" if shown else "hidden",
             )
         )
+    if not is_known(requested) and _may_be_url_path(requested):
+        pages.append(
+            st.Page(
+                not_found,
+                title=NOT_FOUND_TITLE,
+                icon=":material/search_off:",
+                url_path=requested,
+                visibility="hidden",
+            )
+        )
     return pages
+
+
+def _may_be_url_path(text: str) -> bool:
+    """What st.Page takes as a url_path unchanged (it strips blanks and refuses "/"); any
+    other address falls back to Streamlit's own "Page not found" pop-up over the shop."""
+    return bool(text) and text == text.strip() and "/" not in text
+
+
+def not_found() -> None:
+    """What an address that names no screen shows: a sentence and the way to the shop."""
+    st.set_page_config(page_title=f"{NOT_FOUND_TITLE} · Seconde Main")
+    st.title(NOT_FOUND_TITLE, anchor=False)
+    st.markdown("There is no page at this address. It may have moved, or the link is mistyped.")
+    SHOP.link("Go to the shop", icon=":material/arrow_back:")
+
+
+def quick_links(logged_in: bool, *, cart_count: int = 0) -> None:
+    """The main places as a row of links at the top of every page, shown on narrow screens
+    only (ui/layout.py): below 768 px Streamlit folds the top navigation into the side menu.
+    """
+    screens = _QUICK_LOGGED_IN if logged_in else _QUICK_LOGGED_OUT
+    with st.container(horizontal=True, gap="small", key=QUICK_LINKS_KEY):
+        for screen in screens:
+            screen.link(title(screen, cart_count))

@@ -1,0 +1,77 @@
+"""The app's few style rules, loaded once per run by Home.py (``apply()``).
+
+Streamlit has no setting for these, so they are CSS on Streamlit's own markup: its
+``data-testid`` attributes and the ``st-key-<key>`` class a keyed container gets. Each rule
+says what it fixes; tests/e2e/test_layout_phone.py checks every page at 390 px wide.
+
+Streamlit's breakpoints: below 768 px its top navigation folds into the side menu; below
+640 px columns stack, one per row.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import pages
+
+SCREEN_KEY_PREFIX = "screen_"
+
+
+def screen_key(screen: pages.Screen | None) -> str:
+    """The key of the container Home.py runs a screen in (None: the "Page not found" page),
+    so that a rule can apply to one screen only: ``.st-key-screen_shop``."""
+    if screen is None:
+        return f"{SCREEN_KEY_PREFIX}not_found"
+    return SCREEN_KEY_PREFIX + (screen.url_path or "shop")
+
+
+_SHOP = f".st-key-{screen_key(pages.SHOP)}"
+# A row of the shop's card grid: st.columns(4) whose cards link to their item. The same rule
+# holds once the cards carry a key (``st.container(border=True, key=f"card_{item.id}")``).
+_CARD_ROW = (
+    f'{_SHOP} [data-testid="stHorizontalBlock"]'
+    ':has(> [data-testid="stColumn"]:nth-child(4))'
+    ':not(:has(> [data-testid="stColumn"]:nth-child(5)))'
+    ':has([data-testid="stPageLink"])'
+)
+_KEYED_CARD_ROW = (
+    '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-card_"])'
+)
+_QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
+
+CSS = f"""
+/* The cookie manager's zero-height iframes would otherwise leave gaps above each page. */
+div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {{display: none;}}
+
+/* Segmented controls (the sell page's condition) wrap instead of cutting their last choice. */
+[data-testid="stButtonGroup"] > div {{flex-wrap: wrap; overflow-x: visible;}}
+
+/* The main places on a phone: a row of links at the top of every page. From 768 px the
+   top navigation shows them. */
+{_QUICK} {{row-gap: 0.25rem;}}
+{_QUICK} [data-testid="stPageLink"] a {{padding-left: 0.25rem; padding-right: 0.5rem;}}
+@media (min-width: 768px) {{
+  [data-testid="stLayoutWrapper"]:has(> {_QUICK}),
+  [data-testid="stElementContainer"]:has(> {_QUICK}),
+  {_QUICK} {{display: none !important;}}
+}}
+
+/* Below 640 px the shop's cards go two per row, not one card per screen. */
+@media (max-width: 639.98px) {{
+  {_CARD_ROW}, {_KEYED_CARD_ROW} {{gap: 0.75rem;}}
+  {_CARD_ROW} > [data-testid="stColumn"], {_KEYED_CARD_ROW} > [data-testid="stColumn"] {{
+    flex: 0 0 calc(50% - 0.375rem) !important;
+    min-width: calc(50% - 0.375rem) !important;
+    max-width: calc(50% - 0.375rem);
+  }}
+  {_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])),
+  {_KEYED_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])) {{
+    display: none;
+  }}
+}}
+"""
+
+
+def apply() -> None:
+    """Load the style rules for this run (call once, early, from Home.py)."""
+    st.html(f"<style>{CSS}</style>")
