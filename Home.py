@@ -44,7 +44,5 @@ page = st.navigation(
     pages.navigation(logged_in, cart_count=cart_count, requested=pages.requested_url_path()),
     position="top",
 )
-pages.quick_links(logged_in, cart_count=cart_count)
-screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
-with st.container(key=layout.screen_key(screen)):  # lets ui/layout.py style one screen
-    page.run()
+pages.quick_links(logged_in, cart_count=cart_count)  # shown on narrow screens only
+page.run()

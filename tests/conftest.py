@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import close_all_sessions
 
 from core.db import create_schema, drop_schema, make_engine
 from demo.seed import create_demo_database
@@ -38,13 +39,20 @@ def _fresh_engine(kind: str, tmp_path: Path) -> Engine:
     return engine
 
 
+def _close(engine: Engine) -> None:
+    """End the test's database work: a session a test left open would keep its transaction
+    (and its locks) on PostgreSQL, and the next test's drop_schema would wait for it."""
+    close_all_sessions()
+    engine.dispose()
+
+
 @pytest.fixture(params=DB_PARAMS)
 def engine(request, tmp_path) -> Iterator[Engine]:
     """An empty schema on a real database: SQLite always, PostgreSQL when configured."""
     engine = _fresh_engine(request.param, tmp_path)
     create_schema(engine)
     yield engine
-    engine.dispose()
+    _close(engine)
 
 
 @pytest.fixture(params=DB_PARAMS)
@@ -53,7 +61,7 @@ def seeded_engine(request, tmp_path) -> Iterator[Engine]:
     engine = _fresh_engine(request.param, tmp_path)
     create_demo_database(engine)
     yield engine
-    engine.dispose()
+    _close(engine)
 
 
 @pytest.fixture(scope="session")

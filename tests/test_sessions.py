@@ -32,8 +32,9 @@ def test_a_session_lives_until_it_is_ended(seeded_engine):
         sessions.end_session(s, token)
         assert sessions.session_user(s, token) is None
         sessions.end_session(s, token)  # twice is harmless
-    assert sessions.session_user(Session(seeded_engine), "x" * 43) is None
-    assert sessions.session_user(Session(seeded_engine), None) is None
+    with Session(seeded_engine) as s:  # closed: an open one would hold PostgreSQL locks
+        assert sessions.session_user(s, "x" * 43) is None
+        assert sessions.session_user(s, None) is None
 
 
 def test_a_session_expires(seeded_engine):

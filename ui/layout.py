@@ -14,27 +14,9 @@ import streamlit as st
 
 from ui import pages
 
-SCREEN_KEY_PREFIX = "screen_"
-
-
-def screen_key(screen: pages.Screen | None) -> str:
-    """The key of the container Home.py runs a screen in (None: the "Page not found" page),
-    so that a rule can apply to one screen only: ``.st-key-screen_shop``."""
-    if screen is None:
-        return f"{SCREEN_KEY_PREFIX}not_found"
-    return SCREEN_KEY_PREFIX + (screen.url_path or "shop")
-
-
-_SHOP = f".st-key-{screen_key(pages.SHOP)}"
-# A row of the shop's card grid: st.columns(4) whose cards link to their item. The same rule
-# holds once the cards carry a key (``st.container(border=True, key=f"card_{item.id}")``).
+# A row of the shop's card grid: st.columns(4) whose columns hold item cards, which carry
+# the key card_<id> (ui/widgets.py item_card).
 _CARD_ROW = (
-    f'{_SHOP} [data-testid="stHorizontalBlock"]'
-    ':has(> [data-testid="stColumn"]:nth-child(4))'
-    ':not(:has(> [data-testid="stColumn"]:nth-child(5)))'
-    ':has([data-testid="stPageLink"])'
-)
-_KEYED_CARD_ROW = (
     '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-card_"])'
 )
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
@@ -58,15 +40,14 @@ div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {{dis
 
 /* Below 640 px the shop's cards go two per row, not one card per screen. */
 @media (max-width: 639.98px) {{
-  {_CARD_ROW}, {_KEYED_CARD_ROW} {{gap: 0.75rem;}}
-  {_CARD_ROW} > [data-testid="stColumn"], {_KEYED_CARD_ROW} > [data-testid="stColumn"] {{
+  {_CARD_ROW} {{gap: 0.75rem;}}
+  {_CARD_ROW} > [data-testid="stColumn"] {{
     flex: 0 0 calc(50% - 0.375rem) !important;
     min-width: calc(50% - 0.375rem) !important;
     max-width: calc(50% - 0.375rem);
   }}
-  {_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])),
-  {_KEYED_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])) {{
-    display: none;
+  {_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])) {{
+    display: none;  /* the empty columns after the last card */
   }}
 }}
 """

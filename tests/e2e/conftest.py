@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SHOTS = ROOT / "test-artifacts" / "e2e"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15's CSS pixels
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -138,7 +140,8 @@ class Person:
         """Log in and wait for the re-login cookie, so that a new page load (goto) is
         still logged in: the browser sets the cookie a moment after the log-in."""
         self.log_in(email, password)
-        self.page.get_by_role("link", name="Profile").wait_for(timeout=20_000)
+        # .first: on a phone the side menu's link and the page's own both exist
+        self.page.get_by_role("link", name="Profile").first.wait_for(timeout=20_000)
         deadline = time.monotonic() + 20
         while not any(c["name"] == "marketplace_auth" for c in self.context.cookies()):
             if time.monotonic() > deadline:
@@ -159,8 +162,12 @@ def pytest_runtest_makereport(item, call):
 def person(browser, app_url, request):
     people: list[Person] = []
 
-    def make(name: str) -> Person:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def make(name: str, *, phone: bool = False) -> Person:
+        """A person at a laptop (1280 x 900), or on a phone (390 x 844, touch)."""
+        if phone:
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        else:
+            context = browser.new_context(viewport=DESKTOP)
         people.append(Person(context, app_url, f"{request.node.name}-{name}"))
         return people[-1]
 
