@@ -36,6 +36,16 @@ class CategoryScore:
     probability: float
 
 
+@dataclass(frozen=True)
+class Look:
+    """What the model sees in one photo: its unit image embedding (float32, None from the
+    prototype's single graph, which gives no embedding) and every category with its
+    probability, most likely first."""
+
+    embedding: np.ndarray | None
+    categories: list[CategoryScore]
+
+
 def prompt_weights(prompt_category: tuple[int, ...], n_categories: int) -> np.ndarray:
     """(C, P) matrix averaging per-prompt values into per-category values."""
     weights = np.zeros((n_categories, len(prompt_category)))
@@ -180,11 +190,37 @@ class Classifier:
             **common,
         )
 
+    @property
+    def embeds(self) -> bool:
+        """Whether this model gives image embeddings (the towers do, the single graph not)."""
+        return self.backend == "split"
+
+    def embed_pixels(self, pixel_values: np.ndarray) -> np.ndarray:
+        """Unit image embeddings (N, D), float64, of preprocessed photos (N, 3, H, W)."""
+        if not self.embeds:
+            raise ModelError("The single-graph model gives no image embeddings.")
+        return unit(run_image_tower(self._session, pixel_values, self._output))
+
+    def logits_of(self, embeddings: np.ndarray) -> np.ndarray:
+        """Logits (N, C) of the categories for unit image embeddings (N, D)."""
+        return self.logit_scale * embeddings @ self._category_embeddings.T
+
+    def look(self, pixel_values: np.ndarray) -> Look:
+        """The embedding and the categories of one preprocessed photo, in one tower run."""
+        if not self.embeds:
+            return Look(None, self.classify_pixels(pixel_values))
+        embedding = self.embed_pixels(pixel_values[:1])
+        probabilities = softmax(self.logits_of(embedding))[0]
+        return Look(embedding[0].astype(np.float32), self._ranked(probabilities))
+
+    def _ranked(self, probabilities: np.ndarray) -> list[CategoryScore]:
+        order = np.argsort(-probabilities, kind="stable")
+        return [CategoryScore(self.codes[i], float(probabilities[i])) for i in order]
+
     def category_logits(self, pixel_values: np.ndarray) -> np.ndarray:
         """Logits (N, C) of the categories for preprocessed photos (N, 3, H, W)."""
         if self.backend == "split":
-            image = unit(run_image_tower(self._session, pixel_values, self._output))
-            return self.logit_scale * image @ self._category_embeddings.T
+            return self.logits_of(self.embed_pixels(pixel_values))
         rows = []
         for one in pixel_values:  # the single graph's logits_per_image is for one photo
             feed = feed_for(
@@ -206,9 +242,7 @@ class Classifier:
 
     def classify_pixels(self, pixel_values: np.ndarray) -> list[CategoryScore]:
         """Every category with its probability, most likely first, for one preprocessed photo."""
-        probabilities = self.probabilities(pixel_values[:1])[0]
-        order = np.argsort(-probabilities, kind="stable")
-        return [CategoryScore(self.codes[i], float(probabilities[i])) for i in order]
+        return self._ranked(self.probabilities(pixel_values[:1])[0])
 
     def classify(self, photo_bytes: bytes) -> list[CategoryScore]:
         """Every category with its probability, most likely first.

@@ -349,3 +349,13 @@ def download(
         raise fail(exc) from exc
     shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def model_fingerprint(manifest: Mapping[str, Any]) -> str:
+    """What identifies a model's embeddings: the sha256 of its towers' sha256s (image,
+    text, in that order; or the single graph's), 16 hex digits. Embeddings made by two
+    models with different fingerprints are never compared."""
+    files = manifest["files"]
+    roles = [role for role in ("image", "text", "full") if role in files]
+    joined = "\n".join(f"{role}:{files[role]['sha256']}" for role in roles)
+    return sha256_bytes(joined.encode())[:16]
