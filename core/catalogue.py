@@ -42,12 +42,14 @@ MAX_WORD_LENGTH = 40
 
 
 class Sort(StrEnum):
+    RELEVANCE = "relevance"  # a search's best matches first (core/semantic.py)
     NEWEST = "newest"
     PRICE_UP = "price_up"
     PRICE_DOWN = "price_down"
 
 
 SORT_LABELS: dict[Sort, str] = {
+    Sort.RELEVANCE: "Best match",
     Sort.NEWEST: "Newest first",
     Sort.PRICE_UP: "Price: low to high",
     Sort.PRICE_DOWN: "Price: high to low",
@@ -66,6 +68,8 @@ class CatalogueQuery:
     min_price_cents: int | None = None
     max_price_cents: int | None = None
     sort: Sort = Sort.NEWEST
+    # only these items (a ranked search's results, core/semantic.py); None: no such limit
+    only_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,7 @@ def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> l
     """
     by_text = plan.few_ids is not None
     planned = plan.sqlite and (for_page or by_text)
-    by_price = query.sort is not Sort.NEWEST
+    by_price = not _by_date(query.sort)
 
     def indexed(column_, allowed: bool):
         return column_ if not planned or (allowed and not by_text) else _residual(column_)
@@ -238,6 +242,8 @@ def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> l
     if keys := sorted({k for k in map(brand_key, query.brands) if k}):  # "levis" is Levi's
         single = len(keys) == 1 and not by_price
         conditions.append(indexed(Item.brand_key, single).in_(keys))
+    if query.only_ids is not None:
+        conditions.append(Item.id.in_(query.only_ids))
     if query.conditions:
         conditions.append(indexed(Item.condition, False).in_(query.conditions))
     if query.min_price_cents is not None:
@@ -247,13 +253,24 @@ def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> l
     return conditions
 
 
+def filter_conditions(session: Session, query: CatalogueQuery) -> list:
+    """The WHERE conditions of ``query`` (text and filters, available items only), for
+    queries over ``Item`` that are not a catalogue page (core/semantic.py)."""
+    return _filters(query, _plan(session, query))
+
+
+def _by_date(sort: Sort) -> bool:
+    # "Best match" is ranked by core/semantic.py; a plain page of it is newest first
+    return sort in (Sort.NEWEST, Sort.RELEVANCE)
+
+
 def _sort_key(sort: Sort):
-    column_ = Item.created_at if sort is Sort.NEWEST else Item.price_cents
+    column_ = Item.created_at if _by_date(sort) else Item.price_cents
     return column_, sort is Sort.PRICE_UP  # (column, ascending)
 
 
 def _cursor_of(item: Item, sort: Sort) -> Cursor:
-    return Cursor(item.created_at if sort is Sort.NEWEST else item.price_cents, item.id)
+    return Cursor(item.created_at if _by_date(sort) else item.price_cents, item.id)
 
 
 def search_catalogue(
@@ -347,6 +364,7 @@ ITEM_PARAM = "item"  # the item shown instead of the results (see core.listings.
 MAX_SEARCH_TEXT = 200  # characters of the search box
 MAX_BRANDS = 20
 MAX_PAGE_NUMBER = 999_999
+MAX_RANKED = 10_000  # positions in a ranked search (core/semantic.py keeps far fewer)
 _MAX_ID = 2**31 - 1  # PostgreSQL's integer
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALL_SIZES = frozenset(size for family in SIZES.values() for size in family)
@@ -357,7 +375,8 @@ _SORTS = frozenset(s.value for s in Sort)
 @dataclass(frozen=True)
 class ShopFilters:
     """What the search box, the filters and the sort say, as typed (whole euros, maybe
-    upside down): what the address holds, besides the page."""
+    upside down): what the address holds, besides the page. ``sort`` None is the default:
+    "Best match" for a search while semantic search is on, else newest first."""
 
     text: str = ""
     categories: tuple[str, ...] = ()
@@ -366,7 +385,7 @@ class ShopFilters:
     conditions: tuple[str, ...] = ()
     min_price: int | None = None  # EUR
     max_price: int | None = None  # EUR
-    sort: Sort = Sort.NEWEST
+    sort: Sort | None = None
 
     @property
     def prices(self) -> PriceRange:
@@ -375,9 +394,22 @@ class ShopFilters:
     @property
     def narrows(self) -> bool:
         """True if the search or a filter leaves items out (the sort leaves none out)."""
-        return replace(self, sort=Sort.NEWEST) != ShopFilters()
+        return replace(self, sort=None) != ShopFilters()
 
-    def query(self) -> CatalogueQuery:
+    def default_sort(self, semantic: bool = False) -> Sort:
+        """The sort when none is chosen: a search's best matches first when they can be
+        ranked by meaning (``semantic``), else newest first (as before semantic search)."""
+        return Sort.RELEVANCE if semantic and self.text.strip() else Sort.NEWEST
+
+    def effective_sort(self, semantic: bool = False) -> Sort:
+        """The sort these filters show: the chosen one, or the default; "Best match" with
+        nothing to match is newest first."""
+        sort = self.sort or self.default_sort(semantic)
+        if sort is Sort.RELEVANCE and not (semantic or self.text.strip()):
+            return Sort.NEWEST
+        return sort
+
+    def query(self, semantic: bool = False) -> CatalogueQuery:
         prices = self.prices
         return CatalogueQuery(
             text=self.text,
@@ -387,7 +419,7 @@ class ShopFilters:
             conditions=self.conditions,
             min_price_cents=prices.low_cents,
             max_price_cents=prices.high_cents,
-            sort=self.sort,
+            sort=self.effective_sort(semantic),
         )
 
 
@@ -423,7 +455,7 @@ class ShopAddress:
             params["min"] = [str(f.min_price)]
         if f.max_price is not None:
             params["max"] = [str(f.max_price)]
-        if f.sort is not Sort.NEWEST:
+        if f.sort is not None:
             params["sort"] = [f.sort.value]
         page = self.page
         if page.last:
@@ -436,8 +468,12 @@ class ShopAddress:
         return params
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> ShopAddress:
-        """The address ``params`` say; what is not understood is left out (the default)."""
+    def from_params(
+        cls, params: Mapping[str, str | Sequence[str]], *, semantic: bool = False
+    ) -> ShopAddress:
+        """The address ``params`` say; what is not understood is left out (the default).
+        ``semantic``: whether searches are ranked by meaning (it decides the default sort,
+        which the page's cursor is in)."""
 
         def values(key: str) -> list[str]:
             value = params.get(key, ())
@@ -461,12 +497,13 @@ class ShopAddress:
             conditions=chosen("condition", _CONDITIONS),
             min_price=_whole(one("min"), MAX_PRICE_CENTS // 100),
             max_price=_whole(one("max"), MAX_PRICE_CENTS // 100),
-            sort=Sort(sort) if sort in _SORTS else Sort.NEWEST,
+            sort=Sort(sort) if sort in _SORTS else None,
         )
+        shown_sort = filters.effective_sort(semantic)
         if one("last") == "1":
             return cls(filters, PageRequest(last=True), None)
         for key in ("before", "after"):
-            if (cursor := _cursor_from_text(one(key), filters.sort)) is not None:
+            if (cursor := _cursor_from_text(one(key), shown_sort)) is not None:
                 page = PageRequest(before=cursor) if key == "before" else PageRequest(after=cursor)
                 return cls(filters, page, _whole(one("page"), MAX_PAGE_NUMBER, least=2))
         return cls(filters)
@@ -498,6 +535,9 @@ def _cursor_from_text(raw: str | None, sort: Sort) -> Cursor | None:
     item_id = _whole(id_text, _MAX_ID, least=1)
     if item_id is None:
         return None
+    if sort is Sort.RELEVANCE:  # the item's position in the ranking
+        position = _whole(value_text, MAX_RANKED)
+        return None if position is None else Cursor(position, item_id)
     if sort is not Sort.NEWEST:
         cents = _whole(value_text, MAX_PRICE_CENTS, least=1)
         return None if cents is None else Cursor(cents, item_id)
@@ -514,18 +554,32 @@ class ShopPage:
     pages: int | None
 
 
-def browse(session: Session, address: ShopAddress) -> ShopPage:
+def browse(session: Session, address: ShopAddress, semantic=None) -> ShopPage:
     """The page ``address`` asks for. The last page holds the remainder of an exact count
-    (64 items: 24, 24, then 16), so that its number lines up with the pages before it."""
-    query = address.filters.query()
+    (64 items: 24, 24, then 16), so that its number lines up with the pages before it.
+
+    ``semantic`` (a ``core.semantic.SemanticQuery``: the search's text or photo embedding
+    and the index) ranks the results by meaning too, fused with the keyword matches.
+    """
+    from core.semantic import search_ranked  # core.semantic builds on this module
+
+    query = address.filters.query(semantic is not None)
     request = address.page
-    if request.last:
-        total = count_matches(session, query)
-        size = request.size if total > COUNT_CAP else (total % request.size or request.size)
-        request = PageRequest(last=True, size=size)
-    page = search_catalogue(session, query, request)
+    if semantic is not None or query.sort is Sort.RELEVANCE:
+        page, _ = search_ranked(session, query, semantic, request)
+    else:
+        request = _last_page_sized(session, query, request)
+        page = search_catalogue(session, query, request)
     pages = None if page.total_is_capped else max(1, math.ceil(page.total / PAGE_SIZE))
     number = pages if request.last else address.number
     if number is not None and pages is not None and number > pages:
         number = None  # an old or edited address: the page is shown, its number is not known
     return ShopPage(page, number, pages)
+
+
+def _last_page_sized(session: Session, query: CatalogueQuery, request: PageRequest):
+    if not request.last:
+        return request
+    total = count_matches(session, query)
+    size = request.size if total > COUNT_CAP else (total % request.size or request.size)
+    return PageRequest(last=True, size=size)

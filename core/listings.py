@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import delete
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
 from core import categories
 from core.db import begin_write
+from core.embeddings import drop_embeddings, save_embedding
 from core.errors import FieldErrors, UserError
 from core.models import (
     BRAND_MAX,
@@ -315,10 +317,25 @@ def photo_row(item_id: int, position: int, photo: PreparedPhoto) -> Photo:
     )
 
 
+@dataclass(frozen=True)
+class CoverEmbedding:
+    """The cover photo's unit image embedding, and the fingerprint of the model that made
+    it (``core.ai.model_dir.model_fingerprint``)."""
+
+    model: str
+    vector: np.ndarray
+
+
 def create_listing(
-    session: Session, seller_id: int, draft: ListingDraft, photos: Sequence[PreparedPhoto]
+    session: Session,
+    seller_id: int,
+    draft: ListingDraft,
+    photos: Sequence[PreparedPhoto],
+    *,
+    embedding: CoverEmbedding | None = None,
 ) -> Item:
-    """Put an item on sale with its photos (first one is the cover), in one transaction.
+    """Put an item on sale with its photos (first one is the cover) and the cover's
+    embedding (when the sell page has one), in one transaction.
 
     Raises InvalidListingError; nothing is stored on error.
     """
@@ -343,6 +360,8 @@ def create_listing(
         session.add(item)
         session.flush()
         session.add_all(photo_row(item.id, n, photo) for n, photo in enumerate(photos))
+        if embedding is not None:
+            save_embedding(session, item.id, embedding.model, embedding.vector)
         session.commit()
     except BaseException:
         session.rollback()
@@ -388,13 +407,16 @@ def update_listing(
     photos: Sequence[int | PreparedPhoto],
     *,
     revision: int | None = None,
+    embedding: CoverEmbedding | None = None,
 ) -> None:
     """Change every field and the photos of the seller's unsold listing, in one transaction.
 
     ``photos`` is the new list in order: the id of an existing photo of this item to keep,
     or a new PreparedPhoto. ``revision`` is the listing's revision the form was opened at:
     a form left open while the listing changed elsewhere is refused. Every edit bumps the
-    revision, so a checkout confirmed before it buys nothing. Raises InvalidListingError,
+    revision, so a checkout confirmed before it buys nothing. ``embedding`` is the new
+    cover's; a new cover without one drops the old cover's (``core.embeddings.index_missing``
+    makes it again). Raises InvalidListingError,
     ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
     nothing changes on error.
     """
@@ -421,7 +443,12 @@ def update_listing(
         if any(photo_id not in existing for photo_id in kept) or len(set(kept)) != len(kept):
             session.rollback()
             raise InvalidListingError({"photos": "A photo of this listing has changed; retry."})
-        if list(photos) == sorted(existing, key=lambda i: existing[i].position):
+        old_order = sorted(existing, key=lambda i: existing[i].position)
+        if embedding is not None:
+            save_embedding(session, item_id, embedding.model, embedding.vector)
+        elif not old_order or photos[0] != old_order[0]:
+            drop_embeddings(session, item_id)  # the cover changed: its embedding is stale
+        if list(photos) == old_order:
             session.commit()  # the same photos in the same order: nothing to rewrite
             return
         rows = []

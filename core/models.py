@@ -354,3 +354,27 @@ class AppMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=50)
     value: str = Field(max_length=200)
+
+
+class ItemEmbedding(SQLModel, table=True):
+    """The CLIP image embedding of a listing's cover photo, for one model: what semantic
+    search, similar items and search by photo compare. A new cover (or a re-index) writes a
+    new row with a new id, so that ``(max(id), count)`` per model tells every replica that
+    its in-memory index is stale."""
+
+    __tablename__ = "item_embeddings"
+    __table_args__ = (
+        UniqueConstraint("item_id", "model", name="ux_item_embeddings_item_model"),
+        Index("ix_item_embeddings_model_id", "model", "id"),
+        CheckConstraint("length(vector) > 0", name="ck_item_embeddings_vector"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=_fk("items.id", cascade=True))
+    # the model's fingerprint (core.ai.model_dir.model_fingerprint): embeddings of two
+    # models are never compared
+    model: str = Field(max_length=16)
+    # float32, little-endian, L2-normalised
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

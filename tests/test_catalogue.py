@@ -62,7 +62,7 @@ def expected_order(engine, sort: Sort) -> list[int]:
     return [i.id for i in items]
 
 
-@pytest.mark.parametrize("sort", list(Sort))
+@pytest.mark.parametrize("sort", [Sort.NEWEST, Sort.PRICE_UP, Sort.PRICE_DOWN])
 def test_pages_forward_and_backward_cover_every_item_once_in_order(engine, many, sort):
     query = CatalogueQuery(sort=sort)
     want = expected_order(engine, sort)
@@ -385,7 +385,7 @@ def test_an_address_leaves_out_what_it_does_not_understand():
     assert filters.categories == ("shoes",) and filters.sizes == ("M",)
     assert filters.brands[0] == "Levi's" and len(filters.brands) == catalogue.MAX_BRANDS
     assert filters.conditions == ("good",)
-    assert (filters.min_price, filters.max_price, filters.sort) == (None, None, Sort.NEWEST)
+    assert (filters.min_price, filters.max_price, filters.sort) == (None, None, None)
     assert ShopAddress.from_params(odd).page == PageRequest()
     assert ShopAddress.from_params({"q": "a\x00b"}).filters.text == ""
     for bad in ("x_1", "1_x", "1_0", "-1_2", "1_99999999999", "99999999999999999999_1", "_"):
@@ -399,7 +399,7 @@ def test_an_address_leaves_out_what_it_does_not_understand():
     )
 
 
-@pytest.mark.parametrize("sort", list(Sort))
+@pytest.mark.parametrize("sort", [Sort.NEWEST, Sort.PRICE_UP, Sort.PRICE_DOWN])
 def test_pages_through_the_address_are_the_pages(engine, many, sort):
     """Each page's address, read back (a reload, a shared link), shows that same page, on
     both databases (dates go through the address as microseconds since 1970 UTC)."""
