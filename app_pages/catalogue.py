@@ -11,12 +11,14 @@ from core.listings import CONDITION_LABELS
 from core.models import MAX_PRICE_CENTS
 from core.money import format_eur
 from ui import catalogue as shop
+from ui import search
 from ui.item_page import render_item_page
 from ui.state import current_user, db_session
-from ui.widgets import item_card
+from ui.widgets import item_card, plain
 
 user = current_user()
-address = shop.current_address()
+ai = search.semantic_on()  # searches ranked by meaning too (a model that embeds text)
+address = shop.current_address(semantic=ai)
 if ITEM_PARAM in st.query_params:
     item = st.query_params.get(ITEM_PARAM)
     # written back: a card's st.page_link to this same page does not change the address bar
@@ -25,7 +27,12 @@ if ITEM_PARAM in st.query_params:
     render_item_page(user, item, back=address)
     st.stop()
 shop.show_address(address)  # e.g. after "Back to the shop", a link to this same page
-shop.show_filters(address.filters)
+photo = search.search_photo_name()
+ranked = photo is not None or (ai and bool(address.filters.text.strip()))
+shown_sort = address.filters.effective_sort(ai)
+if photo is not None and address.filters.sort is None:
+    shown_sort = Sort.RELEVANCE  # a photo search: the nearest first
+shop.show_filters(address.filters, shown_sort)
 
 st.title("Second-hand clothes")
 
@@ -66,26 +73,47 @@ with st.sidebar:
     high_col.number_input("Max price (EUR)", key=shop.HIGH, **prices)
     st.button("Clear the filters", icon=":material/filter_alt_off:", on_click=shop.reset_filters)
 
-search_col, sort_col = st.columns([3, 1], vertical_alignment="bottom")
+search_col, photo_col, sort_col = st.columns([6, 1, 2], vertical_alignment="bottom")
 search_col.text_input(
     "Search",
     key=shop.TEXT,
-    placeholder="Search titles, brands and descriptions: linen shirt, levis...",
+    placeholder=(
+        "Describe it or name it: a red summer dress for a wedding, levis..."
+        if ai
+        else "Search titles, brands and descriptions: linen shirt, levis..."
+    ),
     max_chars=MAX_SEARCH_TEXT,
     icon=":material/search:",
     on_change=shop.filters_changed,
 )
+with photo_col.popover("Photo", icon=":material/photo_camera:", width="stretch"):
+    search.photo_search_box()
+sorts = [s for s in Sort if s is not Sort.RELEVANCE or ranked]
 sort_col.selectbox(
     "Sort by",
-    list(Sort),
+    sorts,
     format_func=SORT_LABELS.get,
     key=shop.SORT,
     on_change=shop.filters_changed,
+    args=(Sort.RELEVANCE if ranked else Sort.NEWEST,),
 )
+if photo is not None:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(f"Items that look like your photo ({plain(photo)}), nearest first.")
+    right.button("Clear the photo", icon=":material/close:", on_click=search.clear_search_photo)
 
 with db_session() as session:
-    shown = browse(session, address)
+    near = (
+        search.for_photo(session)
+        if photo is not None
+        else search.for_text(session, address.filters.text)
+    )
+    shown = browse(session, address, near)
+    getting_ready = search.indexing_progress(session)
 page, number, pages = shown.page, shown.number, shown.pages
+if getting_ready:
+    done, total = getting_ready
+    st.caption(f"The AI search is getting ready: {done} of {total} listings looked at so far.")
 
 if not page.cards:
     if address.filters.narrows:

@@ -564,6 +564,8 @@ def browse(session: Session, address: ShopAddress, semantic=None) -> ShopPage:
     from core.semantic import search_ranked  # core.semantic builds on this module
 
     query = address.filters.query(semantic is not None)
+    if semantic is not None and not query.text.strip() and address.filters.sort is None:
+        query = replace(query, sort=Sort.RELEVANCE)  # a search by photo: the nearest first
     request = address.page
     if semantic is not None or query.sort is Sort.RELEVANCE:
         page, _ = search_ranked(session, query, semantic, request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -402,6 +403,27 @@ def demo_user_ids(session: Session) -> frozenset[int]:
     return frozenset(int(v) for v in row.value.split(",") if v) if row else frozenset()
 
 
+def embed_listings(engine: Engine, model_dir: Path) -> int:
+    """Give every listing without one the image embedding of the model in ``model_dir``
+    (AI search); 0 when there is no model that gives embeddings. The app does the same in
+    the background on its first page view with a model."""
+    from core.ai.classifier import Classifier
+    from core.ai.errors import ModelError
+    from core.ai.model_dir import model_fingerprint, model_present
+    from core.embeddings import index_missing
+
+    if not model_present(model_dir):
+        return 0
+    try:
+        classifier = Classifier.load(model_dir)
+    except ModelError:
+        return 0
+    if not classifier.embeds:
+        return 0
+    fingerprint = model_fingerprint(classifier.manifest)
+    return index_missing(engine, fingerprint, classifier.embed_photos)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Create or reset the marketplace database.")
     parser.add_argument(
@@ -421,6 +443,8 @@ def main(argv: list[str] | None = None) -> None:
         create_schema(engine)
         seeded = seed_demo_data(engine)
         print("Seeded the demo data." if seeded else "Already seeded; nothing to do.")
+    if embedded := embed_listings(engine, settings.model_dir):
+        print(f"Embedded {embedded} listings for the AI search.")
 
 
 if __name__ == "__main__":

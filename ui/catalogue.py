@@ -29,9 +29,11 @@ HIGH = "f_high"
 SORT = "f_sort"
 
 
-def current_address() -> ShopAddress:
-    """What the address bar asks the shop to show (the item aside)."""
-    return ShopAddress.from_params({key: st.query_params.get_all(key) for key in st.query_params})
+def current_address(semantic: bool = False) -> ShopAddress:
+    """What the address bar asks the shop to show (the item aside); ``semantic``: whether
+    searches are ranked by meaning (it decides the default sort)."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    return ShopAddress.from_params(params, semantic=semantic)
 
 
 def show_address(address: ShopAddress, item: str | None = None) -> None:
@@ -43,7 +45,7 @@ def show_address(address: ShopAddress, item: str | None = None) -> None:
     st.query_params.from_dict(params)
 
 
-def show_filters(filters: ShopFilters) -> None:
+def show_filters(filters: ShopFilters, sort: Sort) -> None:
     """Set every filter widget to what the address says, before the widgets are drawn: the
     address wins over what the browser last showed (after Back, Forward or a shared link)."""
     st.session_state[TEXT] = filters.text
@@ -53,12 +55,18 @@ def show_filters(filters: ShopFilters) -> None:
     st.session_state[CONDITIONS] = list(filters.conditions)
     st.session_state[LOW] = filters.min_price
     st.session_state[HIGH] = filters.max_price
-    st.session_state[SORT] = filters.sort
+    st.session_state[SORT] = sort  # the one shown: chosen, or the default
 
 
-def filters_changed() -> None:
-    """A widget's ``on_change``: the address says the new filters, from their first page."""
+def filters_changed(default_sort: Sort | None = None) -> None:
+    """A widget's ``on_change``: the address says the new filters, from their first page.
+    The sort selectbox passes the sort it shows by default: choosing that one is choosing
+    no sort (the address then leaves it out); the other widgets keep the address's sort."""
     state = st.session_state
+    sort = current_address().filters.sort
+    if default_sort is not None:
+        chosen = Sort(state.get(SORT) or default_sort)
+        sort = None if chosen is default_sort else chosen
     show_address(
         ShopAddress(
             ShopFilters(
@@ -69,7 +77,7 @@ def filters_changed() -> None:
                 conditions=tuple(state.get(CONDITIONS) or ()),
                 min_price=_whole_or_none(state.get(LOW)),
                 max_price=_whole_or_none(state.get(HIGH)),
-                sort=Sort(state.get(SORT) or Sort.NEWEST),
+                sort=sort,
             )
         )
     )

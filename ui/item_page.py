@@ -14,10 +14,10 @@ from core.listings import (
 )
 from core.models import User
 from core.orders import CartError, add_to_cart
-from ui import dialogs, pages
+from ui import dialogs, pages, search
 from ui.auth import require_user
 from ui.state import db_session
-from ui.widgets import flash, item_facts, money, plain, status_badge
+from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
 
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
@@ -52,7 +52,23 @@ def render_item_page(
         st.divider()
         flash(FLASH_KEY)
         _actions(user, view)
+    _similar(item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
+
+
+SIMILAR_PER_ROW = 4
+
+
+def _similar(item_id: int, query) -> None:
+    """One row of the listings that look most like this one (nothing without a model)."""
+    with db_session() as session:
+        cards = search.similar(session, item_id)[:SIMILAR_PER_ROW]
+    if not cards:
+        return
+    st.subheader("Similar items", anchor=False)
+    for column, card in zip(st.columns(SIMILAR_PER_ROW), cards, strict=False):
+        with column:
+            item_card(card.item, card.thumbnail, query=query)
 
 
 def _photos(view: ItemView) -> None:

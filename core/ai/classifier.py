@@ -10,7 +10,7 @@ so both kinds of model directory answer the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,6 +200,13 @@ class Classifier:
         if not self.embeds:
             raise ModelError("The single-graph model gives no image embeddings.")
         return unit(run_image_tower(self._session, pixel_values, self._output))
+
+    def embed_photos(self, photos: Sequence[bytes]) -> np.ndarray:
+        """Unit image embeddings (N, D), float32, of photos' bytes (stored listing photos).
+
+        Raises ``core.photos.PhotoError`` when one is not a usable photo."""
+        pixels = np.concatenate([preprocess(photo, self.preprocessing) for photo in photos])
+        return self.embed_pixels(pixels).astype(np.float32)
 
     def logits_of(self, embeddings: np.ndarray) -> np.ndarray:
         """Logits (N, C) of the categories for unit image embeddings (N, D)."""

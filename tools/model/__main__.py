@@ -4,6 +4,8 @@
 - ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
 - ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
 - ``evaluate``: accuracy, macro-F1 and confusion matrix over a folder-per-class photo set.
+- ``index``: embed the cover photo of every listing that has no embedding of the current
+  model (after a download or a model change; the app also does it in the background).
 
 Build-time only: the app never imports this package. torch and transformers are imported
 only by the commands that need them.
@@ -77,7 +79,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--backend", choices=("auto", "split", "full"), default="auto")
     evaluation.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    index = commands.add_parser("index", help="embed listings that have no embedding yet")
+    index.add_argument("--model-dir", type=Path, default=default_dir)
     return parser
+
+
+def index_command(model_dir: Path) -> str:
+    """``python -m tools.model index``: the listings of DATABASE_URL without an embedding of
+    the model in ``model_dir`` get one, with a progress bar."""
+    from core.ai.classifier import Classifier
+    from core.ai.model_dir import model_fingerprint
+    from core.db import create_schema, make_engine, session_scope
+    from core.embeddings import embedded_count, index_missing
+
+    classifier = Classifier.load(model_dir)
+    if not classifier.embeds:
+        raise ModelError("This model (a single graph) gives no image embeddings to search by.")
+    fingerprint = model_fingerprint(classifier.manifest)
+    engine = make_engine(load_settings().database_url)
+    create_schema(engine)
+    done = index_missing(engine, fingerprint, classifier.embed_photos, progress=TextBar("index"))
+    with session_scope(engine) as session:
+        embedded, total = embedded_count(session, fingerprint)
+    engine.dispose()
+    return (
+        f"embedded {done} listings; {embedded} of {total} have an embedding of model {fingerprint}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tools.model.export import export_command
 
             export_command(args)
+        elif args.command == "index":
+            print(index_command(args.model_dir))
         elif args.command == "evaluate":
             result = evaluate(
                 args.photo_dir,
