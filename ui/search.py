@@ -67,8 +67,10 @@ def current_index(session: Session, found: SearchModel | None = None) -> VectorI
 
 @st.cache_resource(show_spinner="Loading the AI search...")
 def _text_encoder(model_dir: str, fingerprint: str):
-    from core.ai.text import TextEncoder
-
+    try:
+        from core.ai.text import TextEncoder
+    except ImportError as exc:  # TEMPORARY until the text encoder lands
+        raise ModelError("text search is not built yet") from exc
     return TextEncoder.load(Path(model_dir))
 
 
