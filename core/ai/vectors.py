@@ -123,7 +123,7 @@ class VectorIndex:
     def _reserve(self, rows: int) -> None:
         if rows <= len(self._rows):
             return
-        capacity = max(rows, 2 * len(self._rows), 1024)
+        capacity = max(rows, len(self._rows) + len(self._rows) // 4, 1024)  # 25 % spare at most
         grown = np.zeros((capacity, self.dim), self._dtype)
         grown[: self._size] = self._rows[: self._size]
         ids = np.zeros(capacity, np.int64)
