@@ -5,11 +5,12 @@ The address (query parameters) says what is shown: see ui/catalogue.py."""
 import streamlit as st
 
 from core import categories
-from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, SORT_LABELS, PageRequest, Sort, browse
+from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, SORT_LABELS, PageRequest, Sort
 from core.categories import SIZES
 from core.listings import CONDITION_LABELS
 from core.models import MAX_PRICE_CENTS
 from core.money import format_eur
+from core.shop import browse
 from ui import catalogue as shop
 from ui import search
 from ui.item_page import render_item_page

@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from catalogue import fill  # bench/catalogue.py, beside this script
 
 QUERIES = [
@@ -133,13 +132,14 @@ def candidates(index, queries: np.ndarray, k: int = 24) -> dict:
 
 
 def bench_size(count: int, model_dir: Path, n_queries: int, work: Path) -> dict:
+    from core.ai.text import TextEncoder
     from sqlmodel import Session
 
-    from core.ai.text import TextEncoder
-    from core.catalogue import ShopAddress, ShopFilters, browse
+    from core.catalogue import ShopAddress, ShopFilters
     from core.db import make_engine
     from core.embeddings import LiveIndex
     from core.semantic import SemanticQuery, similar_items
+    from core.shop import browse
 
     path = work / f"search-{count}.db"
     engine = make_engine(f"sqlite:///{path}")

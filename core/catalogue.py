@@ -7,7 +7,6 @@ with OFFSET, so that any page costs the same however many items there are.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -543,45 +542,3 @@ def _cursor_from_text(raw: str | None, sort: Sort) -> Cursor | None:
         return None if cents is None else Cursor(cents, item_id)
     micros = _whole(value_text, 253_402_300_799_999_999)  # 9999-12-31
     return None if micros is None else Cursor(_EPOCH + timedelta(microseconds=micros), item_id)
-
-
-@dataclass(frozen=True)
-class ShopPage:
-    """A page of the shop: its cards, its number and how many pages there are (when known)."""
-
-    page: CataloguePage
-    number: int | None
-    pages: int | None
-
-
-def browse(session: Session, address: ShopAddress, semantic=None) -> ShopPage:
-    """The page ``address`` asks for. The last page holds the remainder of an exact count
-    (64 items: 24, 24, then 16), so that its number lines up with the pages before it.
-
-    ``semantic`` (a ``core.semantic.SemanticQuery``: the search's text or photo embedding
-    and the index) ranks the results by meaning too, fused with the keyword matches.
-    """
-    from core.semantic import search_ranked  # core.semantic builds on this module
-
-    query = address.filters.query(semantic is not None)
-    if semantic is not None and not query.text.strip() and address.filters.sort is None:
-        query = replace(query, sort=Sort.RELEVANCE)  # a search by photo: the nearest first
-    request = address.page
-    if semantic is not None or query.sort is Sort.RELEVANCE:
-        page, _ = search_ranked(session, query, semantic, request)
-    else:
-        request = _last_page_sized(session, query, request)
-        page = search_catalogue(session, query, request)
-    pages = None if page.total_is_capped else max(1, math.ceil(page.total / PAGE_SIZE))
-    number = pages if request.last else address.number
-    if number is not None and pages is not None and number > pages:
-        number = None  # an old or edited address: the page is shown, its number is not known
-    return ShopPage(page, number, pages)
-
-
-def _last_page_sized(session: Session, query: CatalogueQuery, request: PageRequest):
-    if not request.last:
-        return request
-    total = count_matches(session, query)
-    size = request.size if total > COUNT_CAP else (total % request.size or request.size)
-    return PageRequest(last=True, size=size)

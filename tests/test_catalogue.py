@@ -18,7 +18,6 @@ from core.catalogue import (
     ShopAddress,
     ShopFilters,
     Sort,
-    browse,
     count_matches,
     known_brands,
     price_range,
@@ -27,6 +26,7 @@ from core.catalogue import (
 )
 from core.db import session_scope
 from core.models import Item, ItemStatus, brand_key, fold, utcnow
+from core.shop import browse
 from tests.listing_helpers import add_items, found, ids_of
 
 HASH = "$2b$12$" + "a" * 53

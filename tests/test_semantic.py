@@ -16,12 +16,12 @@ from core.catalogue import (
     ShopAddress,
     ShopFilters,
     Sort,
-    browse,
 )
 from core.db import session_scope
 from core.listings import CoverEmbedding, create_listing, update_listing
 from core.models import Item, ItemEmbedding
 from core.semantic import SemanticQuery, fuse, nearest, rank, similar_items
+from core.shop import browse
 from tests.listing_helpers import add_items, draft, photo
 
 DIM = 16
