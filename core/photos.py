@@ -24,7 +24,8 @@ Memory: every limit below is checked on the header, before anything is decoded.
 
 So one upload takes at most MEMORY_BOUND_MB while it is processed, on top of its file
 (at most MAX_UPLOAD_BYTES); bench/photos.py measures the worst cases. Afterwards only the
-prepared JPEG and thumbnail (a few hundred kB) are kept.
+prepared JPEG and thumbnail (a few hundred kB), and the classifier's input when asked for
+(600 kB), are kept.
 
 The file size cap is 25 MB: 48- and 50-megapixel phones write JPEGs of 10 to 25 MB, and
 the cost of a JPEG is set by its pixels (decoded reduced), not its bytes, so a bigger
