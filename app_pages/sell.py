@@ -56,14 +56,15 @@ with left:
     photo_error = st.empty()
 
     # The AI suggestion: for the first photo, when it is a new one.
-    scores = None
+    look = None  # the cover's embedding and categories (core.ai.classifier.Look)
     first = next((p for p in photos if p.photo is not None), None)
     status = classifier.model_status()
     if status.classifier is None:
         if classifier.offer_download(status.problem):
             st.rerun()
     elif first is not None and first.is_new:
-        scores = classifier.suggest(status.classifier, first.key, first.photo.image)
+        look = classifier.suggest(status.classifier, first.key, first.photo)
+    scores = look.categories if look else None
     choice = classifier.CategoryChoice.of(
         form_id, field("category", item.category if item else None), chosen=item is not None
     )

@@ -1,5 +1,6 @@
-"""Benchmark: what one upload costs in time and memory, ``prepare_photo`` against a plain
-full decode, side by side.
+"""Benchmark: what one upload costs in time and memory, ``prepare_for_model`` (what the
+sell page runs: ``prepare_photo`` and the classifier's input, from one decode) against a
+plain full decode, side by side.
 
     python bench/photos.py [--cache /tmp/photos-bench] [--images ../shared/images] [--runs 3]
 
@@ -18,7 +19,7 @@ Inputs, generated once into ``--cache`` (never into the repo):
   decoder keeps every DCT coefficient of the full-size image) of 12.6 megapixels in CMYK
   4:4:4 and 33.5 megapixels in RGB 4:2:0.
 
-Each input is measured in its own fresh process, twice: ``prepare_photo`` (ours) and the
+Each input is measured in its own fresh process, twice: ``prepare_for_model`` (ours) and the
 baseline, ``Image.open(...).load()`` then ``convert("RGB")``. Memory is the peak resident
 set growth over the work (``/proc/self/clear_refs`` resets the peak, VmHWM reads it:
 Pillow's image buffers are not seen by tracemalloc, which is printed too for the Python
@@ -210,13 +211,14 @@ def measure(path: Path, design: str, runs: int) -> dict:
 
     from PIL import Image
 
-    from core.photos import PhotoError, prepare_photo
+    from core.ai.preprocess import prepare_for_model
+    from core.photos import PhotoError
 
     data = path.read_bytes()
 
     def ours():
         try:
-            photo = prepare_photo(data, name=f"“{path.name}”")
+            photo = prepare_for_model(data, name=f"“{path.name}”")
             return f"accepted, {photo.width} x {photo.height}"
         except PhotoError as exc:
             return f"refused: {exc}"
@@ -233,7 +235,7 @@ def measure(path: Path, design: str, runs: int) -> dict:
     work = ours if design == "ours" else baseline
     warm = io.BytesIO()
     Image.new("RGB", (64, 48), "white").save(warm, format="PNG")
-    prepare_photo(warm.getvalue())  # imports and lazy plugin set-up, outside the figures
+    prepare_for_model(warm.getvalue())  # imports and lazy plugin set-up, outside the figures
 
     reset = _reset_peak()
     before = _status("VmRSS")

@@ -257,9 +257,9 @@ def test_a_file_too_big_is_refused_with_its_size_before_it_is_read(app_env, monk
     import ui.photo_picker
 
     read = []
-    real = ui.photo_picker.prepare_photo
+    real = ui.photo_picker.prepare_for_model
     monkeypatch.setattr(
-        ui.photo_picker, "prepare_photo", lambda d, **k: read.append(1) or real(d, **k)
+        ui.photo_picker, "prepare_for_model", lambda d, *a, **k: read.append(1) or real(d, *a, **k)
     )
     at = seller_on_sell_page()
     limit = upload_limit()
@@ -410,6 +410,31 @@ def test_the_ai_suggests_top1_shows_top3_and_stays_changeable(with_model, app_en
     item = item_by_title(app_db(app_env), GOOD["title"])
     assert (item.category, item.ai_category) == (other, top)
     assert item.ai_confidence == pytest.approx(bars[0].value / 100, abs=0.01)
+
+
+def test_one_upload_is_decoded_once_for_the_photo_the_thumbnail_and_the_suggestion(
+    with_model, app_env, monkeypatch
+):
+    from PIL import Image as pil
+
+    decoded = []
+    real = pil._getdecoder  # what every ImageFile.load asks for its decoder: one a decode
+
+    def counting(mode, decoder_name, *args, **kwargs):
+        decoded.append(decoder_name)
+        return real(mode, decoder_name, *args, **kwargs)
+
+    at = seller_on_sell_page()
+    monkeypatch.setattr(pil, "_getdecoder", counting)
+    big = Image.effect_noise((2400, 3200), 40).convert("RGB")  # decoded at 1/2 scale
+    upload = io.BytesIO()
+    big.save(upload, format="JPEG", quality=90)
+    fill(at, photos=[("big.jpg", upload.getvalue(), "image/jpeg")])
+    assert len(at.get("progress")) == 3  # suggested
+    assert decoded == ["jpeg"]  # the upload's one decode; the stored copy is never decoded
+    (look,) = at.session_state["_ai_suggestions"].values()  # the cover's Look, kept
+    assert look.embedding.shape == (16,)  # the tiny CLIP's width, kept for the listing
+    assert bars(at)[0].startswith(categories.label(look.categories[0].code) + ": ")
 
 
 def test_a_new_first_photo_brings_a_new_suggestion(with_model, app_env):

@@ -13,10 +13,11 @@ from pathlib import Path
 import streamlit as st
 
 from core import categories
-from core.ai.classifier import CategoryScore, Classifier
+from core.ai.classifier import CategoryScore, Classifier, Look
 from core.ai.errors import ModelError
 from core.ai.model_dir import ModelDownloadError, download, model_present
-from core.photos import PhotoError
+from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
+from core.photos import PhotoError, PreparedPhoto
 from ui.state import get_settings
 
 _log = logging.getLogger(__name__)
@@ -63,14 +64,25 @@ def model_status() -> ModelStatus:
         return ModelStatus(None, f"The AI category suggestion is off: {exc}")
 
 
-def suggest(classifier: Classifier, key: str, photo: bytes) -> list[CategoryScore] | None:
-    """The classifier's scores for one photo, computed once per photo (``key``) and session."""
+def pixel_values(classifier: Classifier, photo: PreparedPhoto):
+    """The classifier's input for a prepared photo: the one the photo picker made from the
+    upload's only decode (for CLIP's preprocessing, which every ViT-B/32 manifest states),
+    or, for a model that preprocesses otherwise, its own from the stored copy (a second
+    decode, of 1600 px at most)."""
+    if photo.pixel_values is not None and classifier.preprocessing == CLIP_PREPROCESSING:
+        return photo.pixel_values
+    return preprocess(photo.image, classifier.preprocessing)
+
+
+def suggest(classifier: Classifier, key: str, photo: PreparedPhoto) -> Look | None:
+    """What the classifier sees in one photo (its embedding and categories, most likely
+    first), computed once per photo (``key``) and session, from the photo's pixel values."""
     cache = st.session_state.setdefault(_SUGGESTIONS, {})
     if key not in cache:
         try:
             with st.spinner("Looking at your photo..."):
                 cache.clear()  # only the current first photo matters
-                cache[key] = classifier.classify(photo)
+                cache[key] = classifier.look(pixel_values(classifier, photo))
         except PhotoError:
             cache[key] = None  # the photo picker already says what is wrong with it
         except Exception:  # a model that loads but fails at run time: sell without it

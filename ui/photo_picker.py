@@ -1,11 +1,14 @@
 """The sell page's photos: the listing's current photos (when editing), uploads and camera
-shots, each checked once by ``core.photos.prepare_photo`` and previewed.
+shots, each checked and decoded once (``core.ai.preprocess.prepare_for_model``: the stored
+copy, the thumbnail and the classifier's pixel values from one decode) and previewed.
 
 At most MAX_PHOTOS_PER_ITEM photos in all: the photos are counted before any file is
 decoded, and files beyond the limit are never decoded. Each file's outcome (its prepared
 photo, or why it was refused) is kept per file, so a rerun never does the work again.
-Only the prepared photos (small JPEGs and thumbnails) stay in the session: the raw bytes
-Streamlit keeps for an upload or a camera shot are dropped as soon as it has been read.
+Only the prepared photos (small JPEGs, thumbnails and the classifier's 600 kB of pixel
+values each, which any photo needs again once it is made the cover) stay in the session:
+the raw bytes Streamlit keeps for an upload or a camera shot are dropped as soon as it has
+been read.
 
 Every refused file is named in a sentence right under the uploader, as soon as it is
 chosen: too big, not a photo, damaged, one too many. The uploader has no ``type=`` filter,
@@ -26,6 +29,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
+from core.ai.preprocess import CLIP_PREPROCESSING, prepare_for_model
 from core.listings import ItemPhoto
 from core.models import MAX_PHOTOS_PER_ITEM
 from core.photos import (
@@ -34,7 +38,6 @@ from core.photos import (
     PreparedPhoto,
     check_size,
     megabytes,
-    prepare_photo,
 )
 from ui.widgets import plain
 
@@ -135,7 +138,8 @@ def _state(form_id: str, name: str, default):
 def _prepare(data: bytes, name: str) -> PreparedPhoto | str:
     """The prepared photo, or the sentence saying why the file is refused (never raises)."""
     try:
-        return prepare_photo(data, name=name)
+        # CLIP's preprocessing: ui/classifier.py makes its own for a model that says otherwise
+        return prepare_for_model(data, CLIP_PREPROCESSING, name=name)
     except PhotoError as exc:
         return str(exc)
 

@@ -1,10 +1,16 @@
 """CLIP's image preprocessing, from uploaded bytes to ``pixel_values``, with the photo
 checks and the reduced JPEG decode of ``core.photos`` (one set of rules for every upload).
+
+An upload is decoded once: ``prepare_for_model`` prepares it with ``core.photos.prepare_photo``
+(stored copy, thumbnail) and makes its ``pixel_values`` from the same decoded, upright image
+(``model_input``). ``preprocess`` (bytes in) stays for everything else: tests, the export's
+checks, a stored photo.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,6 +26,9 @@ from core import photos
 # that follows still has 1.5 times the pixels it needs. Smaller photos decode in full.
 DRAFT_MIN_SIDE = 336
 DRAFT_MIN_PIXELS = 2_000_000
+# ``model_input``: an image already decoded is box-reduced while it keeps 1.5 x the pixels
+# of the bicubic resize's output, like the draft decode above.
+MODEL_REDUCING_GAP = DRAFT_MIN_SIDE / 224
 # Beyond this aspect ratio the photo's ends are cut before resizing: only the centre is kept
 # anyway, and a 1 x 50 000 sliver must not turn into a 224 x 11 000 000 resize.
 MAX_ASPECT = 4
@@ -86,11 +95,18 @@ def decode_photo(data: bytes, *, draft: bool = True, name: str = "The photo") ->
     return photos.to_rgb(image)
 
 
-def preprocess_image(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSING) -> np.ndarray:
+def preprocess_image(
+    image: Image.Image,
+    prep: Preprocessing = CLIP_PREPROCESSING,
+    *,
+    reducing_gap: float | None = None,
+) -> np.ndarray:
     """An RGB image to CLIP's ``pixel_values``, float32 of shape (1, 3, crop, crop).
 
     Same arithmetic as ``transformers.CLIPImageProcessor``: shorter side to ``size`` with
     bicubic, longer side ``int(size * long / short)``, centre crop with floor offsets.
+    With ``reducing_gap`` (Pillow's), a big image is box-reduced by an integer factor first,
+    as long as it keeps ``reducing_gap`` times the pixels the bicubic resize needs.
     """
     if image.mode != "RGB":
         image = photos.to_rgb(image)
@@ -108,7 +124,7 @@ def preprocess_image(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSIN
         long = keep
     new_long = int(prep.size * long / short)
     size = (prep.size, new_long) if width <= height else (new_long, prep.size)
-    image = image.resize(size, Image.Resampling.BICUBIC)
+    image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=reducing_gap)
     left = (size[0] - prep.crop) // 2
     top = (size[1] - prep.crop) // 2
     image = image.crop((left, top, left + prep.crop, top + prep.crop))
@@ -124,3 +140,23 @@ def preprocess(
 ) -> np.ndarray:
     """Uploaded photo bytes to CLIP's ``pixel_values``; PhotoError if the photo is not usable."""
     return preprocess_image(decode_photo(data, draft=draft), prep)
+
+
+def model_input(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSING) -> np.ndarray:
+    """An upright RGB image already decoded (the photo prepared for storage, at most
+    ``photos.MAX_SIDE`` px) to CLIP's ``pixel_values``, close to what ``preprocess`` makes
+    of the upload's bytes (tests/test_ai_preprocess.py says how close): box-reduced by an
+    integer factor while it keeps 1.5 x the pixels the bicubic resize needs (as the draft
+    decode of ``preprocess`` does; Pillow keeps the geometry exact), then as
+    ``preprocess_image``. ``image`` itself is not changed."""
+    return preprocess_image(image, prep, reducing_gap=MODEL_REDUCING_GAP)
+
+
+def prepare_for_model(
+    data: bytes, prep: Preprocessing = CLIP_PREPROCESSING, *, name: str = "The file"
+) -> photos.PreparedPhoto:
+    """``photos.prepare_photo`` (the same checks and refusals), with ``pixel_values`` made for
+    ``prep`` from the same decode: an upload is decoded once for all three."""
+    return photos.prepare_photo(
+        data, name=name, model_input=functools.partial(model_input, prep=prep)
+    )
