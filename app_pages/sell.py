@@ -14,7 +14,7 @@ from core.listings import (
     item_id_from_text,
     update_listing,
 )
-from ui import classifier, pages
+from ui import classifier, pages, search
 from ui.auth import require_user
 from ui.photo_picker import pick_photos
 from ui.state import db_session
@@ -149,12 +149,25 @@ if submit:
             except InvalidListingError as exc:
                 errors = {**exc.errors, **errors}
             raise InvalidListingError(errors)
+        stored = {p.id: p.image for p in listing.photos} if listing else {}
+        cover = search.cover_embedding(
+            look if first is not None and first.is_new else None,
+            stored.get(first.photo) if first is not None and not first.is_new else None,
+        )
         with db_session() as session:
             if item:
-                update_listing(session, user.id, item.id, draft, chosen, revision=item.revision)
+                update_listing(
+                    session,
+                    user.id,
+                    item.id,
+                    draft,
+                    chosen,
+                    revision=item.revision,
+                    embedding=cover,
+                )
                 saved_id, message = item.id, "Your changes are saved."
             else:
-                saved_id = create_listing(session, user.id, draft, chosen).id
+                saved_id = create_listing(session, user.id, draft, chosen, embedding=cover).id
                 message = "Your item is on sale."
     except InvalidListingError as exc:
         slots = {

@@ -108,3 +108,48 @@ def test_without_a_model_photo_search_says_how_to_get_one(app_env):
     at = start_app()
     assert "Search by photo needs the AI model" in texts(at)
     assert not [u for u in at.get("file_uploader") if "look like a photo" in u.label]
+
+
+def test_a_new_listing_is_saved_with_the_embedding_the_suggestion_computed(model_dir, app_env):
+    import numpy as np
+
+    from core.embeddings import from_blob
+    from core.models import ItemEmbedding
+    from tests.apptest import log_in, open_page
+    from tests.shop_helpers import app_db, click, item_by_title
+    from tests.test_pages_sell import GOOD, fill, photo_file
+    from ui.pages import SELL
+
+    at = open_page(log_in(start_app(), "user2@gmail.com"), SELL.path)
+    fill(at, photos=[photo_file("red.jpg", (200, 20, 20)), photo_file("blue.jpg", (20, 20, 200))])
+    look = next(iter(at.session_state["_ai_suggestions"].values()))
+    fill(at, **GOOD)
+    click(at, "Put it on sale")
+    engine = app_db(app_env)
+    item = item_by_title(engine, GOOD["title"])
+    classifier = Classifier.load(model_dir)
+    with Session(engine) as s:
+        row = s.exec(select(ItemEmbedding).where(ItemEmbedding.item_id == item.id)).one()
+        photos = s.exec(select(Photo).where(Photo.item_id == item.id).order_by(Photo.position))
+        second = list(photos)[1]
+    assert row.model == model_fingerprint(classifier.manifest)
+    assert np.allclose(from_blob(row.vector), look.embedding, atol=1e-6)  # no second inference
+
+    # an edit that makes the second photo the cover saves that photo's embedding
+    at.query_params.clear()
+    at.query_params["edit"] = str(item.id)
+    at.switch_page(SELL.path).run()
+    buttons = [b for b in at.button if b.label == "Make cover"]
+    assert buttons, [b.label for b in at.button]
+    buttons[-1].click().run()
+    click(at, "Save the changes")
+    assert list_photos(engine, item.id)[0].image == second.image  # the new cover
+    want = classifier.embed_photos([second.image])[0]
+    with Session(engine) as s:
+        row = s.exec(select(ItemEmbedding).where(ItemEmbedding.item_id == item.id)).one()
+    assert np.allclose(from_blob(row.vector), want, atol=1e-3)
+
+
+def list_photos(engine, item_id):
+    with Session(engine) as s:
+        return list(s.exec(select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)))

@@ -17,13 +17,14 @@ import numpy as np
 import streamlit as st
 from sqlmodel import Session
 
-from core.ai.classifier import Classifier
+from core.ai.classifier import Classifier, Look
 from core.ai.errors import ModelError
 from core.ai.model_dir import model_fingerprint
 from core.ai.preprocess import preprocess
 from core.ai.vectors import VectorIndex
 from core.catalogue import CatalogueCard
 from core.embeddings import LiveIndex, embedded_count, index_missing
+from core.listings import CoverEmbedding
 from core.photos import PhotoError, check_size
 from core.semantic import SemanticQuery, similar_items
 from ui import classifier as model
@@ -193,6 +194,27 @@ def for_photo(session: Session) -> SemanticQuery | None:
         return None
     index = current_index(session, found)
     return None if index is None else SemanticQuery(index, entry[1])
+
+
+# --- the sell page ---------------------------------------------------------------------------
+
+
+def cover_embedding(look: Look | None, stored_cover: bytes | None = None) -> CoverEmbedding | None:
+    """The embedding to save with a listing: the one the suggestion computed for a new cover
+    (no second inference), or, for a cover already stored (an edit that keeps or reorders
+    photos), one computed now from it; None without a model that embeds."""
+    found = search_model()
+    if found is None:
+        return None
+    if look is not None and look.embedding is not None:
+        return CoverEmbedding(found.fingerprint, look.embedding)
+    if stored_cover is None:
+        return None
+    try:
+        return CoverEmbedding(found.fingerprint, found.classifier.embed_photos([stored_cover])[0])
+    except Exception:  # saved without one: the index job or `tools.model index` makes it
+        _log.exception("embedding a stored cover failed")
+        return None
 
 
 # --- similar items --------------------------------------------------------------------------
