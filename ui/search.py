@@ -21,6 +21,7 @@ from core.ai.classifier import Classifier, Look
 from core.ai.errors import ModelError
 from core.ai.model_dir import model_fingerprint
 from core.ai.preprocess import preprocess
+from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
 from core.catalogue import CatalogueCard
 from core.embeddings import LiveIndex, embedded_count, index_missing
@@ -68,10 +69,6 @@ def current_index(session: Session, found: SearchModel | None = None) -> VectorI
 
 @st.cache_resource(show_spinner="Loading the AI search...")
 def _text_encoder(model_dir: str, fingerprint: str):
-    try:
-        from core.ai.text import TextEncoder
-    except ImportError as exc:  # TEMPORARY until the text encoder lands
-        raise ModelError("text search is not built yet") from exc
     return TextEncoder.load(Path(model_dir))
 
 

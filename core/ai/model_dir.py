@@ -12,6 +12,7 @@ import errno
 import hashlib
 import inspect
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -22,6 +23,9 @@ from typing import Any
 from core.ai.errors import ModelDownloadError, ModelError, ModelMissingError
 from core.ai.onnx import ROLES, open_session, output_name
 from core.ai.preprocess import CLIP_PREPROCESSING, Preprocessing
+from core.ai.tokenizer import load_tokenizer
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
 DEFAULT_REVISION = "main"
@@ -29,6 +33,8 @@ DEFAULT_FILES = {
     "image": "onnx/vision_model_quantized.onnx",
     "text": "onnx/text_model_quantized.onnx",
 }
+DEFAULT_TOKENIZER_FILE = "tokenizer.json"  # for search by description (core/ai/text.py)
+TOKENIZER_NAME = "tokenizer.json"
 CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towers don't carry it
 
 Progress = Callable[[int, int], None]
@@ -60,6 +66,12 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
                 raise ValueError(f"bad entry {role}")
             if Path(entry["path"]).name != entry["path"]:
                 raise ValueError(f"path outside the model directory: {entry['path']}")
+        tokenizer = manifest.get("tokenizer")
+        if tokenizer is not None:
+            if not {"path", "sha256", "bytes"} <= tokenizer.keys():
+                raise ValueError("bad tokenizer entry")
+            if Path(tokenizer["path"]).name != tokenizer["path"]:
+                raise ValueError(f"path outside the model directory: {tokenizer['path']}")
         float(manifest["logit_scale"])
         Preprocessing.from_dict(manifest["preprocessing"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -106,6 +118,13 @@ def file_entry(path: Path, role: str) -> dict[str, Any]:
     }
 
 
+def check_tokenizer(path: Path) -> dict[str, Any]:
+    """The manifest's entry for a tokenizer.json (name, size, sha256), once it is known to
+    load; ModelError if it does not."""
+    load_tokenizer(path)
+    return {"path": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
 def write_manifest(
     model_dir: Path,
     files: Mapping[str, Mapping[str, Any]],
@@ -114,8 +133,10 @@ def write_manifest(
     logit_scale: float,
     quantization: str,
     extra: Mapping[str, Any] | None = None,
+    tokenizer: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``manifest.json`` (atomically: a reader never sees half of it)."""
+    """Write ``manifest.json`` (atomically: a reader never sees half of it). ``tokenizer``:
+    the entry of tokenizer.json (search by description), if the model has one."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -124,6 +145,7 @@ def write_manifest(
         "preprocessing": CLIP_PREPROCESSING.to_dict(),
         "quantization": quantization,
         "files": {role: dict(entry) for role, entry in files.items()},
+        **({"tokenizer": dict(tokenizer)} if tokenizer else {}),
         **(extra or {}),
     }
     path = Path(model_dir) / MANIFEST_NAME
@@ -153,7 +175,10 @@ def model_present(model_dir: Path) -> bool:
         manifest = read_manifest(Path(model_dir))
     except ModelError:
         return False
-    for entry in manifest["files"].values():
+    entries = list(manifest["files"].values())
+    if manifest.get("tokenizer"):
+        entries.append(manifest["tokenizer"])
+    for entry in entries:
         path = Path(model_dir) / entry["path"]
         if not path.is_file() or path.stat().st_size != int(entry["bytes"]):
             return False
@@ -251,14 +276,20 @@ def download(
     progress: Progress | None = None,
     endpoint: str | None = None,
     files: Mapping[str, str] | None = None,
+    tokenizer_file: str | None = DEFAULT_TOKENIZER_FILE,
 ) -> dict[str, Any]:
-    """Download the quantised image and text towers into ``model_dir`` and write the manifest.
+    """Download the quantised image and text towers (and the tokenizer, for search by
+    description) into ``model_dir`` and write the manifest.
 
-    ``files`` maps "image" / "text" (or "full") to paths in the repository. ``progress`` is
-    called with (bytes done, bytes in all). Returns the manifest. Raises ModelDownloadError
-    with one sentence for the user (offline, no such repository or file, disk full...).
+    ``files`` maps "image" / "text" (or "full") to paths in the repository;
+    ``tokenizer_file`` is the repository's tokenizer.json (a repository without it still
+    gives a model: the category suggestion works, search by description stays off).
+    ``progress`` is called with (bytes done, bytes in all). Returns the manifest. Raises
+    ModelDownloadError with one sentence for the user (offline, no such repository or
+    file, disk full...).
     """
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     model_dir = Path(model_dir)
     files = dict(files or DEFAULT_FILES)
@@ -279,6 +310,18 @@ def download(
             commit = metadata[role].commit_hash or commit
     except Exception as exc:
         raise fail(exc) from exc
+    if tokenizer_file:
+        try:
+            url = hf_hub_url(repo_id, tokenizer_file, revision=commit, endpoint=endpoint)
+            metadata["tokenizer"] = get_hf_file_metadata(url, endpoint=endpoint)
+            files["tokenizer"] = tokenizer_file
+        except EntryNotFoundError as exc:
+            if isinstance(exc, LocalEntryNotFoundError):  # offline after all: say so
+                raise fail(exc) from exc
+            _log.info("%s has no %s: search by description stays off", repo_id, tokenizer_file)
+        except Exception as exc:
+            current = tokenizer_file
+            raise fail(exc) from exc
     total = sum(m.size or 0 for m in metadata.values())
     source = {
         "kind": "download",
@@ -330,20 +373,23 @@ def download(
                 "try again."
             )
         try:
-            entries[role] = file_entry(path, role)
+            entries[role] = check_tokenizer(path) if role == "tokenizer" else file_entry(path, role)
         except ModelError as exc:
+            kind = "tokenizer" if role == "tokenizer" else "ONNX model"
             raise ModelDownloadError(
-                f"The downloaded file {files[role]} is not a usable ONNX model."
+                f"The downloaded file {files[role]} is not a usable {kind}."
             ) from exc
     try:
         for role, path in install_files(model_dir, downloaded).items():
             entries[role]["path"] = path.name
+        tokenizer = entries.pop("tokenizer", None)
         manifest = write_manifest(
             model_dir,
             entries,
             source=source,
             logit_scale=CLIP_LOGIT_SCALE,
             quantization="as published",
+            tokenizer=tokenizer,
         )
     except OSError as exc:
         raise fail(exc) from exc

@@ -20,11 +20,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.ai.errors import ModelError
-from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, DEFAULT_REVISION, download
+from core.ai.model_dir import (
+    DEFAULT_FILES,
+    DEFAULT_REPO_ID,
+    DEFAULT_REVISION,
+    DEFAULT_TOKENIZER_FILE,
+    download,
+)
 from core.config import load_settings
 from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
 from tools.model.tokens import DEFAULT_TOKENIZER, TOKENS_COMMAND, TOKENS_PATH, write_tokens
+
+_SHARED_TOKENIZER = Path(__file__).resolve().parents[3] / "shared" / "clip-tokenizer"
+# the CLIP tokenizer beside this checkout (an untrained export has no checkpoint's own)
+DEFAULT_EXPORT_TOKENIZER = str(_SHARED_TOKENIZER) if _SHARED_TOKENIZER.is_dir() else None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--revision", default=DEFAULT_REVISION)
     down.add_argument("--image-file", default=DEFAULT_FILES["image"])
     down.add_argument("--text-file", default=DEFAULT_FILES["text"])
+    down.add_argument("--tokenizer-file", default=DEFAULT_TOKENIZER_FILE)
     down.add_argument("--endpoint", default=None, help="Hub address (default: huggingface.co)")
 
     export = commands.add_parser("export", help="export and quantise CLIP to ONNX")
@@ -66,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--photos", type=Path, help="folder of photos for the accuracy check")
     export.add_argument("--seed", type=int, default=0, help="seed of the untrained weights")
+    export.add_argument(
+        "--tokenizer",
+        default=None,
+        help="folder or Hub id of the CLIP tokenizer written as tokenizer.json (search by "
+        "description); default: the checkpoint's, or ../shared/clip-tokenizer if present",
+    )
 
     evaluation = commands.add_parser("evaluate", help="score the model on labelled photos")
     evaluation.add_argument("photo_dir", type=Path, help="a folder with one folder per class")
@@ -110,6 +127,7 @@ def index_command(model_dir: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.default_tokenizer = DEFAULT_EXPORT_TOKENIZER
     try:
         if args.command == "tokens":
             if args.check:
@@ -126,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=TextBar("download", "MB"),
                 endpoint=args.endpoint,
                 files={"image": args.image_file, "text": args.text_file},
+                tokenizer_file=args.tokenizer_file or None,
             )
             print(
                 f"model {manifest['source']['repo_id']}@{manifest['source']['commit']} "

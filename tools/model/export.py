@@ -25,7 +25,13 @@ import numpy as np
 
 from core import category_tokens
 from core.ai.classifier import prompt_weights, softmax
-from core.ai.model_dir import file_entry, install_files, write_manifest
+from core.ai.model_dir import (
+    TOKENIZER_NAME,
+    check_tokenizer,
+    file_entry,
+    install_files,
+    write_manifest,
+)
 from core.ai.onnx import open_session, run_image_tower, run_text_tower, unit
 from core.ai.preprocess import preprocess, preprocess_image
 from tools.model.progress import TextBar
@@ -300,10 +306,13 @@ def export_model(
     photos: Sequence[np.ndarray] | None = None,
     source: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    tokenizer: str | Path | None = None,
 ) -> tuple[dict[str, Any], list[CheckRow]]:
     """Export ``model`` into ``model_dir``: ONNX towers (quantised unless ``quantise`` is
-    false), the single graph with ``full_graph``, checked on ``photos``, and the manifest.
-    Returns the manifest and the check."""
+    false), the single graph with ``full_graph``, checked on ``photos``, the tokenizer
+    (``tokenizer``: a folder or Hub id of the model's CLIP tokenizer; its tokenizer.json
+    is what search by description reads), and the manifest. Returns the manifest and the
+    check."""
     import onnxruntime
     import torch
     import transformers
@@ -323,8 +332,13 @@ def export_model(
         rows = check_export(model, fp32, final, photos)
         report(steps - 2, steps)
         entries = {role: file_entry(path, role) for role, path in final.items()}
-        for role, path in install_files(model_dir, final).items():
-            entries[role]["path"] = path.name
+        to_install = dict(final)
+        if tokenizer is not None:
+            to_install["tokenizer"] = write_tokenizer_json(tokenizer, Path(tmp))
+        for role, path in install_files(model_dir, to_install).items():
+            if role in entries:
+                entries[role]["path"] = path.name
+        tokenizer_file = check_tokenizer(model_dir / TOKENIZER_NAME) if tokenizer else None
         report(steps - 1, steps)
     quantization = (
         f"dynamic, {'QInt8' if weight_type == 'int8' else 'QUInt8'} weights "
@@ -343,9 +357,23 @@ def export_model(
         logit_scale=float(model.logit_scale.detach().exp()),
         quantization=quantization,
         extra={"check": {"photos": len(photos), "rows": [r.__dict__ for r in rows]}},
+        tokenizer=tokenizer_file,
     )
     report(steps, steps)
     return manifest, rows
+
+
+def write_tokenizer_json(name: str | Path, folder: Path) -> Path:
+    """The CLIP tokenizer ``name`` (a folder or Hub id) saved as ``folder/tokenizer.json``."""
+    from transformers import CLIPTokenizerFast
+
+    try:
+        fast = CLIPTokenizerFast.from_pretrained(str(name))
+    except Exception as exc:  # offline, wrong id, not a CLIP tokenizer
+        raise SystemExit(f"Cannot load the CLIP tokenizer {name!r}: {exc}") from exc
+    path = folder / TOKENIZER_NAME
+    fast.backend_tokenizer.save(str(path))
+    return path
 
 
 def export_command(args) -> None:
@@ -359,6 +387,8 @@ def export_command(args) -> None:
         "untrained": bool(args.untrained),
         **({"seed": args.seed} if args.untrained else {}),
     }
+    # the checkpoint's own tokenizer; for random weights, the CLIP tokenizer beside us
+    tokenizer = args.tokenizer or (args.default_tokenizer if args.untrained else args.checkpoint)
     with contextlib.redirect_stdout(io.StringIO()):  # exporter prints
         manifest, rows = export_model(
             model,
@@ -369,6 +399,7 @@ def export_command(args) -> None:
             photos=photos,
             source=source,
             progress=TextBar("export", " steps"),
+            tokenizer=tokenizer,
         )
     print(format_check(rows, len(photos)))
     sizes = ", ".join(f"{e['path']} {e['bytes'] / 1e6:.1f} MB" for e in manifest["files"].values())
