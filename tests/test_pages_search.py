@@ -153,3 +153,31 @@ def test_a_new_listing_is_saved_with_the_embedding_the_suggestion_computed(model
 def list_photos(engine, item_id):
     with Session(engine) as s:
         return list(s.exec(select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)))
+
+
+def test_a_search_with_a_model_is_ranked_by_meaning_and_keeps_its_keyword_matches(indexed):
+    from core.catalogue import ShopAddress, ShopFilters
+    from core.shop import browse
+
+    with Session(indexed) as s:  # what the keywords alone find (no query vector)
+        page = browse(s, ShopAddress(ShopFilters(text="leather"))).page
+        keyword_only = [card.item.title for card in page.cards]
+    assert keyword_only
+    at = open_shop({"q": "leather"})
+    assert at.selectbox(key="f_sort").value == "relevance"  # "Best match", the default
+    assert at.query_params == {"q": "leather"}  # the default is not written
+    shown = card_titles(at)
+    assert set(keyword_only) <= set(shown)
+    # words no listing holds still find the nearest listings
+    described = open_shop({"q": "something to wear at a summer wedding"})
+    assert card_titles(described)
+    # the other sorts order the same results
+    cheap = open_shop({"q": "leather", "sort": "price_up"})
+    assert sorted(card_titles(cheap)) == sorted(shown)
+
+
+def test_without_a_model_a_search_is_by_keywords_and_newest_first(app_env):
+    at = open_shop({"q": "leather"})
+    assert at.selectbox(key="f_sort").value == "newest"
+    options = at.selectbox(key="f_sort").options
+    assert "Newest first" in options and "Best match" not in options
