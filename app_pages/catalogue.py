@@ -74,7 +74,7 @@ with st.sidebar:
     high_col.number_input("Max price (EUR)", key=shop.HIGH, **prices)
     st.button("Clear the filters", icon=":material/filter_alt_off:", on_click=shop.reset_filters)
 
-search_col, photo_col, sort_col = st.columns([6, 1, 2], vertical_alignment="bottom")
+search_col, photo_col, sort_col = st.columns([5, 1.5, 2], vertical_alignment="bottom")
 search_col.text_input(
     "Search",
     key=shop.TEXT,

@@ -1,0 +1,74 @@
+"""AI search in a real Chromium, with the tiny CLIP: the similar-items row on an item page,
+a search by description, and a search by photo (the server embeds the demo listings in
+the background on its first page view)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from demo.illustrations import garment_jpeg
+from tests.e2e.conftest import Person
+
+pytestmark = pytest.mark.browser
+
+
+def _titles(someone: Person) -> list[str]:
+    cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
+    return [card.locator("strong").first.inner_text() for card in cards.all()]
+
+
+def _wait_for_similar_items(someone: Person, item_id: int, timeout: float = 90) -> None:
+    """Reload the item until its similar-items row shows: the background job embeds the
+    demo listings a few seconds after the server's first page view."""
+    deadline = time.monotonic() + timeout
+    while True:
+        someone.goto(f"/?item={item_id}")
+        if someone.page.get_by_role("heading", name="Similar items").count():
+            return
+        assert time.monotonic() < deadline, "the similar items never showed"
+        time.sleep(2)
+
+
+def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path):
+    visitor = person("visitor")
+    visitor.goto("/")
+    _wait_for_similar_items(visitor, 2)
+    title = visitor.page.locator('[data-testid="stMain"] h2').first.inner_text()
+    similar = _titles(visitor)
+    assert 1 <= len(similar) <= 4 and title not in similar
+    visitor.shot("item with similar items")
+    visitor.page.locator('[class*="st-key-card_"] a').first.click()  # open one of them
+    visitor.settle()
+    assert visitor.page.locator('[data-testid="stMain"] h2').first.inner_text() == similar[0]
+
+    # a description none of the listings' words hold still finds the nearest listings
+    visitor.goto("/")
+    box = visitor.page.get_by_label("Search")
+    box.fill("something light to wear at a summer wedding")
+    box.press("Enter")
+    visitor.settle()
+    assert _titles(visitor), "a description found nothing"
+    assert visitor.page.get_by_role("combobox", name="Sort by").input_value() == "Best match"
+    visitor.shot("search by description")
+
+    # a photo: the listing whose cover it is comes first
+    path = tmp_path / "hat.jpg"
+    path.write_bytes(garment_jpeg("hat", "beige"))
+    visitor.goto("/")
+    visitor.page.get_by_role("button", name="Photo").click()
+    uploader = visitor.page.locator(
+        '[data-testid="stPopoverBody"] [data-testid="stFileUploaderDropzoneInput"]'
+    )
+    uploader.set_input_files(str(path))
+    visitor.settle()
+    visitor.page.get_by_text("look like your photo").wait_for(timeout=20_000)
+    visitor.page.keyboard.press("Escape")  # close the popover for the picture
+    visitor.settle()
+    shown = _titles(visitor)
+    assert shown and shown[0] == "Straw-colour fedora", shown  # its own cover's drawing
+    visitor.shot("search by photo")
+    visitor.page.get_by_role("button", name="Clear the photo").click()
+    visitor.settle()
+    assert "look like your photo" not in visitor.text()
