@@ -2,8 +2,11 @@
 preprocessing), whether a complete model is there, and the download from the Hugging Face
 Hub that the sell page offers (``python -m tools.model download`` does the same).
 
-A model directory holds ONNX files and ``manifest.json``, written by the download here or
-by ``python -m tools.model export``. Nothing here imports torch or transformers.
+A model directory holds ONNX files, ``tokenizer.json`` (CLIP's tokenizer, for text search:
+free text is tokenised at run time) and ``manifest.json``, written by the download here or by
+``python -m tools.model export``. A directory made before text search existed has no
+tokenizer: it still classifies photos, and text search is off. Nothing here imports torch or
+transformers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ DEFAULT_FILES = {
     "image": "onnx/vision_model_quantized.onnx",
     "text": "onnx/text_model_quantized.onnx",
 }
+DEFAULT_TOKENIZER_FILE = "tokenizer.json"  # Xenova's repositories keep it at the root
+TOKENIZER_NAME = "tokenizer.json"
 CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towers don't carry it
 
 Progress = Callable[[int, int], None]
@@ -60,6 +65,16 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
                 raise ValueError(f"bad entry {role}")
             if Path(entry["path"]).name != entry["path"]:
                 raise ValueError(f"path outside the model directory: {entry['path']}")
+        tokenizer = manifest.get("tokenizer")  # optional: absent before text search existed
+        if tokenizer is not None:
+            if (
+                not isinstance(tokenizer, dict)
+                or not {"path", "sha256", "bytes"} <= tokenizer.keys()
+            ):
+                raise ValueError("bad tokenizer entry")
+            if Path(tokenizer["path"]).name != tokenizer["path"]:
+                raise ValueError(f"path outside the model directory: {tokenizer['path']}")
+            int(tokenizer["bytes"])
         float(manifest["logit_scale"])
         Preprocessing.from_dict(manifest["preprocessing"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -106,6 +121,11 @@ def file_entry(path: Path, role: str) -> dict[str, Any]:
     }
 
 
+def tokenizer_entry(path: Path) -> dict[str, Any]:
+    """The manifest's ``tokenizer`` entry for ``tokenizer.json``: name, size and sha256."""
+    return {"path": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
 def write_manifest(
     model_dir: Path,
     files: Mapping[str, Mapping[str, Any]],
@@ -114,8 +134,10 @@ def write_manifest(
     logit_scale: float,
     quantization: str,
     extra: Mapping[str, Any] | None = None,
+    tokenizer: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``manifest.json`` (atomically: a reader never sees half of it)."""
+    """Write ``manifest.json`` (atomically: a reader never sees half of it). ``tokenizer``
+    is the entry of ``tokenizer.json`` (``tokenizer_entry``), or None: no text search."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -124,6 +146,7 @@ def write_manifest(
         "preprocessing": CLIP_PREPROCESSING.to_dict(),
         "quantization": quantization,
         "files": {role: dict(entry) for role, entry in files.items()},
+        **({"tokenizer": dict(tokenizer)} if tokenizer is not None else {}),
         **(extra or {}),
     }
     path = Path(model_dir) / MANIFEST_NAME
@@ -148,12 +171,14 @@ def install_files(model_dir: Path, files: Mapping[str, Path]) -> dict[str, Path]
 
 
 def model_present(model_dir: Path) -> bool:
-    """Whether ``model_dir`` holds a complete model (manifest and every file at its size)."""
+    """Whether ``model_dir`` holds a complete model (manifest and every file at its size,
+    the tokenizer's too when the manifest has one)."""
     try:
         manifest = read_manifest(Path(model_dir))
     except ModelError:
         return False
-    for entry in manifest["files"].values():
+    tokenizer = [manifest["tokenizer"]] if "tokenizer" in manifest else []
+    for entry in [*manifest["files"].values(), *tokenizer]:
         path = Path(model_dir) / entry["path"]
         if not path.is_file() or path.stat().st_size != int(entry["bytes"]):
             return False
@@ -251,14 +276,21 @@ def download(
     progress: Progress | None = None,
     endpoint: str | None = None,
     files: Mapping[str, str] | None = None,
+    tokenizer_file: str | None = DEFAULT_TOKENIZER_FILE,
 ) -> dict[str, Any]:
-    """Download the quantised image and text towers into ``model_dir`` and write the manifest.
+    """Download the quantised image and text towers and CLIP's ``tokenizer.json`` into
+    ``model_dir`` and write the manifest.
 
-    ``files`` maps "image" / "text" (or "full") to paths in the repository. ``progress`` is
-    called with (bytes done, bytes in all). Returns the manifest. Raises ModelDownloadError
-    with one sentence for the user (offline, no such repository or file, disk full...).
+    ``files`` maps "image" / "text" (or "full") to paths in the repository;
+    ``tokenizer_file`` is the tokenizer's path there (None: none fetched), taken at the same
+    commit. A repository without it still gives a model that classifies photos: the manifest
+    then has no ``tokenizer`` and text search is off (``text_search_note`` says so).
+    ``progress`` is called with (bytes done, bytes in all). Returns the manifest. Raises
+    ModelDownloadError with one sentence for the user (offline, no such repository or
+    tower, disk full...).
     """
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     model_dir = Path(model_dir)
     files = dict(files or DEFAULT_FILES)
@@ -279,6 +311,20 @@ def download(
             commit = metadata[role].commit_hash or commit
     except Exception as exc:
         raise fail(exc) from exc
+    # The tokenizer at the towers' commit: the towers' own. Its absence is not a failure
+    # (the model still classifies; only text search needs it), any other error is.
+    paths = dict(files)
+    if tokenizer_file:
+        try:
+            current = tokenizer_file
+            url = hf_hub_url(repo_id, tokenizer_file, revision=commit, endpoint=endpoint)
+            metadata["tokenizer"] = get_hf_file_metadata(url, endpoint=endpoint)
+            paths["tokenizer"] = tokenizer_file
+        except EntryNotFoundError as exc:
+            if isinstance(exc, LocalEntryNotFoundError):  # offline since the towers' sizes
+                raise fail(exc) from exc
+        except Exception as exc:
+            raise fail(exc) from exc
     total = sum(m.size or 0 for m in metadata.values())
     source = {
         "kind": "download",
@@ -287,6 +333,7 @@ def download(
         "revision": revision,
         "commit": commit,
         "files": files,
+        "tokenizer": paths.get("tokenizer"),
     }
     if model_present(model_dir) and read_manifest(model_dir).get("source") == source:
         report(total, total)  # already there, same commit and files
@@ -297,7 +344,7 @@ def download(
     done = 0
     downloaded: dict[str, Path] = {}
     try:
-        for role, current in files.items():
+        for role, current in paths.items():
 
             def report_file(n: int, base: int = done) -> None:
                 report(min(base + n, total), total)
@@ -323,20 +370,35 @@ def download(
     for role, path in downloaded.items():
         etag = (metadata[role].etag or "").lower()
         is_sha256 = len(etag) == 64 and all(ch in "0123456789abcdef" for ch in etag)
-        if is_sha256 and sha256_file(path) != etag:  # an LFS file's ETag is its sha256
+        expected_size = metadata[role].size
+        if (is_sha256 and sha256_file(path) != etag) or (  # an LFS file's ETag is its sha256
+            expected_size is not None and path.stat().st_size != expected_size
+        ):
             path.unlink(missing_ok=True)
             raise ModelDownloadError(
-                f"The downloaded file {files[role]} does not match its checksum on {host}; "
+                f"The downloaded file {paths[role]} does not match its checksum on {host}; "
                 "try again."
             )
+        if role == "tokenizer":
+            from core.ai.tokenizer import load_tokenizer
+
+            try:
+                load_tokenizer(path.read_bytes(), paths[role])
+            except ModelError as exc:
+                raise ModelDownloadError(
+                    f"The downloaded file {paths[role]} is not a usable CLIP tokenizer."
+                ) from exc
+            continue
         try:
             entries[role] = file_entry(path, role)
         except ModelError as exc:
             raise ModelDownloadError(
-                f"The downloaded file {files[role]} is not a usable ONNX model."
+                f"The downloaded file {paths[role]} is not a usable ONNX model."
             ) from exc
     try:
-        for role, path in install_files(model_dir, downloaded).items():
+        installed = install_files(model_dir, downloaded)
+        tokenizer = installed.pop("tokenizer", None)
+        for role, path in installed.items():
             entries[role]["path"] = path.name
         manifest = write_manifest(
             model_dir,
@@ -344,6 +406,7 @@ def download(
             source=source,
             logit_scale=CLIP_LOGIT_SCALE,
             quantization="as published",
+            tokenizer=tokenizer_entry(tokenizer) if tokenizer else None,
         )
     except OSError as exc:
         raise fail(exc) from exc
@@ -351,10 +414,18 @@ def download(
     return manifest
 
 
+def text_search_note(manifest: Mapping[str, Any]) -> str:
+    """One sentence on whether this model can do text search (it needs ``tokenizer.json``)."""
+    if "tokenizer" in manifest and "text" in manifest["files"]:
+        return "Text search is on (the model has its tokenizer)."
+    return "This model has no tokenizer.json, so text search is off; photos are still classified."
+
+
 def model_fingerprint(manifest: Mapping[str, Any]) -> str:
     """What identifies a model's embeddings: the sha256 of its towers' sha256s (image,
     text, in that order; or the single graph's), 16 hex digits. Embeddings made by two
-    models with different fingerprints are never compared."""
+    models with different fingerprints are never compared. The tokenizer is left out on
+    purpose: it changes no embedding, and adding it must not orphan stored embeddings."""
     files = manifest["files"]
     roles = [role for role in ("image", "text", "full") if role in files]
     joined = "\n".join(f"{role}:{files[role]['sha256']}" for role in roles)

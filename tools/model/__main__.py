@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.ai.errors import ModelError
-from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, DEFAULT_REVISION, download
+from core.ai.model_dir import (
+    DEFAULT_FILES,
+    DEFAULT_REPO_ID,
+    DEFAULT_REVISION,
+    DEFAULT_TOKENIZER_FILE,
+    download,
+    text_search_note,
+)
 from core.config import load_settings
 from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
@@ -43,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--revision", default=DEFAULT_REVISION)
     down.add_argument("--image-file", default=DEFAULT_FILES["image"])
     down.add_argument("--text-file", default=DEFAULT_FILES["text"])
+    down.add_argument(
+        "--tokenizer-file",
+        default=DEFAULT_TOKENIZER_FILE,
+        help="CLIP's tokenizer.json in the repository, for text search",
+    )
     down.add_argument("--endpoint", default=None, help="Hub address (default: huggingface.co)")
 
     export = commands.add_parser("export", help="export and quantise CLIP to ONNX")
@@ -64,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--photos", type=Path, help="folder of photos for the accuracy check")
     export.add_argument("--seed", type=int, default=0, help="seed of the untrained weights")
+    export.add_argument(
+        "--tokenizer",
+        help="folder or Hub id of CLIP's tokenizer, written as tokenizer.json for text search "
+        "(default: the checkpoint's; with --untrained ../shared/clip-tokenizer if it exists, "
+        f"else {DEFAULT_TOKENIZER})",
+    )
 
     evaluation = commands.add_parser("evaluate", help="score the model on labelled photos")
     evaluation.add_argument("photo_dir", type=Path, help="a folder with one folder per class")
@@ -98,11 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=TextBar("download", "MB"),
                 endpoint=args.endpoint,
                 files={"image": args.image_file, "text": args.text_file},
+                tokenizer_file=args.tokenizer_file or None,
             )
             print(
                 f"model {manifest['source']['repo_id']}@{manifest['source']['commit']} "
                 f"in {args.model_dir}"
             )
+            print(text_search_note(manifest))
         elif args.command == "export":
             from tools.model.export import export_command
 
