@@ -132,9 +132,9 @@ def candidates(index, queries: np.ndarray, k: int = 24) -> dict:
 
 
 def bench_size(count: int, model_dir: Path, n_queries: int, work: Path) -> dict:
-    from core.ai.text import TextEncoder
     from sqlmodel import Session
 
+    from core.ai.text import TextEncoder
     from core.catalogue import ShopAddress, ShopFilters
     from core.db import make_engine
     from core.embeddings import LiveIndex

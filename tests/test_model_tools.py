@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ import pytest
 
 from core import category_tokens
 from core.ai.classifier import Classifier
+from core.ai.errors import ModelMissingError
 from core.ai.model_dir import (
     MANIFEST_NAME,
     ModelDownloadError,
@@ -24,6 +26,7 @@ from core.ai.model_dir import (
     model_present,
     sha256_file,
 )
+from core.ai.text import TextEncoder
 from core.categories import CATEGORIES
 from tests.tiny_clip import SHARED_IMAGES, garment_photos
 from tools.model.__main__ import main
@@ -171,6 +174,8 @@ def hub(tiny):
         "onnx/vision_model_quantized.onnx": manifest["files"]["image"]["path"],
         "onnx/text_model_quantized.onnx": manifest["files"]["text"]["path"],
     }
+    if "tokenizer" in manifest:  # Xenova's repositories keep it at the root
+        files["tokenizer.json"] = manifest["tokenizer"]["path"]
     handler = type(
         "Handler",
         (HubHandler,),
@@ -202,6 +207,11 @@ def test_download_fetches_the_towers_and_writes_the_manifest(hub, tiny, tmp_path
     assert model_present(model_dir)
     assert manifest["source"]["commit"] == COMMIT and manifest["source"]["repo_id"] == REPO
     assert manifest["logit_scale"] == 100.0
+    if "tokenizer.json" in handler.files:  # the tokenizer too, in the same progress bar
+        entry = manifest["tokenizer"]
+        assert (model_dir / entry["path"]).read_bytes() == handler.files["tokenizer.json"]
+        assert entry["sha256"] == sha256_file(model_dir / entry["path"])
+        assert TextEncoder.load(model_dir).embed("red dress").shape == (16,)
     for role, entry in manifest["files"].items():
         assert entry["sha256"] == sha256_file(model_dir / entry["path"])
         served = handler.files[
@@ -219,6 +229,61 @@ def test_download_fetches_the_towers_and_writes_the_manifest(hub, tiny, tmp_path
     ours = Classifier.load(model_dir).classify(tiny.photos[0])
     exported = Classifier.load(tiny.quantized_dir).classify(tiny.photos[0])
     assert [s.code for s in ours] == [s.code for s in exported]
+
+
+def needs_tokenizer(handler) -> None:
+    if "tokenizer.json" not in handler.files:
+        pytest.skip(f"no CLIP tokenizer at {TOKENIZER_DIR}: the tiny models have none")
+
+
+def test_download_without_tokenizer_installs_the_towers_without_text_search(
+    hub, tiny, tmp_path, capsys
+):
+    """A repository without tokenizer.json still gives a model that classifies photos (the
+    towers are what the sell page needs); the manifest has no tokenizer and the command
+    says text search is off."""
+    endpoint, handler = hub
+    needs_tokenizer(handler)
+    del handler.files["tokenizer.json"]
+    argv = ["download", "--model-dir", str(tmp_path), "--repo-id", REPO, "--endpoint", endpoint]
+    assert main(argv) == 0
+    assert "text search is off" in capsys.readouterr().out
+    assert model_present(tmp_path)
+    assert "tokenizer" not in json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert Classifier.load(tmp_path).classify(tiny.photos[0])
+    with pytest.raises(ModelMissingError, match="text search is off"):
+        TextEncoder.load(tmp_path)
+
+
+def test_download_tokenizer_file_flag(hub, tmp_path, capsys):
+    endpoint, handler = hub
+    needs_tokenizer(handler)
+    handler.files["text/clip-tokenizer.json"] = handler.files.pop("tokenizer.json")
+    argv = ["download", "--model-dir", str(tmp_path), "--repo-id", REPO, "--endpoint", endpoint]
+    assert main([*argv, "--tokenizer-file", "text/clip-tokenizer.json"]) == 0
+    assert "Text search is on" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert manifest["source"]["tokenizer"] == "text/clip-tokenizer.json"
+    assert TextEncoder.load(tmp_path).fingerprint
+
+
+def test_download_refuses_a_tokenizer_that_is_not_one(hub, tmp_path):
+    endpoint, handler = hub
+    needs_tokenizer(handler)
+    handler.files["tokenizer.json"] = b'{"not": "a tokenizer"}'
+    with pytest.raises(ModelDownloadError) as caught:
+        download(tmp_path, repo_id=REPO, endpoint=endpoint)
+    assert "tokenizer.json is not a usable CLIP tokenizer" in one_sentence(caught.value)
+    assert not model_present(tmp_path)
+
+
+def test_download_refuses_a_corrupt_tokenizer(hub, tmp_path):
+    endpoint, handler = hub
+    needs_tokenizer(handler)
+    handler.corrupt.add("tokenizer.json")
+    with pytest.raises(ModelDownloadError) as caught:
+        download(tmp_path, repo_id=REPO, endpoint=endpoint)
+    assert "tokenizer.json does not match its checksum" in one_sentence(caught.value)
 
 
 def test_download_again_fetches_nothing(hub, tmp_path):
@@ -376,8 +441,12 @@ def test_evaluate_labels_loose_photos_by_their_name(tiny, tmp_path):
 
 
 def test_export_command_from_a_local_checkpoint(tiny, tmp_path, capsys):
+    if not TOKENIZER_DIR.is_dir():
+        pytest.skip(f"no CLIP tokenizer at {TOKENIZER_DIR} to put in the checkpoint")
     checkpoint = tmp_path / "checkpoint"
     tiny.model.save_pretrained(checkpoint)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt"):
+        shutil.copy(TOKENIZER_DIR / name, checkpoint)  # a checkpoint carries its tokenizer
     model_dir = tmp_path / "model"
     argv = ["export", "--checkpoint", str(checkpoint), "--model-dir", str(model_dir)]
     assert main([*argv, "--full-graph", "--weight-type", "uint8"]) == 0
@@ -387,4 +456,20 @@ def test_export_command_from_a_local_checkpoint(tiny, tmp_path, capsys):
     assert manifest["source"]["checkpoint"] == str(checkpoint)
     assert manifest["quantization"].startswith("dynamic, QUInt8")
     assert sorted(manifest["files"]) == ["full", "image", "text"]
+    assert manifest["tokenizer"]["sha256"] == sha256_file(TOKENIZER_DIR / "tokenizer.json")
     assert Classifier.load(model_dir).classify(tiny.photos[1])[0].code in category_tokens.CODES
+
+
+def test_export_untrained_takes_the_tokenizer_flag_and_refuses_a_wrong_one(tmp_path):
+    """--tokenizer must be a CLIP tokenizer; one that is not stops before anything is
+    written (checked on the tiny model: the untrained ViT-B/32 takes minutes)."""
+    from tests.tiny_clip import build_tiny_clip
+    from tools.model.export import default_tokenizer, export_model
+
+    assert default_tokenizer() in (str(TOKENIZER_DIR), "openai/clip-vit-base-patch32")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "tokenizer.json").write_text('{"not": "a tokenizer"}')
+    with pytest.raises(SystemExit, match=r"tokenizer file .* is damaged"):
+        export_model(build_tiny_clip(), tmp_path / "model", tokenizer=bad)
+    assert not (tmp_path / "model" / MANIFEST_NAME).exists()

@@ -19,9 +19,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 SHARED_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "images"
-# The real CLIP tokenizer (no weights): the tiny CLIP uses the real vocabulary, so its model
-# directory gets the real tokenizer.json and searches by description like the real one.
-SHARED_TOKENIZER = Path(__file__).resolve().parents[2] / "shared" / "clip-tokenizer"
+# The real CLIP tokenizer (no weights): the tiny models carry it, so text search works in the
+# tests; without the folder they have no tokenizer and the text-search tests skip.
+SHARED_TOKENIZER = SHARED_IMAGES.parent / "clip-tokenizer"
 
 
 def build_tiny_clip(seed: int = 0):
@@ -102,18 +102,9 @@ def tiny_models() -> TinyModels:
     pixels = [preprocess(p) for p in photos]
     source = {"kind": "export", "checkpoint": "tests/tiny_clip.py"}
     tokenizer = SHARED_TOKENIZER if SHARED_TOKENIZER.is_dir() else None
-    export_model(
-        model,
-        root / "fp32",
-        quantise=False,
-        full_graph=True,
-        photos=pixels,
-        source=source,
-        tokenizer=tokenizer,
-    )
-    export_model(
-        model, root / "int8", full_graph=True, photos=pixels, source=source, tokenizer=tokenizer
-    )
+    common = dict(full_graph=True, photos=pixels, source=source, tokenizer=tokenizer)
+    export_model(model, root / "fp32", quantise=False, **common)
+    export_model(model, root / "int8", **common)
     return TinyModels(model, root / "fp32", root / "int8", photos)
 
 

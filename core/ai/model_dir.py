@@ -2,8 +2,11 @@
 preprocessing), whether a complete model is there, and the download from the Hugging Face
 Hub that the sell page offers (``python -m tools.model download`` does the same).
 
-A model directory holds ONNX files and ``manifest.json``, written by the download here or
-by ``python -m tools.model export``. Nothing here imports torch or transformers.
+A model directory holds ONNX files, ``tokenizer.json`` (CLIP's tokenizer, for text search:
+free text is tokenised at run time) and ``manifest.json``, written by the download here or by
+``python -m tools.model export``. A directory made before text search existed has no
+tokenizer: it still classifies photos, and text search is off. Nothing here imports torch or
+transformers.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import errno
 import hashlib
 import inspect
 import json
-import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -23,9 +25,6 @@ from typing import Any
 from core.ai.errors import ModelDownloadError, ModelError, ModelMissingError
 from core.ai.onnx import ROLES, open_session, output_name
 from core.ai.preprocess import CLIP_PREPROCESSING, Preprocessing
-from core.ai.tokenizer import load_tokenizer
-
-_log = logging.getLogger(__name__)
 
 DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
 DEFAULT_REVISION = "main"
@@ -33,7 +32,7 @@ DEFAULT_FILES = {
     "image": "onnx/vision_model_quantized.onnx",
     "text": "onnx/text_model_quantized.onnx",
 }
-DEFAULT_TOKENIZER_FILE = "tokenizer.json"  # for search by description (core/ai/text.py)
+DEFAULT_TOKENIZER_FILE = "tokenizer.json"  # Xenova's repositories keep it at the root
 TOKENIZER_NAME = "tokenizer.json"
 CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towers don't carry it
 
@@ -66,12 +65,16 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
                 raise ValueError(f"bad entry {role}")
             if Path(entry["path"]).name != entry["path"]:
                 raise ValueError(f"path outside the model directory: {entry['path']}")
-        tokenizer = manifest.get("tokenizer")
+        tokenizer = manifest.get("tokenizer")  # optional: absent before text search existed
         if tokenizer is not None:
-            if not {"path", "sha256", "bytes"} <= tokenizer.keys():
+            if (
+                not isinstance(tokenizer, dict)
+                or not {"path", "sha256", "bytes"} <= tokenizer.keys()
+            ):
                 raise ValueError("bad tokenizer entry")
             if Path(tokenizer["path"]).name != tokenizer["path"]:
                 raise ValueError(f"path outside the model directory: {tokenizer['path']}")
+            int(tokenizer["bytes"])
         float(manifest["logit_scale"])
         Preprocessing.from_dict(manifest["preprocessing"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -118,10 +121,8 @@ def file_entry(path: Path, role: str) -> dict[str, Any]:
     }
 
 
-def check_tokenizer(path: Path) -> dict[str, Any]:
-    """The manifest's entry for a tokenizer.json (name, size, sha256), once it is known to
-    load; ModelError if it does not."""
-    load_tokenizer(path)
+def tokenizer_entry(path: Path) -> dict[str, Any]:
+    """The manifest's ``tokenizer`` entry for ``tokenizer.json``: name, size and sha256."""
     return {"path": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
@@ -135,8 +136,8 @@ def write_manifest(
     extra: Mapping[str, Any] | None = None,
     tokenizer: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``manifest.json`` (atomically: a reader never sees half of it). ``tokenizer``:
-    the entry of tokenizer.json (search by description), if the model has one."""
+    """Write ``manifest.json`` (atomically: a reader never sees half of it). ``tokenizer``
+    is the entry of ``tokenizer.json`` (``tokenizer_entry``), or None: no text search."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -145,7 +146,7 @@ def write_manifest(
         "preprocessing": CLIP_PREPROCESSING.to_dict(),
         "quantization": quantization,
         "files": {role: dict(entry) for role, entry in files.items()},
-        **({"tokenizer": dict(tokenizer)} if tokenizer else {}),
+        **({"tokenizer": dict(tokenizer)} if tokenizer is not None else {}),
         **(extra or {}),
     }
     path = Path(model_dir) / MANIFEST_NAME
@@ -170,15 +171,14 @@ def install_files(model_dir: Path, files: Mapping[str, Path]) -> dict[str, Path]
 
 
 def model_present(model_dir: Path) -> bool:
-    """Whether ``model_dir`` holds a complete model (manifest and every file at its size)."""
+    """Whether ``model_dir`` holds a complete model (manifest and every file at its size,
+    the tokenizer's too when the manifest has one)."""
     try:
         manifest = read_manifest(Path(model_dir))
     except ModelError:
         return False
-    entries = list(manifest["files"].values())
-    if manifest.get("tokenizer"):
-        entries.append(manifest["tokenizer"])
-    for entry in entries:
+    tokenizer = [manifest["tokenizer"]] if "tokenizer" in manifest else []
+    for entry in [*manifest["files"].values(), *tokenizer]:
         path = Path(model_dir) / entry["path"]
         if not path.is_file() or path.stat().st_size != int(entry["bytes"]):
             return False
@@ -278,15 +278,16 @@ def download(
     files: Mapping[str, str] | None = None,
     tokenizer_file: str | None = DEFAULT_TOKENIZER_FILE,
 ) -> dict[str, Any]:
-    """Download the quantised image and text towers (and the tokenizer, for search by
-    description) into ``model_dir`` and write the manifest.
+    """Download the quantised image and text towers and CLIP's ``tokenizer.json`` into
+    ``model_dir`` and write the manifest.
 
     ``files`` maps "image" / "text" (or "full") to paths in the repository;
-    ``tokenizer_file`` is the repository's tokenizer.json (a repository without it still
-    gives a model: the category suggestion works, search by description stays off).
+    ``tokenizer_file`` is the tokenizer's path there (None: none fetched), taken at the same
+    commit. A repository without it still gives a model that classifies photos: the manifest
+    then has no ``tokenizer`` and text search is off (``text_search_note`` says so).
     ``progress`` is called with (bytes done, bytes in all). Returns the manifest. Raises
     ModelDownloadError with one sentence for the user (offline, no such repository or
-    file, disk full...).
+    tower, disk full...).
     """
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
@@ -310,17 +311,19 @@ def download(
             commit = metadata[role].commit_hash or commit
     except Exception as exc:
         raise fail(exc) from exc
+    # The tokenizer at the towers' commit: the towers' own. Its absence is not a failure
+    # (the model still classifies; only text search needs it), any other error is.
+    paths = dict(files)
     if tokenizer_file:
         try:
+            current = tokenizer_file
             url = hf_hub_url(repo_id, tokenizer_file, revision=commit, endpoint=endpoint)
             metadata["tokenizer"] = get_hf_file_metadata(url, endpoint=endpoint)
-            files["tokenizer"] = tokenizer_file
+            paths["tokenizer"] = tokenizer_file
         except EntryNotFoundError as exc:
-            if isinstance(exc, LocalEntryNotFoundError):  # offline after all: say so
+            if isinstance(exc, LocalEntryNotFoundError):  # offline since the towers' sizes
                 raise fail(exc) from exc
-            _log.info("%s has no %s: search by description stays off", repo_id, tokenizer_file)
         except Exception as exc:
-            current = tokenizer_file
             raise fail(exc) from exc
     total = sum(m.size or 0 for m in metadata.values())
     source = {
@@ -330,6 +333,7 @@ def download(
         "revision": revision,
         "commit": commit,
         "files": files,
+        "tokenizer": paths.get("tokenizer"),
     }
     if model_present(model_dir) and read_manifest(model_dir).get("source") == source:
         report(total, total)  # already there, same commit and files
@@ -340,7 +344,7 @@ def download(
     done = 0
     downloaded: dict[str, Path] = {}
     try:
-        for role, current in files.items():
+        for role, current in paths.items():
 
             def report_file(n: int, base: int = done) -> None:
                 report(min(base + n, total), total)
@@ -366,30 +370,43 @@ def download(
     for role, path in downloaded.items():
         etag = (metadata[role].etag or "").lower()
         is_sha256 = len(etag) == 64 and all(ch in "0123456789abcdef" for ch in etag)
-        if is_sha256 and sha256_file(path) != etag:  # an LFS file's ETag is its sha256
+        expected_size = metadata[role].size
+        if (is_sha256 and sha256_file(path) != etag) or (  # an LFS file's ETag is its sha256
+            expected_size is not None and path.stat().st_size != expected_size
+        ):
             path.unlink(missing_ok=True)
             raise ModelDownloadError(
-                f"The downloaded file {files[role]} does not match its checksum on {host}; "
+                f"The downloaded file {paths[role]} does not match its checksum on {host}; "
                 "try again."
             )
+        if role == "tokenizer":
+            from core.ai.tokenizer import load_tokenizer
+
+            try:
+                load_tokenizer(path.read_bytes(), paths[role])
+            except ModelError as exc:
+                raise ModelDownloadError(
+                    f"The downloaded file {paths[role]} is not a usable CLIP tokenizer."
+                ) from exc
+            continue
         try:
-            entries[role] = check_tokenizer(path) if role == "tokenizer" else file_entry(path, role)
+            entries[role] = file_entry(path, role)
         except ModelError as exc:
-            kind = "tokenizer" if role == "tokenizer" else "ONNX model"
             raise ModelDownloadError(
-                f"The downloaded file {files[role]} is not a usable {kind}."
+                f"The downloaded file {paths[role]} is not a usable ONNX model."
             ) from exc
     try:
-        for role, path in install_files(model_dir, downloaded).items():
+        installed = install_files(model_dir, downloaded)
+        tokenizer = installed.pop("tokenizer", None)
+        for role, path in installed.items():
             entries[role]["path"] = path.name
-        tokenizer = entries.pop("tokenizer", None)
         manifest = write_manifest(
             model_dir,
             entries,
             source=source,
             logit_scale=CLIP_LOGIT_SCALE,
             quantization="as published",
-            tokenizer=tokenizer,
+            tokenizer=tokenizer_entry(tokenizer) if tokenizer else None,
         )
     except OSError as exc:
         raise fail(exc) from exc
@@ -397,10 +414,18 @@ def download(
     return manifest
 
 
+def text_search_note(manifest: Mapping[str, Any]) -> str:
+    """One sentence on whether this model can do text search (it needs ``tokenizer.json``)."""
+    if "tokenizer" in manifest and "text" in manifest["files"]:
+        return "Text search is on (the model has its tokenizer)."
+    return "This model has no tokenizer.json, so text search is off; photos are still classified."
+
+
 def model_fingerprint(manifest: Mapping[str, Any]) -> str:
     """What identifies a model's embeddings: the sha256 of its towers' sha256s (image,
     text, in that order; or the single graph's), 16 hex digits. Embeddings made by two
-    models with different fingerprints are never compared."""
+    models with different fingerprints are never compared. The tokenizer is left out on
+    purpose: it changes no embedding, and adding it must not orphan stored embeddings."""
     files = manifest["files"]
     roles = [role for role in ("image", "text", "full") if role in files]
     joined = "\n".join(f"{role}:{files[role]['sha256']}" for role in roles)

@@ -26,15 +26,12 @@ from core.ai.model_dir import (
     DEFAULT_REVISION,
     DEFAULT_TOKENIZER_FILE,
     download,
+    text_search_note,
 )
 from core.config import load_settings
 from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
 from tools.model.tokens import DEFAULT_TOKENIZER, TOKENS_COMMAND, TOKENS_PATH, write_tokens
-
-_SHARED_TOKENIZER = Path(__file__).resolve().parents[3] / "shared" / "clip-tokenizer"
-# the CLIP tokenizer beside this checkout (an untrained export has no checkpoint's own)
-DEFAULT_EXPORT_TOKENIZER = str(_SHARED_TOKENIZER) if _SHARED_TOKENIZER.is_dir() else None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--revision", default=DEFAULT_REVISION)
     down.add_argument("--image-file", default=DEFAULT_FILES["image"])
     down.add_argument("--text-file", default=DEFAULT_FILES["text"])
-    down.add_argument("--tokenizer-file", default=DEFAULT_TOKENIZER_FILE)
+    down.add_argument(
+        "--tokenizer-file",
+        default=DEFAULT_TOKENIZER_FILE,
+        help="CLIP's tokenizer.json in the repository, for text search",
+    )
     down.add_argument("--endpoint", default=None, help="Hub address (default: huggingface.co)")
 
     export = commands.add_parser("export", help="export and quantise CLIP to ONNX")
@@ -79,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0, help="seed of the untrained weights")
     export.add_argument(
         "--tokenizer",
-        default=None,
-        help="folder or Hub id of the CLIP tokenizer written as tokenizer.json (search by "
-        "description); default: the checkpoint's, or ../shared/clip-tokenizer if present",
+        help="folder or Hub id of CLIP's tokenizer, written as tokenizer.json for text search "
+        "(default: the checkpoint's; with --untrained ../shared/clip-tokenizer if it exists, "
+        f"else {DEFAULT_TOKENIZER})",
     )
 
     evaluation = commands.add_parser("evaluate", help="score the model on labelled photos")
@@ -127,7 +128,6 @@ def index_command(model_dir: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    args.default_tokenizer = DEFAULT_EXPORT_TOKENIZER
     try:
         if args.command == "tokens":
             if args.check:
@@ -150,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"model {manifest['source']['repo_id']}@{manifest['source']['commit']} "
                 f"in {args.model_dir}"
             )
+            print(text_search_note(manifest))
         elif args.command == "export":
             from tools.model.export import export_command
 

@@ -5,7 +5,8 @@ architecture with random weights) export the image tower (``pixel_values`` ->
 ``image_embeds``), the text tower (``input_ids``, ``attention_mask`` -> ``text_embeds``)
 and, on request, the single graph (``input_ids``, ``pixel_values`` -> ``logits_per_image``);
 quantise them with ONNX Runtime dynamic quantisation; check them against PyTorch on
-sample photos; install them with their manifest. Build time only: needs torch,
+sample photos; install them with CLIP's ``tokenizer.json`` (text search tokenises at run
+time) and their manifest. Build time only: needs torch,
 transformers and onnx.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
@@ -25,16 +27,23 @@ import numpy as np
 
 from core import category_tokens
 from core.ai.classifier import prompt_weights, softmax
+from core.ai.errors import ModelError
 from core.ai.model_dir import (
     TOKENIZER_NAME,
-    check_tokenizer,
     file_entry,
     install_files,
+    tokenizer_entry,
     write_manifest,
 )
 from core.ai.onnx import open_session, run_image_tower, run_text_tower, unit
 from core.ai.preprocess import preprocess, preprocess_image
+from core.ai.tokenizer import load_tokenizer
+from core.config import ROOT
 from tools.model.progress import TextBar
+from tools.model.tokens import DEFAULT_TOKENIZER
+
+# The real CLIP tokenizer files next to the checkout, when there (no network needed).
+SHARED_TOKENIZER = ROOT.parent / "shared" / "clip-tokenizer"
 
 OPSET = 17
 FILE_NAMES = {"image": "vision_model", "text": "text_model", "full": "model"}
@@ -293,6 +302,37 @@ def format_check(rows: Sequence[CheckRow], photos: int) -> str:
     return "\n".join(lines)
 
 
+# --- the tokenizer ------------------------------------------------------------------------
+
+
+def default_tokenizer() -> str:
+    """The tokenizer for an untrained export: ../shared/clip-tokenizer, else the Hub's."""
+    return str(SHARED_TOKENIZER) if SHARED_TOKENIZER.is_dir() else DEFAULT_TOKENIZER
+
+
+def write_tokenizer(tokenizer: str | Path, target: Path, *, vocab_size: int) -> Path:
+    """CLIP's ``tokenizer.json`` from ``tokenizer`` (a folder or Hub id) into ``target``:
+    the folder's own file copied as is, else transformers' tokenizer saved. Refused (with a
+    sentence) if it is not CLIP's or has more tokens than the model's vocabulary."""
+    source = Path(tokenizer) / TOKENIZER_NAME
+    if source.is_file():
+        shutil.copyfile(source, target)
+    else:
+        from tools.model.tokens import load_tokenizer as load_clip_tokenizer
+
+        load_clip_tokenizer(str(tokenizer)).backend_tokenizer.save(str(target))
+    try:
+        loaded = load_tokenizer(target.read_bytes(), str(tokenizer))
+    except ModelError as exc:
+        raise SystemExit(str(exc)) from exc
+    if loaded.get_vocab_size() > vocab_size:
+        raise SystemExit(
+            f"The tokenizer {tokenizer} has {loaded.get_vocab_size()} tokens but the model "
+            f"only {vocab_size}: they do not belong together."
+        )
+    return target
+
+
 # --- the whole export ---------------------------------------------------------------------
 
 
@@ -309,10 +349,9 @@ def export_model(
     tokenizer: str | Path | None = None,
 ) -> tuple[dict[str, Any], list[CheckRow]]:
     """Export ``model`` into ``model_dir``: ONNX towers (quantised unless ``quantise`` is
-    false), the single graph with ``full_graph``, checked on ``photos``, the tokenizer
-    (``tokenizer``: a folder or Hub id of the model's CLIP tokenizer; its tokenizer.json
-    is what search by description reads), and the manifest. Returns the manifest and the
-    check."""
+    false), the single graph with ``full_graph``, checked on ``photos``, ``tokenizer.json``
+    from ``tokenizer`` (a folder or Hub id; None: no tokenizer, no text search), and the
+    manifest. Returns the manifest and the check."""
     import onnxruntime
     import torch
     import transformers
@@ -332,13 +371,16 @@ def export_model(
         rows = check_export(model, fp32, final, photos)
         report(steps - 2, steps)
         entries = {role: file_entry(path, role) for role, path in final.items()}
-        to_install = dict(final)
+        files = dict(final)
         if tokenizer is not None:
-            to_install["tokenizer"] = write_tokenizer_json(tokenizer, Path(tmp))
-        for role, path in install_files(model_dir, to_install).items():
-            if role in entries:
-                entries[role]["path"] = path.name
-        tokenizer_file = check_tokenizer(model_dir / TOKENIZER_NAME) if tokenizer else None
+            vocab_size = model.config.text_config.vocab_size
+            files["tokenizer"] = write_tokenizer(
+                tokenizer, Path(tmp) / TOKENIZER_NAME, vocab_size=vocab_size
+            )
+        installed = install_files(model_dir, files)
+        tokenizer_path = installed.pop("tokenizer", None)
+        for role, path in installed.items():
+            entries[role]["path"] = path.name
         report(steps - 1, steps)
     quantization = (
         f"dynamic, {'QInt8' if weight_type == 'int8' else 'QUInt8'} weights "
@@ -357,23 +399,10 @@ def export_model(
         logit_scale=float(model.logit_scale.detach().exp()),
         quantization=quantization,
         extra={"check": {"photos": len(photos), "rows": [r.__dict__ for r in rows]}},
-        tokenizer=tokenizer_file,
+        tokenizer=tokenizer_entry(tokenizer_path) if tokenizer_path else None,
     )
     report(steps, steps)
     return manifest, rows
-
-
-def write_tokenizer_json(name: str | Path, folder: Path) -> Path:
-    """The CLIP tokenizer ``name`` (a folder or Hub id) saved as ``folder/tokenizer.json``."""
-    from transformers import CLIPTokenizerFast
-
-    try:
-        fast = CLIPTokenizerFast.from_pretrained(str(name))
-    except Exception as exc:  # offline, wrong id, not a CLIP tokenizer
-        raise SystemExit(f"Cannot load the CLIP tokenizer {name!r}: {exc}") from exc
-    path = folder / TOKENIZER_NAME
-    fast.backend_tokenizer.save(str(path))
-    return path
 
 
 def export_command(args) -> None:
@@ -381,14 +410,14 @@ def export_command(args) -> None:
     print("loading " + ("untrained ViT-B/32" if args.untrained else args.checkpoint))
     model = load_clip(args.checkpoint, untrained=args.untrained, seed=args.seed)
     photos = sample_photos(args.photos)
+    tokenizer = args.tokenizer or (default_tokenizer() if args.untrained else args.checkpoint)
     source = {
         "kind": "export",
         "checkpoint": None if args.untrained else args.checkpoint,
         "untrained": bool(args.untrained),
         **({"seed": args.seed} if args.untrained else {}),
+        "tokenizer": str(tokenizer),
     }
-    # the checkpoint's own tokenizer; for random weights, the CLIP tokenizer beside us
-    tokenizer = args.tokenizer or (args.default_tokenizer if args.untrained else args.checkpoint)
     with contextlib.redirect_stdout(io.StringIO()):  # exporter prints
         manifest, rows = export_model(
             model,
@@ -402,5 +431,9 @@ def export_command(args) -> None:
             tokenizer=tokenizer,
         )
     print(format_check(rows, len(photos)))
-    sizes = ", ".join(f"{e['path']} {e['bytes'] / 1e6:.1f} MB" for e in manifest["files"].values())
+    written = [
+        *manifest["files"].values(),
+        *([manifest["tokenizer"]] if "tokenizer" in manifest else []),
+    ]
+    sizes = ", ".join(f"{e['path']} {e['bytes'] / 1e6:.1f} MB" for e in written)
     print(f"wrote {args.model_dir}: {sizes}")
