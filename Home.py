@@ -45,4 +45,8 @@ page = st.navigation(
     position="top",
 )
 pages.quick_links(logged_in, cart_count=cart_count)  # shown on narrow screens only
-page.run()
+screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
+# one keyed container per screen: a new screen replaces the old one's elements whole, so
+# that a switch (after a log-in) never shows both screens' elements for a moment
+with st.container(key=layout.screen_key(screen)):
+    page.run()

@@ -14,6 +14,17 @@ import streamlit as st
 
 from ui import pages
 
+SCREEN_KEY_PREFIX = "screen_"
+
+
+def screen_key(screen: pages.Screen | None) -> str:
+    """The key of the container Home.py runs a screen in (None: the "Page not found" page):
+    ``.st-key-screen_shop``."""
+    if screen is None:
+        return f"{SCREEN_KEY_PREFIX}not_found"
+    return SCREEN_KEY_PREFIX + (screen.url_path or "shop")
+
+
 # A row of the shop's card grid: st.columns(4) whose columns hold item cards, which carry
 # the key card_<id> (ui/widgets.py item_card).
 _CARD_ROW = (

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SHOP = {"q": ["leather"], "condition": ["very_good"], "sort": ["price_down"]}
+# the keyword matches; with a model (the tiny CLIP here) the listings nearest to the words
+# join them, so each test reads the results once and checks that they come back unchanged
 RESULTS = ["Black leather biker jacket", "Tan leather tote bag", "White leather sneakers"]
 
 
@@ -81,14 +83,14 @@ def _sort(someone: Person):
     return someone.page.get_by_role("combobox", name="Sort by")
 
 
-def _shows_the_search(someone: Person) -> None:
+def _shows_the_search(someone: Person, results: list[str]) -> None:
     """The shop shows the leather search, filtered and sorted, and no item."""
     assert _query(someone) == SHOP
     assert _heading(someone) == "Second-hand clothes"
     assert someone.page.get_by_label("Search").input_value() == "leather"
     assert _sort(someone).input_value() == "Price: high to low"
     assert _condition(someone, "Very good").get_attribute("aria-pressed") == "true"
-    assert _titles(someone) == RESULTS
+    assert _titles(someone) == results
 
 
 def test_back_forward_reload_and_a_shared_search(people):
@@ -108,7 +110,9 @@ def test_back_forward_reload_and_a_shared_search(people):
     _sort(shopper).click()
     shopper.page.get_by_role("option", name="Price: high to low", exact=True).click()
     shopper.settle()
-    _shows_the_search(shopper)
+    results = _titles(shopper)
+    assert set(RESULTS) <= set(results)
+    _shows_the_search(shopper, results)
     shared = shopper.page.url
     shopper.shot("search filter and sort")
 
@@ -117,41 +121,41 @@ def test_back_forward_reload_and_a_shared_search(people):
         "link", name="See the item"
     ).click()
     shopper.settle()
-    assert _heading(shopper) == RESULTS[1]
+    assert _heading(shopper) == results[1]
     item = _query(shopper)
     assert item.pop("item")[0].isdigit() and item == SHOP
     shopper.shot("item")
 
     shopper.page.go_back()  # the same search, filters and sort, no item
     shopper.settle()
-    _shows_the_search(shopper)
+    _shows_the_search(shopper, results)
     shopper.shot("back")
 
     shopper.page.go_forward()  # the item again
     shopper.settle()
-    assert _heading(shopper) == RESULTS[1] and "item" in _query(shopper)
+    assert _heading(shopper) == results[1] and "item" in _query(shopper)
     shopper.shot("forward")
 
     shopper.page.reload()  # still the item
     shopper.settle()
-    assert _heading(shopper) == RESULTS[1] and "item" in _query(shopper)
+    assert _heading(shopper) == results[1] and "item" in _query(shopper)
     shopper.shot("reload")
 
     shopper.page.get_by_role("link", name="Back to the shop").click()  # the link does the same
     shopper.settle()
-    _shows_the_search(shopper)
+    _shows_the_search(shopper, results)
     _search(shopper, "jeans")  # a new search shows its results, never the item again
     assert _heading(shopper) == "Second-hand clothes"
-    assert _titles(shopper) == ["Straight-leg 501 jeans"]
+    assert "Straight-leg 501 jeans" in _titles(shopper)
     assert _query(shopper) == {**SHOP, "q": ["jeans"]}
     shopper.shot("new search")
     shopper.page.go_back()
     shopper.settle()
-    _shows_the_search(shopper)
+    _shows_the_search(shopper, results)
     shopper.shot("back to the first search")
 
     # the address, opened by someone else (a fresh browser): the same results
     friend = people("friend")
     friend.goto(shared.removeprefix(friend.base))
-    _shows_the_search(friend)
+    _shows_the_search(friend, results)
     friend.shot("shared search")
