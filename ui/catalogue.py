@@ -24,6 +24,8 @@ CATEGORIES = "f_categories"
 SIZES = "f_sizes"
 BRANDS = "f_brands"
 CONDITIONS = "f_conditions"
+COLOURS = "f_colours"
+PATTERNS = "f_patterns"
 LOW = "f_low"
 HIGH = "f_high"
 SORT = "f_sort"
@@ -51,6 +53,8 @@ def show_filters(filters: ShopFilters) -> None:
     st.session_state[SIZES] = list(filters.sizes)
     st.session_state[BRANDS] = list(filters.brands)
     st.session_state[CONDITIONS] = list(filters.conditions)
+    st.session_state[COLOURS] = list(filters.colours)
+    st.session_state[PATTERNS] = list(filters.patterns)
     st.session_state[LOW] = filters.min_price
     st.session_state[HIGH] = filters.max_price
     st.session_state[SORT] = filters.sort
@@ -70,6 +74,8 @@ def filters_changed() -> None:
                 min_price=_whole_or_none(state.get(LOW)),
                 max_price=_whole_or_none(state.get(HIGH)),
                 sort=Sort(state.get(SORT) or Sort.NEWEST),
+                colours=tuple(state.get(COLOURS) or ()),
+                patterns=tuple(state.get(PATTERNS) or ()),
             )
         )
     )
