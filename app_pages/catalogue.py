@@ -4,7 +4,7 @@ The address (query parameters) says what is shown: see ui/catalogue.py."""
 
 import streamlit as st
 
-from core import categories
+from core import attributes, categories
 from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, SORT_LABELS, PageRequest, Sort
 from core.categories import SIZES
 from core.listings import CONDITION_LABELS
@@ -57,6 +57,22 @@ with st.sidebar:
         key=shop.BRANDS,
         placeholder="Any brand",
         accept_new_options=True,
+        on_change=shop.filters_changed,
+    )
+    st.multiselect(
+        "Colour",
+        [a.code for a in attributes.COLOURS],
+        format_func=attributes.colour_label,
+        key=shop.COLOURS,
+        placeholder="Any colour",
+        on_change=shop.filters_changed,
+    )
+    st.pills(
+        "Pattern",
+        [a.code for a in attributes.PATTERNS],
+        format_func=attributes.pattern_label,
+        selection_mode="multi",
+        key=shop.PATTERNS,
         on_change=shop.filters_changed,
     )
     st.pills(

@@ -1,8 +1,9 @@
-"""Sell an item (or edit one with ``?edit=ID``): photos, the AI category suggestion, fields."""
+"""Sell an item (or edit one with ``?edit=ID``): photos, the AI suggestion of the category,
+the main colour and the pattern, fields."""
 
 import streamlit as st
 
-from core import categories
+from core import attributes, categories
 from core.listings import (
     CONDITION_LABELS,
     InvalidListingError,
@@ -56,7 +57,7 @@ with left:
     photo_error = st.empty()
 
     # The AI suggestion: for the first photo, when it is a new one.
-    look = None  # the cover's embedding and categories (core.ai.classifier.Look)
+    look = None  # what the model sees in the cover: embedding, categories, colours, patterns
     first = next((p for p in photos if p.photo is not None), None)
     status = classifier.model_status()
     if status.classifier is None:
@@ -65,11 +66,26 @@ with left:
     elif first is not None and first.is_new:
         look = classifier.suggest(status.classifier, first.key, first.photo)
     scores = look.categories if look else None
-    choice = classifier.CategoryChoice.of(
+    choice = classifier.Choice.of(
         form_id, field("category", item.category if item else None), chosen=item is not None
     )
-    if scores:
-        choice.follow(first.key, scores)  # the seller's own choice is never replaced
+    # an edited listing's colour or pattern is the seller's, unless it was left unsaid
+    colour_choice = classifier.Choice.of(
+        form_id,
+        field("colour", item.colour if item else None),
+        chosen=item is not None and item.colour is not None,
+        field=classifier.COLOUR,
+    )
+    pattern_choice = classifier.Choice.of(
+        form_id,
+        field("pattern", item.pattern if item else None),
+        chosen=item is not None and item.pattern is not None,
+        field=classifier.PATTERN,
+    )
+    if look:  # the seller's own choices are never replaced
+        choice.follow(first.key, look.categories)
+        colour_choice.follow(first.key, look.colours)
+        pattern_choice.follow(first.key, look.patterns)
 
 with right:
     st.subheader("Details", anchor=False)
@@ -93,6 +109,31 @@ with right:
     if scores:
         choice.show(scores, category)
     category_error = st.empty()
+    colour_col, pattern_col = st.columns(2)
+    with colour_col:
+        colour = st.selectbox(
+            "Main colour",
+            [a.code for a in attributes.COLOURS],
+            format_func=attributes.colour_label,
+            key=colour_choice.widget_key,
+            on_change=colour_choice.chosen_by_hand,
+            placeholder="Optional",
+        )
+        if look and look.colours:
+            colour_choice.show_short(look.colours, colour)
+        colour_error = st.empty()
+    with pattern_col:
+        pattern = st.selectbox(
+            "Pattern",
+            [a.code for a in attributes.PATTERNS],
+            format_func=attributes.pattern_label,
+            key=pattern_choice.widget_key,
+            on_change=pattern_choice.chosen_by_hand,
+            placeholder="Optional",
+        )
+        if look and look.patterns:
+            pattern_choice.show_short(look.patterns, pattern)
+        pattern_error = st.empty()
     family = categories.get(category).size_family.value if category else "none"
     size = st.selectbox(
         "Size",
@@ -137,6 +178,8 @@ if submit:
         brand=brand,
         condition=condition,
         price=price,
+        colour=colour,
+        pattern=pattern,
         ai_category=scores[0].code if scores else None,
         ai_confidence=scores[0].probability if scores else None,
     )
@@ -175,6 +218,8 @@ if submit:
             "title": title_error,
             "description": description_error,
             "category": category_error,
+            "colour": colour_error,
+            "pattern": pattern_error,
             "size": size_error,
             "brand": brand_error,
             "condition": condition_error,

@@ -19,7 +19,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import Session, select
 
-from core import categories
+from core import attributes, categories
 from core.categories import SIZES
 from core.models import (
     BRAND_MAX,
@@ -67,6 +67,8 @@ class CatalogueQuery:
     min_price_cents: int | None = None
     max_price_cents: int | None = None
     sort: Sort = Sort.NEWEST
+    colours: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
     # only these items (a ranked search's results, core/semantic.py); None: no such limit
     only_ids: tuple[int, ...] | None = None
 
@@ -245,6 +247,13 @@ def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> l
         conditions.append(Item.id.in_(query.only_ids))
     if query.conditions:
         conditions.append(indexed(Item.condition, False).in_(query.conditions))
+    # Colour and pattern have no index: checked on the way along the sort order's index. One
+    # colour of 14 leaves about 1 item in 14, so a page of 24 reads a few hundred rows; an
+    # index per attribute (and per sort) would cost every write for that.
+    if query.colours:
+        conditions.append(indexed(Item.colour, False).in_(query.colours))
+    if query.patterns:
+        conditions.append(indexed(Item.pattern, False).in_(query.patterns))
     if query.min_price_cents is not None:
         conditions.append(indexed(Item.price_cents, by_price) >= query.min_price_cents)
     if query.max_price_cents is not None:
@@ -356,7 +365,7 @@ def known_brands(session: Session, limit: int = 500) -> list[str]:
 # --- the shop's address ---------------------------------------------------------------------
 # What the shop shows is said by its address (query parameters), so that a search can be
 # shared and reloaded, and the browser's Back and Forward buttons step through searches and
-# items: ?q=levis&category=pants&sort=price_up&after=3500_12&page=2, or the same with
+# items: ?q=levis&category=pants&colour=blue&sort=price_up&after=3500_12&page=2, or the same with
 # &item=ID for one item opened from those results.
 
 ITEM_PARAM = "item"  # the item shown instead of the results (see core.listings.item_id_from_text)
@@ -385,6 +394,8 @@ class ShopFilters:
     min_price: int | None = None  # EUR
     max_price: int | None = None  # EUR
     sort: Sort | None = None
+    colours: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
 
     @property
     def prices(self) -> PriceRange:
@@ -419,6 +430,8 @@ class ShopFilters:
             min_price_cents=prices.low_cents,
             max_price_cents=prices.high_cents,
             sort=self.effective_sort(semantic),
+            colours=self.colours,
+            patterns=self.patterns,
         )
 
 
@@ -447,6 +460,8 @@ class ShopAddress:
             ("size", f.sizes),
             ("brand", f.brands),
             ("condition", f.conditions),
+            ("colour", f.colours),
+            ("pattern", f.patterns),
         ):
             if values:
                 params[key] = list(values)
@@ -497,6 +512,8 @@ class ShopAddress:
             min_price=_whole(one("min"), MAX_PRICE_CENTS // 100),
             max_price=_whole(one("max"), MAX_PRICE_CENTS // 100),
             sort=Sort(sort) if sort in _SORTS else None,
+            colours=chosen("colour", attributes.COLOURS_BY_CODE),
+            patterns=chosen("pattern", attributes.PATTERNS_BY_CODE),
         )
         shown_sort = filters.effective_sort(semantic)
         if one("last") == "1":

@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
-from core import categories
+from core import attributes, categories
 from core.db import begin_write
 from core.embeddings import drop_embeddings, save_embedding
 from core.errors import FieldErrors, UserError
@@ -202,6 +202,8 @@ class ListingDraft:
     brand: str = ""
     condition: str | None = None
     price: str = ""
+    colour: str | None = None  # a code of core.attributes.COLOURS, or None (not said)
+    pattern: str | None = None  # a code of core.attributes.PATTERNS, or None
     # what the classifier proposed for the first photo, stored next to the chosen category
     ai_category: str | None = None
     ai_confidence: float | None = None
@@ -218,6 +220,8 @@ class CleanListing:
     price_cents: int
     ai_category: str | None
     ai_confidence: float | None
+    colour: str | None = None
+    pattern: str | None = None
 
     def values(self) -> dict:
         return {
@@ -228,8 +232,15 @@ class CleanListing:
             "brand": self.brand,
             "condition": self.condition,
             "price_cents": self.price_cents,
+            "colour": self.colour,
+            "pattern": self.pattern,
             "search_text": item_search_text(
-                self.title, self.brand, self.description, self.category
+                self.title,
+                self.brand,
+                self.description,
+                self.category,
+                colour=self.colour,
+                pattern=self.pattern,
             ),
             "brand_key": brand_key(self.brand),
         }
@@ -267,6 +278,13 @@ def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
         errors.setdefault("brand", 'Enter the brand (or "No brand").')
     elif len(brand) > BRAND_MAX:
         errors.setdefault("brand", f"The brand can be at most {BRAND_MAX} characters.")
+    # optional: a listing may leave them unsaid, but what is said must be one of the options
+    colour = draft.colour or None
+    if colour is not None and colour not in attributes.COLOURS_BY_CODE:
+        errors.setdefault("colour", "Choose one of the colours offered, or none.")
+    pattern = draft.pattern or None
+    if pattern is not None and pattern not in attributes.PATTERNS_BY_CODE:
+        errors.setdefault("pattern", "Choose one of the patterns offered, or none.")
     if draft.condition not in CONDITION_LABELS:
         errors.setdefault("condition", "Choose the condition.")
     price_cents = 0
@@ -302,6 +320,8 @@ def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
         price_cents=price_cents,
         ai_category=ai_category,
         ai_confidence=confidence,
+        colour=colour,
+        pattern=pattern,
     )
 
 
@@ -350,6 +370,8 @@ def create_listing(
         brand=clean.brand,
         condition=clean.condition,
         price_cents=clean.price_cents,
+        colour=clean.colour,
+        pattern=clean.pattern,
         ai_category=clean.ai_category,
         ai_confidence=clean.ai_confidence,
         created_at=now,

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from core import categories
+from core import attributes, categories
 
 MAX_PRICE_CENTS = 100_000 * 100  # 100 000 EUR
 EMAIL_MAX = 254
@@ -191,6 +191,10 @@ class Item(SQLModel, table=True):
     condition: str = Field(default=Condition.VERY_GOOD.value, max_length=20)
     price_cents: int
     status: str = Field(default=ItemStatus.AVAILABLE.value, max_length=10)
+    # main colour and pattern codes of core/attributes.py, optional (None: not said); checked
+    # by core.listings like the category, so adding an option needs no schema change
+    colour: str | None = Field(default=None, max_length=20)
+    pattern: str | None = Field(default=None, max_length=20)
     # what the classifier proposed, next to what the seller chose
     ai_category: str | None = Field(default=None, max_length=20)
     ai_confidence: float | None = None
@@ -205,16 +209,32 @@ class Item(SQLModel, table=True):
     def derive_search_columns(self) -> None:
         """Refresh ``search_text`` and ``brand_key`` from the item's own fields."""
         self.search_text = item_search_text(
-            self.title, self.brand, self.description or "", self.category
+            self.title,
+            self.brand,
+            self.description or "",
+            self.category,
+            colour=self.colour,
+            pattern=self.pattern,
         )
         self.brand_key = brand_key(self.brand)
 
 
-def item_search_text(title: str, brand: str, description: str, category: str) -> str:
-    """What the full-text search matches: title, brand, description and the category's names."""
+def item_search_text(
+    title: str,
+    brand: str,
+    description: str,
+    category: str,
+    *,
+    colour: str | None = None,
+    pattern: str | None = None,
+) -> str:
+    """What the full-text search matches: title, brand, description, and the English and
+    French names of the category, the colour and the pattern ("rouge" finds a red item)."""
     known = categories.BY_CODE.get(category)
     names = " ".join(dict.fromkeys((known.label_en, known.label_fr))) if known else category
-    return fold(f"{title} {brand} {description} {names}")
+    colour_names = attributes.names(colour, attributes.COLOURS_BY_CODE)
+    pattern_names = attributes.names(pattern, attributes.PATTERNS_BY_CODE)
+    return fold(f"{title} {brand} {description} {names} {colour_names} {pattern_names}")
 
 
 @event.listens_for(Item, "before_insert")

@@ -48,13 +48,38 @@ DEMO_USERS = (
 class DemoListing:
     seller: int  # index into DEMO_USERS
     category: str
-    colour: str
+    colour: str  # the drawing's colour (demo.illustrations.COLOURS)
     title: str
     brand: str
     size: str
     condition: str
     price_cents: int
     description: str
+    pattern: str = "plain"  # the drawings are plain; a listing whose text says otherwise
+
+    @property
+    def shop_colour(self) -> str:
+        """The colour stored and filtered by (core.attributes), for the drawing's colour."""
+        return SHOP_COLOURS[self.colour]
+
+
+# The drawings' shades as the shop's colour families (core/attributes.py).
+SHOP_COLOURS = {
+    "navy": "navy",
+    "black": "black",
+    "white": "white",
+    "red": "red",
+    "beige": "beige",
+    "olive": "green",
+    "pink": "pink",
+    "denim": "blue",
+    "grey": "grey",
+    "mustard": "yellow",
+    "burgundy": "red",
+    "green": "green",
+    "camel": "brown",
+    "sky": "blue",
+}
 
 
 DEMO_LISTINGS = (
@@ -101,6 +126,7 @@ DEMO_LISTINGS = (
         "good",
         1500,
         "Boxy fit, small logo on the chest. Slightly faded from washing.",
+        "printed",
     ),
     DemoListing(
         0,
@@ -366,6 +392,8 @@ def seed_demo_data(engine: Engine) -> bool:
                     brand=listing.brand,
                     condition=listing.condition,
                     price_cents=listing.price_cents,
+                    colour=listing.shop_colour,
+                    pattern=listing.pattern,
                     created_at=listed,
                     updated_at=listed,
                 )

@@ -15,11 +15,12 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
 
-from core import category_tokens
+from core import attribute_tokens, category_tokens
 from core.ai.classifier import CategoryScore, Classifier, prompt_weights, softmax
 from core.ai.errors import ModelError, ModelMissingError
 from core.ai.model_dir import MANIFEST_NAME, sha256_file
 from core.ai.preprocess import preprocess
+from core.attributes import COLOURS, PATTERNS
 from core.categories import CATEGORIES
 from core.photos import PhotoError
 from tests.tiny_clip import TinyModels, copy_model, shared_photos, tiny_models
@@ -211,3 +212,69 @@ def test_towers_that_do_not_belong_together_are_refused(tiny, tmp_path):
     (model_dir / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="do not belong together"):
         Classifier.load(model_dir)
+
+
+# --- colours and patterns, from the same embedding ------------------------------------------
+
+
+def clip_model_attribute_probabilities(model, photos: list[bytes], name: str) -> np.ndarray:
+    """transformers' CLIPModel on the generated colour or pattern prompt ids: softmax of
+    logits_per_image, each option's logit the mean of its prompts' logits."""
+    import torch
+
+    rows = [n for n, (set_name, _, _) in enumerate(attribute_tokens.PROMPTS) if set_name == name]
+    ids = torch.tensor([attribute_tokens.INPUT_IDS[n] for n in rows])
+    mask = torch.tensor([attribute_tokens.ATTENTION_MASK[n] for n in rows])
+    pixels = torch.from_numpy(np.concatenate([preprocess(p) for p in photos]))
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask, pixel_values=pixels).logits_per_image
+    option_of = tuple(attribute_tokens.PROMPTS[n][1] for n in rows)
+    weights = prompt_weights(option_of, len(attribute_tokens.CODES[name]))
+    return softmax(logits.double().numpy() @ weights.T)
+
+
+def attribute_vector(scores: list[CategoryScore], name: str) -> np.ndarray:
+    by_code = {s.code: s.probability for s in scores}
+    return np.array([by_code[code] for code in attribute_tokens.CODES[name]])
+
+
+def test_the_look_gives_colours_and_patterns_equal_to_clip_model(tiny, photos):
+    classifier = Classifier.load(tiny.fp32_dir)
+    looks = [classifier.look(preprocess(p)) for p in photos]
+    for name, field in (("colour", "colours"), ("pattern", "patterns")):
+        expected = clip_model_attribute_probabilities(tiny.model, photos, name)
+        got = np.stack([attribute_vector(getattr(look, field), name) for look in looks])
+        np.testing.assert_allclose(got, expected, atol=FP32_TOLERANCE)
+    # ...and from the look's own embedding, with the categories' logit scale
+    embedding = looks[0].embedding[None].astype(np.float64)
+    colours = softmax(classifier.attribute_logits("colour", embedding))[0]
+    np.testing.assert_allclose(attribute_vector(looks[0].colours, "colour"), colours, atol=1e-6)
+    assert looks[0].categories == classifier.classify(photos[0])  # the categories unchanged
+
+
+def test_colours_and_patterns_are_every_option_most_likely_first(tiny):
+    look = Classifier.load(tiny.quantized_dir).look_at(tiny.photos[0])
+    assert [s.code for s in sorted(look.colours, key=lambda s: s.code)] == sorted(
+        a.code for a in COLOURS
+    )
+    assert sorted(s.code for s in look.patterns) == sorted(a.code for a in PATTERNS)
+    for scores in (look.colours, look.patterns):
+        probabilities = [s.probability for s in scores]
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert sum(probabilities) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize(("kind", "tolerance"), [("fp32", 1e-5), ("int8", 0.05)])
+def test_the_single_graph_gives_the_same_colours_and_patterns(tiny, kind, tolerance):
+    model_dir = tiny.fp32_dir if kind == "fp32" else tiny.quantized_dir
+    split = Classifier.load(model_dir, backend="split")
+    full = Classifier.load(model_dir, backend="full")
+    for photo in tiny.photos[:6]:
+        pixels = preprocess(photo)
+        a, b = split.look(pixels), full.look(pixels)
+        assert b.embedding is None
+        for name, field in (("colour", "colours"), ("pattern", "patterns")):
+            gap = attribute_vector(getattr(a, field), name) - attribute_vector(
+                getattr(b, field), name
+            )
+            assert np.abs(gap).max() < tolerance

@@ -120,6 +120,8 @@ def page_plan(engine, query: CatalogueQuery) -> str:
         (CatalogueQuery(categories=("t-shirt",)), "ix_items_status_category"),
         (CatalogueQuery(sizes=("M",), conditions=("good",)), "ix_items_status_size"),
         (CatalogueQuery(brands=("brand",)), "ix_items_status_brand"),
+        (CatalogueQuery(colours=("red",), patterns=("plain",)), "ix_items_status_created"),
+        (CatalogueQuery(categories=("dress",), colours=("red",)), "ix_items_status_category"),
         (CatalogueQuery(sort=Sort.PRICE_DOWN, max_price_cents=900), "ix_items_status_price"),
         (CatalogueQuery(text="item", max_price_cents=900), "ix_items_status_created"),
     ],

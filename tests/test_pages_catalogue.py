@@ -365,3 +365,28 @@ def test_an_item_id_is_ascii_digits_only(app_env, raw):
     at.run()
     assert not at.exception, raw
     assert "Item not found" in [t.value for t in at.title], raw
+
+
+def test_colour_and_pattern_filters_and_the_item_page(app_env):
+    at = start_app()
+    at.multiselect(key="f_colours").set_value(["red"]).run()  # burgundy is red too
+    assert sorted(card_titles(at)) == ["Burgundy wool felt hat", "Red wrap midi dress"]
+    assert at.query_params == {"colour": "red"}
+    at.button_group(key="f_categories").set_value(["dress"]).run()
+    assert card_titles(at) == ["Red wrap midi dress"]
+    assert at.query_params == {"category": "dress", "colour": "red"}
+    click(at, "Clear the filters")
+    at.button_group(key="f_patterns").set_value(["printed"]).run()
+    assert card_titles(at) == ["Black oversized logo tee"]
+    at.text_input(key="f_text").input("noir").run()  # the colour's French name, with the filter
+    assert card_titles(at) == ["Black oversized logo tee"]
+
+    shared = open_shop({"colour": ["navy", "teal"], "pattern": "plain"})  # teal: not a colour
+    assert sorted(card_titles(shared)) == [
+        "Navy canvas running shoes", "Navy summer dress with belt"
+    ]  # fmt: skip
+    assert shared.multiselect(key="f_colours").value == ["navy"]
+    assert shared.query_params == {"colour": "navy", "pattern": "plain"}
+
+    item = open_item(start_app(), item_by_title(app_db(app_env), "Red wrap midi dress").id)
+    assert any("**Colour:** Red · **Pattern:** Plain" in m.value for m in item.markdown)

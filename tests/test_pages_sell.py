@@ -728,3 +728,57 @@ def test_a_logged_out_edit_link_comes_back_to_the_edit_after_log_in(app_env):
     log_in(at, "user2@gmail.com")
     assert "Edit your listing" in [t.value for t in at.title]
     assert at.query_params.get("edit") == str(item.id)
+
+
+# --- the main colour and the pattern ------------------------------------------------------
+# What the tiny CLIP says of the same photos: TEE, colour Red 25 % (not sure), pattern
+# Checked 68 % (sure); GREEN, colour Red about 90 % and Animal print over 60 % (both sure).
+
+
+def colour_and_pattern(at):
+    return widget(at.selectbox, "Main colour").value, widget(at.selectbox, "Pattern").value
+
+
+def test_the_ai_preselects_colour_and_pattern_only_when_sure(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("tee.jpg", TEE), photo_file("b.jpg", GREEN)])
+    assert colour_and_pattern(at) == (None, "checked")
+    shown = [c.value for c in at.caption if c.value.startswith("AI: ")]
+    assert shown[0].startswith("AI: Red (") and "only a guess, so no colour is chosen" in shown[0]
+    assert shown[1].startswith("AI: Checked (") and "guess" not in shown[1]
+    make_cover(at)  # a cover it is sure of, for both: they follow it
+    assert colour_and_pattern(at) == ("red", "animal")
+    fill(at, **GOOD)
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.colour, item.pattern) == ("red", "animal")
+
+
+def test_the_sellers_colour_and_pattern_stay_over_a_new_cover(with_model, app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file("tee.jpg", TEE), photo_file("b.jpg", GREEN)])
+    widget(at.selectbox, "Main colour").set_value("navy").run()
+    widget(at.selectbox, "Pattern").set_value("striped").run()
+    make_cover(at)  # the AI is sure of Red and Animal print for this one...
+    assert colour_and_pattern(at) == ("navy", "striped")  # ...and the seller's choice stays
+    kept = [c.value for c in at.caption if c.value.endswith("%), your choice kept")]
+    assert [k.split(" (")[0] for k in kept] == ["AI: Red", "AI: Animal print"]
+    fill(at, **GOOD)
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.colour, item.pattern) == ("navy", "striped")
+
+
+def test_colour_and_pattern_are_optional_and_an_edit_shows_them(app_env):
+    at = seller_on_sell_page()
+    fill(at, photos=[photo_file()], **GOOD)  # no model: nothing proposed, nothing chosen
+    assert colour_and_pattern(at) == (None, None)
+    click(at, "Put it on sale")
+    item = item_by_title(app_db(app_env), GOOD["title"])
+    assert (item.colour, item.pattern) == (None, None)
+    at, item = edit_page(app_env)  # a demo listing: its colour and pattern prefilled
+    assert colour_and_pattern(at) == ("red", "plain")
+    widget(at.selectbox, "Pattern").set_value("floral").run()
+    click(at, "Save the changes")
+    with Session(app_db(app_env)) as s:
+        assert (s.get(Item, item.id).colour, s.get(Item, item.id).pattern) == ("red", "floral")

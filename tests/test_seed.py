@@ -6,7 +6,7 @@ from passlib.hash import bcrypt as passlib_bcrypt
 from PIL import Image, ImageStat
 from sqlmodel import Session, func, select
 
-from core import categories
+from core import attributes, categories
 from core.db import make_engine
 from core.models import AppMeta, Item, Photo, User
 from demo.seed import (
@@ -37,6 +37,15 @@ def test_seeding_creates_the_demo_accounts_and_listings(seeded_engine):
             assert item.size in categories.sizes_for(item.category)
             assert item.status == "available"
             assert isinstance(item.price_cents, int) and item.price_cents > 0
+            assert item.colour in attributes.COLOURS_BY_CODE
+            assert item.pattern in attributes.PATTERNS_BY_CODE
+        # the shop's colour filter has something to show for many colours
+        assert len({i.colour for i in items}) >= 10
+        by_title = {i.title: i for i in items}
+        assert (by_title["Red wrap midi dress"].colour, by_title["Camel wool coat"].colour) == (
+            "red", "brown"
+        )  # fmt: skip
+        assert by_title["Black oversized logo tee"].pattern == "printed"
 
 
 def test_seeding_never_runs_twice(seeded_engine):

@@ -24,6 +24,8 @@ CATEGORIES = "f_categories"
 SIZES = "f_sizes"
 BRANDS = "f_brands"
 CONDITIONS = "f_conditions"
+COLOURS = "f_colours"
+PATTERNS = "f_patterns"
 LOW = "f_low"
 HIGH = "f_high"
 SORT = "f_sort"
@@ -53,6 +55,8 @@ def show_filters(filters: ShopFilters, sort: Sort) -> None:
     st.session_state[SIZES] = list(filters.sizes)
     st.session_state[BRANDS] = list(filters.brands)
     st.session_state[CONDITIONS] = list(filters.conditions)
+    st.session_state[COLOURS] = list(filters.colours)
+    st.session_state[PATTERNS] = list(filters.patterns)
     st.session_state[LOW] = filters.min_price
     st.session_state[HIGH] = filters.max_price
     st.session_state[SORT] = sort  # the one shown: chosen, or the default
@@ -78,6 +82,8 @@ def filters_changed(default_sort: Sort | None = None) -> None:
                 min_price=_whole_or_none(state.get(LOW)),
                 max_price=_whole_or_none(state.get(HIGH)),
                 sort=sort,
+                colours=tuple(state.get(COLOURS) or ()),
+                patterns=tuple(state.get(PATTERNS) or ()),
             )
         )
     )

@@ -1,19 +1,21 @@
-"""The category suggestion on the sell page: the cached classifier, per-photo suggestions,
-the rule of who chooses the category (the AI until the seller has chosen), and the model
-download (with a progress bar) when the model is missing."""
+"""The AI suggestion on the sell page: the cached classifier, per-photo suggestions, the
+rule of who chooses the category, the main colour and the pattern (the AI, when sure,
+until the seller has chosen), and the model download (with a progress bar) when the model
+is missing."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from core import categories
-from core.ai.classifier import CategoryScore, Classifier, Look
+from core import attributes, categories
+from core.ai.classifier import Classifier, Look, Score
 from core.ai.errors import ModelError
 from core.ai.model_dir import ModelDownloadError, download, model_present
 from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
@@ -33,6 +35,16 @@ _SUGGESTIONS = "_ai_suggestions"
 # would be a coin toss the seller may not notice, so the bars are shown and the seller
 # picks. The stored ai_confidence lets the threshold be checked against what sellers keep.
 SURE = 0.5
+# Colours: 14 options (a guess is 7 %), the same rule as the categories: preselected when
+# the pick is at least as likely as the 13 others together. Below it the probability is
+# split between neighbours (navy or black, beige or white, a two-tone garment), exactly
+# where a preselected colour would be a guess the seller may not notice.
+COLOUR_SURE = 0.5
+# Patterns: 8 options (a guess is 12 %), but a higher bar: most garments are plain, so a
+# "plain" at 50 % says little more than the base rate, CLIP sees fine stripes or checks
+# less well than colours at 224 px, and a wrong pattern puts an item under the wrong shop
+# filter. At 60 % the pick is 1.5 times as likely as every other pattern together.
+PATTERN_SURE = 0.6
 
 
 @st.cache_resource(show_spinner="Loading the AI model...")
@@ -75,8 +87,9 @@ def pixel_values(classifier: Classifier, photo: PreparedPhoto):
 
 
 def suggest(classifier: Classifier, key: str, photo: PreparedPhoto) -> Look | None:
-    """What the classifier sees in one photo (its embedding and categories, most likely
-    first), computed once per photo (``key``) and session, from the photo's pixel values."""
+    """What the classifier sees in one photo (its embedding, categories, colours and
+    patterns, most likely first), computed once per photo (``key``) and session, from the
+    photo's pixel values."""
     cache = st.session_state.setdefault(_SUGGESTIONS, {})
     if key not in cache:
         try:
@@ -92,25 +105,48 @@ def suggest(classifier: Classifier, key: str, photo: PreparedPhoto) -> Look | No
     return cache[key]
 
 
-def is_sure(scores: list[CategoryScore]) -> bool:
-    """Whether the model is sure enough of its top category to preselect it."""
-    return bool(scores) and scores[0].probability >= SURE
+def is_sure(scores: list[Score], sure: float = SURE) -> bool:
+    """Whether the model is sure enough of its top option to preselect it."""
+    return bool(scores) and scores[0].probability >= sure
 
 
 @dataclass(frozen=True)
-class CategoryChoice:
-    """Who chooses the sell form's category: the AI's sure pick for the cover (nothing when
-    it is not sure), until the seller chooses one by hand; from then on the seller's choice
-    stays, whatever the AI proposes for a new cover. An edited listing's category is the
-    seller's from the start."""
+class Suggested:
+    """One field the AI proposes on the sell form: its name, the threshold for preselecting
+    it, and how its codes are shown."""
 
-    widget_key: str  # the category selectbox's key (its value)
+    name: str  # "category", "colour", "pattern"
+    noun: str  # in sentences: "category", "colour", "pattern"
+    sure: float
+    label: Callable[[str], str]
+
+
+CATEGORY = Suggested("category", "category", SURE, categories.label)
+COLOUR = Suggested("colour", "colour", COLOUR_SURE, attributes.colour_label)
+PATTERN = Suggested("pattern", "pattern", PATTERN_SURE, attributes.pattern_label)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Who chooses one of the sell form's suggested fields (category, colour, pattern): the
+    AI's sure pick for the cover (nothing when it is not sure), until the seller chooses
+    by hand; from then on the seller's choice stays, whatever the AI proposes for a new
+    cover. An edited listing's value is the seller's from the start."""
+
+    field: Suggested
+    widget_key: str  # the selectbox's key (its value)
     by_hand_key: str  # True once the seller has chosen
     followed_key: str  # the cover whose suggestion was last applied
 
     @classmethod
-    def of(cls, form_id: str, widget_key: str, *, chosen: bool) -> CategoryChoice:
-        choice = cls(widget_key, f"_sell_by_hand_{form_id}", f"_sell_suggested_{form_id}")
+    def of(
+        cls, form_id: str, widget_key: str, *, chosen: bool, field: Suggested = CATEGORY
+    ) -> Choice:
+        # the category's keys are the ones it always had
+        part = "" if field is CATEGORY else f"{field.name}_"
+        choice = cls(
+            field, widget_key, f"_sell_by_hand_{part}{form_id}", f"_sell_suggested_{part}{form_id}"
+        )
         st.session_state.setdefault(choice.by_hand_key, chosen)
         return choice
 
@@ -118,35 +154,49 @@ class CategoryChoice:
     def by_hand(self) -> bool:
         return bool(st.session_state.get(self.by_hand_key))
 
-    def follow(self, cover: str, scores: list[CategoryScore] | None) -> None:
+    def is_sure(self, scores: list[Score]) -> bool:
+        return is_sure(scores, self.field.sure)
+
+    def follow(self, cover: str, scores: list[Score] | None) -> None:
         """Apply the suggestion for a new cover (before the selectbox is drawn): its sure
         top-1 or nothing, unless the seller has chosen."""
         if not scores or st.session_state.get(self.followed_key) == cover:
             return
         st.session_state[self.followed_key] = cover
         if not self.by_hand:
-            st.session_state[self.widget_key] = scores[0].code if is_sure(scores) else None
+            st.session_state[self.widget_key] = scores[0].code if self.is_sure(scores) else None
 
     def chosen_by_hand(self) -> None:
         """The selectbox's on_change: only the seller's own changes call it."""
         st.session_state[self.by_hand_key] = st.session_state.get(self.widget_key) is not None
 
-    def show(self, scores: list[CategoryScore], category: str | None) -> None:
+    def show(self, scores: list[Score], category: str | None) -> None:
         """The top 3 as bars, and a sentence when the AI chose nothing or was overruled."""
         st.caption("AI suggestion from your first photo:")
         for score in scores[:3]:
-            label = f"{categories.label(score.code)}: {score.probability:.0%}"
+            label = f"{self.field.label(score.code)}: {score.probability:.0%}"
             st.progress(min(max(score.probability, 0.0), 1.0), text=label)
         top = scores[0]
         if self.by_hand:
             if category != top.code:
                 st.caption("Your choice stays: a suggestion never replaces a category you chose.")
-        elif not is_sure(scores):
+        elif not self.is_sure(scores):
             st.caption(
                 f"The AI is not sure about this photo (its best guess, "
-                f"{categories.label(top.code)}, has only {top.probability:.0%}), so no "
+                f"{self.field.label(top.code)}, has only {top.probability:.0%}), so no "
                 "category is chosen for you: pick one."
             )
+
+    def show_short(self, scores: list[Score], value: str | None) -> None:
+        """One caption: the AI's top pick, and why it is not the field's value."""
+        top = scores[0]
+        text = f"AI: {self.field.label(top.code)} ({top.probability:.0%})"
+        if self.by_hand:
+            if value != top.code:
+                text += ", your choice kept"
+        elif not self.is_sure(scores):
+            text += f": only a guess, so no {self.field.noun} is chosen for you"
+        st.caption(text)
 
 
 def offer_download(problem: str) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from core import categories
+from core import attributes, categories
 from core.listings import condition_label
 from core.models import Item, ItemStatus
 from core.money import format_eur
@@ -75,7 +75,10 @@ def item_card(
     with st.container(border=True, key=f"card_{item.id}"):
         thumbnail(image)
         st.markdown(f"**{plain(item.title)}**")
-        st.caption(f"{plain(item.brand)} · {plain(item.size)} · {categories.label(item.category)}")
+        facts = [plain(item.brand), plain(item.size), categories.label(item.category)]
+        if item.colour:  # a shopper scanning cards looks for a colour first
+            facts.append(attributes.colour_label(item.colour))
+        st.caption(" · ".join(facts))
         st.markdown(money(item.price_cents))
         item_link(item.id, query=query, icon=":material/arrow_forward:")
 
@@ -88,9 +91,20 @@ def status_badge(item: Item) -> None:
 
 
 def item_facts(item: Item, seller_name: str | None = None) -> None:
-    """Category, size, brand, condition (and seller, listed date) as a small list."""
+    """Category, colour and pattern (one line, when said), size, brand, condition (and
+    seller, listed date) as a small list."""
+    lines = [f"**Category:** {categories.label(item.category)}"]
+    looks = [
+        f"**{name}:** {label}"
+        for name, label in (
+            ("Colour", attributes.colour_label(item.colour)),
+            ("Pattern", attributes.pattern_label(item.pattern)),
+        )
+        if label
+    ]
+    if looks:
+        lines.append(" · ".join(looks))
     facts = [
-        ("Category", categories.label(item.category)),
         ("Size", plain(item.size)),
         ("Brand", plain(item.brand)),
         ("Condition", condition_label(item.condition)),
@@ -98,7 +112,8 @@ def item_facts(item: Item, seller_name: str | None = None) -> None:
     if seller_name is not None:
         facts.append(("Seller", plain(seller_name)))
     facts.append(("Listed", day(item.created_at)))
-    st.markdown("  \n".join(f"**{name}:** {value}" for name, value in facts))
+    lines += [f"**{name}:** {value}" for name, value in facts]
+    st.markdown("  \n".join(lines))
 
 
 FLASH_SECONDS = 4.0

@@ -6,12 +6,17 @@ embeddings; per photo only the image tower runs. A category's logit is the logit
 times the cosine of the photo with each of its prompts, averaged over its prompts, which
 is also what the prototype's single graph (``logits_per_image`` over every prompt) gives,
 so both kinds of model directory answer the same.
+
+The colour and pattern prompts (``core/attribute_tokens.py``) go through the same load of
+the text tower (a second batch); each colour and pattern keeps its prompts' mean unit
+embedding the same way, so a photo's one image embedding gives its category, its main
+colour and its pattern.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +36,60 @@ from core.ai.preprocess import Preprocessing, preprocess
 
 
 @dataclass(frozen=True)
-class CategoryScore:
+class Score:
+    """One option of a prompt set (a category, a colour, a pattern) and its probability."""
+
     code: str
     probability: float
+
+
+CategoryScore = Score  # the name the category suggestion has always used
 
 
 @dataclass(frozen=True)
 class Look:
     """What the model sees in one photo: its unit image embedding (float32, None from the
-    prototype's single graph, which gives no embedding) and every category with its
-    probability, most likely first."""
+    prototype's single graph, which gives no embedding), and every category, colour and
+    pattern with its probability, most likely first in each list."""
 
     embedding: np.ndarray | None
-    categories: list[CategoryScore]
+    categories: list[Score]
+    colours: list[Score] = field(default_factory=list)
+    patterns: list[Score] = field(default_factory=list)
+
+
+# The prompt sets of core/attribute_tokens.py that a Look gives, in Look's field order.
+ATTRIBUTE_SETS = ("colour", "pattern")
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The options of one prompt set and, per option, its prompts' mean unit text embedding
+    (split towers), or the (options, prompts) averaging weights and its prompts' columns
+    in the single graph's logits."""
+
+    codes: tuple[str, ...]
+    embeddings: np.ndarray | None = None  # (K, D)
+    weights: np.ndarray | None = None  # (K, P) over the prompts of this set
+    columns: slice | None = None  # its rows among the attribute prompts
+
+
+def attribute_prompts() -> tuple[np.ndarray, np.ndarray, dict[str, PromptSet]]:
+    """The token ids and masks of the colour and pattern prompts, and each set's codes,
+    averaging weights and rows among those prompts."""
+    from core import attribute_tokens as tokens  # imported late: `tokens` regenerates it
+
+    sets = {}
+    for name in ATTRIBUTE_SETS:
+        rows = [n for n, (set_name, _, _) in enumerate(tokens.PROMPTS) if set_name == name]
+        codes = tuple(tokens.CODES[name])
+        option_of = tuple(tokens.PROMPTS[n][1] for n in rows)
+        columns = slice(rows[0], rows[-1] + 1)  # a set's prompts are generated together
+        sets[name] = PromptSet(
+            codes, weights=prompt_weights(option_of, len(codes)), columns=columns
+        )
+    ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
+    return ids, np.asarray(tokens.ATTENTION_MASK, dtype=np.int64), sets
 
 
 def prompt_weights(prompt_category: tuple[int, ...], n_categories: int) -> np.ndarray:
@@ -92,6 +138,9 @@ class Classifier:
         attention_mask: np.ndarray | None = None,
         weights: np.ndarray | None = None,
         manifest: Mapping[str, Any] | None = None,
+        attribute_sets: Mapping[str, PromptSet] | None = None,
+        attribute_ids: np.ndarray | None = None,
+        attribute_mask: np.ndarray | None = None,
     ) -> None:
         self._session = session
         self.backend = backend  # "split" (image tower + cached text) or "full" (single graph)
@@ -104,6 +153,10 @@ class Classifier:
         self._attention_mask = attention_mask
         self._weights = weights  # (C, P) for the single graph
         self.manifest = dict(manifest or {})
+        # colour and pattern: per option embeddings (split) or weights and columns (full)
+        self.attribute_sets = dict(attribute_sets or {})
+        self._attribute_ids = attribute_ids  # the single graph's second run, per photo
+        self._attribute_mask = attribute_mask
 
     @classmethod
     def load(cls, model_dir: Path, *, backend: str = "auto", verify: bool = True) -> Classifier:
@@ -131,6 +184,7 @@ class Classifier:
 
         input_ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
         attention_mask = np.asarray(tokens.ATTENTION_MASK, dtype=np.int64)
+        attribute_ids, attribute_mask, attribute_sets = attribute_prompts()
         weights = prompt_weights(tuple(c for c, _ in tokens.PROMPTS), len(tokens.CODES))
         preprocessing = Preprocessing.from_dict(manifest["preprocessing"])
         common = dict(codes=tuple(tokens.CODES), preprocessing=preprocessing, manifest=manifest)
@@ -149,20 +203,35 @@ class Classifier:
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 weights=weights,
+                attribute_sets=attribute_sets,
+                attribute_ids=attribute_ids,
+                attribute_mask=attribute_mask,
                 **common,
             )
 
         text_session, text_entry = session_for("text")
-        text = _checked(
-            f"The text model {text_entry['path']} fails on the category prompts",
-            run_text_tower,
-            text_session,
-            input_ids,
-            attention_mask,
-            text_entry.get("output", ""),
+        # Two batches, categories then attributes, in the one load of the text tower: int8
+        # dynamic quantisation scales activations per batch, so one mixed batch would move
+        # the category embeddings (and the calibration of the SURE threshold) with the
+        # attribute prompts.
+        text, attribute_text = (
+            _checked(
+                f"The text model {text_entry['path']} fails on the prompts",
+                run_text_tower,
+                text_session,
+                ids,
+                mask,
+                text_entry.get("output", ""),
+            )
+            for ids, mask in ((input_ids, attention_mask), (attribute_ids, attribute_mask))
         )
         del text_session  # only its output is kept: the text tower's memory goes back
         category_embeddings = weights @ unit(text)
+        attribute_embeddings = unit(attribute_text)
+        attribute_sets = {
+            name: PromptSet(one.codes, embeddings=one.weights @ attribute_embeddings[one.columns])
+            for name, one in attribute_sets.items()
+        }
 
         image_session, image_entry = session_for("image")
         output = output_name(image_session, "image", image_entry.get("output", ""))
@@ -187,6 +256,7 @@ class Classifier:
             output=output,
             category_embeddings=category_embeddings,
             logit_scale=float(manifest["logit_scale"]),
+            attribute_sets=attribute_sets,
             **common,
         )
 
@@ -212,17 +282,60 @@ class Classifier:
         """Logits (N, C) of the categories for unit image embeddings (N, D)."""
         return self.logit_scale * embeddings @ self._category_embeddings.T
 
+    def attribute_logits(self, name: str, embeddings: np.ndarray) -> np.ndarray:
+        """Logits (N, K) of the options of the attribute set ``name`` ("colour", "pattern")
+        for unit image embeddings (N, D): the same logit scale as the categories."""
+        return self.logit_scale * embeddings @ self.attribute_sets[name].embeddings.T
+
     def look(self, pixel_values: np.ndarray) -> Look:
-        """The embedding and the categories of one preprocessed photo, in one tower run."""
+        """The embedding, the categories, the colours and the patterns of one preprocessed
+        photo, in one image tower run (two runs of the single graph: categories, attributes)."""
         if not self.embeds:
-            return Look(None, self.classify_pixels(pixel_values))
+            # the single graph recomputes the text side per run: a second run with the
+            # attribute prompts (the prototype's graph, used only when the towers are missing)
+            one = pixel_values[0]
+            logits = self._full_prompt_logits(one, self._attribute_ids, self._attribute_mask)
+            sets = {
+                name: self._ranked(softmax(s.weights @ logits[s.columns]), s.codes)
+                for name, s in self.attribute_sets.items()
+            }
+            categories = self.classify_pixels(pixel_values)
+            return Look(None, categories, sets.get("colour", []), sets.get("pattern", []))
         embedding = self.embed_pixels(pixel_values[:1])
         probabilities = softmax(self.logits_of(embedding))[0]
-        return Look(embedding[0].astype(np.float32), self._ranked(probabilities))
+        sets = {
+            name: self._ranked(softmax(self.attribute_logits(name, embedding))[0], one.codes)
+            for name, one in self.attribute_sets.items()
+        }
+        return Look(
+            embedding[0].astype(np.float32),
+            self._ranked(probabilities),
+            sets.get("colour", []),
+            sets.get("pattern", []),
+        )
 
-    def _ranked(self, probabilities: np.ndarray) -> list[CategoryScore]:
+    def look_at(self, photo_bytes: bytes) -> Look:
+        """``look`` for a photo's bytes. Raises ``core.photos.PhotoError`` when the bytes are
+        not a usable photo."""
+        return self.look(preprocess(photo_bytes, self.preprocessing))
+
+    def _ranked(
+        self, probabilities: np.ndarray, codes: tuple[str, ...] | None = None
+    ) -> list[Score]:
+        codes = codes or self.codes
         order = np.argsort(-probabilities, kind="stable")
-        return [CategoryScore(self.codes[i], float(probabilities[i])) for i in order]
+        return [Score(codes[i], float(probabilities[i])) for i in order]
+
+    def _full_prompt_logits(
+        self, one: np.ndarray, input_ids: np.ndarray, attention_mask: np.ndarray
+    ) -> np.ndarray:
+        """The single graph's logits (P,) of one preprocessed photo (3, H, W) for prompts."""
+        feed = feed_for(
+            self._session,
+            {"input_ids": input_ids, "attention_mask": attention_mask, "pixel_values": one[None]},
+            "full",
+        )
+        return self._session.run([self._output], feed)[0].astype(np.float64).reshape(-1)
 
     def category_logits(self, pixel_values: np.ndarray) -> np.ndarray:
         """Logits (N, C) of the categories for preprocessed photos (N, 3, H, W)."""
@@ -230,17 +343,8 @@ class Classifier:
             return self.logits_of(self.embed_pixels(pixel_values))
         rows = []
         for one in pixel_values:  # the single graph's logits_per_image is for one photo
-            feed = feed_for(
-                self._session,
-                {
-                    "input_ids": self._input_ids,
-                    "attention_mask": self._attention_mask,
-                    "pixel_values": one[None],
-                },
-                "full",
-            )
-            logits = self._session.run([self._output], feed)[0].astype(np.float64)
-            rows.append(logits.reshape(-1) @ self._weights.T)
+            logits = self._full_prompt_logits(one, self._input_ids, self._attention_mask)
+            rows.append(logits @ self._weights.T)
         return np.stack(rows)
 
     def probabilities(self, pixel_values: np.ndarray) -> np.ndarray:

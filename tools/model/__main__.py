@@ -1,6 +1,7 @@
 """Model tooling: ``python -m tools.model tokens|download|export|evaluate``.
 
-- ``tokens``: tokenise the prompts of ``core/categories.py`` into ``core/category_tokens.py``.
+- ``tokens``: tokenise the prompts of ``core/categories.py`` into ``core/category_tokens.py``
+  and those of ``core/attributes.py`` (colours, patterns) into ``core/attribute_tokens.py``.
 - ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
 - ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
 - ``evaluate``: accuracy, macro-F1 and confusion matrix over a folder-per-class photo set.
@@ -31,7 +32,13 @@ from core.ai.model_dir import (
 from core.config import load_settings
 from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
-from tools.model.tokens import DEFAULT_TOKENIZER, TOKENS_COMMAND, TOKENS_PATH, write_tokens
+from tools.model.tokens import (
+    ATTRIBUTE_TOKENS_PATH,
+    DEFAULT_TOKENIZER,
+    TOKENS_COMMAND,
+    TOKENS_PATH,
+    write_tokens,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,9 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    tokens = commands.add_parser("tokens", help="regenerate core/category_tokens.py")
+    tokens = commands.add_parser(
+        "tokens", help="regenerate core/category_tokens.py and core/attribute_tokens.py"
+    )
     tokens.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="folder or Hub id")
     tokens.add_argument("--output", type=Path, default=TOKENS_PATH)
+    tokens.add_argument("--attributes-output", type=Path, default=ATTRIBUTE_TOKENS_PATH)
     tokens.add_argument("--check", action="store_true", help="fail if the module is stale")
 
     down = commands.add_parser("download", help="fetch quantised ONNX towers from the Hub")
@@ -130,12 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "tokens":
+            outputs = (args.output, args.attributes_output)
+            stale = write_tokens(args.tokenizer, *outputs, check=args.check)
             if args.check:
-                fresh = write_tokens(args.tokenizer, args.output, check=True)
-                print("up to date" if fresh else f"{args.output} is stale: run {TOKENS_COMMAND}")
-                return 0 if fresh else 1
-            write_tokens(args.tokenizer, args.output)
-            print(f"wrote {args.output}")
+                for path in stale:
+                    print(f"{path} is stale: run {TOKENS_COMMAND}")
+                if not stale:
+                    print("up to date")
+                return 1 if stale else 0
+            print("\n".join(f"wrote {path}" for path in stale) or "up to date")
         elif args.command == "download":
             manifest = download(
                 args.model_dir,

@@ -1,18 +1,22 @@
 """``python -m tools.model tokens``: tokenise the prompts of ``core/categories.py`` into
-``core/category_tokens.py`` (the app then needs no tokenizer for them). Needs transformers.
+``core/category_tokens.py``, and the colour and pattern prompts of ``core/attributes.py``
+into ``core/attribute_tokens.py`` (the app then needs no tokenizer for them). Needs
+transformers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from core.attributes import SETS, Attribute
 from core.categories import CATEGORIES, Category
 from core.config import ROOT
 
 TOKENS_PATH = ROOT / "core" / "category_tokens.py"
+ATTRIBUTE_TOKENS_PATH = ROOT / "core" / "attribute_tokens.py"
 TOKENS_COMMAND = "python -m tools.model tokens --tokenizer DIR_OR_HUB_ID"
 DEFAULT_TOKENIZER = "openai/clip-vit-base-patch32"
 
@@ -20,6 +24,16 @@ DEFAULT_TOKENIZER = "openai/clip-vit-base-patch32"
 def categories_fingerprint(categories: Sequence[Category] = CATEGORIES) -> str:
     """Fingerprint of what the token module is made from: each category's code and prompts."""
     payload = json.dumps([[c.code, list(c.prompts)] for c in categories], ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def attributes_fingerprint(sets: Mapping[str, Sequence[Attribute]] = SETS) -> str:
+    """Fingerprint of what the attribute token module is made from: each set's name, and
+    each option's code and prompts."""
+    payload = json.dumps(
+        [[name, [[a.code, list(a.prompts)] for a in options]] for name, options in sets.items()],
+        ensure_ascii=False,
+    )
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -37,28 +51,36 @@ def load_tokenizer(name: str):
         raise SystemExit(f"Cannot load the CLIP tokenizer {name!r}: {exc}") from exc
 
 
-def render_tokens_module(tokenizer, categories: Sequence[Category] = CATEGORIES) -> str:
-    """The source of ``core/category_tokens.py`` for ``categories``."""
-    prompts = [(i, prompt) for i, c in enumerate(categories) for prompt in c.prompts]
-    encoded = tokenizer([p for _, p in prompts], padding=True)
+def _encode(tokenizer, prompts: Sequence[str]) -> tuple[list[list[int]], list[list[int]]]:
+    """Token ids and attention masks of ``prompts``, padded to the longest; each checked to
+    be <start> ... <end> within the tokenizer's length."""
+    encoded = tokenizer(list(prompts), padding=True)
     ids, mask = encoded["input_ids"], encoded["attention_mask"]
     limit = getattr(tokenizer, "model_max_length", 77)
-    for (_, prompt), row in zip(prompts, ids, strict=True):
+    for prompt, row in zip(prompts, ids, strict=True):
         if (
             len(row) > limit
             or row[0] != tokenizer.bos_token_id
             or tokenizer.eos_token_id not in row
         ):
             raise SystemExit(f"The prompt {prompt!r} does not tokenise to <start> ... <end>.")
+    return ids, mask
 
-    def rows(values: list[list[int]], per_line: int) -> list[str]:
-        lines = []
-        for (_, prompt), row in zip(prompts, values, strict=True):
-            chunks = [row[i : i + per_line] for i in range(0, len(row), per_line)]
-            text = ",\n     ".join(", ".join(str(v) for v in chunk) for chunk in chunks)
-            lines.append(f"    # {prompt}\n    ({text}),")
-        return lines
 
+def _rows(prompts: Sequence[str], values: list[list[int]], per_line: int) -> list[str]:
+    lines = []
+    for prompt, row in zip(prompts, values, strict=True):
+        chunks = [row[i : i + per_line] for i in range(0, len(row), per_line)]
+        text = ",\n     ".join(", ".join(str(v) for v in chunk) for chunk in chunks)
+        lines.append(f"    # {prompt}\n    ({text}),")
+    return lines
+
+
+def render_tokens_module(tokenizer, categories: Sequence[Category] = CATEGORIES) -> str:
+    """The source of ``core/category_tokens.py`` for ``categories``."""
+    prompts = [(i, prompt) for i, c in enumerate(categories) for prompt in c.prompts]
+    texts = [p for _, p in prompts]
+    ids, mask = _encode(tokenizer, texts)
     codes = "\n".join(f"    {json.dumps(c.code)}," for c in categories)
     prompt_rows = "\n".join(f"    ({i}, {json.dumps(p)})," for i, p in prompts)
     return "\n".join(
@@ -88,11 +110,11 @@ def render_tokens_module(tokenizer, categories: Sequence[Category] = CATEGORIES)
             ")",
             "",
             "INPUT_IDS = (",
-            *rows(ids, 12),
+            *_rows(texts, ids, 12),
             ")",
             "",
             "ATTENTION_MASK = (",
-            *rows(mask, 30),
+            *_rows(texts, mask, 30),
             ")",
             "# fmt: on",
             "",
@@ -100,12 +122,83 @@ def render_tokens_module(tokenizer, categories: Sequence[Category] = CATEGORIES)
     )
 
 
-def write_tokens(tokenizer_name: str, path: Path = TOKENS_PATH, *, check: bool = False) -> bool:
-    """(Re)generate the token module; with ``check``, only say whether it is up to date."""
-    source = render_tokens_module(load_tokenizer(tokenizer_name))
-    current = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if check:
-        return current == source
-    if current != source:
-        path.write_text(source, encoding="utf-8")
-    return True
+def render_attribute_tokens_module(
+    tokenizer, sets: Mapping[str, Sequence[Attribute]] = SETS
+) -> str:
+    """The source of ``core/attribute_tokens.py`` for the prompt ``sets`` (colour, pattern)."""
+    prompts = [
+        (name, i, prompt)
+        for name, options in sets.items()
+        for i, option in enumerate(options)
+        for prompt in option.prompts
+    ]
+    texts = [p for _, _, p in prompts]
+    ids, mask = _encode(tokenizer, texts)
+    codes = []
+    for name, options in sets.items():
+        codes.append(f"    {json.dumps(name)}: (")
+        codes += [f"        {json.dumps(a.code)}," for a in options]
+        codes.append("    ),")
+    prompt_rows = "\n".join(f"    ({json.dumps(s)}, {i}, {json.dumps(p)})," for s, i, p in prompts)
+    return "\n".join(
+        [
+            f"# GENERATED by `{TOKENS_COMMAND}`; do not edit.",
+            '"""CLIP token ids of the colour and pattern prompts of core/attributes.py: the app',
+            "loads no tokenizer.",
+            "",
+            "Each prompt is tokenised with the CLIP BPE tokenizer (<|startoftext|> ... "
+            "<|endoftext|>)",
+            f"and padded with {tokenizer.pad_token_id} to the longest prompt; ATTENTION_MASK marks"
+            " its real tokens.",
+            "A test fails when ATTRIBUTES_FINGERPRINT no longer matches core/attributes.py.",
+            '"""',
+            "",
+            f'ATTRIBUTES_FINGERPRINT = "{attributes_fingerprint(sets)}"',
+            f'TOKENIZER = "{type(tokenizer).__name__}, vocabulary of {len(tokenizer)}"',
+            f"PAD_ID = {tokenizer.pad_token_id}",
+            "",
+            "# fmt: off",
+            "# each prompt set's option codes, in order",
+            "CODES = {",
+            *codes,
+            "}",
+            "",
+            "# (prompt set, index in CODES[set] of the prompt's option, prompt)",
+            "PROMPTS = (",
+            prompt_rows,
+            ")",
+            "",
+            "INPUT_IDS = (",
+            *_rows(texts, ids, 12),
+            ")",
+            "",
+            "ATTENTION_MASK = (",
+            *_rows(texts, mask, 30),
+            ")",
+            "# fmt: on",
+            "",
+        ]
+    )
+
+
+def write_tokens(
+    tokenizer_name: str,
+    path: Path = TOKENS_PATH,
+    attributes_path: Path = ATTRIBUTE_TOKENS_PATH,
+    *,
+    check: bool = False,
+) -> list[Path]:
+    """(Re)generate both token modules; return the ones that were stale (with ``check``,
+    only say so: nothing is written)."""
+    tokenizer = load_tokenizer(tokenizer_name)
+    stale = []
+    for target, source in (
+        (path, render_tokens_module(tokenizer)),
+        (attributes_path, render_attribute_tokens_module(tokenizer)),
+    ):
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if current != source:
+            stale.append(target)
+            if not check:
+                target.write_text(source, encoding="utf-8")
+    return stale

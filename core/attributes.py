@@ -1,0 +1,133 @@
+"""A garment's main colour and its pattern: the one place each option is defined.
+
+Like ``core/categories.py``: each option has a code (stored in the database), English and
+French labels (both searchable), and one or more zero-shot prompts for the CLIP
+classifier, which proposes them from the same photo embedding as the category.
+``core/attribute_tokens.py`` is generated from this file (``python -m tools.model
+tokens``); a test fails when it is stale.
+
+The colours are the ones a shopper filters by on clothing sites (a few broad families,
+not shades: "burgundy" is red, "camel" is brown, "olive" is green); navy stays apart from
+blue because shoppers ask for it by name and CLIP tells them apart. The patterns are the
+common print families of second-hand clothes; "plain" is most garments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attribute:
+    code: str
+    label_en: str
+    label_fr: str
+    prompts: tuple[str, ...]
+
+
+def _colour(code: str, label_en: str, label_fr: str, words: str | None = None) -> Attribute:
+    # CLIP was trained on American captions: "gray", "colored"
+    words = words or code
+    return Attribute(
+        code, label_en, label_fr, (f"a photo of a {words} garment", f"{words} clothing")
+    )
+
+
+COLOURS: tuple[Attribute, ...] = (
+    _colour("black", "Black", "Noir"),
+    _colour("white", "White", "Blanc"),
+    _colour("grey", "Grey", "Gris", "gray"),
+    _colour("beige", "Beige", "Beige"),
+    _colour("brown", "Brown", "Marron"),
+    _colour("red", "Red", "Rouge"),
+    _colour("pink", "Pink", "Rose"),
+    _colour("orange", "Orange", "Orange"),
+    _colour("yellow", "Yellow", "Jaune"),
+    _colour("green", "Green", "Vert"),
+    _colour("blue", "Blue", "Bleu"),
+    _colour("navy", "Navy", "Bleu marine", "navy blue"),
+    _colour("purple", "Purple", "Violet"),
+    Attribute(
+        "multicolour",
+        "Multicolour",
+        "Multicolore",
+        ("a photo of a multicolored garment", "colorful clothing in many colors"),
+    ),
+)
+
+PATTERNS: tuple[Attribute, ...] = (
+    Attribute(
+        "plain",
+        "Plain",
+        "Uni",
+        ("a photo of a plain garment in one solid color", "plain solid-colored clothing"),
+    ),
+    Attribute(
+        "striped", "Striped", "Rayé", ("a photo of a striped garment", "clothing with stripes")
+    ),
+    Attribute(
+        "checked",
+        "Checked",
+        "À carreaux",
+        ("a photo of a plaid garment", "checked or tartan clothing"),
+    ),
+    Attribute(
+        "floral",
+        "Floral",
+        "Fleuri",
+        ("a photo of a garment with a floral print", "clothing with a flower pattern"),
+    ),
+    Attribute(
+        "printed",
+        "Printed",
+        "Imprimé",
+        ("a photo of a garment with a graphic print", "clothing with a printed logo or picture"),
+    ),
+    Attribute(
+        "dotted",
+        "Polka dot",
+        "À pois",
+        ("a photo of a polka dot garment", "clothing with dots"),
+    ),
+    Attribute(
+        "animal",
+        "Animal print",
+        "Imprimé animal",
+        ("a photo of a garment with a leopard or zebra print", "animal print clothing"),
+    ),
+    Attribute(
+        "camouflage",
+        "Camouflage",
+        "Camouflage",
+        ("a photo of a camouflage garment", "camo clothing"),
+    ),
+)
+
+# The prompt sets the generated module holds, by name (the name is its key everywhere).
+SETS: dict[str, tuple[Attribute, ...]] = {"colour": COLOURS, "pattern": PATTERNS}
+
+COLOURS_BY_CODE: dict[str, Attribute] = {a.code: a for a in COLOURS}
+PATTERNS_BY_CODE: dict[str, Attribute] = {a.code: a for a in PATTERNS}
+
+
+def colour_label(code: str | None) -> str:
+    """The English label of a colour code ("" for none, the code itself if unknown)."""
+    return _label(COLOURS_BY_CODE, code)
+
+
+def pattern_label(code: str | None) -> str:
+    """The English label of a pattern code ("" for none, the code itself if unknown)."""
+    return _label(PATTERNS_BY_CODE, code)
+
+
+def names(code: str | None, by_code: dict[str, Attribute]) -> str:
+    """The English and French labels of a code, for the search text ("" for none)."""
+    known = by_code.get(code or "")
+    return " ".join(dict.fromkeys((known.label_en, known.label_fr))) if known else ""
+
+
+def _label(by_code: dict[str, Attribute], code: str | None) -> str:
+    if not code:
+        return ""
+    known = by_code.get(code)
+    return known.label_en if known else code
