@@ -73,6 +73,20 @@ def embedding_state(session: Session, model: str) -> tuple[int, int]:
     return int(newest), int(count)
 
 
+def stored_vectors(session: Session, model: str, item_ids) -> dict[int, np.ndarray]:
+    """The stored (float32) embeddings of ``model`` for these listings, by listing id."""
+    found: dict[int, np.ndarray] = {}
+    ids = list(item_ids)
+    for start in range(0, len(ids), 5000):  # under every database's parameter limit
+        rows = session.exec(
+            select(ItemEmbedding.item_id, ItemEmbedding.vector).where(
+                ItemEmbedding.model == model, ItemEmbedding.item_id.in_(ids[start : start + 5000])
+            )
+        )
+        found.update((item_id, from_blob(blob)) for item_id, blob in rows)
+    return found
+
+
 def embedded_count(session: Session, model: str) -> tuple[int, int]:
     """(listings with an embedding of ``model``, listings in all)."""
     done = embedding_state(session, model)[1]
@@ -127,7 +141,7 @@ class LiveIndex:
         if rows:
             vectors = np.stack([from_blob(blob) for _, _, blob in rows])
             if index is None or index.dim != vectors.shape[1]:
-                index = VectorIndex(vectors.shape[1])
+                index = VectorIndex(vectors.shape[1], self.model)
             index.upsert([item_id for _, item_id, _ in rows], vectors)
         self._index = index if index is not None and len(index) else None
         self._newest, self._count = newest, count

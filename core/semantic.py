@@ -33,6 +33,7 @@ from core.catalogue import (
     search_catalogue,
     search_words,
 )
+from core.embeddings import stored_vectors
 from core.models import Item, Photo, fold_words
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
@@ -44,7 +45,8 @@ SEMANTIC_LIMIT = 48  # semantic matches taken into a text search: two pages
 SEMANTIC_MARGIN = 0.05
 SIMILAR_LIMIT = 8
 PHOTO_LIMIT = 48
-_PREFILTER_AFTER = 4  # rounds of a growing candidate pool before filtering first
+_PREFILTER_AFTER = 3  # rounds of a growing candidate pool before filtering first
+RESCORE = 200  # candidates rescored exactly: int8's top 200 hold the exact top 24 (bench)
 
 
 @dataclass(frozen=True)
@@ -74,33 +76,39 @@ def nearest(
     margin: float | None = None,
 ) -> list[tuple[int, float]]:
     """The available listings nearest to ``semantic.vector`` that pass ``query``'s filters
-    (its text aside), nearest first, with their cosine; at most ``limit``, and with
+    (its text aside), nearest first, with their exact cosine; at most ``limit``, and with
     ``margin`` only those within ``margin`` of the best.
 
-    The index holds every listing (sold ones too): a growing pool of nearest candidates is
-    filtered in SQL until ``limit`` pass; after a few rounds (a narrow filter), the
-    listings that pass are read first and only they are scored.
+    The in-memory index (int8, every listing, sold ones too) gives a pool of candidates; the
+    pool grows until ``limit`` of them pass the filters in SQL (after a few rounds, for a
+    narrow filter, the listings that pass are read first and only they are scored); the
+    first RESCORE that pass are scored again with their float32 embeddings from the
+    database, which gives the exact order.
     """
-    index, vector = semantic.index, semantic.vector
+    index, vector = semantic.index, np.asarray(semantic.vector, np.float32)
     excluded = set(exclude)
     conditions = filter_conditions(session, replace(query, text=""))
-    pool = max(4 * limit, 64)
-    kept: list[tuple[int, float]] = []
+    pool = max(4 * limit, RESCORE)
     for _ in range(_PREFILTER_AFTER):
         hits = index.search(vector, pool, exclude=excluded)
-        allowed = _passing(session, conditions, [i for i, _ in hits])
-        kept = [(i, s) for i, s in hits if i in allowed]
+        ids = [i for i, _ in hits]
+        allowed = _passing(session, conditions, ids)
+        kept = [i for i in ids if i in allowed]
         if len(kept) >= limit or len(hits) < pool:
             break
         pool *= 8
     else:
-        allowed = set(session.exec(select(Item.id).where(*conditions)))
-        kept = index.search(vector, limit, only=allowed - excluded)
-    kept = kept[:limit]
-    if margin is not None and kept:
-        best = kept[0][1]
-        kept = [(i, s) for i, s in kept if s >= best - margin]
-    return kept
+        allowed = set(session.exec(select(Item.id).where(*conditions))) - excluded
+        kept = [i for i, _ in index.search(vector, max(limit, RESCORE), only=allowed)]
+    candidates = kept[: max(limit, RESCORE)]
+    exact = stored_vectors(session, index.model, candidates)
+    scored = [(i, float(exact[i] @ vector)) for i in candidates if i in exact]
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    scored = scored[:limit]
+    if margin is not None and scored:
+        best = scored[0][1]
+        scored = [(i, s) for i, s in scored if s >= best - margin]
+    return scored
 
 
 def _passing(session: Session, conditions: list, ids: Sequence[int]) -> set[int]:
@@ -220,7 +228,7 @@ def similar_items(
 ) -> list[CatalogueCard]:
     """The available listings whose cover looks most like ``item_id``'s, nearest first
     (never the item itself); none when the item has no embedding yet."""
-    vector = index.vector(item_id)
+    vector = stored_vectors(session, index.model, [item_id]).get(item_id)
     if vector is None:
         return []
     near = nearest(session, SemanticQuery(index, vector), limit=limit, exclude={item_id})

@@ -78,17 +78,18 @@ def test_the_index_finds_an_equal_vector_first_and_ranks_by_cosine():
     index = VectorIndex(DIM)
     index.upsert(range(1, 201), vectors)
     hits = index.search(vectors[41], 10)
-    assert hits[0][0] == 42 and hits[0][1] == pytest.approx(1.0, abs=2e-3)
+    assert hits[0][0] == 42 and hits[0][1] == pytest.approx(1.0, abs=2e-2)
     exact = np.argsort(-(vectors @ vectors[41]))[:10] + 1
-    assert [i for i, _ in hits] == list(exact)
-    assert [i for i, _ in index.search(vectors[41], 5, exclude={42})] == list(exact[1:6])
+    assert [i for i, _ in hits][:3] == list(exact[:3])  # int8: the first ones are clear
+    assert len(set(i for i, _ in hits) & set(exact)) >= 9
+    assert 42 not in [i for i, _ in index.search(vectors[41], 5, exclude={42})]
     assert next(i for i, _ in index.search(vectors[41], 3, only={7, 42, 99})) == 42
     index.upsert([42], [vectors[0]])  # replaced, not added
     assert len(index) == 200 and index.search(vectors[0], 2)[1][0] in (1, 42)
     index.remove([1, 42, 500])
-    assert len(index) == 198 and 42 not in index and index.vector(42) is None
+    assert len(index) == 198 and 42 not in index
     assert all(i not in (1, 42) for i, _ in index.search(vectors[0], 198))
-    assert index.nbytes < 1024 * DIM * 4  # float16 rows (room for 1024 at first)
+    assert index.nbytes < 1024 * DIM * 2  # int8 rows (room for 1024 at first)
 
 
 def test_a_zero_or_broken_embedding_is_refused():
@@ -302,3 +303,19 @@ def test_the_default_sort_is_best_match_only_for_a_semantic_search():
     assert ShopFilters(sort=Sort.RELEVANCE).effective_sort() is Sort.NEWEST  # nothing to match
     assert ShopAddress(search).params() == {"q": ["red dress"]}
     assert ShopAddress.from_params({"q": "x", "sort": "relevance"}).filters.sort is Sort.RELEVANCE
+
+
+def test_nearest_is_exact_after_rescoring_the_int8_pool(engine, seller):
+    """int8 alone may swap close neighbours; the rescored pool gives numpy's exact top."""
+    ids = add_items(engine, seller, [{}] * 600)
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(600, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store(engine, ids, vectors)
+    _, index = live(engine)
+    for q in rng.normal(size=(5, DIM)):
+        q = unit(q)
+        want = [ids[i] for i in np.argsort(-(vectors @ q), kind="stable")[:24]]
+        with Session(engine) as s:
+            got = [i for i, _ in nearest(s, SemanticQuery(index, q), limit=24)]
+        assert got == want
