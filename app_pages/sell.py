@@ -19,7 +19,7 @@ from ui import classifier, pages, search
 from ui.auth import require_user
 from ui.photo_picker import pick_photos
 from ui.state import db_session
-from ui.widgets import plain
+from ui.widgets import flash, plain
 
 user = require_user(pages.SELL)
 
@@ -37,6 +37,7 @@ if "edit" in st.query_params:
         st.stop()
 else:
     st.title("Sell an item")
+flash()  # e.g. after the model's download
 
 generation = st.session_state.setdefault("_sell_generation", 0)
 form_id = f"{listing.item.id if listing else 'new'}-{generation}"
@@ -62,6 +63,11 @@ with left:
     status = classifier.model_status()
     if status.classifier is None:
         if classifier.offer_download(status.problem):
+            search.start_indexing()  # the listings get their embeddings in the background
+            st.session_state["_flash"] = (
+                "The AI model is ready: it suggests categories now, and the shop's listings "
+                "are being prepared for search by description and by photo."
+            )
             st.rerun()
     elif first is not None and first.is_new:
         look = classifier.suggest(status.classifier, first.key, first.photo)

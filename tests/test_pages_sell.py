@@ -622,8 +622,26 @@ def test_download_with_a_progress_bar_then_suggestions(app_env, hub):
     click(at, "Download the AI model")
     assert model_present(app_env.parent / "model")
     assert not at.info and "Download the AI model" not in labels(at)
+    assert any("prepared for search" in s.value for s in at.success)
     fill(at, photos=[photo_file()])
     assert len(at.get("progress")) == 3
+    # meanwhile every listing gets its embedding in the background, with no admin step
+    import time
+
+    from sqlalchemy import func
+
+    from core.models import ItemEmbedding
+
+    engine = app_db(app_env)
+    deadline = time.monotonic() + 60
+    while True:
+        with Session(engine) as s:
+            done = s.exec(select(func.count()).select_from(ItemEmbedding)).one()
+            listings = s.exec(select(func.count()).select_from(Item)).one()
+        if done == listings or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert done == listings > 20
 
 
 # --- editing ------------------------------------------------------------------------------
