@@ -221,7 +221,8 @@ def _filters(query: CatalogueQuery, plan: _Plan, *, for_page: bool = False) -> l
     on the way, and stops after one page, so that its cost does not grow with the
     catalogue. Other counts (bounded by their LIMIT) are left to the planner.
     """
-    by_text = plan.few_ids is not None
+    # a few known ids (the words' matches, or a ranked search's results) drive the query
+    by_text = plan.few_ids is not None or query.only_ids is not None
     planned = plan.sqlite and (for_page or by_text)
     by_price = not _by_date(query.sort)
 

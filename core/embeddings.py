@@ -28,6 +28,7 @@ _log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0  # how stale one replica's index may be of another's new listings
 INDEX_BATCH = 16  # photos embedded at once by index_missing
+LOAD_BATCH = 5000  # embeddings read from the database at once into the index
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -123,28 +124,36 @@ class LiveIndex:
         newest, count = embedding_state(session, self.model)
         if (newest, count) == (self._newest, self._count) and self._index is not None:
             return
-        rows = session.exec(
-            select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector)
-            .where(ItemEmbedding.model == self.model, ItemEmbedding.id > self._newest)
-            .order_by(ItemEmbedding.id)
-        ).all()
-        index = self._index
-        if index is not None:
-            known = sum(1 for _, item_id, _ in rows if item_id in index)
-            if self._count + len(rows) - known != count:
-                index = None  # rows were deleted too (a listing deleted): load everything
-                rows = session.exec(
-                    select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector)
-                    .where(ItemEmbedding.model == self.model)
-                    .order_by(ItemEmbedding.id)
-                ).all()
-        if rows:
+        index, seen, replaced = self._load(session, self._index, after=self._newest)
+        if self._index is not None and self._count + seen - replaced != count:
+            # rows were deleted too (a listing deleted): a new index of every row
+            index, _, _ = self._load(session, None, after=0)
+        self._index = index if index is not None and len(index) else None
+        self._newest, self._count = newest, count
+
+    def _load(
+        self, session: Session, index: VectorIndex | None, *, after: int
+    ) -> tuple[VectorIndex | None, int, int]:
+        """Add the rows after id ``after`` to ``index`` (a new one if None), LOAD_BATCH at a
+        time so that loading 100 000 never holds more than one batch's blobs; returns the
+        index, the rows read and how many of them replaced a listing's vector."""
+        seen = replaced = 0
+        while True:
+            rows = session.exec(
+                select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector)
+                .where(ItemEmbedding.model == self.model, ItemEmbedding.id > after)
+                .order_by(ItemEmbedding.id)
+                .limit(LOAD_BATCH)
+            ).all()
+            if not rows:
+                return index, seen, replaced
             vectors = np.stack([from_blob(blob) for _, _, blob in rows])
             if index is None or index.dim != vectors.shape[1]:
                 index = VectorIndex(vectors.shape[1], self.model)
+            replaced += sum(1 for _, item_id, _ in rows if item_id in index)
             index.upsert([item_id for _, item_id, _ in rows], vectors)
-        self._index = index if index is not None and len(index) else None
-        self._newest, self._count = newest, count
+            seen += len(rows)
+            after = rows[-1][0]
 
 
 # --- filling in missing embeddings ---------------------------------------------------------

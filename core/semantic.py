@@ -45,7 +45,7 @@ SEMANTIC_LIMIT = 48  # semantic matches taken into a text search: two pages
 SEMANTIC_MARGIN = 0.05
 SIMILAR_LIMIT = 8
 PHOTO_LIMIT = 48
-_PREFILTER_AFTER = 3  # rounds of a growing candidate pool before filtering first
+_PREFILTER_AFTER = 2  # rounds of a growing candidate pool before filtering first
 RESCORE = 200  # candidates rescored exactly: int8's top 200 hold the exact top 24 (bench)
 
 
@@ -87,12 +87,13 @@ def nearest(
     """
     index, vector = semantic.index, np.asarray(semantic.vector, np.float32)
     excluded = set(exclude)
-    conditions = filter_conditions(session, replace(query, text=""))
+    filters = replace(query, text="")
+    conditions = filter_conditions(session, filters)
     pool = max(4 * limit, RESCORE)
     for _ in range(_PREFILTER_AFTER):
         hits = index.search(vector, pool, exclude=excluded)
         ids = [i for i, _ in hits]
-        allowed = _passing(session, conditions, ids)
+        allowed = _passing(session, filters, ids)
         kept = [i for i in ids if i in allowed]
         if len(kept) >= limit or len(hits) < pool:
             break
@@ -111,11 +112,12 @@ def nearest(
     return scored
 
 
-def _passing(session: Session, conditions: list, ids: Sequence[int]) -> set[int]:
+def _passing(session: Session, filters: CatalogueQuery, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` pass ``filters`` (looked up by id: the ids drive the query)."""
     found: set[int] = set()
     for start in range(0, len(ids), 5000):  # under every database's parameter limit
-        chunk = ids[start : start + 5000]
-        found.update(session.exec(select(Item.id).where(Item.id.in_(chunk), *conditions)))
+        only = replace(filters, only_ids=tuple(ids[start : start + 5000]))
+        found.update(session.exec(select(Item.id).where(*filter_conditions(session, only))))
     return found
 
 

@@ -319,3 +319,11 @@ def test_nearest_is_exact_after_rescoring_the_int8_pool(engine, seller):
         with Session(engine) as s:
             got = [i for i, _ in nearest(s, SemanticQuery(index, q), limit=24)]
         assert got == want
+
+
+def test_the_index_loads_in_batches(engine, shop, monkeypatch):
+    ids, vectors = shop
+    monkeypatch.setattr(embeddings, "LOAD_BATCH", 3)  # 10 listings: 4 batches
+    _, current = live(engine)
+    assert len(current) == len(ids)
+    assert current.search(vectors[7], 1)[0][0] == ids[7]
