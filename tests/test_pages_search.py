@@ -15,6 +15,7 @@ from core.embeddings import index_missing
 from core.models import Item, Photo
 from tests.apptest import start_app, texts
 from tests.test_pages_catalogue import card_titles, open_shop
+from tests.tiny_clip import SHARED_TOKENIZER
 
 
 @pytest.fixture
@@ -155,6 +156,9 @@ def list_photos(engine, item_id):
         return list(s.exec(select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)))
 
 
+@pytest.mark.skipif(
+    not SHARED_TOKENIZER.is_dir(), reason="the tiny model has no tokenizer without ../shared"
+)
 def test_a_search_with_a_model_is_ranked_by_meaning_and_keeps_its_keyword_matches(indexed):
     from core.catalogue import ShopAddress, ShopFilters
     from core.shop import browse
