@@ -3,8 +3,8 @@ listing and model), loaded into an in-memory ``VectorIndex`` per process, kept f
 
 The database is the store of record, so every replica, on SQLite or PostgreSQL, builds the
 same index; each replica notices another one's new embedding within ``REFRESH_SECONDS``
-with one indexed query (the newest row's id and the row count for its model), then loads
-only the rows it has not seen.
+with one indexed lookup (the newest row id of its model), then loads only the rows it has
+not seen.
 """
 
 from __future__ import annotations
@@ -64,14 +64,13 @@ def drop_embeddings(session: Session, item_id: int) -> None:
     session.exec(delete(ItemEmbedding).where(ItemEmbedding.item_id == item_id))
 
 
-def embedding_state(session: Session, model: str) -> tuple[int, int]:
-    """(newest row id, row count) of ``model``'s embeddings: what tells an index it is stale."""
-    newest, count = session.exec(
-        select(func.coalesce(func.max(ItemEmbedding.id), 0), func.count()).where(
-            ItemEmbedding.model == model
-        )
+def newest_embedding(session: Session, model: str) -> int:
+    """The newest row id of ``model``'s embeddings (0: none), what tells an index it is
+    stale: one lookup at the end of the (model, id) index, whatever the table's size."""
+    newest = session.exec(
+        select(func.max(ItemEmbedding.id)).where(ItemEmbedding.model == model)
     ).one()
-    return int(newest), int(count)
+    return int(newest or 0)
 
 
 def stored_vectors(session: Session, model: str, item_ids) -> dict[int, np.ndarray]:
@@ -90,7 +89,9 @@ def stored_vectors(session: Session, model: str, item_ids) -> dict[int, np.ndarr
 
 def embedded_count(session: Session, model: str) -> tuple[int, int]:
     """(listings with an embedding of ``model``, listings in all)."""
-    done = embedding_state(session, model)[1]
+    done = session.exec(
+        select(func.count()).select_from(ItemEmbedding).where(ItemEmbedding.model == model)
+    ).one()
     total = session.exec(select(func.count()).select_from(Item)).one()
     return done, int(total)
 
@@ -105,7 +106,6 @@ class LiveIndex:
         self.refresh_seconds = refresh_seconds
         self._index: VectorIndex | None = None
         self._newest = 0
-        self._count = 0
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
@@ -121,15 +121,16 @@ class LiveIndex:
         return self._index
 
     def _refresh(self, session: Session) -> None:
-        newest, count = embedding_state(session, self.model)
-        if (newest, count) == (self._newest, self._count) and self._index is not None:
+        """Load the rows saved since the last look (new listings, new covers: a new cover
+        is a new row that replaces the listing's vector). A deleted listing's vector stays
+        until the process restarts, never shown: every search checks its candidates in
+        SQL, and rescores them from the rows that exist."""
+        newest = newest_embedding(session, self.model)
+        if newest == self._newest and self._index is not None:
             return
-        index, seen, replaced = self._load(session, self._index, after=self._newest)
-        if self._index is not None and self._count + seen - replaced != count:
-            # rows were deleted too (a listing deleted): a new index of every row
-            index, _, _ = self._load(session, None, after=0)
+        index, _, _ = self._load(session, self._index, after=self._newest)
         self._index = index if index is not None and len(index) else None
-        self._newest, self._count = newest, count
+        self._newest = newest
 
     def _load(
         self, session: Session, index: VectorIndex | None, *, after: int

@@ -379,8 +379,8 @@ class AppMeta(SQLModel, table=True):
 class ItemEmbedding(SQLModel, table=True):
     """The CLIP image embedding of a listing's cover photo, for one model: what semantic
     search, similar items and search by photo compare. A new cover (or a re-index) writes a
-    new row with a new id, so that ``(max(id), count)`` per model tells every replica that
-    its in-memory index is stale."""
+    new row with a new id, so that ``max(id)`` per model tells every replica that its
+    in-memory index is stale."""
 
     __tablename__ = "item_embeddings"
     __table_args__ = (

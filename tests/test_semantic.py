@@ -102,7 +102,7 @@ def test_a_zero_or_broken_embedding_is_refused():
 
 
 def test_the_live_index_sees_new_replaced_and_deleted_embeddings(engine, shop):
-    ids, _vectors = shop
+    ids, vectors = shop
     index, current = live(engine)
     assert len(current) == len(ids)
     fresh = random_units(1, seed=9)[0]
@@ -113,8 +113,10 @@ def test_the_live_index_sees_new_replaced_and_deleted_embeddings(engine, shop):
         s.delete(s.get(Item, ids[5]))
     with Session(engine) as s:
         after = index.current(s)
-        assert len(after) == len(ids) - 1 and ids[5] not in after
         assert s.exec(select(ItemEmbedding).where(ItemEmbedding.item_id == ids[5])).all() == []
+        # its vector may stay in memory until a restart, but it is never a result
+        found = nearest(s, SemanticQuery(after, vectors[5]), limit=len(ids))
+        assert ids[5] not in [i for i, _ in found] and len(found) == len(ids) - 1
 
 
 def test_an_index_waits_its_refresh_interval(engine, shop):
@@ -123,8 +125,6 @@ def test_an_index_waits_its_refresh_interval(engine, shop):
     with Session(engine) as s:
         first = len(index.current(s))
         store(engine, [ids[0]], random_units(1, seed=5))
-        with session_scope(engine) as st:
-            st.delete(st.get(Item, ids[9]))
         assert len(index.current(s)) == first  # not checked again within the interval
 
 
