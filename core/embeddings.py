@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import delete, func
@@ -20,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core.ai.errors import ModelError
+from core.ai.model_dir import model_fingerprint
 from core.ai.vectors import VectorIndex
 from core.db import begin_write, session_scope
 from core.models import Item, ItemEmbedding, Photo
@@ -128,17 +131,15 @@ class LiveIndex:
         newest = newest_embedding(session, self.model)
         if newest == self._newest and self._index is not None:
             return
-        index, _, _ = self._load(session, self._index, after=self._newest)
+        index = self._load(session, self._index, after=self._newest)
         self._index = index if index is not None and len(index) else None
         self._newest = newest
 
     def _load(
         self, session: Session, index: VectorIndex | None, *, after: int
-    ) -> tuple[VectorIndex | None, int, int]:
+    ) -> VectorIndex | None:
         """Add the rows after id ``after`` to ``index`` (a new one if None), LOAD_BATCH at a
-        time so that loading 100 000 never holds more than one batch's blobs; returns the
-        index, the rows read and how many of them replaced a listing's vector."""
-        seen = replaced = 0
+        time so that loading 100 000 never holds more than one batch's blobs."""
         while True:
             rows = session.exec(
                 select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector)
@@ -147,13 +148,11 @@ class LiveIndex:
                 .limit(LOAD_BATCH)
             ).all()
             if not rows:
-                return index, seen, replaced
+                return index
             vectors = np.stack([from_blob(blob) for _, _, blob in rows])
             if index is None or index.dim != vectors.shape[1]:
                 index = VectorIndex(vectors.shape[1], self.model)
-            replaced += sum(1 for _, item_id, _ in rows if item_id in index)
             index.upsert([item_id for _, item_id, _ in rows], vectors)
-            seen += len(rows)
             after = rows[-1][0]
 
 
@@ -235,3 +234,20 @@ def index_missing(
             done += _save_all(engine, model, [i for i, _ in photos], vectors)
         report(min(start + len(chunk), len(todo)), len(todo))
     return done
+
+
+def index_with_model(
+    engine: Engine, model_dir: Path, *, progress: Callable[[int, int], None] | None = None
+) -> tuple[str, int]:
+    """``index_missing`` with the model in ``model_dir``, loaded for it: (the model's
+    fingerprint, how many listings were embedded). Raises ModelMissingError without a
+    model, ModelError with one that is damaged or gives no image embeddings."""
+    from core.ai.classifier import Classifier  # loads ONNX Runtime: only when indexing
+
+    classifier = Classifier.load(model_dir)
+    if not classifier.embeds:
+        raise ModelError("This model (a single graph) gives no image embeddings to search by.")
+    fingerprint = model_fingerprint(classifier.manifest)
+    return fingerprint, index_missing(
+        engine, fingerprint, classifier.embed_photos, progress=progress
+    )

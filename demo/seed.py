@@ -435,21 +435,13 @@ def embed_listings(engine: Engine, model_dir: Path) -> int:
     """Give every listing without one the image embedding of the model in ``model_dir``
     (AI search); 0 when there is no model that gives embeddings. The app does the same in
     the background on its first page view with a model."""
-    from core.ai.classifier import Classifier
     from core.ai.errors import ModelError
-    from core.ai.model_dir import model_fingerprint, model_present
-    from core.embeddings import index_missing
+    from core.embeddings import index_with_model
 
-    if not model_present(model_dir):
-        return 0
     try:
-        classifier = Classifier.load(model_dir)
-    except ModelError:
+        return index_with_model(engine, model_dir)[1]
+    except ModelError:  # no model, a damaged one, or one without embeddings
         return 0
-    if not classifier.embeds:
-        return 0
-    fingerprint = model_fingerprint(classifier.manifest)
-    return index_missing(engine, fingerprint, classifier.embed_photos)
 
 
 def main(argv: list[str] | None = None) -> None:

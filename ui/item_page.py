@@ -62,7 +62,7 @@ SIMILAR_PER_ROW = 4
 def _similar(item_id: int, query) -> None:
     """One row of the listings that look most like this one (nothing without a model)."""
     with db_session() as session:
-        cards = search.similar(session, item_id)[:SIMILAR_PER_ROW]
+        cards = search.similar(session, item_id, SIMILAR_PER_ROW)
     if not cards:
         return
     st.subheader("Similar items", anchor=False)

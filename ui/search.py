@@ -20,7 +20,6 @@ from sqlmodel import Session
 from core.ai.classifier import Classifier, Look
 from core.ai.errors import ModelError
 from core.ai.model_dir import model_fingerprint
-from core.ai.preprocess import preprocess
 from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
 from core.catalogue import CatalogueCard
@@ -123,8 +122,7 @@ def set_search_photo(data: bytes, name: str) -> str | None:
     if found is None:
         return "Search by photo needs the AI model, which is not downloaded yet."
     try:
-        pixels = preprocess(data, found.classifier.preprocessing)
-        vector = found.classifier.embed_pixels(pixels)[0].astype(np.float32)
+        vector = found.classifier.embed_photos([data])[0]
     except PhotoError as exc:
         return str(exc)
     except Exception:
@@ -217,10 +215,11 @@ def cover_embedding(look: Look | None, stored_cover: bytes | None = None) -> Cov
 # --- similar items --------------------------------------------------------------------------
 
 
-def similar(session: Session, item_id: int) -> list[CatalogueCard]:
-    """The listings that look most like ``item_id`` (none without a model or embedding)."""
+def similar(session: Session, item_id: int, limit: int) -> list[CatalogueCard]:
+    """The ``limit`` listings that look most like ``item_id`` (none without a model or
+    embedding)."""
     index = current_index(session)
-    return [] if index is None else similar_items(session, index, item_id)
+    return [] if index is None else similar_items(session, index, item_id, limit)
 
 
 # --- filling in embeddings ------------------------------------------------------------------

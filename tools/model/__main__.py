@@ -116,18 +116,12 @@ def _parser() -> argparse.ArgumentParser:
 def index_command(model_dir: Path) -> str:
     """``python -m tools.model index``: the listings of DATABASE_URL without an embedding of
     the model in ``model_dir`` get one, with a progress bar."""
-    from core.ai.classifier import Classifier
-    from core.ai.model_dir import model_fingerprint
     from core.db import create_schema, make_engine, session_scope
-    from core.embeddings import embedded_count, index_missing
+    from core.embeddings import embedded_count, index_with_model
 
-    classifier = Classifier.load(model_dir)
-    if not classifier.embeds:
-        raise ModelError("This model (a single graph) gives no image embeddings to search by.")
-    fingerprint = model_fingerprint(classifier.manifest)
     engine = make_engine(load_settings().database_url)
     create_schema(engine)
-    done = index_missing(engine, fingerprint, classifier.embed_photos, progress=TextBar("index"))
+    fingerprint, done = index_with_model(engine, model_dir, progress=TextBar("index"))
     with session_scope(engine) as session:
         embedded, total = embedded_count(session, fingerprint)
     engine.dispose()

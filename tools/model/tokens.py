@@ -109,17 +109,24 @@ def render_tokens_module(tokenizer, categories: Sequence[Category] = CATEGORIES)
             prompt_rows,
             ")",
             "",
-            "INPUT_IDS = (",
-            *_rows(texts, ids, 12),
-            ")",
-            "",
-            "ATTENTION_MASK = (",
-            *_rows(texts, mask, 30),
-            ")",
-            "# fmt: on",
-            "",
+            *_id_arrays(texts, ids, mask),
         ]
     )
+
+
+def _id_arrays(texts, ids, mask) -> list[str]:
+    """The INPUT_IDS and ATTENTION_MASK tuples that end both generated token modules."""
+    return [
+        "INPUT_IDS = (",
+        *_rows(texts, ids, 12),
+        ")",
+        "",
+        "ATTENTION_MASK = (",
+        *_rows(texts, mask, 30),
+        ")",
+        "# fmt: on",
+        "",
+    ]
 
 
 def render_attribute_tokens_module(
@@ -168,15 +175,7 @@ def render_attribute_tokens_module(
             prompt_rows,
             ")",
             "",
-            "INPUT_IDS = (",
-            *_rows(texts, ids, 12),
-            ")",
-            "",
-            "ATTENTION_MASK = (",
-            *_rows(texts, mask, 30),
-            ")",
-            "# fmt: on",
-            "",
+            *_id_arrays(texts, ids, mask),
         ]
     )
 
