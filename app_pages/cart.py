@@ -114,13 +114,15 @@ def confirm_body(value: tuple[tuple[ConfirmedItem, ...], Shipping]) -> None:
     if left.button("Confirm the purchase", type="primary", width="stretch"):
         try:
             with db_session() as session:
-                order = checkout(session, user.id, shipping, confirmed)
+                orders = checkout(session, user.id, shipping, confirmed)
         except CheckoutError as exc:  # told on the cart itself, which now flags what sold
             dialogs.close(CHECKOUT_KEY)
             st.session_state[ERROR_KEY] = str(exc)
             st.rerun()
         dialogs.close(CHECKOUT_KEY)
-        st.session_state["_flash"] = f"Thank you! Your order n°{order.id} is placed."
+        numbers = ", ".join(f"n°{order.id}" for order in orders)
+        placed = f"order {numbers} is" if len(orders) == 1 else f"orders {numbers} are"
+        st.session_state["_flash"] = f"Thank you! Your {placed} placed."
         pages.ORDERS.go()
     if right.button("Cancel", width="stretch"):
         dialogs.close(CHECKOUT_KEY)

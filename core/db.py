@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -91,6 +91,35 @@ def create_schema(engine: Engine) -> None:
             if attempt == 2:
                 raise
             time.sleep(0.2)
+
+
+class OutdatedSchemaError(Exception):
+    """The database was created by an older version of the app: a table lacks columns."""
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise OutdatedSchemaError if a table of the app lacks a column this version uses.
+
+    ``create_schema`` creates missing tables but never alters existing ones (there are no
+    migrations yet), so a database made by an older version would fail later, on some page,
+    with "no such column". This says so at start-up instead, with what to do.
+    """
+    found = inspect(engine)
+    known = set(found.get_table_names())
+    missing = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name not in known:
+            continue
+        have = {column["name"] for column in found.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    if missing:
+        raise OutdatedSchemaError(
+            "The database was created by an older version of the app (it lacks "
+            + ", ".join(missing[:4])
+            + (", ..." if len(missing) > 4 else "")
+            + "). Recreate it with `make reset-db` (this deletes its data), or point "
+            "DATABASE_URL at a new database."
+        )
 
 
 def drop_schema(engine: Engine) -> None:

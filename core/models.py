@@ -1,4 +1,5 @@
-"""SQLModel tables: users, items, photos, cart lines, orders and order lines.
+"""SQLModel tables: users, items, photos, cart lines, orders and order lines, and what
+happens between buyers and sellers (favourites, conversations, offers, notifications, reviews).
 
 Money is integer cents. Integrity rules live in the schema too (CHECK, UNIQUE, FOREIGN
 KEY), so that no code path, replica or manual edit can store what the app forbids.
@@ -39,6 +40,9 @@ ADDRESS_MAX = 200
 CITY_MAX = 80
 POSTAL_CODE_MAX = 10
 MAX_PHOTOS_PER_ITEM = 5
+MESSAGE_MAX = 1000
+TRACKING_MAX = 100
+REVIEW_COMMENT_MAX = 1000
 
 
 def utcnow() -> datetime:
@@ -317,11 +321,44 @@ class CartLine(SQLModel, table=True):
 
 
 class Order(SQLModel, table=True):
+    """What one buyer bought from one seller at one checkout (a cart with items of two
+    sellers makes two orders): one parcel, tracked paid -> shipped -> received -> completed
+    (``OrderStatus``, below), each step a conditional update by the right party."""
+
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint("total_cents > 0", name="ck_orders_total"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        CheckConstraint("total_cents > 0", name="ck_orders_total"),
+        CheckConstraint("buyer_id <> seller_id", name="ck_orders_two_people"),
+        CheckConstraint(
+            "status IN ('paid', 'shipped', 'received', 'completed')", name="ck_orders_status"
+        ),
+        # a step is never recorded without the ones before it
+        CheckConstraint(
+            "(status = 'paid' AND shipped_at IS NULL) OR (status <> 'paid' AND shipped_at IS "
+            "NOT NULL)",
+            name="ck_orders_shipped_at",
+        ),
+        CheckConstraint(
+            "(status IN ('paid', 'shipped')) = (received_at IS NULL)", name="ck_orders_received_at"
+        ),
+        CheckConstraint(
+            "(status = 'completed') = (completed_at IS NOT NULL)", name="ck_orders_completed_at"
+        ),
+        CheckConstraint(f"length(tracking) <= {TRACKING_MAX}", name="ck_orders_tracking_len"),
+        Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+        Index("ix_orders_seller_created", "seller_id", "created_at"),
+        Index("ix_orders_status_shipped", "status", "shipped_at"),  # the automatic steps
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     buyer_id: int = Field(sa_column=_fk("users.id"))
+    seller_id: int = Field(sa_column=_fk("users.id"))
+    status: str = Field(default="paid", max_length=12)
+    tracking: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    shipped_at: datetime | None = None
+    received_at: datetime | None = None
+    completed_at: datetime | None = None
     total_cents: int
     shipping_name: str = Field(max_length=DISPLAY_NAME_MAX)
     shipping_address: str = Field(max_length=ADDRESS_MAX)
@@ -349,6 +386,11 @@ class OrderLine(SQLModel, table=True):
     size: str = Field(default="", max_length=SIZE_MAX)
     price_cents: int
     thumbnail: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # the accepted offer this line was bought at (None: the asking price)
+    offer_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class AuthSession(SQLModel, table=True):
@@ -397,4 +439,234 @@ class ItemEmbedding(SQLModel, table=True):
     model: str = Field(max_length=16)
     # float32, little-endian, L2-normalised
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- between buyers and sellers: favourites, conversations, offers, tracking, reviews ------
+
+
+class Favourite(SQLModel, table=True):
+    """A listing a user keeps an eye on (the heart). It goes with the listing if the seller
+    deletes it; a sold listing keeps its favourites (shown as sold)."""
+
+    __tablename__ = "favourites"
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_id", name="ux_favourites_user_item"),
+        Index("ix_favourites_user_created", "user_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    item_id: int = Field(sa_column=_fk("items.id", cascade=True))  # indexed: counts per item
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """One conversation per (item, buyer) between the buyer and the item's seller.
+
+    The item may be deleted later: the conversation stays (``item_id`` becomes NULL) with the
+    title it had. Unread counts are kept per participant in the row, changed in the same
+    transaction as the message, so that the navigation's badge is one indexed read.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("item_id", "buyer_id", name="ux_conversations_item_buyer"),
+        CheckConstraint("buyer_id <> seller_id", name="ck_conversations_two_people"),
+        CheckConstraint(
+            "buyer_unread >= 0 AND seller_unread >= 0", name="ck_conversations_unread"
+        ),
+        Index("ix_conversations_buyer_last", "buyer_id", "last_message_at"),
+        Index("ix_conversations_seller_last", "seller_id", "last_message_at"),
+        # the badge: only conversations with something unread are read
+        Index(
+            "ix_conversations_buyer_unread", "buyer_id", "buyer_unread",
+            sqlite_where=text("buyer_unread > 0"), postgresql_where=text("buyer_unread > 0"),
+        ),
+        Index(
+            "ix_conversations_seller_unread", "seller_id", "seller_unread",
+            sqlite_where=text("seller_unread > 0"), postgresql_where=text("seller_unread > 0"),
+        ),
+        NEVER_REUSE_IDS,
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+    )
+    item_title: str = Field(max_length=TITLE_MAX)  # as it was when the conversation began
+    buyer_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    seller_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    buyer_unread: int = 0
+    seller_unread: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    last_message_at: datetime = Field(default_factory=utcnow)
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"  # words typed by a participant
+    OFFER = "offer"  # an offer or a counter-offer was made (offer_id)
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_ENDED = "offer_ended"  # withdrawn, expired, or the item sold to someone else
+
+
+class Message(SQLModel, table=True):
+    """A line of a conversation: typed text (plain, capped) or an offer event."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(f"length(body) <= {MESSAGE_MAX}", name="ck_messages_body_len"),
+        CheckConstraint(
+            "kind IN ('text', 'offer', 'offer_accepted', 'offer_declined', 'offer_ended')",
+            name="ck_messages_kind",
+        ),
+        Index("ix_messages_conversation_id", "conversation_id", "id"),
+        Index("ix_messages_sender_created", "sender_id", "created_at"),  # the rate limit
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    sender_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    kind: str = Field(default=MessageKind.TEXT.value, max_length=20)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    offer_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"  # waiting for the other side's answer
+    ACCEPTED = "accepted"  # the buyer's price until expires_at, once
+    DECLINED = "declined"
+    COUNTERED = "countered"  # answered by a counter-offer (a new row)
+    WITHDRAWN = "withdrawn"  # taken back by its author before an answer
+    ENDED = "ended"  # the item sold (to anyone), was withdrawn, or the offer expired
+    USED = "used"  # bought at this price
+
+
+class Offer(SQLModel, table=True):
+    """A price proposed in a conversation, by the buyer or (a counter) by the seller.
+
+    At most one offer per conversation waits for an answer (a partial unique index). An
+    accepted offer is the buyer's price until ``expires_at``; checkout marks it used in the
+    same transaction that sells the item.
+    """
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(
+            f"price_cents > 0 AND price_cents <= {MAX_PRICE_CENTS}", name="ck_offers_price"
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'declined', 'countered', 'withdrawn', 'ended', "
+            "'used')",
+            name="ck_offers_status",
+        ),
+        CheckConstraint("made_by IN (buyer_id, seller_id)", name="ck_offers_author"),
+        Index(
+            "ux_offers_one_pending", "conversation_id", unique=True,
+            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_offers_item_status", "item_id", "status"),
+        Index("ix_offers_buyer_status", "buyer_id", "status"),
+        NEVER_REUSE_IDS,
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    item_id: int = Field(sa_column=_fk("items.id", cascade=True))
+    buyer_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    seller_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    made_by: int  # buyer_id (an offer) or seller_id (a counter-offer)
+    price_cents: int
+    # the listing's revision and price when the offer was made: an edit of the listing ends it
+    item_revision: int
+    asking_cents: int
+    status: str = Field(default=OfferStatus.PENDING.value, max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = None
+    expires_at: datetime | None = None  # set at acceptance: accepted_at + 48 h
+
+
+class OrderStatus(StrEnum):
+    PAID = "paid"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+    COMPLETED = "completed"
+
+
+class Notification(SQLModel, table=True):
+    """Something that happened for a user (a message, an offer answered, a sale, a parcel
+    shipped or received, a review); the bell counts the unread ones."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_recent", "user_id", "id"),
+        Index(
+            "ix_notifications_user_unread", "user_id",
+            sqlite_where=text("read_at IS NULL"), postgresql_where=text("read_at IS NULL"),
+        ),
+        NEVER_REUSE_IDS,
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    kind: str = Field(max_length=30)  # core.notifications.Kind
+    actor_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    # what it is about (any may be NULL); the text is made from kind and these at display
+    item_title: str = Field(default="", max_length=TITLE_MAX)
+    item_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+    )
+    conversation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    order_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("orders.id", ondelete="SET NULL"), nullable=True),
+    )
+    price_cents: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+class Review(SQLModel, table=True):
+    """The buyer's rating of the seller for one order, once."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("order_id", name="ux_reviews_order"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_reviews_rating"),
+        CheckConstraint(f"length(comment) <= {REVIEW_COMMENT_MAX}", name="ck_reviews_comment_len"),
+        Index("ix_reviews_seller_created", "seller_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=_fk("orders.id", cascade=True))
+    seller_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    buyer_id: int = Field(sa_column=_fk("users.id", cascade=True))
+    rating: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)

@@ -25,15 +25,18 @@ from core.models import (
     CITY_MAX,
     DISPLAY_NAME_MAX,
     POSTAL_CODE_MAX,
+    TITLE_MAX,
     CartLine,
     Item,
     ItemStatus,
     Order,
     OrderLine,
+    OrderStatus,
     Photo,
     User,
     utcnow,
 )
+from core.notifications import Kind, notify
 from core.text import text_problem
 
 
@@ -240,8 +243,9 @@ def checkout(
     buyer_id: int,
     shipping: Shipping,
     confirmed: Sequence[ConfirmedItem],
-) -> Order:
-    """Buy exactly the items the buyer confirmed, in one transaction.
+) -> list[Order]:
+    """Buy exactly the items the buyer confirmed, in one transaction: one order per seller
+    (each is one parcel, tracked on its own), by seller id.
 
     ``confirmed`` is what the confirmation showed: each item's id, revision (bumped by every
     edit of the listing) and price. Each item is marked sold only if it is still available,
@@ -289,30 +293,48 @@ def checkout(
             .where(Item.id.in_(ids))
             .order_by(Item.id)
         ).all()
-        order = Order(
-            buyer_id=buyer_id,
-            total_cents=sum(item.price_cents for item, _ in rows),
-            shipping_name=clean.name,
-            shipping_address=clean.address,
-            shipping_postal_code=clean.postal_code,
-            shipping_city=clean.city,
-            created_at=now,
-        )
-        session.add(order)
-        session.flush()
-        session.add_all(
-            OrderLine(
-                order_id=order.id,
-                item_id=item.id,
-                seller_id=item.seller_id,
-                title=item.title,
-                brand=item.brand,
-                size=item.size,
-                price_cents=item.price_cents,
-                thumbnail=thumb,
+        orders = []
+        by_seller: dict[int, list] = {}
+        for item, thumb in rows:
+            by_seller.setdefault(item.seller_id, []).append((item, thumb))
+        for seller_id, lines in sorted(by_seller.items()):  # one order (parcel) per seller
+            order = Order(
+                buyer_id=buyer_id,
+                seller_id=seller_id,
+                status=OrderStatus.PAID.value,
+                total_cents=sum(item.price_cents for item, _ in lines),
+                shipping_name=clean.name,
+                shipping_address=clean.address,
+                shipping_postal_code=clean.postal_code,
+                shipping_city=clean.city,
+                created_at=now,
             )
-            for item, thumb in rows
-        )
+            session.add(order)
+            session.flush()
+            orders.append(order)
+            session.add_all(
+                OrderLine(
+                    order_id=order.id,
+                    item_id=item.id,
+                    seller_id=item.seller_id,
+                    title=item.title,
+                    brand=item.brand,
+                    size=item.size,
+                    price_cents=item.price_cents,
+                    thumbnail=thumb,
+                )
+                for item, thumb in lines
+            )
+            notify(
+                session,
+                seller_id,
+                Kind.ITEM_SOLD,
+                actor_id=buyer_id,
+                item_id=lines[0][0].id,
+                item_title=_titles(item.title for item, _ in lines),
+                order_id=order.id,
+                price_cents=order.total_cents,
+            )
         session.exec(
             delete(CartLine).where(CartLine.user_id == buyer_id, CartLine.item_id.in_(ids))
         )
@@ -331,8 +353,16 @@ def checkout(
     except BaseException:
         session.rollback()
         raise
-    session.refresh(order)  # loaded again: usable after the session closes
-    return order
+    for order in orders:
+        session.refresh(order)  # loaded again: usable after the session closes
+    return orders
+
+
+def _titles(titles) -> str:
+    """One title, or the first and how many more ("Red dress + 2"), within the title cap."""
+    titles = list(titles)
+    more = f" + {len(titles) - 1}" if len(titles) > 1 else ""
+    return titles[0][: TITLE_MAX - len(more)] + more
 
 
 def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]) -> CheckoutError:
@@ -435,4 +465,4 @@ def purchases(session: Session, buyer_id: int) -> list[OrderSummary]:
 def sales(session: Session, seller_id: int) -> list[OrderSummary]:
     """Orders with the seller's items, newest first: only the seller's lines, the buyer's
     name and where to ship."""
-    return _summaries(session, OrderLine.seller_id == seller_id)
+    return _summaries(session, Order.seller_id == seller_id)

@@ -15,7 +15,10 @@ from tests.shop_helpers import app_db, click, item_by_title, labels, open_item
 from ui import pages
 
 BASE = "http://localhost:8501"
-KNOWN = {"", "login", "register", "sell", "my_listings", "cart", "orders", "profile"}
+KNOWN = {
+    "", "login", "register", "sell", "my_listings", "cart", "orders", "profile", "favourites",
+    "inbox", "notifications", "seller",
+}  # fmt: skip
 
 
 def at_address(path: str) -> AppTest:

@@ -16,6 +16,7 @@ class Audience(Enum):
     EVERYONE = "everyone"
     LOGGED_OUT = "logged_out"  # in the navigation only while logged out
     LOGGED_IN = "logged_in"  # in the navigation only while logged in; reachable by URL always
+    LINKED = "linked"  # never in the navigation: reached by links (a seller's page), for all
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,21 @@ ORDERS = Screen(
 PROFILE = Screen(
     "app_pages/profile.py", "profile", "Profile", ":material/person:", Audience.LOGGED_IN
 )
+FAVOURITES = Screen(
+    "app_pages/favourites.py", "favourites", "Favourites", ":material/favorite:",
+    Audience.LOGGED_IN,
+)  # fmt: skip
+INBOX = Screen("app_pages/inbox.py", "inbox", "Inbox", ":material/chat:", Audience.LOGGED_IN)
+NOTIFICATIONS = Screen(  # the bell in every page's header leads there (ui/header.py)
+    "app_pages/notifications.py", "notifications", "Notifications", ":material/notifications:",
+    Audience.LINKED,
+)  # fmt: skip
+SELLER = Screen("app_pages/seller.py", "seller", "Seller", ":material/storefront:", Audience.LINKED)
 
-SCREENS = (SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, CART, ORDERS, PROFILE)
+SCREENS = (
+    SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, NOTIFICATIONS,
+    PROFILE, SELLER,
+)  # fmt: skip
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}
 
@@ -107,7 +121,8 @@ def navigation(
     pages = []
     for screen in SCREENS:
         shown = screen.audience is Audience.EVERYONE or (
-            (screen.audience is Audience.LOGGED_IN) == logged_in
+            screen.audience is not Audience.LINKED
+            and (screen.audience is Audience.LOGGED_IN) == logged_in
         )
         pages.append(
             st.Page(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from core.config import ConfigError, Settings, load_settings
-from core.db import create_schema, make_engine
+from core.db import OutdatedSchemaError, check_schema, create_schema, make_engine
 from core.models import User
 from demo.seed import seed_demo_data
 
@@ -30,6 +30,7 @@ def get_engine() -> Engine:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     create_schema(engine)
+    check_schema(engine)
     if settings.demo_data:
         seed_demo_data(engine)
     return engine
@@ -44,6 +45,8 @@ def start_up_problem() -> str | None:
         return f"The app is not configured right: {exc}"
     try:
         get_engine()
+    except OutdatedSchemaError as exc:
+        return str(exc)
     except (SQLAlchemyError, OSError, ImportError) as exc:  # ImportError: no psycopg
         logging.getLogger(__name__).exception("cannot open the database")
         try:
