@@ -4,8 +4,8 @@ import logging
 
 import streamlit as st
 
-from core.orders import cart_size
-from ui import layout, pages
+from core.badges import Badges, badges
+from ui import header, layout, pages
 from ui.auth import restore_session
 from ui.state import db_session, start_up_problem
 
@@ -34,17 +34,19 @@ if problem := start_up_problem():  # settings, database (created and seeded on f
     st.stop()
 user = restore_session()  # this tab's session, checked before the navigation is chosen
 
-cart_count = 0
-if user is not None:  # one indexed COUNT per run: the navigation shows "Cart (2)"
+counts = Badges()
+if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
     with db_session() as session:
-        cart_count = cart_size(session, user.id)
+        counts = badges(session, user.id)
 
 logged_in = user is not None
 page = st.navigation(
-    pages.navigation(logged_in, cart_count=cart_count, requested=pages.requested_url_path()),
+    pages.navigation(logged_in, counts=counts, requested=pages.requested_url_path()),
     position="top",
 )
-pages.quick_links(logged_in, cart_count=cart_count)  # shown on narrow screens only
+pages.quick_links(logged_in, counts=counts)  # shown on narrow screens only
+if logged_in:
+    header.header(counts.messages, counts.notifications)  # the bell; refreshes by itself
 screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
 # one keyed container per screen: a new screen replaces the old one's elements whole, so
 # that a switch (after a log-in) never shows both screens' elements for a moment

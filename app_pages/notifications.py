@@ -1,5 +1,62 @@
-"""Placeholder while issue 12 is built (replaced by the real page)."""
+"""Notifications: what happened since the person last looked, newest first; each leads to
+where it happened. Showing them marks them read (the bell goes back to zero)."""
 
 import streamlit as st
 
+from core.notifications import Kind, NotificationView, mark_read, recent
+from ui import pages
+from ui.auth import require_user
+from ui.state import db_session
+from ui.widgets import moment, plain
+
+user = require_user(pages.NOTIFICATIONS)
 st.title("Notifications")
+
+with db_session() as session:
+    shown = recent(session, user.id)
+
+if not shown:
+    st.info("Nothing new. Messages, offers, sales and parcels will show here.")
+    pages.SHOP.link("Go to the shop", icon=":material/arrow_back:")
+    st.stop()
+
+ICONS = {
+    Kind.MESSAGE: ":material/chat:",
+    Kind.OFFER_MADE: ":material/local_offer:",
+    Kind.OFFER_COUNTERED: ":material/swap_horiz:",
+    Kind.OFFER_ACCEPTED: ":material/handshake:",
+    Kind.OFFER_DECLINED: ":material/block:",
+    Kind.ITEM_SOLD: ":material/sell:",
+    Kind.ORDER_SHIPPED: ":material/local_shipping:",
+    Kind.ORDER_RECEIVED: ":material/inventory_2:",
+    Kind.REVIEW: ":material/star:",
+}
+
+
+def destination(n: NotificationView) -> tuple[pages.Screen, dict[str, str], str]:
+    """Where a notification leads: the conversation, the orders, or the person's own page."""
+    if n.conversation_id is not None:
+        return pages.INBOX, {"c": str(n.conversation_id)}, "Open the conversation"
+    if n.kind is Kind.REVIEW:
+        return pages.SELLER, {"id": str(user.id)}, "See your seller page"
+    if n.order_id is not None:
+        return pages.ORDERS, {}, "See the order"
+    if n.item_id is not None:
+        return pages.SHOP, {"item": str(n.item_id)}, "See the item"
+    return pages.SHOP, {}, "Go to the shop"
+
+
+for n in shown:
+    with st.container(border=True), st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(ICONS.get(n.kind, ":material/notifications:"))
+        with st.container(gap="small", width="stretch"):
+            line = plain(n.text)
+            st.markdown(f"**{line}**" if n.unread else line)
+            st.caption(("New · " if n.unread else "") + moment(n.created_at))
+        screen, query, label = destination(n)
+        screen.link(label, query=query or None, icon=":material/arrow_forward:")
+
+unread = [n.id for n in shown if n.unread]
+if unread:  # seen now: shown in bold this once, read from the next run on
+    with db_session() as session:
+        mark_read(session, user.id, unread)

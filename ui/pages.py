@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 import streamlit as st
 
+from core.badges import Badges
+
 
 class Audience(Enum):
     EVERYONE = "everyone"
@@ -81,11 +83,13 @@ _QUICK_LOGGED_OUT = (SHOP, LOGIN, REGISTER)
 QUICK_LINKS_KEY = "quick_links"
 
 
-def title(screen: Screen, cart_count: int = 0) -> str:
-    """The screen's name in the navigation: the cart shows how many items it holds."""
-    if screen is CART and cart_count:
-        return f"{screen.title} ({cart_count})"
-    return screen.title
+def title(screen: Screen, counts: Badges | None = None) -> str:
+    """The screen's name in the navigation: the cart shows how many items it holds, the
+    inbox how many messages are unread."""
+    count = 0
+    if counts is not None:
+        count = counts.cart if screen is CART else counts.messages if screen is INBOX else 0
+    return f"{screen.title} ({count})" if count else screen.title
 
 
 def requested_url_path() -> str | None:
@@ -107,7 +111,7 @@ def is_known(url_path: str | None) -> bool:
 
 
 def navigation(
-    logged_in: bool, *, cart_count: int = 0, requested: str | None = None
+    logged_in: bool, *, counts: Badges | None = None, requested: str | None = None
 ) -> list[st.Page]:
     """This run's pages: the shop first (the default), then what this visitor may see.
 
@@ -127,7 +131,7 @@ def navigation(
         pages.append(
             st.Page(
                 screen.path,
-                title=title(screen, cart_count),
+                title=title(screen, counts),
                 icon=screen.icon,
                 url_path=screen.url_path or None,
                 default=screen is SHOP,
@@ -161,11 +165,11 @@ def not_found() -> None:
     SHOP.link("Go to the shop", icon=":material/arrow_back:")
 
 
-def quick_links(logged_in: bool, *, cart_count: int = 0) -> None:
+def quick_links(logged_in: bool, *, counts: Badges | None = None) -> None:
     """The main places as a row of links at the top of every page, shown on narrow screens
     only (ui/layout.py): below 768 px Streamlit folds the top navigation into the side menu.
     """
     screens = _QUICK_LOGGED_IN if logged_in else _QUICK_LOGGED_OUT
     with st.container(horizontal=True, gap="small", key=QUICK_LINKS_KEY):
         for screen in screens:
-            screen.link(title(screen, cart_count))
+            screen.link(title(screen, counts))

@@ -10,7 +10,8 @@ import re
 import string
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -44,6 +45,23 @@ def money(cents: int) -> str:
 def day(moment: datetime) -> str:
     """A date as people read it: 21 Nov 2026."""
     return f"{moment.day} {moment:%b %Y}"
+
+
+def local_time(moment: datetime) -> datetime:
+    """``moment`` (stored in UTC) in the browser's time zone when it told us (UTC if not)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    name = st.context.timezone
+    try:
+        return moment.astimezone(ZoneInfo(name)) if name else moment
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment
+
+
+def moment(when: datetime) -> str:
+    """A date and time as people read it, in their time zone: 21 Nov 2026, 14:05."""
+    local = local_time(when)
+    return f"{day(local)}, {local:%H:%M}"
 
 
 def item_link(
