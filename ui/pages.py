@@ -66,11 +66,14 @@ NOTIFICATIONS = Screen(  # the bell in every page's header leads there (ui/heade
     "app_pages/notifications.py", "notifications", "Notifications", ":material/notifications:",
     Audience.LINKED,
 )  # fmt: skip
+INSIGHTS = Screen(
+    "app_pages/insights.py", "insights", "Insights", ":material/insights:", Audience.EVERYONE
+)
 SELLER = Screen("app_pages/seller.py", "seller", "Seller", ":material/storefront:", Audience.LINKED)
 
 SCREENS = (
-    SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, NOTIFICATIONS,
-    PROFILE, SELLER,
+    SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, INSIGHTS,
+    PROFILE, NOTIFICATIONS, SELLER,
 )  # fmt: skip
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}

@@ -1,0 +1,167 @@
+"""The insights page's charts, drawn with Altair (which Streamlit ships): one function per
+chart, each taking a DataFrame from core.insights and returning an Altair chart."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+EURO = ",.2f"
+ON_SALE, SOLD = "#2e7d32", "#9e9e9e"
+
+
+def listings_by_category(frame: pd.DataFrame) -> alt.Chart:
+    """Horizontal stacked bars: listings on sale and sold, per category."""
+    long = frame.melt(
+        id_vars=["label"], value_vars=["on_sale", "sold"], var_name="status", value_name="listings"
+    )
+    long["status"] = long["status"].map({"on_sale": "On sale", "sold": "Sold"})
+    order = list(frame["label"])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("listings:Q", title="Listings", stack="zero"),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=["On sale", "Sold"], range=[ON_SALE, SOLD]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="Category"), "status:N", "listings:Q"],
+        )
+    )
+
+
+def price_boxes(frame: pd.DataFrame) -> alt.LayerChart:
+    """A box per category from its percentiles: a line from the 10th to the 90th, a box
+    from the 25th to the 75th, a tick at the median (prices in euros)."""
+    base = alt.Chart(frame).encode(y=alt.Y("label:N", sort=list(frame["label"]), title=None))
+    tooltip = [
+        alt.Tooltip("label:N", title="Category"),
+        alt.Tooltip("listings:Q", title="On sale"),
+        alt.Tooltip("p25:Q", title="25 % below (€)", format=EURO),
+        alt.Tooltip("p50:Q", title="Median (€)", format=EURO),
+        alt.Tooltip("p75:Q", title="75 % below (€)", format=EURO),
+    ]
+    whisker = base.mark_rule(color="#607d8b").encode(
+        x=alt.X("p10:Q", title="Price (€), 10th to 90th percentile"), x2="p90:Q"
+    )
+    box = base.mark_bar(size=14, color="#90caf9").encode(x="p25:Q", x2="p75:Q", tooltip=tooltip)
+    median = base.mark_tick(color="#0d47a1", thickness=3, size=18).encode(
+        x="p50:Q", tooltip=tooltip
+    )
+    return whisker + box + median
+
+
+def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = False) -> alt.Chart:
+    """Bars per week of one figure."""
+    fmt = EURO if euros else "d"
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#5c6bc0")
+        .encode(
+            x=alt.X(
+                "week:T", title="Week of", timeUnit="yearmonthdate", axis=alt.Axis(format="%d %b")
+            ),
+            y=alt.Y(f"{column}:Q", title=title),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip(f"{column}:Q", title=title, format=fmt),
+            ],
+        )
+    )
+
+
+def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
+    """Lines per week of several counts (``columns``: column -> its name in the legend)."""
+    long = frame.melt(id_vars=["week"], value_vars=list(columns), var_name="what", value_name="n")
+    long["what"] = long["what"].map(columns)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:T", title="Week of", axis=alt.Axis(format="%d %b")),
+            y=alt.Y("n:Q", title="Per week"),
+            color=alt.Color("what:N", legend=alt.Legend(title=None, orient="bottom")),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("what:N", title="What"),
+                alt.Tooltip("n:Q", title="How many"),
+            ],
+        )
+    )
+
+
+def price_gaps(frame: pd.DataFrame) -> alt.Chart:
+    """One dot per listing on sale: how far its price is from the median of its peers."""
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=90)
+        .encode(
+            x=alt.X(
+                "gap_pct:Q", title="Price against the median of the same category and condition (%)"
+            ),
+            y=alt.Y("category:N", title=None),
+            color=alt.condition("datum.gap_pct > 0", alt.value("#e65100"), alt.value("#2e7d32")),
+            tooltip=[
+                alt.Tooltip("title:N", title="Listing"),
+                alt.Tooltip("price:Q", title="Price (€)", format=EURO),
+                alt.Tooltip("median:Q", title="Median (€)", format=EURO),
+                alt.Tooltip("peers:Q", title="Listings compared"),
+                alt.Tooltip("condition:N", title="Condition"),
+            ],
+        )
+    )
+
+
+def confusion(frame: pd.DataFrame) -> alt.LayerChart:
+    """The AI's first suggestion (rows) against the category the seller chose (columns):
+    each cell the share of that suggestion's listings; the diagonal is "kept"."""
+    labels = sorted(set(frame["suggested"]) | set(frame["chosen"]))
+    base = alt.Chart(frame).encode(
+        y=alt.Y("suggested:N", sort=labels, title="The AI suggested"),
+        x=alt.X("chosen:N", sort=labels, title="The seller chose", axis=alt.Axis(labelAngle=-40)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
+        tooltip=[
+            alt.Tooltip("suggested:N", title="Suggested"),
+            alt.Tooltip("chosen:N", title="Chosen"),
+            alt.Tooltip("listings:Q", title="Listings"),
+            alt.Tooltip("share:Q", title="Share of the suggestion", format=".0%"),
+        ],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("listings:Q"),
+        color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("black")),
+    )
+    return cells + text
+
+
+def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
+    """Bars: how many suggestions had each confidence; line: how often they were kept."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("bin:N", sort=list(frame["bin"]), title="The AI's confidence")
+    )
+    bars = base.mark_bar(color="#cfd8dc").encode(
+        y=alt.Y("listings:Q", title="Suggestions"),
+        tooltip=[
+            alt.Tooltip("bin:N", title="Confidence"),
+            alt.Tooltip("listings:Q", title="Suggestions"),
+        ],
+    )
+    rate = base.mark_line(point=True, color="#1565c0").encode(
+        y=alt.Y(
+            "kept_rate:Q",
+            title="Kept by the seller",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=[
+            alt.Tooltip("bin:N", title="Confidence"),
+            alt.Tooltip("kept_rate:Q", title="Kept", format=".0%"),
+            alt.Tooltip("kept:Q", title="Kept (listings)"),
+        ],
+    )
+    return alt.layer(bars, rate).resolve_scale(y="independent")
