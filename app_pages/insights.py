@@ -1,5 +1,9 @@
 """Insights: how the marketplace is doing, how the visitor's own shop is doing (logged in),
-and how often sellers keep what the AI proposes. Figures are up to a minute old."""
+and how often sellers keep what the AI proposes. Figures are up to a minute old.
+
+The figures and their charts' specs are cached together for a minute (per seller for the
+shop's): a warm run only draws them. bench/insights.py measures the page at 100 000
+listings."""
 
 from datetime import date
 
@@ -17,21 +21,43 @@ st.caption("How the marketplace and its AI are doing. Figures are at most a minu
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def marketplace(today: date) -> insights.Marketplace:
+def marketplace(today: date) -> tuple[insights.Marketplace, dict[str, dict]]:
     with db_session() as session:
-        return insights.marketplace(session, today=today)
+        market = insights.marketplace(session, today=today)
+    specs = {}
+    if market.listings:
+        specs["by_category"] = charts.spec(charts.listings_by_category(market.by_category))
+        specs["sales"] = charts.spec(charts.per_week(market.sales_per_week, "sales", "Items sold"))
+    if not market.prices.empty:
+        specs["prices"] = charts.spec(charts.price_boxes(market.prices))
+    return market, specs
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def seller(seller_id: int, today: date) -> insights.SellerInsights:
+def seller(seller_id: int, today: date) -> tuple[insights.SellerInsights, dict[str, dict]]:
     with db_session() as session:
-        return insights.seller(session, seller_id, today=today)
+        mine = insights.seller(session, seller_id, today=today)
+    counts = {"listings": "Listed", "sales": "Sold", "favourites": "Favourited"}
+    specs = {
+        "counts": charts.spec(charts.weekly_counts(mine.over_time, counts)),
+        "revenue": charts.spec(
+            charts.per_week(mine.over_time, "revenue", "Revenue (€)", euros=True)
+        ),
+    }
+    if not mine.prices.empty:
+        specs["prices"] = charts.spec(charts.price_gaps(mine.prices))
+    return mine, specs
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def ai_record() -> insights.AiRecord:
+def ai_record() -> tuple[insights.AiRecord, dict[str, dict]]:
     with db_session() as session:
-        return insights.ai_record(session)
+        record = insights.ai_record(session)
+    specs = {}
+    if record.suggested:
+        specs["confusion"] = charts.spec(charts.confusion(record.confusion))
+        specs["confidence"] = charts.spec(charts.acceptance_by_confidence(record.by_confidence))
+    return record, specs
 
 
 today = date.today()
@@ -39,7 +65,7 @@ user = current_user()
 market_tab, shop_tab, ai_tab = st.tabs(["The marketplace", "Your shop", "The AI"])
 
 with market_tab:
-    market = marketplace(today)
+    market, specs = marketplace(today)
     if market.listings == 0:
         st.info("Nothing has been listed yet.")
     else:
@@ -52,20 +78,20 @@ with market_tab:
             f"Sales in {insights.WEEKS} weeks", format_eur(round(weeks["revenue"].sum() * 100))
         )
         st.subheader("Listings by category", anchor=False)
-        st.altair_chart(charts.listings_by_category(market.by_category), width="stretch")
-        if not market.prices.empty:
+        charts.show(specs["by_category"])
+        if "prices" in specs:
             st.subheader("Prices by category", anchor=False)
             st.caption("Listings on sale: the box holds the middle half, the tick is the median.")
-            st.altair_chart(charts.price_boxes(market.prices), width="stretch")
+            charts.show(specs["prices"])
         st.subheader("Sales per week", anchor=False)
-        st.altair_chart(charts.per_week(weeks, "sales", "Items sold"), width="stretch")
+        charts.show(specs["sales"])
 
 with shop_tab:
     if user is None:
         st.info("Log in to see how your own listings are doing.")
         pages.LOGIN.link("Log in")
     else:
-        mine = seller(user.id, today)
+        mine, specs = seller(user.id, today)
         if mine.on_sale + mine.sold == 0:
             st.info("You have not listed anything yet.")
             pages.SELL.link("Sell an item")
@@ -80,27 +106,18 @@ with shop_tab:
                 f"♥ {mine.favourites} on your listings. Days to sell: from listed to bought."
             )
             st.subheader("Per week", anchor=False)
-            st.altair_chart(
-                charts.weekly_counts(
-                    mine.over_time,
-                    {"listings": "Listed", "sales": "Sold", "favourites": "Favourited"},
-                ),
-                width="stretch",
-            )
-            st.altair_chart(
-                charts.per_week(mine.over_time, "revenue", "Revenue (€)", euros=True),
-                width="stretch",
-            )
-            if not mine.prices.empty:
+            charts.show(specs["counts"])
+            charts.show(specs["revenue"])
+            if "prices" in specs:
                 st.subheader("Your prices against the market", anchor=False)
                 st.caption(
                     "Each listing on sale against the median price of the listings on sale in "
                     "the same category and condition."
                 )
-                st.altair_chart(charts.price_gaps(mine.prices), width="stretch")
+                charts.show(specs["prices"])
 
 with ai_tab:
-    record = ai_record()
+    record, specs = ai_record()
     if not record.suggested:
         st.info("No listing was made with an AI suggestion yet.")
     else:
@@ -112,6 +129,6 @@ with ai_tab:
             "photos, as sellers judged it."
         )
         st.subheader("Suggested against chosen", anchor=False)
-        st.altair_chart(charts.confusion(record.confusion), width="stretch")
+        charts.show(specs["confusion"])
         st.subheader("Kept against the AI's confidence", anchor=False)
-        st.altair_chart(charts.acceptance_by_confidence(record.by_confidence), width="stretch")
+        charts.show(specs["confidence"])

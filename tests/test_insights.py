@@ -12,6 +12,7 @@ from core import insights
 from core.models import Favourite
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from tests.listing_helpers import add_items, make_user
+from ui import charts
 
 TODAY = date(2026, 11, 25)  # a Wednesday: its week starts on Monday 23 Nov
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -155,3 +156,23 @@ def test_weekly_fills_missing_weeks_and_reads_text_days():
     frame = insights.weekly([("2026-11-24", 2), (date(2026, 11, 2), 1), (date(2025, 1, 1), 9)],
                             ["n"], weeks=4, today=TODAY)  # fmt: skip
     assert list(frame["n"]) == [1, 0, 0, 2]  # 2 Nov, 9 Nov, 16 Nov, 23 Nov; 2025 is too old
+
+
+def test_every_chart_is_valid_vega_lite(engine, world):
+    """The page draws specs made without Altair's validation (for speed): validate here."""
+    with Session(engine) as s:
+        market = insights.marketplace(s, today=TODAY)
+        mine = insights.seller(s, world["sam"], today=TODAY)
+        record = insights.ai_record(s)
+    built = [
+        charts.listings_by_category(market.by_category),
+        charts.price_boxes(market.prices),
+        charts.per_week(market.sales_per_week, "sales", "Items sold"),
+        charts.weekly_counts(mine.over_time, {"listings": "Listed", "sales": "Sold"}),
+        charts.per_week(mine.over_time, "revenue", "Revenue (€)", euros=True),
+        charts.price_gaps(mine.prices),
+        charts.confusion(record.confusion),
+        charts.acceptance_by_confidence(record.by_confidence),
+    ]
+    for chart in built:
+        assert chart.to_dict(validate=True) == charts.spec(chart)  # raises if invalid

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 EURO = ",.2f"
 ON_SALE, SOLD = "#2e7d32", "#9e9e9e"
@@ -165,3 +166,16 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
         ],
     )
     return alt.layer(bars, rate).resolve_scale(y="independent")
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
+    validation (~16 ms a chart; tests/test_insights_page.py validates every chart) and
+    meant to be cached with the figures: building an Altair chart costs 5-60 ms, which
+    would be paid on every run."""
+    return chart.to_dict(validate=False)
+
+
+def show(chart_spec: dict) -> None:
+    """Draw a spec from ``spec()`` at the container's width."""
+    st.vega_lite_chart(chart_spec, width="stretch")
