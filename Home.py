@@ -7,6 +7,7 @@ import streamlit as st
 from core.badges import Badges, badges
 from ui import header, layout, pages
 from ui.auth import restore_session
+from ui.i18n import choose_language, language_switch
 from ui.state import db_session, start_up_problem
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -33,6 +34,7 @@ if problem := start_up_problem():  # settings, database (created and seeded on f
     st.error(problem, icon=":material/error:")
     st.stop()
 user = restore_session()  # this tab's session, checked before the navigation is chosen
+choose_language(user)  # this session's, the account's, or the browser's
 
 counts = Badges()
 if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
@@ -45,8 +47,12 @@ page = st.navigation(
     position="top",
 )
 pages.quick_links(logged_in, counts=counts)  # shown on narrow screens only
-if logged_in:
-    header.header(counts.messages, counts.notifications)  # the bell; refreshes by itself
+with st.container(
+    horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="top_row"
+):
+    if logged_in:
+        header.header(counts.messages, counts.notifications)  # the bell; refreshes by itself
+    language_switch()
 screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
 # one keyed container per screen: a new screen replaces the old one's elements whole, so
 # that a switch (after a log-in) never shows both screens' elements for a moment

@@ -5,12 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db
+.PHONY: run test lint reset-db messages
 
-run: $(VENV)/.app-deps
+# the compiled French catalogue: generated from its .po by the set-up (never committed)
+MO := locales/fr/LC_MESSAGES/messages.mo
+
+run: $(VENV)/.app-deps $(MO)
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
 
-test: $(VENV)/.test-deps lint
+test: $(VENV)/.test-deps $(MO) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
@@ -19,6 +22,13 @@ lint: $(VENV)/.test-deps
 
 reset-db: $(VENV)/.app-deps
 	$(BIN)/python -m demo.seed --reset
+
+# extract the marked strings, update the catalogues, compile them (then translate the new ones)
+messages: $(VENV)/.app-deps
+	$(BIN)/python -m tools.i18n update
+
+$(MO): locales/fr/LC_MESSAGES/messages.po $(VENV)/.app-deps
+	$(BIN)/python -m tools.i18n compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

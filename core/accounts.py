@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from core import sessions
 from core.db import begin_write
 from core.errors import UserError
+from core.i18n import is_language
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -254,6 +255,14 @@ def update_profile(session: Session, user_id: int, update: ProfileUpdate) -> Use
     session.commit()
     session.refresh(user)
     return user
+
+
+def set_language(session: Session, user_id: int, code: str) -> None:
+    """Remember the language ``user_id`` chose (core.i18n.LANGUAGES) for their next visits."""
+    if not is_language(code):
+        raise ValueError(f"not a language of the app: {code!r}")
+    session.exec(update(User).where(User.id == user_id).values(language=code))
+    session.commit()
 
 
 def change_password(

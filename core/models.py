@@ -138,6 +138,8 @@ class User(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=ADDRESS_MAX)
     postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
     city: str | None = Field(default=None, max_length=CITY_MAX)
+    # the language the person chose (core.i18n.LANGUAGES); None: their browser's
+    language: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
 

@@ -23,6 +23,7 @@ from core import accounts, sessions
 from core.models import User
 from demo.seed import demo_accounts_exist, demo_user_ids
 from ui import pages
+from ui.i18n import adopt_account_language
 from ui.state import (
     TOKEN_KEY,
     USER_ID_KEY,
@@ -234,6 +235,7 @@ def start_session(user: User) -> None:
     st.session_state[_COOKIE_TODO_KEY] = ("set", value)
     st.session_state[_CHECKED_COOKIE_KEY] = None
     set_current_user(user)
+    adopt_account_language(user)
     _log.info("user %s logged in", user.id)
 
 

@@ -1,0 +1,197 @@
+"""Languages: the app speaks English (the source language) and French.
+
+Text shown to people is written in English in the code, marked for translation, and
+translated from gettext catalogues that Babel manages (``locales/``):
+
+- ``_("Add to cart")`` translates now, into the current language;
+- ``N_("Very good")`` only marks a constant defined at import (labels, titles), which the
+  code translates with ``_()`` where it shows it;
+- ``ngettext("{n} item", "{n} items", n)`` picks the plural form of the language.
+
+Placeholders are named and filled after translation (``_("{name} was sold").format(name=...)``)
+so that translators can move them. ``python -m tools.i18n`` extracts the marked strings,
+updates the catalogues and compiles them (``make messages``); the set-up compiles them too,
+and a catalogue without its compiled file (a fresh clone on Streamlit Community Cloud) is
+compiled in memory at first use. Never edit a ``.mo`` file: it is generated.
+
+The current language is per person: the UI layer tells this module how to read it
+(``set_language_source``: the Streamlit session's choice), so that messages made in
+``core`` (errors) come out in the reader's language too. Outside the app (tests, commands)
+it is English unless ``use_language`` says otherwise.
+
+Prices, numbers and dates are formatted for the language by Babel: "€12.50" in English,
+"12,50 €" in French.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "en"
+# code -> the language's own name, as the switch shows it
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
+# the locale Babel formats each language with (a French person in Belgium still gets "€")
+FORMAT_LOCALES: dict[str, str] = {"en": "en_IE", "fr": "fr_FR"}
+CURRENCY = "EUR"
+
+_language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+_source: Callable[[], str | None] | None = None
+
+
+# --- which language -------------------------------------------------------------------------
+
+
+def language_from_locale(tag: str | None) -> str:
+    """The app's language for a browser locale ("fr-FR", "fr", "en-GB", "de-DE", None):
+    its language if the app speaks it, else English."""
+    if not tag:
+        return DEFAULT_LANGUAGE
+    code = tag.replace("_", "-").split("-", 1)[0].strip().lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def is_language(code: str | None) -> bool:
+    return code in LANGUAGES
+
+
+def set_language_source(source: Callable[[], str | None] | None) -> None:
+    """How to read the current person's language (the UI's session state); None: English
+    unless ``use_language`` says otherwise."""
+    global _source
+    _source = source
+
+
+def current_language() -> str:
+    if _source is not None:
+        try:
+            code = _source()
+        except Exception:  # no session here (a background thread): the explicit one
+            code = None
+        if code in LANGUAGES:
+            return code
+    return _language.get()
+
+
+@contextmanager
+def use_language(code: str) -> Iterator[None]:
+    """Speak ``code`` inside the block (tests, commands, background jobs)."""
+    if code not in LANGUAGES:
+        raise ValueError(f"not a language of the app: {code!r}")
+    global _source
+    token, saved = _language.set(code), _source
+    _source = None
+    try:
+        yield
+    finally:
+        _source = saved
+        _language.reset(token)
+
+
+# --- catalogues -----------------------------------------------------------------------------
+
+
+def catalogue_path(code: str, suffix: str = ".po") -> Path:
+    return LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+@cache
+def translations(code: str) -> gettext.NullTranslations:
+    """The compiled catalogue of ``code`` (English: the source text itself). A compiled
+    file older than its catalogue, or missing, is replaced by a compilation in memory."""
+    if code == DEFAULT_LANGUAGE or code not in LANGUAGES:
+        return gettext.NullTranslations()
+    po, mo = catalogue_path(code), catalogue_path(code, ".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return Translations(handle, domain=DOMAIN)
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=code, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of ``singular``/``plural`` for ``n`` in the current language."""
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, for one ``context`` ("May" the month...)."""
+    return translations(current_language()).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it (a constant: translate it
+    with ``_()`` where it is shown)."""
+    return message
+
+
+# --- numbers, prices, dates -----------------------------------------------------------------
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(code, FORMAT_LOCALES[DEFAULT_LANGUAGE]))
+
+
+def format_price(cents: int, language: str | None = None) -> str:
+    """A price in euros for the language: 1250 -> "€12.50" (English), "12,50 €" (French)."""
+    return format_currency(
+        Decimal(int(cents)) / 100, CURRENCY, locale=_locale(language or current_language())
+    )
+
+
+def format_number(
+    value: float | int, language: str | None = None, *, digits: int | None = None
+) -> str:
+    """12345.6 -> "12,345.6" (English), "12 345,6" (French)."""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=_locale(language or current_language()))
+
+
+def format_share(value: float, language: str | None = None) -> str:
+    """0.734 -> "73%" (English), "73 %" (French)."""
+    return format_percent(value, locale=_locale(language or current_language()))
+
+
+def format_day(moment: date | datetime, language: str | None = None) -> str:
+    """21 Nov 2026 (English), 21 nov. 2026 (French)."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return _babel_date(day, format="medium", locale=_locale(language or current_language()))
+
+
+def format_moment(moment: datetime, language: str | None = None) -> str:
+    """A date and time, in ``moment``'s own time zone: 21 Nov 2026, 14:05."""
+    return _babel_datetime(
+        moment,
+        format="medium",
+        tzinfo=moment.tzinfo,
+        locale=_locale(language or current_language()),
+    ).rsplit(":", 1)[0]

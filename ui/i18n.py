@@ -1,0 +1,74 @@
+"""The person's language in the app: chosen from the browser's on the first visit
+(``st.context.locale``), switched from the header of every page, and remembered for the
+account (``users.language``) so that it follows the person to another browser.
+
+``core.i18n`` reads it through ``set_language_source``: every ``_()``, also in ``core``
+errors and in fragments and dialogs that rerun without Home.py, speaks this session's
+language.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import accounts, i18n
+from core.i18n import LANGUAGES, _
+from core.models import User
+from ui.state import current_user, db_session
+
+LANGUAGE_KEY = "_language"
+SWITCH_KEY = "language_switch"
+
+
+def _session_language() -> str | None:
+    return st.session_state.get(LANGUAGE_KEY)
+
+
+i18n.set_language_source(_session_language)
+
+
+def choose_language(user: User | None) -> str:
+    """This run's language (called by Home.py once the user is known): the one this
+    session chose, else the account's, else the browser's (English if not spoken here)."""
+    code = st.session_state.get(LANGUAGE_KEY)
+    if code not in LANGUAGES:
+        code = (user.language if user is not None else None) or i18n.language_from_locale(
+            st.context.locale
+        )
+        st.session_state[LANGUAGE_KEY] = code
+    return code
+
+
+def adopt_account_language(user: User) -> None:
+    """At log-in: the account's language if it has one; else the account keeps this one."""
+    if user.language in LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = user.language
+    else:
+        code = st.session_state.get(LANGUAGE_KEY) or i18n.language_from_locale(st.context.locale)
+        with db_session() as session:
+            accounts.set_language(session, user.id, code)
+
+
+def _switched() -> None:
+    code = st.session_state.get(SWITCH_KEY)
+    if code not in LANGUAGES:  # the switch was clicked off: keep the language
+        return
+    st.session_state[LANGUAGE_KEY] = code
+    user = current_user()
+    if user is not None:
+        with db_session() as session:
+            accounts.set_language(session, user.id, code)
+
+
+def language_switch() -> None:
+    """EN | FR, at the top of every page."""
+    st.session_state[SWITCH_KEY] = i18n.current_language()
+    st.segmented_control(
+        _("Language"),
+        options=list(LANGUAGES),
+        format_func=lambda code: code.upper(),
+        key=SWITCH_KEY,
+        on_change=_switched,
+        label_visibility="collapsed",
+        help=_("Language of the app"),
+    )
