@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from core.errors import UserError
+from core.i18n import format_price
 from core.models import MAX_PRICE_CENTS
 
-_PRICE_RE = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*(?:€|eur|EUR)?\s*$")
+_PRICE_RE = re.compile(r"^\s*(?:€\s*)?(\d{1,9})(?:[.,](\d{1,2}))?\s*(?:€|eur|EUR)?\s*$")
 
 
 class PriceError(UserError):
@@ -15,14 +16,13 @@ class PriceError(UserError):
 
 
 def format_eur(cents: int) -> str:
-    """``1250`` -> ``"12.50 EUR"``; thousands are separated by a thin space."""
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}{euros:,}.{rest:02d} EUR".replace(",", "\u202f")
+    """A price for the person's language (Babel): ``1250`` -> "€12.50" in English, "12,50 €"
+    in French."""
+    return format_price(cents)
 
 
 def parse_eur(text: str) -> int:
-    """Parse ``"12.5"``, ``"12,50"`` or ``"12 EUR"`` into cents; raise PriceError."""
+    """Parse ``"12.5"``, ``"12,50"``, ``"12 €"`` or ``"€12"`` into cents; raise PriceError."""
     match = _PRICE_RE.match(text or "")
     if not match:
         raise PriceError("Enter the price as a number of euros, like 12.50.")

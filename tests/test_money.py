@@ -1,14 +1,23 @@
 import pytest
 
+from core.i18n import use_language
 from core.money import PriceError, check_price_cents, format_eur, parse_eur
 
 
 @pytest.mark.parametrize(
     ("cents", "text"),
-    [(1250, "12.50 EUR"), (5, "0.05 EUR"), (100, "1.00 EUR"), (10_000_000, "100\u202f000.00 EUR")],
+    [(1250, "€12.50"), (5, "€0.05"), (100, "€1.00"), (10_000_000, "€100,000.00")],
 )
 def test_format(cents, text):
     assert format_eur(cents) == text
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"), [(1250, "12,50 €"), (5, "0,05 €"), (10_000_000, "100 000,00 €")]
+)
+def test_format_in_french(cents, text):
+    with use_language("fr"):
+        assert format_eur(cents).replace("\u202f", " ").replace("\xa0", " ") == text
 
 
 @pytest.mark.parametrize(
@@ -18,6 +27,8 @@ def test_format(cents, text):
         ("12,50", 1250),
         (" 7 ", 700),
         ("3 EUR", 300),
+        ("12,50 €", 1250),
+        ("€12.50", 1250),
         ("0.01", 1),
         ("100000", 10_000_000),
     ],

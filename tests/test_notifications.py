@@ -36,7 +36,7 @@ def test_a_notification_is_recorded_and_described(engine):
         assert unread_count(s, sam) == 1 and unread_count(s, bea) == 0
         (n,) = recent(s, sam)
     assert (n.kind, n.actor_name, n.unread) == (Kind.OFFER_MADE, "Bea", True)
-    assert describe(n) == "Bea offers 39.50 EUR for “Red dress”."
+    assert describe(n) == "Bea offers €39.50 for “Red dress”."
 
 
 def test_nothing_is_recorded_when_the_step_rolls_back(engine):
@@ -147,4 +147,4 @@ def test_a_notification_keeps_its_facts_when_the_listing_goes(engine):
         delete_listing(s, sam, item)
         (n,) = recent(s, bea)
     assert n.item_id is None
-    assert n.text.startswith("Sam accepted 40.00 EUR for “Red dress”")
+    assert n.text.startswith("Sam accepted €40.00 for “Red dress”")

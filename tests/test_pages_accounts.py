@@ -286,7 +286,7 @@ def test_a_dialog_click_after_the_session_ended_elsewhere_does_nothing(app_env):
         item = item_by_title(engine, "Red wrap midi dress")
         add_to_cart(s, user_id(engine, "user2@gmail.com"), item.id)
     shopper = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/cart.py")
-    click(shopper, "Buy for 45.00 EUR")
+    click(shopper, "Buy for €45.00")
     assert "Confirm the purchase" in [b.label for b in shopper.button]
     elsewhere = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
     _change_password(elsewhere, "tototo", "new-password", "new-password")

@@ -89,10 +89,10 @@ def test_empty_cart(app_env):
 def test_cart_lines_total_and_remove(app_env):
     fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress", "Straw-colour fedora"])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    assert "Total: 70.00 EUR" in [s.value for s in at.subheader]
-    assert "Buy for 70.00 EUR" in labels(at)
+    assert "Total: €70.00" in [s.value for s in at.subheader]
+    assert "Buy for €70.00" in labels(at)
     click(at, "Remove")
-    assert "Total: 25.00 EUR" in [s.value for s in at.subheader]
+    assert "Total: €25.00" in [s.value for s in at.subheader]
     assert "Red wrap midi dress" not in texts(at)
 
 
@@ -100,8 +100,8 @@ def test_sold_lines_are_flagged_and_not_counted(app_env):
     ids = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress", "Straw-colour fedora"])
     mark_sold(app_db(app_env), ids[0])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    assert "Total: 25.00 EUR" in [s.value for s in at.subheader]
-    assert "~~45.00 EUR~~" in [m.value for m in at.markdown]
+    assert "Total: €25.00" in [s.value for s in at.subheader]
+    assert "~~€45.00~~" in [m.value for m in at.markdown]
     assert "1 item to buy" in texts(at)
 
 
@@ -111,17 +111,17 @@ def test_checkout_with_confirmation_then_orders(app_env):
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
     fields = {t.label: t for t in at.text_input}
     assert (fields["Name"].value, fields["City"].value) == ("Hugo", "Lyon")  # from the profile
-    click(at, "Buy for 70.00 EUR")
+    click(at, "Buy for €70.00")
     assert "Confirm the purchase" in labels(at)
     click(at, "Cancel")
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Order)).one() == 0
-    click(at, "Buy for 70.00 EUR")
+    click(at, "Buy for €70.00")
     click(at, "Confirm the purchase")
     assert "My orders" in [t.value for t in at.title]
     (thanks,) = [s.value for s in at.success]
     assert thanks.startswith("Thank you! Your order n°")
-    assert "Total **70.00 EUR**" in [m.value for m in at.markdown]
+    assert "Total **€70.00**" in [m.value for m in at.markdown]
     with Session(engine) as s:
         assert {s.get(Item, i).status for i in ids} == {"sold"}
         assert s.exec(select(func.count()).select_from(CartLine)).one() == 0
@@ -135,11 +135,11 @@ def test_an_item_sold_during_confirmation_cancels_the_order(app_env):
     engine = app_db(app_env)
     ids = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress", "Straw-colour fedora"])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    click(at, "Buy for 70.00 EUR")
+    click(at, "Buy for €70.00")
     mark_sold(engine, ids[0])  # another buyer was faster
     click(at, "Confirm the purchase")
     assert errors(at) == ["“Red wrap midi dress” was sold in the meantime. Nothing was bought."]
-    assert "Total: 25.00 EUR" in [s.value for s in at.subheader]  # flagged, left out
+    assert "Total: €25.00" in [s.value for s in at.subheader]  # flagged, left out
     with Session(engine) as s:
         assert s.get(Item, ids[1]).status == "available"
         assert s.exec(select(func.count()).select_from(OrderLine)).one() == 0
@@ -151,7 +151,7 @@ def test_shipping_errors_stop_before_the_confirmation(app_env):
     fields = {t.label: t for t in at.text_input}
     fields["Address"].input("")
     fields["Postal code"].input("7!")
-    click(at, "Buy for 45.00 EUR")
+    click(at, "Buy for €45.00")
     assert set(errors(at)) == {
         "Enter the street address.",
         "The postal code must be 4 to 10 digits.",
@@ -185,7 +185,7 @@ def test_a_listing_swapped_during_confirmation_is_not_bought(app_env):
     engine = app_db(app_env)
     (item_id,) = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    click(at, "Buy for 45.00 EUR")
+    click(at, "Buy for €45.00")
     assert any("Red wrap midi dress" in m.value for m in at.markdown)  # what the dialog shows
     seller = user_id(engine, "user1@gmail.com")
     with Session(engine) as s:  # the seller swaps the listing, same price, through the app
@@ -212,7 +212,7 @@ def test_the_checkout_dialog_warns_while_demo_accounts_exist(app_env, monkeypatc
 
     fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    click(at, "Buy for 45.00 EUR")
+    click(at, "Buy for €45.00")
     assert any("Do not type a real address" in w.value for w in at.warning)
     # a real marketplace (no demo accounts) has no such warning
     with Session(app_db(app_env)) as s:
@@ -229,7 +229,7 @@ def test_the_checkout_dialog_warns_while_demo_accounts_exist(app_env, monkeypatc
     fields["Address"].input("3 rue Neuve")
     fields["Postal code"].input("13001")
     fields["City"].input("Marseille")
-    click(at, "Buy for 25.00 EUR")
+    click(at, "Buy for €25.00")
     assert "Confirm the purchase" in labels(at)
     assert not any("real address" in w.value for w in at.warning)
 
@@ -238,7 +238,7 @@ def test_the_order_shows_what_was_bought_after_the_seller_edits(app_env):
     engine = app_db(app_env)
     (item_id,) = fill_cart(app_env, "user2@gmail.com", ["Red wrap midi dress"])
     at = open_page(log_in(start_app(), "user2@gmail.com"), CART)
-    click(at, "Buy for 45.00 EUR")
+    click(at, "Buy for €45.00")
     click(at, "Confirm the purchase")
     with Session(engine) as s:  # behind the app's back: the app refuses edits of sold items
         item = s.get(Item, item_id)
