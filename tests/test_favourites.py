@@ -21,6 +21,7 @@ from core.favourites import (
     favourites,
     item_hearts,
     remove_favourite,
+    seller_favourite_counts,
     set_favourite,
 )
 from core.listings import delete_listing
@@ -163,6 +164,10 @@ def test_counts_in_one_grouped_query(engine, people, items):
         assert counts == {items["dress"]: 2, items["jeans"]: 1}
         assert favourite_counts(s, []) == {}
         assert favourite_count(s, items["dress"]) == 2
+        statements.clear()
+        assert seller_favourite_counts(s, people["seller"]) == counts
+        assert seller_favourite_counts(s, people["fan"]) == {}  # nobody likes the coat
+        assert len(statements) == 2
         assert favourite_count(s, items["hat"]) == 0
 
 
