@@ -13,6 +13,7 @@ from core.money import format_eur
 from core.shop import browse
 from ui import catalogue as shop
 from ui import search
+from ui.favourites import page_hearts
 from ui.item_page import render_item_page
 from ui.state import current_user, db_session
 from ui.widgets import item_card, plain
@@ -126,6 +127,7 @@ with db_session() as session:
         else search.for_text(session, address.filters.text)
     )
     shown = browse(session, address, near)
+    hearts = page_hearts(session, user, [card.item.id for card in shown.page.cards])
     getting_ready = search.indexing_progress(session)
 page, number, pages = shown.page, shown.number, shown.pages
 if getting_ready:
@@ -152,7 +154,7 @@ st.caption(" · ".join(part for part in (count, where, swapped) if part))
 for start in range(0, len(page.cards), 4):
     for column, card in zip(st.columns(4), page.cards[start : start + 4], strict=False):
         with column:
-            item_card(card.item, card.thumbnail, query=address.params())
+            item_card(card.item, card.thumbnail, query=address.params(), hearts=hearts)
 
 first_col, prev_col, _, next_col, last_col = st.columns([1, 1, 2, 1, 1])
 first_col.button(

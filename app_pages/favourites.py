@@ -1,5 +1,35 @@
-"""Placeholder while issue 12 is built (replaced by the real page)."""
+"""Favourites: the listings the user keeps an eye on, the newest first; sold ones stay, shown
+as sold (no buying them), and each can be taken out with its heart."""
 
 import streamlit as st
 
+from core.favourites import favourites
+from ui import pages
+from ui.auth import require_user
+from ui.favourites import Hearts
+from ui.state import db_session
+from ui.widgets import item_card
+
+PER_ROW = 4
+
+user = require_user(pages.FAVOURITES)
 st.title("Favourites")
+
+with db_session() as session:
+    entries = favourites(session, user.id)
+
+if not entries:
+    st.info("Nothing here yet. Tap the heart on an item you like to find it here later.")
+    pages.SHOP.link("Go to the shop", icon=":material/storefront:")
+    st.stop()
+
+sold = sum(entry.is_sold for entry in entries)
+count = f"{len(entries)} item" + "s" * (len(entries) > 1)
+st.caption(" · ".join(part for part in (count, f"{sold} sold" if sold else "") if part))
+
+# every card here is a favourite: its filled heart takes it out
+hearts = Hearts(user.id, frozenset(entry.item.id for entry in entries), back=pages.FAVOURITES)
+for start in range(0, len(entries), PER_ROW):
+    for column, entry in zip(st.columns(PER_ROW), entries[start : start + PER_ROW], strict=False):
+        with column:
+            item_card(entry.item, entry.thumbnail, hearts=hearts)

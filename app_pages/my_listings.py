@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.favourites import seller_favourite_counts
 from core.listings import seller_listings
 from core.models import ItemStatus
 from ui import dialogs, pages
@@ -19,6 +20,7 @@ flash()
 
 with db_session() as session:
     rows = seller_listings(session, user.id)
+    likes = seller_favourite_counts(session, user.id)  # one grouped query for every listing
 
 if not rows:
     st.info("You have nothing on sale yet.")
@@ -38,7 +40,9 @@ for row in rows:
         thumbnail(row.thumbnail, width=THUMB_PX)
         with st.container(gap="small", width="stretch"):
             st.markdown(f"**{plain(item.title)}** · {money(item.price_cents)}")
-            st.caption(f"{plain(item.brand)} · {plain(item.size)} · listed {day(item.created_at)}")
+            facts = [plain(item.brand), plain(item.size), f"listed {day(item.created_at)}"]
+            facts.append(f"♥ {likes.get(item.id, 0)}")  # how many people favourited it
+            st.caption(" · ".join(facts))
             status_badge(item)
         with st.container(horizontal=True, width="content", vertical_alignment="center"):
             item_link(item.id, label="See", icon=":material/visibility:")

@@ -243,8 +243,10 @@ def require_user(screen: pages.Screen) -> User:
     """The logged-in user; a logged-out visitor is sent to the log-in page, then back."""
     user = current_user()
     if user is None:
-        # the query too: /sell?edit=12 comes back to editing item 12
-        st.session_state[NEXT_PAGE_KEY] = (screen, st.query_params.to_dict())
+        # the query too: /sell?edit=12 comes back to editing item 12, and every value of a
+        # repeated key (the shop's /?colour=red&colour=blue&item=7), which to_dict() drops
+        query = {key: st.query_params.get_all(key) for key in st.query_params}
+        st.session_state[NEXT_PAGE_KEY] = (screen, query)
         pages.LOGIN.go()
     return user
 

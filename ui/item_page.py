@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.catalogue import ShopAddress
+from core.favourites import item_hearts
 from core.listings import (
     ItemView,
     ListingError,
@@ -16,6 +17,7 @@ from core.models import User
 from core.orders import CartError, add_to_cart
 from ui import dialogs, pages, search
 from ui.auth import require_user
+from ui.favourites import item_heart, page_hearts
 from ui.state import db_session
 from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
 
@@ -33,6 +35,7 @@ def render_item_page(
     try:
         with db_session() as session:
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
+            hearts = item_hearts(session, view.item.id, user.id if user else None)
     except ListingError:
         st.title("Item not found")
         st.info("This item does not exist (it may have been removed).")
@@ -46,29 +49,31 @@ def render_item_page(
         st.header(plain(item.title), anchor=False)
         status_badge(item)
         st.markdown(f"### {money(item.price_cents)}")
+        item_heart(user, item, hearts)
         item_facts(item, view.seller_name)
         if item.description:
             st.text(item.description)
         st.divider()
         flash(FLASH_KEY)
         _actions(user, view)
-    _similar(item.id, query)
+    _similar(user, item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
 
 
 SIMILAR_PER_ROW = 4
 
 
-def _similar(item_id: int, query) -> None:
+def _similar(user: User | None, item_id: int, query) -> None:
     """One row of the listings that look most like this one (nothing without a model)."""
     with db_session() as session:
         cards = search.similar(session, item_id, SIMILAR_PER_ROW)
+        hearts = page_hearts(session, user, [card.item.id for card in cards])
     if not cards:
         return
     st.subheader("Similar items", anchor=False)
     for column, card in zip(st.columns(SIMILAR_PER_ROW), cards, strict=False):
         with column:
-            item_card(card.item, card.thumbnail, query=query)
+            item_card(card.item, card.thumbnail, query=query, hearts=hearts)
 
 
 def _photos(view: ItemView) -> None:

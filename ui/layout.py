@@ -31,6 +31,14 @@ _CARD_ROW = (
     '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-card_"])'
 )
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
+HEART_RED = "#d43f4f"
+# Material Icons' filled "favorite" (Apache 2.0), a little inset to match the outline's size
+_FILLED_HEART = (
+    "url(\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='-1 -1 26 26'%3E"
+    "%3Cpath d='M12 21.35l-1.45-1.32C5.4 15.36 2 12.28 2 8.5 2 5.42 4.42 3 7.5 3c1.74 0 3.41.81 "
+    "4.5 2.09C13.09 3.81 14.76 3 16.5 3 19.58 3 22 5.42 22 8.5c0 3.78-3.4 6.86-8.55 11.54L12 "
+    "21.35z'/%3E%3C/svg%3E\")"
+)
 
 CSS = f"""
 /* The cookie manager's zero-height iframes would otherwise leave gaps above each page. */
@@ -47,6 +55,15 @@ div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {{dis
   [data-testid="stLayoutWrapper"]:has(> {_QUICK}),
   [data-testid="stElementContainer"]:has(> {_QUICK}),
   {_QUICK} {{display: none !important;}}
+}}
+
+/* A favourite's heart (ui/favourites.py) filled and red: Streamlit's Material Symbols font
+   has no FILL axis, so "favorite" is drawn as an outline, like "favorite_border"; the glyph
+   is painted through the shape of a filled heart instead. */
+[class*="st-key-filled_heart"] [data-testid="stIconMaterial"] {{
+  color: transparent; background-color: {HEART_RED};
+  -webkit-mask: {_FILLED_HEART} center / contain no-repeat;
+  mask: {_FILLED_HEART} center / contain no-repeat;
 }}
 
 /* Below 640 px the shop's cards go two per row, not one card per screen. */

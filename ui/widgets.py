@@ -21,6 +21,7 @@ from core.models import Item, ItemStatus
 from core.money import format_eur
 from ui import pages
 from ui.auth import cookie_change_pending
+from ui.favourites import Hearts, card_heart
 
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 _ZWSP = "\u200b"
@@ -86,10 +87,15 @@ def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
 
 
 def item_card(
-    item: Item, image: bytes | None, *, query: Mapping[str, list[str]] | None = None
+    item: Item,
+    image: bytes | None,
+    *,
+    query: Mapping[str, list[str]] | None = None,
+    hearts: Hearts | None = None,
 ) -> None:
-    """One catalogue card: thumbnail, title, size, brand, category, price, and a link to the
-    item (after ``query``, the shop's address: see ``item_link``)."""
+    """One catalogue card: thumbnail, title, size, brand, category, price (and the heart,
+    from the page's ``hearts``, read once for all its cards), a "Sold" badge once sold, and a
+    link to the item (after ``query``, the shop's address: see ``item_link``)."""
     with st.container(border=True, key=f"card_{item.id}"):
         thumbnail(image)
         st.markdown(f"**{plain(item.title)}**")
@@ -97,7 +103,14 @@ def item_card(
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
         st.caption(" · ".join(facts))
-        st.markdown(money(item.price_cents))
+        with st.container(
+            horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
+        ):
+            st.markdown(money(item.price_cents), width="content")
+            if item.status == ItemStatus.SOLD.value:
+                st.badge("Sold", icon=":material/sell:", color="gray")
+            if hearts is not None:
+                card_heart(item, hearts)
         item_link(item.id, query=query, icon=":material/arrow_forward:")
 
 

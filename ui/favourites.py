@@ -1,0 +1,113 @@
+"""The heart: on every shop card (``Hearts``, read once per page) and on the item page.
+
+Outlined when the item is not one of the viewer's favourites, filled when it is. A click is
+a button's ``on_click``: the change is written before the page reruns, so the rerun draws
+the new heart and the shop keeps its address (page, filters) and scroll like any rerun. A
+logged-out visitor's click sends them to log in, then back to the same address. The seller
+gets no heart on their own listing; everyone sees how many people like an item on its page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
+from core.models import Item, ItemStatus, User
+from ui import pages
+from ui.auth import refresh_user, require_user
+from ui.state import db_session
+
+HEART_OFF = ":material/favorite_border:"
+HEART_ON = ":material/favorite:"
+FILLED_PREFIX = "filled_"  # the key of the container of a filled heart: filled_heart_card_7
+
+
+@dataclass(frozen=True)
+class Hearts:
+    """The hearts of the cards of one page: who looks (None: logged out), which of the cards
+    they favourited, and the screen a logged-out visitor comes back to after logging in."""
+
+    viewer_id: int | None = None
+    favourited: frozenset[int] = frozenset()
+    back: pages.Screen = pages.SHOP
+
+
+def page_hearts(
+    session: Session,
+    user: User | None,
+    item_ids: Collection[int],
+    back: pages.Screen = pages.SHOP,
+) -> Hearts:
+    """The hearts of the cards ``item_ids``: one query for the whole page (none logged out)."""
+    viewer = user.id if user else None
+    return Hearts(viewer, frozenset(favourite_ids(session, viewer, item_ids)), back)
+
+
+def card_heart(item: Item, hearts: Hearts) -> None:
+    """A card's heart (an icon): none on the viewer's own listing, nor to newly favourite a
+    sold one."""
+    on = item.id in hearts.favourited
+    if not _has_heart(item, hearts.viewer_id, on):
+        return
+    _heart("", item.id, on, hearts.viewer_id, hearts.back, key=f"heart_card_{item.id}")
+
+
+def item_heart(user: User | None, item: Item, state: ItemHearts) -> None:
+    """The item page's heart and how many people like the item (for everyone, the seller
+    too: the seller gets the count but no heart)."""
+    viewer = user.id if user else None
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        if _has_heart(item, viewer, state.favourited):
+            label = "In your favourites" if state.favourited else "Add to favourites"
+            _heart(label, item.id, state.favourited, viewer, pages.SHOP, key="heart_item")
+        if state.count:
+            people = "1 person likes" if state.count == 1 else f"{state.count} people like"
+            st.caption(f"{people} this")
+
+
+def _has_heart(item: Item, viewer_id: int | None, on: bool) -> bool:
+    if viewer_id is not None and item.seller_id == viewer_id:
+        return False
+    return on or item.status == ItemStatus.AVAILABLE.value  # a sold one: only to take it out
+
+
+def _heart(
+    label: str, item_id: int, on: bool, viewer_id: int | None, back: pages.Screen, *, key: str
+) -> None:
+    if viewer_id is None:  # like "Log in to buy": back to this very address afterwards
+        if st.button(
+            label, key=key, icon=HEART_OFF, type="tertiary", help="Log in to keep it in favourites"
+        ):
+            require_user(back)
+        return
+    # a filled heart is drawn in a keyed container: Material Symbols draw "favorite" as an
+    # outline unless a style rule fills it (ui/layout.py)
+    with st.container(key=f"{FILLED_PREFIX}{key}" if on else None, width="content"):
+        st.button(
+            label,
+            key=key,
+            icon=HEART_ON if on else HEART_OFF,
+            type="tertiary",
+            help="Remove from your favourites" if on else "Add to your favourites",
+            on_click=_clicked,
+            args=(item_id, not on),
+        )
+
+
+def _clicked(item_id: int, wanted: bool) -> None:
+    """The heart's ``on_click``: what the heart showed, turned over (not a blind toggle:
+    a tab that was behind does what it showed). Runs before the page: the session is
+    checked again here, as in a dialog."""
+    user = refresh_user()
+    if user is None:
+        return  # the session ended elsewhere: the rerun shows the page logged out
+    try:
+        with db_session() as session:
+            set_favourite(session, user.id, item_id, wanted)
+    except FavouriteError as exc:
+        # a toast: seen wherever the page is scrolled, even if the card is gone (deleted)
+        st.toast(str(exc), icon=":material/error:")
