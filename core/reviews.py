@@ -124,9 +124,7 @@ class Rating:
 def seller_rating(session: Session, seller_id: int) -> Rating:
     """The seller's average rating and number of reviews (one aggregate query)."""
     average, count = session.exec(
-        select(func.avg(Review.rating), func.count(Review.id)).where(
-            Review.seller_id == seller_id
-        )
+        select(func.avg(Review.rating), func.count(Review.id)).where(Review.seller_id == seller_id)
     ).one()
     return Rating(float(average) if average is not None else None, count)
 

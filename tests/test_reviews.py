@@ -213,7 +213,11 @@ def test_the_sellers_page(engine, people):
         leave_review(s, people["buyer"], sold_id, 5, "Perfect")
         profile = seller_profile(s, seller)
         joined = s.get(User, seller).created_at
-    assert (profile.seller_id, profile.display_name, profile.member_since) == (seller, "Sam", joined)
+    assert (profile.seller_id, profile.display_name, profile.member_since) == (
+        seller,
+        "Sam",
+        joined,
+    )
     assert (profile.rating.average, profile.rating.count) == (5.0, 1)
     assert [(r.rating, r.comment, r.reviewer_name) for r in profile.reviews] == [
         (5, "Perfect", "Bea")

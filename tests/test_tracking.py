@@ -158,7 +158,7 @@ def test_no_going_back(engine, people, order_id):
 
 
 def test_only_the_right_party_takes_each_step(engine, people, order_id):
-    seller, buyer, rival = people["seller"], people["buyer"], people["rival"]
+    seller, buyer = people["seller"], people["buyer"]
     step_fails(
         engine, mark_shipped, "Only the seller can mark an order as shipped.", buyer, order_id
     )

@@ -14,8 +14,10 @@ from core.listings import (
 )
 from core.models import User
 from core.orders import CartError, add_to_cart
+from core.reviews import seller_rating
 from ui import dialogs, pages, search
 from ui.auth import require_user
+from ui.sellers import seller_link
 from ui.state import db_session
 from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
 
@@ -33,6 +35,7 @@ def render_item_page(
     try:
         with db_session() as session:
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
+            rating = seller_rating(session, view.item.seller_id)
     except ListingError:
         st.title("Item not found")
         st.info("This item does not exist (it may have been removed).")
@@ -47,6 +50,7 @@ def render_item_page(
         status_badge(item)
         st.markdown(f"### {money(item.price_cents)}")
         item_facts(item, view.seller_name)
+        seller_link(item.seller_id, view.seller_name, rating)
         if item.description:
             st.text(item.description)
         st.divider()
