@@ -22,11 +22,13 @@ from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, thumbnail
 
 STATUS_BADGES = {
-    OrderStatus.PAID: ("Paid: to ship", ":material/inventory_2:", "orange"),
+    OrderStatus.PAID: ("Paid", ":material/inventory_2:", "orange"),
     OrderStatus.SHIPPED: ("Shipped", ":material/local_shipping:", "blue"),
     OrderStatus.RECEIVED: ("Received", ":material/markunread_mailbox:", "violet"),
     OrderStatus.COMPLETED: ("Completed", ":material/check_circle:", "green"),
 }
+
+PENDING = ":material/radio_button_unchecked:"
 
 user = require_user(pages.ORDERS)
 st.title("My orders")
@@ -58,11 +60,9 @@ def show_timeline(order: OrderSummary) -> None:
             if step.status is OrderStatus.SHIPPED and order.tracking:
                 line += f" · tracking: {plain(order.tracking)}"
         elif step.expected is not None:
-            line = (
-                f":material/radio_button_unchecked: {step.label}: automatically on {day(step.expected)}"
-            )
+            line = f"{PENDING} {step.label}: automatically on {day(step.expected)}"
         else:
-            line = f":material/radio_button_unchecked: {step.label}"
+            line = f"{PENDING} {step.label}"
         lines.append(line)
     st.markdown("  \n".join(lines))
 
@@ -72,7 +72,7 @@ def sale_actions(order: OrderSummary) -> None:
         return
     with st.form(f"ship_{order.order_id}", clear_on_submit=True, border=False):
         tracking = st.text_input(
-            "Tracking number or link (optional)",
+            "Carrier and tracking number (optional)",
             max_chars=TRACKING_MAX,
             key=f"tracking_{order.order_id}",
         )
@@ -132,6 +132,8 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
         total.markdown(f"Total {money(order.total_cents)}")
         label, icon, colour = STATUS_BADGES[OrderStatus(order.status)]
+        if sale and order.status == OrderStatus.PAID.value:
+            label = "Paid: to ship"
         st.badge(label, icon=icon, color=colour)
         for line in order.lines:  # photo and text side by side at any width (no columns)
             with st.container(horizontal=True, vertical_alignment="center"):
