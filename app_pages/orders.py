@@ -1,20 +1,129 @@
-"""Orders: my purchases and my sales, with dates, items and totals."""
+"""Orders: my purchases and my sales, each with its items, where it stands (paid, shipped,
+received, completed) and the next step for whoever takes it; the buyer's review."""
 
 import streamlit as st
 
+from core.errors import UserError
+from core.models import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
 from core.orders import OrderSummary, purchases, sales
+from core.reviews import REVIEWABLE, leave_review
+from core.tracking import (
+    COMPLETE_AFTER,
+    complete_order,
+    confirm_received,
+    mark_shipped,
+    settle_due,
+    timeline,
+)
 from ui import pages
 from ui.auth import require_user
+from ui.sellers import stars
 from ui.state import db_session
 from ui.widgets import day, flash, item_link, money, plain, thumbnail
+
+STATUS_BADGES = {
+    OrderStatus.PAID: ("Paid", ":material/inventory_2:", "orange"),
+    OrderStatus.SHIPPED: ("Shipped", ":material/local_shipping:", "blue"),
+    OrderStatus.RECEIVED: ("Received", ":material/markunread_mailbox:", "violet"),
+    OrderStatus.COMPLETED: ("Completed", ":material/check_circle:", "green"),
+}
+
+PENDING = ":material/radio_button_unchecked:"
 
 user = require_user(pages.ORDERS)
 st.title("My orders")
 flash()
 
 with db_session() as session:
+    settle_due(session)  # the steps that happen by themselves, before reading
     bought = purchases(session, user.id)
     sold = sales(session, user.id)
+
+
+def act(step, *args, done: str) -> None:
+    """Take a step of the order; its refusal is shown, its success after the rerun."""
+    try:
+        with db_session() as session:
+            step(session, user.id, *args)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["_flash"] = done
+    st.rerun()
+
+
+def show_timeline(order: OrderSummary) -> None:
+    lines = []
+    for step in timeline(order):
+        if step.done:
+            line = f":material/check_circle: **{step.label}** {day(step.at)}"
+            if step.status is OrderStatus.SHIPPED and order.tracking:
+                line += f" · tracking: {plain(order.tracking)}"
+        elif step.expected is not None:
+            line = f"{PENDING} {step.label}: automatically on {day(step.expected)}"
+        else:
+            line = f"{PENDING} {step.label}"
+        lines.append(line)
+    st.markdown("  \n".join(lines))
+
+
+def sale_actions(order: OrderSummary) -> None:
+    if order.status != OrderStatus.PAID.value:
+        return
+    with st.form(f"ship_{order.order_id}", clear_on_submit=True, border=False):
+        tracking = st.text_input(
+            "Carrier and tracking number (optional)",
+            max_chars=TRACKING_MAX,
+            key=f"tracking_{order.order_id}",
+        )
+        if st.form_submit_button(
+            "Mark as shipped", type="primary", icon=":material/local_shipping:"
+        ):
+            act(
+                mark_shipped, order.order_id, tracking, done="Marked as shipped: the buyer is told."
+            )
+
+
+def purchase_actions(order: OrderSummary) -> None:
+    status = OrderStatus(order.status)
+    if status is OrderStatus.SHIPPED and st.button(
+        "I received it", key=f"received_{order.order_id}", type="primary",
+        icon=":material/markunread_mailbox:",
+    ):  # fmt: skip
+        act(confirm_received, order.order_id, done="Thank you: the seller is told.")
+    if status is OrderStatus.RECEIVED:
+        st.caption(
+            "Is everything as described? Say so, or the order completes by itself on "
+            f"{day(order.received_at + COMPLETE_AFTER)}."
+        )
+        if st.button(
+            "Everything is fine", key=f"fine_{order.order_id}", icon=":material/thumb_up:"
+        ):
+            act(complete_order, order.order_id, done="The order is completed.")
+    if order.status in REVIEWABLE and order.review is None:
+        review_form(order)
+
+
+def review_form(order: OrderSummary) -> None:
+    with st.form(f"review_{order.order_id}", border=True):
+        st.markdown(f"**Rate {plain(order.seller_name)}**")
+        given = st.feedback("stars", key=f"stars_{order.order_id}")
+        comment = st.text_area(
+            "Comment (optional)", max_chars=REVIEW_COMMENT_MAX, key=f"comment_{order.order_id}"
+        )
+        if st.form_submit_button("Send the review", icon=":material/send:"):
+            rating = None if given is None else given + 1  # the stars are numbered from 0
+            act(leave_review, order.order_id, rating, comment, done="Thank you for your review.")
+
+
+def show_review(order: OrderSummary, *, sale: bool) -> None:
+    review = order.review
+    if review is None:
+        return
+    who = f"{plain(order.buyer_name)}'s review" if sale else "Your review"
+    st.markdown(f"{who}: **{stars(review.rating)}** · {day(review.created_at)}")
+    if review.comment:
+        st.text(review.comment)
 
 
 def show(order: OrderSummary, *, sale: bool) -> None:
@@ -22,6 +131,10 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         head, total = st.columns([3, 1])
         head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
         total.markdown(f"Total {money(order.total_cents)}")
+        label, icon, colour = STATUS_BADGES[OrderStatus(order.status)]
+        if sale and order.status == OrderStatus.PAID.value:
+            label = "Paid: to ship"
+        st.badge(label, icon=icon, color=colour)
         for line in order.lines:  # photo and text side by side at any width (no columns)
             with st.container(horizontal=True, vertical_alignment="center"):
                 thumbnail(line.thumbnail, width=64)
@@ -35,6 +148,17 @@ def show(order: OrderSummary, *, sale: bool) -> None:
             st.caption(f"Bought by {plain(order.buyer_name)} · ship to {plain(ship.name)}, {where}")
         else:
             st.caption(f"Shipped to {plain(ship.name)}, {where}")
+            pages.SELLER.link(
+                f"Sold by {plain(order.seller_name)}",
+                query={"id": str(order.seller_id)},
+                icon=":material/storefront:",
+            )
+        show_timeline(order)
+        if sale:
+            sale_actions(order)
+        else:
+            purchase_actions(order)
+        show_review(order, sale=sale)
 
 
 purchases_tab, sales_tab = st.tabs([f"My purchases ({len(bought)})", f"My sales ({len(sold)})"])

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
@@ -33,6 +34,7 @@ from core.models import (
     OrderLine,
     OrderStatus,
     Photo,
+    Review,
     User,
     utcnow,
 )
@@ -412,14 +414,31 @@ class OrderItem:
 
 
 @dataclass(frozen=True)
+class OrderReview:
+    """The buyer's review of this order, if they left one."""
+
+    rating: int
+    comment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class OrderSummary:
-    """An order as the buyer (every line) or a seller (their own lines) sees it."""
+    """An order (one parcel) as its buyer or its seller sees it, with where it stands."""
 
     order_id: int
     created_at: datetime
     lines: list[OrderItem]
     buyer_name: str
     shipping: Shipping
+    status: str = OrderStatus.PAID.value
+    tracking: str = ""
+    shipped_at: datetime | None = None
+    received_at: datetime | None = None
+    completed_at: datetime | None = None
+    seller_id: int = 0
+    seller_name: str = ""
+    review: OrderReview | None = None
 
     @property
     def total_cents(self) -> int:
@@ -427,15 +446,18 @@ class OrderSummary:
 
 
 def _summaries(session: Session, *where) -> list[OrderSummary]:
+    seller = aliased(User)
     rows = session.exec(
-        select(Order, OrderLine, User.display_name)
+        select(Order, OrderLine, User.display_name, seller.display_name, Review)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(User, User.id == Order.buyer_id)
+        .join(seller, seller.id == Order.seller_id)
+        .join(Review, Review.order_id == Order.id, isouter=True)
         .where(*where)
         .order_by(Order.created_at.desc(), Order.id.desc(), OrderLine.id)
     ).all()
     summaries: dict[int, OrderSummary] = {}
-    for order, line, buyer_name in rows:
+    for order, line, buyer_name, seller_name, review in rows:
         if order.id not in summaries:
             summaries[order.id] = OrderSummary(
                 order_id=order.id,
@@ -448,6 +470,18 @@ def _summaries(session: Session, *where) -> list[OrderSummary]:
                     order.shipping_postal_code,
                     order.shipping_city,
                 ),
+                status=order.status,
+                tracking=order.tracking,
+                shipped_at=order.shipped_at,
+                received_at=order.received_at,
+                completed_at=order.completed_at,
+                seller_id=order.seller_id,
+                seller_name=seller_name,
+                review=(
+                    OrderReview(review.rating, review.comment, review.created_at)
+                    if review
+                    else None
+                ),
             )
         summaries[order.id].lines.append(
             OrderItem(
@@ -457,12 +491,27 @@ def _summaries(session: Session, *where) -> list[OrderSummary]:
     return list(summaries.values())
 
 
+def order_labels(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """Each order's first item and its title for a notification ("Red dress + 2")."""
+    lines: dict[int, list] = {}
+    for line in session.exec(
+        select(OrderLine.order_id, OrderLine.item_id, OrderLine.title)
+        .where(OrderLine.order_id.in_(list(order_ids)))
+        .order_by(OrderLine.order_id, OrderLine.id)
+    ).all():
+        lines.setdefault(line.order_id, []).append(line)
+    return {
+        order_id: (rows[0].item_id, _titles(row.title for row in rows))
+        for order_id, rows in lines.items()
+    }
+
+
 def purchases(session: Session, buyer_id: int) -> list[OrderSummary]:
     """The buyer's orders, newest first, with every line."""
     return _summaries(session, Order.buyer_id == buyer_id)
 
 
 def sales(session: Session, seller_id: int) -> list[OrderSummary]:
-    """Orders with the seller's items, newest first: only the seller's lines, the buyer's
-    name and where to ship."""
+    """The seller's orders (one per checkout that bought their items), newest first, with
+    the buyer's name and where to ship."""
     return _summaries(session, Order.seller_id == seller_id)

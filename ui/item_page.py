@@ -15,9 +15,11 @@ from core.listings import (
 )
 from core.models import User
 from core.orders import CartError, add_to_cart
+from core.reviews import seller_rating
 from ui import dialogs, pages, search
 from ui.auth import require_user
 from ui.favourites import item_heart, page_hearts
+from ui.sellers import seller_link
 from ui.state import db_session
 from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
 
@@ -36,6 +38,7 @@ def render_item_page(
         with db_session() as session:
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
             hearts = item_hearts(session, view.item.id, user.id if user else None)
+            rating = seller_rating(session, view.item.seller_id)
     except ListingError:
         st.title("Item not found")
         st.info("This item does not exist (it may have been removed).")
@@ -51,6 +54,7 @@ def render_item_page(
         st.markdown(f"### {money(item.price_cents)}")
         item_heart(user, item, hearts)
         item_facts(item, view.seller_name)
+        seller_link(item.seller_id, view.seller_name, rating)
         if item.description:
             st.text(item.description)
         st.divider()
