@@ -351,11 +351,13 @@ DEMO_LISTINGS = (
 )
 
 
-def seed_demo_data(engine: Engine) -> bool:
+def seed_demo_data(engine: Engine, *, activity: bool = True) -> bool:
     """Create the demo accounts and listings once; return True if this call seeded.
 
     The marker row and the data are one transaction: seeding runs at most once per
-    database, even when several replicas start at the same moment.
+    database, even when several replicas start at the same moment. With ``activity`` (the
+    app's start-up and the reset command), the one process that seeded then adds the
+    demo's life (``demo.activity``: members, sales, conversations, offers, reviews).
     """
     with session_scope(engine) as session:
         if session.get(AppMeta, SEEDED_KEY) is not None:
@@ -403,13 +405,24 @@ def seed_demo_data(engine: Engine) -> bool:
                 session.add(photo_row(item.id, 0, photo))
     except IntegrityError:
         return False  # another process seeded at the same moment; its data stands
+    if activity:
+        from demo.activity import seed_activity
+
+        with Session(engine, expire_on_commit=False) as session:
+            accounts = [session.get(User, u.id) for u in users]
+        members = seed_activity(engine, accounts, now)
+        with session_scope(engine) as session:  # the members are demo accounts too
+            row = session.get(AppMeta, DEMO_IDS_KEY)
+            row.value = ",".join(str(i) for i in [*(u.id for u in users), *members])
+            session.add(row)
     return True
 
 
-def create_demo_database(engine: Engine) -> None:
-    """The schema (if needed) and the demo data (once): for tests, benchmarks, the command."""
+def create_demo_database(engine: Engine, *, activity: bool = False) -> None:
+    """The schema (if needed) and the demo accounts and listings (once): for tests and
+    benchmarks, which count on the 24 listings on sale (``activity`` adds the demo's life)."""
     create_schema(engine)
-    seed_demo_data(engine)
+    seed_demo_data(engine, activity=activity)
 
 
 def reset_database(engine: Engine, *, demo: bool = True) -> None:
