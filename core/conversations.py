@@ -424,7 +424,7 @@ def describe_event(
     price = format_eur(price_cents) if price_cents is not None else "the price"
     match kind:
         case MessageKind.OFFER:
-            return f"{sender_name} offers {price}."
+            return f"{sender_name} offered {price}."
         case MessageKind.OFFER_ACCEPTED:
             return f"{sender_name} accepted {price}."
         case MessageKind.OFFER_DECLINED:

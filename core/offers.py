@@ -282,13 +282,13 @@ def _answer(session: Session, user_id: int, offer_id: int, where, **values) -> _
 def _offer_item(session: Session, user_id: int, offer_id: int) -> int | None:
     """The item of an offer in one of the user's conversations; OfferNotFoundError."""
     row = session.exec(
-        select(Offer.item_id).where(
+        select(Offer.id, Offer.item_id).where(
             Offer.id == offer_id, or_(Offer.buyer_id == user_id, Offer.seller_id == user_id)
         )
     ).first()
     if row is None:
         raise OfferNotFoundError()
-    return row
+    return row.item_id
 
 
 def _why_not_answered(
@@ -609,9 +609,8 @@ def use_offers(session: Session, buyer_id: int, lines: Sequence[OfferLine], now:
     done = {row[0] for row in used}
     bad = [line for line in lines if line.offer_id not in done]
     session.rollback()
-    expired = {
-        row.id
-        for row in session.exec(
+    expired = set(
+        session.exec(
             select(Offer.id).where(
                 Offer.id.in_([line.offer_id for line in bad]),
                 Offer.buyer_id == buyer_id,
@@ -619,7 +618,7 @@ def use_offers(session: Session, buyer_id: int, lines: Sequence[OfferLine], now:
                 Offer.expires_at <= now,
             )
         ).all()
-    }
+    )
     session.rollback()
     names = ", ".join(f"“{line.title}”" if line.title else "an item" for line in bad)
     if expired and len(expired) == len(bad):
