@@ -16,6 +16,7 @@ from core.models import User
 from core.orders import CartError, add_to_cart
 from ui import dialogs, pages, search
 from ui.auth import require_user
+from ui.conversations import item_page_actions
 from ui.state import db_session
 from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
 
@@ -52,6 +53,7 @@ def render_item_page(
         st.divider()
         flash(FLASH_KEY)
         _actions(user, view)
+        item_page_actions(user, view)
     _similar(item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
 

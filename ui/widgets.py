@@ -10,7 +10,8 @@ import re
 import string
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -44,6 +45,18 @@ def money(cents: int) -> str:
 def day(moment: datetime) -> str:
     """A date as people read it: 21 Nov 2026."""
     return f"{moment.day} {moment:%b %Y}"
+
+
+def day_time(moment: datetime) -> str:
+    """A moment as people read it, in the browser's time zone: 21 Nov 2026, 14:05 (with
+    " UTC" when the browser did not say its zone)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        local = aware.astimezone(ZoneInfo(st.context.timezone or ""))
+        zone = ""
+    except (ValueError, ZoneInfoNotFoundError):
+        local, zone = aware.astimezone(UTC), " UTC"
+    return f"{day(local)}, {local:%H:%M}{zone}"
 
 
 def item_link(
