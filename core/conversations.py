@@ -363,7 +363,8 @@ def _refused(session: Session, user_id: int, conversation_id: int, now: datetime
 
 def mark_read(session: Session, user_id: int, conversation_id: int) -> bool:
     """The user opened the conversation: their unread count is 0 and its message
-    notification is seen. Writes only when something was unread; True if it was."""
+    notification is seen. Writes only when something was unread; True if it was. Starts
+    its own transaction: call it with no read open in the session (SQLite's write lock)."""
     is_buyer = Conversation.buyer_id == user_id
     is_seller = Conversation.seller_id == user_id
     try:

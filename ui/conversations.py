@@ -87,12 +87,13 @@ def render_conversation(user: User, raw_id: str | None) -> None:
     try:
         with db_session() as session:
             view = conversation(session, user.id, conversation_id_from_text(raw_id))
-            if view.unread:
-                mark_read(session, user.id, view.id)
     except ConversationNotFoundError:
         st.title(NOT_FOUND, anchor=False)
         st.info("There is no conversation of yours at this address.")
         return
+    if view.unread:  # its own session: a write that starts after no read (SQLite's lock)
+        with db_session() as session:
+            mark_read(session, user.id, view.id)
     st.title(plain(view.item_title), anchor=False)
     role = "the seller" if view.is_buyer else "a buyer"
     st.caption(f"With {plain(view.other_name)}, {role}")
@@ -140,11 +141,10 @@ def _message_box(user: User, view: ConversationView) -> None:
 
 def _offer_panel(user: User, view: ConversationView) -> None:
     st.subheader("Price", anchor=False)
-    if view.item_id is not None:
-        item_link(view.item_id, icon=":material/visibility:")
     if view.item_id is None:
         st.info("The listing was removed.")
         return
+    item_link(view.item_id, icon=":material/visibility:")
     if not view.item_available:
         st.info("This item is sold.")
         return
