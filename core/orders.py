@@ -277,9 +277,9 @@ def checkout(
     buyer's, this item's at that price and not expired (it becomes used), and below the
     asking price; the sale ends every other open offer of the items sold. The order lines
     keep a copy of what was bought (title, brand, size, price, cover thumbnail), which later
-    edits cannot change. Raises
-    ShippingError, CheckoutError, ItemsUnavailableError (naming the items) or
-    CartChangedError (a listing was edited since the confirmation).
+    edits cannot change. Raises ShippingError, CheckoutError (an offer that no longer
+    holds, among others), ItemsUnavailableError (naming the items) or CartChangedError (a
+    listing was edited since the confirmation).
     """
     clean = check_shipping(shipping)
     wanted = {c.item_id: c for c in confirmed}
