@@ -17,7 +17,7 @@ from core.orders import (
 from ui import dialogs, pages
 from ui.auth import demo_accounts_on, require_user
 from ui.state import db_session
-from ui.widgets import flash, item_link, money, plain, thumbnail
+from ui.widgets import flash, item_link, moment, money, plain, thumbnail
 
 CHECKOUT_KEY = "_confirm_checkout"
 THUMB_PX = 96
@@ -48,7 +48,10 @@ with lines:
             with st.container(gap="small"):
                 st.markdown(f"**{plain(item.title)}**")
                 st.caption(f"Size {plain(item.size)} · {plain(item.brand)}")
-                if entry.available:
+                if entry.offer is not None:  # the buyer's accepted offer
+                    st.markdown(f"{money(entry.price_cents)} ~~{format_eur(item.price_cents)}~~")
+                    st.caption(f"Offer accepted, until {moment(entry.offer.expires_at)}")
+                elif entry.available:
                     st.markdown(money(item.price_cents))
                 else:
                     st.markdown(f"~~{format_eur(item.price_cents)}~~")

@@ -1,5 +1,5 @@
-"""Placeholder while issue 12 is built (replaced by the real page)."""
+"""Inbox: the user's conversations, or one of them at ``?c=ID`` with its offers."""
 
-import streamlit as st
+from ui.conversations import inbox_page
 
-st.title("Inbox")
+inbox_page()

@@ -36,6 +36,7 @@ from core.models import (
     utcnow,
 )
 from core.money import PriceError, parse_eur
+from core.offers import OfferEnd, end_offers
 from core.photos import PreparedPhoto
 from core.text import text_problem
 
@@ -438,7 +439,8 @@ def update_listing(
     a form left open while the listing changed elsewhere is refused. Every edit bumps the
     revision, so a checkout confirmed before it buys nothing. ``embedding`` is the new
     cover's; a new cover without one drops the old cover's (``core.embeddings.index_missing``
-    makes it again). Raises InvalidListingError,
+    makes it again). A lower price ends the pending offers at or above it (``core.offers``).
+    Raises InvalidListingError,
     ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
     nothing changes on error.
     """
@@ -458,6 +460,10 @@ def update_listing(
         ).all()
         if len(changed) != 1:
             raise _refusal(session, seller_id, item_id, revision)
+        # a lower price ends the pending offers it reaches (no one offers the asking price)
+        end_offers(
+            session, [item_id], OfferEnd.PRICE, utcnow(), at_or_above_cents=values["price_cents"]
+        )
         existing = {
             p.id: p for p in session.exec(select(Photo).where(Photo.item_id == item_id)).all()
         }
@@ -502,12 +508,16 @@ def update_listing(
 
 
 def delete_listing(session: Session, seller_id: int, item_id: int) -> None:
-    """Delete the seller's listing while it is not sold (its photos and cart lines go too).
+    """Delete the seller's listing while it is not sold (its photos and cart lines go too;
+    its open offers end, and its conversations stay with the title it had).
 
     Raises ListingNotFoundError, NotYourListingError or ListingSoldError.
     """
     try:
         begin_write(session)
+        # its row first (PostgreSQL): an offer being made for it is ended here, not left open
+        session.exec(select(Item.id).where(*_own_available(seller_id, item_id)).with_for_update())
+        end_offers(session, [item_id], OfferEnd.REMOVED, utcnow())
         deleted = session.exec(
             delete(Item).where(*_own_available(seller_id, item_id)).returning(Item.id)
         ).all()

@@ -590,7 +590,11 @@ class Offer(SQLModel, table=True):
             Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
         )
     )
-    item_id: int = Field(sa_column=_fk("items.id", cascade=True))
+    # NULL once the listing is deleted: the conversation keeps its history (the prices)
+    item_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+    )
     buyer_id: int = Field(sa_column=_fk("users.id", cascade=True))
     seller_id: int = Field(sa_column=_fk("users.id", cascade=True))
     made_by: int  # buyer_id (an offer) or seller_id (a counter-offer)

@@ -26,7 +26,8 @@ class Kind(StrEnum):
     MESSAGE = "message"  # a new message in a conversation (one unread per conversation)
     OFFER_MADE = "offer_made"  # the buyer offers a price (to the seller)
     OFFER_COUNTERED = "offer_countered"  # the other side proposes another price
-    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_ACCEPTED = "offer_accepted"  # to the buyer: the seller accepted their price
+    COUNTER_ACCEPTED = "counter_accepted"  # to the seller: the buyer accepted their counter
     OFFER_DECLINED = "offer_declined"
     ITEM_SOLD = "item_sold"  # to the seller, per order
     ORDER_SHIPPED = "order_shipped"  # to the buyer
@@ -179,6 +180,8 @@ def describe(n: NotificationView) -> str:
             return f"{who} proposes {price} for {title}."
         case Kind.OFFER_ACCEPTED:
             return f"{who} accepted {price} for {title}: buy it within 48 hours at that price."
+        case Kind.COUNTER_ACCEPTED:
+            return f"{who} accepted your price of {price} for {title}: they may buy it now."
         case Kind.OFFER_DECLINED:
             return f"{who} declined your offer of {price} for {title}."
         case Kind.ITEM_SOLD:

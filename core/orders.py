@@ -4,7 +4,9 @@ Checkout is one transaction whose first statement marks the items sold only wher
 are still available (a conditional UPDATE): of two buyers racing for one item, the
 second one's UPDATE finds it sold (SQLite serialises the writers; PostgreSQL re-checks
 the row after the first commit), and its whole checkout is refused and rolled back.
-The unique item_id of order_lines backs this up in the schema.
+The unique item_id of order_lines backs this up in the schema. An item confirmed at the
+price of the buyer's accepted offer (``core.offers``) is bought at that price only if the
+same transaction marks the offer used; the sale ends the items' other open offers.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ from core.models import (
     utcnow,
 )
 from core.notifications import Kind, notify
+from core.offers import (
+    AcceptedOffer,
+    OfferEnd,
+    OfferLine,
+    OfferNoLongerValidError,
+    accepted_offers_for,
+    end_offers,
+    use_offers,
+)
 from core.text import text_problem
 
 
@@ -81,8 +92,9 @@ class ConfirmedItem:
 
     item_id: int
     revision: int
-    price_cents: int
+    price_cents: int  # the price the buyer confirmed: the asking price, or the offer's
     title: str = ""
+    offer_id: int | None = None  # bought at this accepted offer's price
 
 
 # --- cart -----------------------------------------------------------------------------------
@@ -142,6 +154,12 @@ class CartEntry:
     item: Item
     thumbnail: bytes | None
     available: bool  # False: sold meanwhile, flagged and left out of the total
+    offer: AcceptedOffer | None = None  # the buyer's live accepted offer, below the asking price
+
+    @property
+    def price_cents(self) -> int:
+        """What the buyer pays for it: the accepted offer's price, or the asking price."""
+        return self.offer.price_cents if self.offer is not None else self.item.price_cents
 
 
 @dataclass(frozen=True)
@@ -161,17 +179,24 @@ class Cart:
     def confirmation(self) -> tuple[ConfirmedItem, ...]:
         """What a checkout of this cart buys, as the buyer sees it now."""
         return tuple(
-            ConfirmedItem(e.item.id, e.item.revision, e.item.price_cents, e.item.title)
+            ConfirmedItem(
+                e.item.id,
+                e.item.revision,
+                e.price_cents,
+                e.item.title,
+                e.offer.id if e.offer is not None else None,
+            )
             for e in self.available
         )
 
     @property
     def total_cents(self) -> int:
-        return sum(e.item.price_cents for e in self.available)
+        return sum(e.price_cents for e in self.available)
 
 
 def get_cart(session: Session, user_id: int) -> Cart:
-    """The user's cart, oldest line first; sold items are flagged."""
+    """The user's cart, oldest line first; sold items are flagged; an item with the user's
+    live accepted offer is at the offer's price."""
     rows = session.exec(
         select(Item, Photo.thumbnail)
         .join(CartLine, CartLine.item_id == Item.id)
@@ -179,16 +204,13 @@ def get_cart(session: Session, user_id: int) -> Cart:
         .where(CartLine.user_id == user_id)
         .order_by(CartLine.added_at, CartLine.id)
     ).all()
-    return Cart(
-        [
-            CartEntry(
-                item,
-                thumb,
-                item.status == ItemStatus.AVAILABLE.value and item.seller_id != user_id,
-            )
-            for item, thumb in rows
-        ]
-    )
+    offers = accepted_offers_for(session, user_id, (item.id for item, _ in rows))
+    entries = []
+    for item, thumb in rows:
+        available = item.status == ItemStatus.AVAILABLE.value and item.seller_id != user_id
+        offer = offers.get(item.id) if available else None
+        entries.append(CartEntry(item, thumb, available, offer))
+    return Cart(entries)
 
 
 def cart_size(session: Session, user_id: int) -> int:
@@ -252,10 +274,14 @@ def checkout(
     ``confirmed`` is what the confirmation showed: each item's id, revision (bumped by every
     edit of the listing) and price. Each item is marked sold only if it is still available,
     still in this buyer's cart, not the buyer's own, and still that revision at that price;
-    if any is not, nothing is bought. The order lines keep a copy of what was bought (title,
-    brand, size, price, cover thumbnail), which later edits cannot change. Raises
-    ShippingError, CheckoutError, ItemsUnavailableError (naming the items) or
-    CartChangedError (a listing was edited since the confirmation).
+    if any is not, nothing is bought. An item confirmed with an offer (``offer_id``) is
+    bought at the offer's price if that offer is, in this transaction, still accepted, this
+    buyer's, this item's at that price and not expired (it becomes used), and below the
+    asking price; the sale ends every other open offer of the items sold. The order lines
+    keep a copy of what was bought (title, brand, size, price, cover thumbnail), which later
+    edits cannot change. Raises ShippingError, CheckoutError (an offer that no longer
+    holds, among others), ItemsUnavailableError (naming the items) or CartChangedError (a
+    listing was edited since the confirmation).
     """
     clean = check_shipping(shipping)
     wanted = {c.item_id: c for c in confirmed}
@@ -267,11 +293,21 @@ def checkout(
     as_confirmed = or_(
         *(
             and_(
-                Item.id == c.item_id, Item.revision == c.revision, Item.price_cents == c.price_cents
+                Item.id == c.item_id,
+                Item.revision == c.revision,
+                # at an offer's price: the offer is checked below, the asking price is higher
+                Item.price_cents == c.price_cents
+                if c.offer_id is None
+                else Item.price_cents > c.price_cents,
             )
             for c in wanted.values()
         )
     )
+    at_offers = [
+        OfferLine(c.offer_id, c.item_id, c.price_cents, c.title)
+        for c in wanted.values()
+        if c.offer_id is not None
+    ]
     try:
         # The first statements write: they take SQLite's write lock (waiting for another
         # checkout to finish) and, on PostgreSQL, each row's lock before re-checking it.
@@ -289,6 +325,8 @@ def checkout(
         ).all()
         if len(sold) != len(ids):
             raise _unavailable(session, buyer_id, list(wanted.values()))
+        use_offers(session, buyer_id, at_offers, now)  # each offer once, or nothing is bought
+        end_offers(session, ids, OfferEnd.SOLD, now)  # everyone else's, and any still pending
         rows = session.exec(
             select(Item, Photo.thumbnail)
             .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
@@ -304,7 +342,7 @@ def checkout(
                 buyer_id=buyer_id,
                 seller_id=seller_id,
                 status=OrderStatus.PAID.value,
-                total_cents=sum(item.price_cents for item, _ in lines),
+                total_cents=sum(wanted[item.id].price_cents for item, _ in lines),
                 shipping_name=clean.name,
                 shipping_address=clean.address,
                 shipping_postal_code=clean.postal_code,
@@ -322,8 +360,9 @@ def checkout(
                     title=item.title,
                     brand=item.brand,
                     size=item.size,
-                    price_cents=item.price_cents,
+                    price_cents=wanted[item.id].price_cents,
                     thumbnail=thumb,
+                    offer_id=wanted[item.id].offer_id,
                 )
                 for item, thumb in lines
             )
@@ -344,6 +383,9 @@ def checkout(
     except CheckoutError:
         session.rollback()
         raise
+    except OfferNoLongerValidError as exc:
+        session.rollback()
+        raise CheckoutError(str(exc)) from exc
     except IntegrityError as exc:  # an order line for one of these items already exists
         session.rollback()
         raise _unavailable(session, buyer_id, list(wanted.values())) from exc
@@ -390,7 +432,9 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
     changed = [
         c.title or items[c.item_id].title
         for c in confirmed
-        if (items[c.item_id].revision, items[c.item_id].price_cents) != (c.revision, c.price_cents)
+        if items[c.item_id].revision != c.revision
+        or (c.offer_id is None and items[c.item_id].price_cents != c.price_cents)
+        or (c.offer_id is not None and items[c.item_id].price_cents <= c.price_cents)
     ]
     if changed:
         names = ", ".join(f"“{t}”" for t in changed)

@@ -23,17 +23,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.conversations import open_conversation, send_message
-from core.offers import accept, counter, make_offer
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from core.accounts import hash_password
 from core.categories import BY_CODE
+from core.conversations import open_conversation, send_message
 from core.favourites import add_favourite
 from core.listings import photo_row
 from core.models import Item, ItemStatus, Notification, User, utcnow
+from core.offers import accept, counter, make_offer
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from core.photos import prepare_photo
 from core.reviews import leave_review

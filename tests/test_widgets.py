@@ -39,3 +39,12 @@ def test_markdown_and_html_are_escaped(text):
 
 def test_line_breaks_become_spaces():
     assert plain("a\n\nb\tc") == "a b c"
+
+
+def test_a_moment_without_the_browsers_zone_is_said_in_utc():
+    from datetime import UTC, datetime
+
+    from ui.widgets import moment
+
+    assert moment(datetime(2026, 11, 21, 14, 5, tzinfo=UTC)) == "21 Nov 2026, 14:05 UTC"
+    assert moment(datetime(2026, 11, 21, 14, 5)) == "21 Nov 2026, 14:05 UTC"  # naive: UTC

@@ -18,6 +18,7 @@ from core.orders import CartError, add_to_cart
 from core.reviews import seller_rating
 from ui import dialogs, pages, search
 from ui.auth import require_user
+from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
 from ui.sellers import seller_link
 from ui.state import db_session
@@ -60,6 +61,7 @@ def render_item_page(
         st.divider()
         flash(FLASH_KEY)
         _actions(user, view)
+        item_page_actions(user, view)
     _similar(user, item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
 

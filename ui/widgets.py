@@ -48,21 +48,21 @@ def day(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def local_time(moment: datetime) -> datetime:
-    """``moment`` (stored in UTC) in the browser's time zone when it told us (UTC if not)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    name = st.context.timezone
+def local_time(moment: datetime) -> tuple[datetime, str]:
+    """``moment`` (stored in UTC) in the browser's time zone, and "" ; or in UTC and " UTC"
+    when the browser did not say its zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
-        return moment.astimezone(ZoneInfo(name)) if name else moment
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment
+        return aware.astimezone(ZoneInfo(st.context.timezone or "")), ""
+    except (ValueError, ZoneInfoNotFoundError):
+        return aware.astimezone(UTC), " UTC"
 
 
 def moment(when: datetime) -> str:
-    """A date and time as people read it, in their time zone: 21 Nov 2026, 14:05."""
-    local = local_time(when)
-    return f"{day(local)}, {local:%H:%M}"
+    """A moment as people read it, in their time zone: 21 Nov 2026, 14:05 (with " UTC" when
+    the browser did not say its zone)."""
+    local, zone = local_time(when)
+    return f"{day(local)}, {local:%H:%M}{zone}"
 
 
 def item_link(

@@ -1,0 +1,283 @@
+"""The inbox, one conversation (``?c=ID``) with its offer panel, and the item page's
+"Message the seller". Everything people typed is shown as text (``plain``, ``st.text``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.conversations import (
+    ConversationNotFoundError,
+    ConversationView,
+    InboxEntry,
+    MessageView,
+    conversation,
+    conversation_id_from_text,
+    conversations_about,
+    existing_conversation,
+    inbox,
+    mark_read,
+    open_conversation,
+    send_message,
+)
+from core.errors import UserError
+from core.listings import ItemView
+from core.models import MESSAGE_MAX, MessageKind, User
+from core.money import format_eur, parse_eur
+from core.offers import ACCEPTED_HOURS, accept, counter, decline, make_offer, withdraw
+from core.orders import CartError, add_to_cart
+from ui import pages
+from ui.auth import require_user
+from ui.state import db_session
+from ui.widgets import flash, item_link, moment, money, plain, thumbnail
+
+CONVERSATION_PARAM = "c"
+FLASH_KEY = "_inbox_flash"
+NOT_FOUND = "Conversation not found"
+THUMB_PX = 64
+
+
+def conversation_query(conversation_id: int) -> dict[str, str]:
+    """The inbox's address of one conversation."""
+    return {CONVERSATION_PARAM: str(conversation_id)}
+
+
+# --- the inbox ----------------------------------------------------------------------------------
+
+
+def render_inbox(user: User) -> None:
+    """The user's conversations, the latest first."""
+    st.title("Inbox")
+    flash(FLASH_KEY)
+    with db_session() as session:
+        entries = inbox(session, user.id)
+    if not entries:
+        st.info("No conversations yet. Write to a seller from an item's page.")
+        pages.SHOP.link("Go to the shop")
+        return
+    for entry in entries:
+        _inbox_row(entry)
+
+
+def _inbox_row(entry: InboxEntry) -> None:
+    with (
+        st.container(border=True, key=f"conversation_{entry.id}"),
+        st.container(horizontal=True, gap="medium", vertical_alignment="center"),
+    ):
+        thumbnail(entry.thumbnail, width=THUMB_PX)
+        with st.container(gap="small"):
+            with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+                st.markdown(f"**{plain(entry.other_name)}** · {plain(entry.item_title)}")
+                if entry.unread:
+                    st.badge(f"{entry.unread} new", icon=":material/mark_chat_unread:")
+            if entry.preview:
+                mine = "You: " if entry.last_is_mine else ""
+                st.caption(f"{mine}{plain(entry.preview)} · {moment(entry.last_message_at)}")
+            pages.INBOX.link(
+                "Open", query=conversation_query(entry.id), icon=":material/arrow_forward:"
+            )
+
+
+# --- one conversation ---------------------------------------------------------------------------
+
+
+def render_conversation(user: User, raw_id: str | None) -> None:
+    """The conversation at ``?c=raw_id`` for one of its two participants; anyone else, and
+    an id that does not exist, reads the same "Conversation not found"."""
+    pages.INBOX.link("Back to the inbox", icon=":material/arrow_back:")
+    try:
+        with db_session() as session:
+            view = conversation(session, user.id, conversation_id_from_text(raw_id))
+    except ConversationNotFoundError:
+        st.title(NOT_FOUND, anchor=False)
+        st.info("There is no conversation of yours at this address.")
+        return
+    if view.unread:  # its own session: a write that starts after no read (SQLite's lock)
+        with db_session() as session:
+            mark_read(session, user.id, view.id)
+    st.title(plain(view.item_title), anchor=False)
+    role = "the seller" if view.is_buyer else "a buyer"
+    st.caption(f"With {plain(view.other_name)}, {role}")
+    flash(FLASH_KEY)
+    talk, panel = st.columns([3, 2], gap="large")
+    with panel:
+        _offer_panel(user, view)
+    with talk:
+        if view.earlier:
+            st.caption("Older messages are not shown.")
+        if not view.messages:
+            st.caption(f"No message yet: write to {plain(view.other_name)} below.")
+        for message in view.messages:
+            _message(message)
+    _message_box(user, view)
+
+
+def _message(message: MessageView) -> None:
+    who = "You" if message.mine else message.sender_name
+    with st.chat_message(
+        "user" if message.mine else "assistant",
+        avatar=":material/person:" if message.mine else ":material/forum:",
+    ):
+        st.caption(f"{plain(who)} · {moment(message.created_at)}")
+        if message.kind is MessageKind.TEXT:
+            st.text(message.body)
+        else:
+            st.markdown(f":material/sell: *{plain(message.text)}*")
+
+
+def _message_box(user: User, view: ConversationView) -> None:
+    body = st.chat_input(
+        f"Write to {view.other_name}", max_chars=MESSAGE_MAX, key=f"message_{view.id}"
+    )
+    if body is None:
+        return
+    try:
+        with db_session() as session:
+            send_message(session, user.id, view.id, body)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+def _offer_panel(user: User, view: ConversationView) -> None:
+    st.subheader("Price", anchor=False)
+    if view.item_id is None:
+        st.info("The listing was removed.")
+        return
+    item_link(view.item_id, icon=":material/visibility:")
+    if not view.item_available:
+        st.info("This item is sold.")
+        return
+    st.markdown(f"Asking price {money(view.asking_cents)}")
+    if view.accepted is not None:
+        _accepted(user, view)
+    elif view.pending is not None:
+        _pending(user, view)
+    elif view.can_offer:
+        _price_form(
+            user,
+            view,
+            "Make an offer",
+            "Send the offer",
+            lambda s, cents: make_offer(s, user.id, view.id, cents),
+            "Your offer was sent.",
+        )
+        st.caption(
+            "Below the asking price. If the seller accepts, it is your price for "
+            f"{ACCEPTED_HOURS} hours."
+        )
+    elif not view.is_buyer:
+        st.caption(f"{plain(view.buyer_name)} can make an offer; you answer it here.")
+
+
+def _accepted(user: User, view: ConversationView) -> None:
+    price = format_eur(view.accepted_price_cents)
+    until = moment(view.accepted.expires_at)
+    if not view.is_buyer:
+        st.success(f"Offer accepted: {plain(view.buyer_name)} can buy it at {price} until {until}.")
+        return
+    st.success(f"Offer accepted: buy it at {price} until {until}.")
+    if st.button("Buy at this price", type="primary", icon=":material/shopping_cart:"):
+        try:
+            with db_session() as session:
+                add_to_cart(session, user.id, view.item_id)
+        except CartError as exc:
+            if "already in your cart" not in str(exc):
+                st.error(str(exc))
+                return
+        pages.CART.go()
+
+
+def _pending(user: User, view: ConversationView) -> None:
+    offer = view.pending
+    price = format_eur(offer.price_cents)
+    if offer.made_by_me:
+        st.info(f"Your price of {price} waits for {plain(view.other_name)}'s answer.")
+        if st.button("Withdraw it", icon=":material/undo:"):
+            _step(lambda s: withdraw(s, user.id, offer.id), "Your offer was withdrawn.")
+        return
+    st.info(f"{plain(view.other_name)} offers {price}.")
+    left, right = st.columns(2)
+    if left.button("Accept", type="primary", icon=":material/check:", width="stretch"):
+        _step(lambda s: accept(s, user.id, offer.id), f"You accepted {price}.")
+    if right.button("Decline", icon=":material/close:", width="stretch"):
+        _step(lambda s: decline(s, user.id, offer.id), f"You declined {price}.")
+    _price_form(
+        user,
+        view,
+        "Counter-offer",
+        "Send the counter-offer",
+        lambda s, cents: counter(s, user.id, offer.id, cents),
+        "Your counter-offer was sent.",
+    )
+
+
+def _price_form(user, view, title: str, submit: str, step, done: str) -> None:
+    """A price typed as "12,50" or "12.50", then ``step(session, cents)``."""
+    with st.form(f"price_{title}", clear_on_submit=False):
+        st.markdown(f"**{title}**")
+        typed = st.text_input("Your price (EUR)", placeholder="e.g. 35.00", max_chars=12)
+        sent = st.form_submit_button(submit, icon=":material/sell:")
+    if sent:
+        try:
+            cents = parse_eur(typed)
+        except UserError as exc:
+            st.error(str(exc))
+            return
+        _step(lambda s: step(s, cents), done)
+
+
+def _step(step, done: str) -> None:
+    """Run one offer step; its refusal as a sentence, or the page again with ``done``."""
+    try:
+        with db_session() as session:
+            step(session)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[FLASH_KEY] = done
+    st.rerun()
+
+
+# --- the item page ------------------------------------------------------------------------------
+
+
+def item_page_actions(user: User | None, view: ItemView) -> None:
+    """On an item's page: "Message the seller" (a logged-out visitor logs in, then comes
+    back), "Open the conversation" once there is one; the seller sees how many buyers
+    wrote about it, with a link to the inbox."""
+    item = view.item
+    if view.is_own:
+        with db_session() as session:
+            count = conversations_about(session, user.id, item.id)
+        if count:
+            label = f"{count} conversation{'s' * (count != 1)} about this item"
+            pages.INBOX.link(label)
+        return
+    if user is None:
+        if not view.is_sold and st.button("Message the seller", icon=pages.INBOX.icon):
+            require_user(pages.SHOP)  # back to this item after logging in
+        return
+    with db_session() as session:
+        existing = existing_conversation(session, user.id, item.id)
+    if existing is None and view.is_sold:
+        return
+    label = "Open the conversation" if existing is not None else "Message the seller"
+    if st.button(label, icon=pages.INBOX.icon, key="message_seller"):
+        try:
+            with db_session() as session:
+                conversation_id = open_conversation(session, user.id, item.id)
+        except UserError as exc:
+            st.error(str(exc))
+            return
+        pages.INBOX.go(conversation_query(conversation_id))
+
+
+def inbox_page() -> None:
+    """The inbox screen: the list, or one conversation at ``?c=ID``."""
+    user = require_user(pages.INBOX)
+    raw = st.query_params.get(CONVERSATION_PARAM)
+    if raw is None:
+        render_inbox(user)
+    else:
+        render_conversation(user, raw)
