@@ -295,6 +295,14 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
                          "43", "good", 5200, now - timedelta(days=20))  # fmt: skip
     with _Scene(engine, now - timedelta(days=2)):
         _ship(engine, ines, boots, "Chronopost XY123456789FR")
+    with _Scene(engine, now - timedelta(days=20)):
+        cap = _buy_new(engine, yanis, hugo, "hat", "black", "Black wool cap", "Carhartt WIP",
+                       "One size", "very_good", 1800, now - timedelta(days=33))  # fmt: skip
+    with _Scene(engine, now - timedelta(days=19)):
+        _ship(engine, yanis, cap, "Colissimo 6A77788899900")
+    with _Scene(engine, now - timedelta(days=17)):
+        _receive(engine, hugo, cap)
+        _complete(engine, hugo, cap, 5, "Exactly as in the photos, thanks Yanis!")
     with _Scene(engine, now - timedelta(days=30)):
         cargo = _buy(engine, lea, item_of("Olive cargo trousers"))
     with _Scene(engine, now - timedelta(days=29)):

@@ -8,7 +8,8 @@ from sqlmodel import Session, func, select
 
 from core import attributes, categories
 from core.db import make_engine
-from core.models import AppMeta, Item, Photo, User
+from core.models import AppMeta, Item, ItemStatus, Photo, User
+from demo.activity import MEMBERS
 from demo.seed import (
     DEMO_LISTINGS,
     DEMO_PASSWORD,
@@ -16,6 +17,12 @@ from demo.seed import (
     reset_database,
     seed_demo_data,
 )
+
+
+def _on_sale(s) -> int:
+    return s.exec(
+        select(func.count()).select_from(Item).where(Item.status == ItemStatus.AVAILABLE.value)
+    ).one()
 
 
 def _count(session, model):
@@ -93,10 +100,10 @@ def test_reset_drops_and_reseeds(seeded_engine):
         s.delete(s.exec(select(Item)).first())
         s.commit()
         assert _count(s, Item) == 23
-    reset_database(seeded_engine)
+    reset_database(seeded_engine)  # with the demo's life: members, sales, conversations
     with Session(seeded_engine) as s:
-        assert _count(s, Item) == 24
-        assert _count(s, User) == 2
+        assert _on_sale(s) == 24
+        assert _count(s, User) == 2 + len(MEMBERS)
 
 
 def test_reset_command(tmp_path, monkeypatch, capsys):
@@ -110,7 +117,7 @@ def test_reset_command(tmp_path, monkeypatch, capsys):
     main(["--reset"])
     assert "seeded the demo data" in capsys.readouterr().out
     with Session(make_engine(f"sqlite:///{tmp_path / 'cli.db'}")) as s:
-        assert _count(s, Item) == 24
+        assert _on_sale(s) == 24
 
 
 def test_demo_data_off_gives_an_empty_marketplace(tmp_path, monkeypatch, capsys):
@@ -132,7 +139,7 @@ def test_the_app_seeds_only_when_demo_data_is_on(tmp_path, monkeypatch):
 
     from tests.apptest import start_app
 
-    for demo, users in (("false", 0), ("true", 2)):
+    for demo, users in (("false", 0), ("true", 2 + len(MEMBERS))):
         db = tmp_path / f"demo-{demo}.db"
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
         monkeypatch.setenv("DATA_DIR", str(tmp_path))
