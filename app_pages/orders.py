@@ -127,7 +127,7 @@ def show_review(order: OrderSummary, *, sale: bool) -> None:
 
 
 def show(order: OrderSummary, *, sale: bool) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=f"order_{order.order_id}"):
         head, total = st.columns([3, 1])
         head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
         total.markdown(f"Total {money(order.total_cents)}")

@@ -56,6 +56,14 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         DATABASE_URL=f"sqlite:///{root / 'data' / 'marketplace.db'}",
         MODEL_DIR=str(model_dir),
     )
+    # the demo accounts and listings, without the demo's life (demo/activity.py): the
+    # journeys count on the 24 listings on sale and empty carts, inboxes and orders
+    from core.db import make_engine
+    from demo.seed import create_demo_database
+
+    engine = make_engine(env["DATABASE_URL"])
+    create_demo_database(engine)
+    engine.dispose()
     try:
         with running_app(env, root / "server.log") as base:
             yield base

@@ -1,0 +1,138 @@
+"""The marketplace's loop between two people, in Chromium: user2 favourites an item of
+user1, asks about it and offers a price; user1 counters; user2 accepts and buys at that
+price; user1 ships; user2 confirms and reviews; the review is on user1's seller page.
+A screenshot at each step (test-artifacts/e2e)."""
+
+from __future__ import annotations
+
+import re
+
+TITLE = "Green hooded parka"  # Camille's, 75.00
+OFFER, COUNTER = "60", "68,00"
+REVIEW = "Warm, and exactly as described."
+
+
+def _open_the_item(someone) -> None:
+    someone.goto("/")
+    someone.page.get_by_label("Search").fill("hooded parka")
+    someone.page.get_by_label("Search").press("Enter")
+    someone.settle()
+    card = someone.page.locator('[class*="st-key-card_"]').filter(has_text=TITLE).first
+    card.get_by_role("link", name="See the item").click()
+    someone.settle()
+    someone.page.get_by_role("heading", name=TITLE).wait_for()
+
+
+def _order(someone):
+    return someone.page.locator('[class*="st-key-order_"]').filter(has_text=TITLE).first
+
+
+def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
+    hugo = person("user2")
+    hugo.log_in_for_good("user2@gmail.com", "tototo")
+    camille = person("user1")
+    camille.log_in_for_good("user1@gmail.com", "tototo")
+
+    # Hugo favourites Camille's parka
+    _open_the_item(hugo)
+    hugo.page.get_by_role("button", name="Add to favourites").click()
+    hugo.settle()
+    hugo.page.get_by_role("button", name="In your favourites").wait_for()
+    hugo.shot("favourited")
+    hugo.goto("/favourites")
+    hugo.page.get_by_text(TITLE).first.wait_for()
+    hugo.shot("favourites page")
+
+    # he asks about it, then offers 60
+    _open_the_item(hugo)
+    hugo.page.get_by_role("button", name="Message the seller").click()
+    hugo.settle()
+    box = hugo.page.get_by_placeholder("Write to Camille")
+    box.fill("Hello! Is the parka warm enough for Lyon's winter?")
+    box.press("Enter")
+    hugo.settle()
+    hugo.page.get_by_text("warm enough for Lyon").wait_for()
+    hugo.page.get_by_label("Your price (EUR)").fill(OFFER)
+    hugo.page.get_by_role("button", name="Send the offer").click()
+    hugo.settle()
+    hugo.page.get_by_text("Your offer was sent.").wait_for()
+    conversation = hugo.page.url
+    assert re.search(r"/inbox\?c=\d+$", conversation), conversation
+    hugo.shot("message and offer")
+
+    # Camille sees it in her inbox and counters at 68
+    camille.goto("/inbox")
+    camille.page.get_by_text(TITLE).first.wait_for()
+    camille.shot("inbox")
+    camille.page.goto(conversation)
+    camille.settle()
+    camille.page.get_by_text("warm enough for Lyon").wait_for()
+    camille.page.get_by_label("Your price (EUR)").fill(COUNTER)
+    camille.page.get_by_role("button", name="Send the counter-offer").click()
+    camille.settle()
+    camille.page.get_by_text("Your counter-offer was sent.").wait_for()
+    camille.shot("counter-offer")
+
+    # Hugo accepts and buys at 68
+    hugo.page.goto(conversation)
+    hugo.settle()
+    hugo.page.get_by_role("button", name="Accept").click()
+    hugo.settle()
+    hugo.page.get_by_role("button", name="Buy at this price").wait_for()
+    hugo.shot("accepted")
+    hugo.page.get_by_role("button", name="Buy at this price").click()
+    hugo.settle()
+    hugo.page.get_by_text("My cart").wait_for()
+    while True:  # other journeys share the server: keep only the parka in the cart
+        rows = hugo.page.locator(  # a cart line: its photo, text and buttons in a row
+            '[data-testid="stMain"] [data-testid="stHorizontalBlock"]:has([data-testid="stImage"])'
+        )
+        others = rows.filter(has_not_text=TITLE)
+        if not others.count():
+            break
+        others.first.get_by_role("button", name="Remove").click()
+        hugo.settle()
+    assert "€75.00" in hugo.text() and "€68.00" in hugo.text()  # struck and offered
+    hugo.shot("cart at the offer price")
+    hugo.page.get_by_role("button", name="Buy for €68.00").click()
+    hugo.settle()
+    hugo.page.get_by_role("button", name="Confirm the purchase").click()
+    hugo.settle()
+    hugo.page.get_by_text("My purchases").wait_for(timeout=20_000)
+    assert "€68.00" in _order(hugo).inner_text()
+    hugo.shot("bought at the offer price")
+
+    # Camille ships it
+    camille.goto("/orders")
+    camille.page.get_by_role("tab", name=re.compile("My sales")).click()
+    camille.settle()
+    sale = _order(camille)
+    sale.get_by_label("Carrier and tracking number (optional)").fill("Colissimo 6A12345678901")
+    sale.get_by_role("button", name="Mark as shipped").click()
+    camille.settle()
+    camille.page.get_by_role("tab", name=re.compile("My sales")).click()
+    _order(camille).get_by_text("Colissimo 6A12345678901").wait_for()
+    camille.shot("shipped")
+
+    # Hugo confirms and reviews
+    hugo.goto("/orders")
+    _order(hugo).get_by_text("Colissimo 6A12345678901").wait_for()
+    _order(hugo).get_by_role("button", name="I received it").click()
+    hugo.settle()
+    review = _order(hugo)
+    review.get_by_role("radio", name="5 out of 5 stars").click()
+    review.get_by_label("Comment (optional)").fill(REVIEW)
+    review.get_by_role("button", name="Send the review").click()
+    hugo.settle()
+    hugo.page.get_by_text("Thank you for your review.").wait_for()
+    hugo.shot("reviewed")
+
+    # the review is on Camille's seller page
+    _order(hugo).get_by_role("link", name="Sold by Camille").click()
+    hugo.settle()
+    hugo.page.get_by_text(REVIEW).wait_for()
+    assert "★" in hugo.text()
+    hugo.shot("seller page with the review")
+    camille.goto("/notifications")
+    camille.page.get_by_text("reviewed you").first.wait_for()
+    camille.shot("notified of the review")
