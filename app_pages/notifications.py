@@ -25,6 +25,7 @@ ICONS = {
     Kind.OFFER_MADE: ":material/local_offer:",
     Kind.OFFER_COUNTERED: ":material/swap_horiz:",
     Kind.OFFER_ACCEPTED: ":material/handshake:",
+    Kind.COUNTER_ACCEPTED: ":material/handshake:",
     Kind.OFFER_DECLINED: ":material/block:",
     Kind.ITEM_SOLD: ":material/sell:",
     Kind.ORDER_SHIPPED: ":material/local_shipping:",

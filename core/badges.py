@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, select
 
 from core.models import CartLine, Conversation, Notification
@@ -34,16 +34,21 @@ def _cart(user_id: int):
     )
 
 
+# written in the SQL, not bound: the planners match it to the partial indexes' own "> 0"
+_ZERO = literal_column("0")
+
+
 def unread_messages_query(user_id: int):
-    """Unread messages of ``user_id`` as a scalar subquery: as buyer plus as seller."""
+    """Unread messages of ``user_id`` as a scalar subquery, as buyer plus as seller: two
+    reads of the partial indexes (only conversations with something unread are in them)."""
     as_buyer = (
         select(func.coalesce(func.sum(Conversation.buyer_unread), 0))
-        .where(Conversation.buyer_id == user_id, Conversation.buyer_unread > 0)
+        .where(Conversation.buyer_id == user_id, Conversation.buyer_unread > _ZERO)
         .scalar_subquery()
     )
     as_seller = (
         select(func.coalesce(func.sum(Conversation.seller_unread), 0))
-        .where(Conversation.seller_id == user_id, Conversation.seller_unread > 0)
+        .where(Conversation.seller_id == user_id, Conversation.seller_unread > _ZERO)
         .scalar_subquery()
     )
     return as_buyer + as_seller

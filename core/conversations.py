@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, union_all, update
+from sqlalchemy import and_, case, func, insert, literal, or_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from core.badges import unread_messages_query
 from core.db import begin_write
 from core.errors import UserError
 from core.models import (
@@ -395,24 +396,10 @@ def mark_read(session: Session, user_id: int, conversation_id: int) -> bool:
     return bool(done)
 
 
-# written in the SQL, not bound: the planners match it to the partial indexes' own "> 0"
-_ZERO = literal_column("0")
-
-
 def unread_total(session: Session, user_id: int) -> int:
-    """The navigation's badge: unread messages over all the user's conversations. Two
-    reads of the partial indexes (only conversations with something unread are in them)."""
-    as_buyer = (
-        select(func.coalesce(func.sum(Conversation.buyer_unread), 0))
-        .where(Conversation.buyer_id == user_id, Conversation.buyer_unread > _ZERO)
-        .scalar_subquery()
-    )
-    as_seller = (
-        select(func.coalesce(func.sum(Conversation.seller_unread), 0))
-        .where(Conversation.seller_id == user_id, Conversation.seller_unread > _ZERO)
-        .scalar_subquery()
-    )
-    return int(session.exec(select(as_buyer + as_seller)).one())
+    """The navigation's badge: unread messages over all the user's conversations (the same
+    subquery Home.py reads with the other badges, ``core.badges``)."""
+    return int(session.exec(select(unread_messages_query(user_id))).one())
 
 
 # --- reading ----------------------------------------------------------------------------------
