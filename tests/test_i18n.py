@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core import i18n
+from core import attributes, categories, i18n
 from core.i18n import _, format_day, format_moment, format_number, format_price, format_share
 from tools import i18n as catalogues
 
@@ -70,14 +70,37 @@ def test_french_is_compiled_from_the_catalogue_when_its_compiled_file_is_missing
     i18n.translations.cache_clear()
     try:
         with i18n.use_language("fr"):
-            assert _("Add to cart") == "Ajouter au panier"
+            assert _("Sell an item") == "Vendre un article"
         assert not (target / "messages.mo").exists()
     finally:
         i18n.translations.cache_clear()
 
 
 def test_french_plurals():
+    one, many = (
+        "You have {n} photo: remove one to take another.",
+        "You have {n} photos: remove one to take another.",
+    )  # the photo picker's, beside the camera
     with i18n.use_language("fr"):
-        assert i18n.ngettext("{n} item", "{n} items", 1).format(n=1) == "1 article"
-        assert i18n.ngettext("{n} item", "{n} items", 0).format(n=0) == "0 article"
-        assert i18n.ngettext("{n} item", "{n} items", 2).format(n=2) == "2 articles"
+        assert i18n.ngettext(one, many, 1).format(n=1) == (
+            "Vous avez 1 photo : retirez-en une pour en prendre une autre."
+        )
+        assert i18n.ngettext(one, many, 0).format(n=0).startswith("Vous avez 0 photo :")
+        assert i18n.ngettext(one, many, 2).format(n=2).startswith("Vous avez 2 photos :")
+    assert i18n.ngettext(one, many, 0).format(n=0).startswith("You have 0 photos:")
+
+
+def test_the_french_labels_are_the_catalogues_translations():
+    """The search matches each category, colour and pattern by its French label too: the
+    catalogue's French for its English label must be that very label, so they never drift."""
+    options = [*categories.CATEGORIES, *attributes.COLOURS, *attributes.PATTERNS]
+    with i18n.use_language("fr"):
+        drifted = {o.label_en: (_(o.label_en), o.label_fr) for o in options}
+        assert {k: v for k, v in drifted.items() if v[0] != v[1]} == {}
+        assert categories.label("underwear") == "Sous-vêtements"
+        assert attributes.colour_label("navy") == "Bleu marine"
+        assert attributes.pattern_label("dotted") == "À pois"
+        assert categories.size_label("One size") == "Taille unique"
+        assert categories.size_label("M") == "M"
+    assert categories.label("underwear") == "Underwear"
+    assert categories.size_label("One size") == "One size"
