@@ -43,7 +43,7 @@ def _babel(*args: str) -> None:
 def extract(target: Path) -> None:
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     # from the project's folder, so that the catalogues name files by their path in the
-    # project ("app_pages/sell.py:12"), the same in every checkout
+    # project ("core/money.py:12"), the same in every checkout
     with contextlib.chdir(ROOT):
         _babel(
             "extract", "-F", "babel.cfg", "--no-default-keywords", *keywords,
