@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.models import Item
 from core.orders import Shipping, add_to_cart, checkout, get_cart
-from tests.apptest import log_in, open_page, texts
+from tests.apptest import log_in, open_page, submit_login, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, errors, user_id
 from tests.test_navigation import follow_address, registered
@@ -76,13 +76,7 @@ def test_the_log_in_page_and_its_refusal_in_french(app_env):
     assert [t.value for t in at.title] == ["Bon retour parmi nous"]
     assert "Pas encore de compte ? Inscrivez-vous" in [link.value for link in at.page_link]
     assert any("Comptes de démonstration" in c.value for c in at.caption)
-    # the log-in form's own labels are ui/auth.py's: either language finds them
-    email = next(t for t in at.text_input if t.label == "E-mail")
-    password = next(t for t in at.text_input if t.label in ("Password", "Mot de passe"))
-    email.input("user1@gmail.com")
-    password.input("not-the-password")
-    next(b for b in at.button if b.label in ("Log in", "Se connecter")).click().run()
-    assert not at.exception, at.exception
+    submit_login(at, "user1@gmail.com", "not-the-password")  # the form's labels: ui/auth.py
     assert "E-mail ou mot de passe incorrect." in [e.value for e in at.error]
 
 
