@@ -2,7 +2,8 @@
 and how often sellers keep what the AI proposes. Figures are up to a minute old.
 
 The figures and their charts' specs are cached together for a minute (per seller for the
-shop's): a warm run only draws them. bench/insights.py measures the page at 100 000
+shop's, and per language: the labels and the charts' titles are in it): a warm run only
+draws them. bench/insights.py measures the page at 100 000
 listings."""
 
 from datetime import date
@@ -10,38 +11,45 @@ from datetime import date
 import streamlit as st
 
 from core import insights
+from core.i18n import _, current_language, format_number, format_share, ngettext
 from core.money import format_eur
 from ui import charts, pages
 from ui.state import current_user, db_session
 
 CACHE_SECONDS = 60
 
-st.title("Insights")
-st.caption("How the marketplace and its AI are doing. Figures are at most a minute old.")
+st.title(_(pages.INSIGHTS.title))
+st.caption(_("How the marketplace and its AI are doing. Figures are at most a minute old."))
 
 
+# ``language``: only a key of the cache (the figures' labels and the charts' titles are in
+# it); the functions speak the person's language, which it names
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def marketplace(today: date) -> tuple[insights.Marketplace, dict[str, dict]]:
+def marketplace(today: date, language: str) -> tuple[insights.Marketplace, dict[str, dict]]:
     with db_session() as session:
         market = insights.marketplace(session, today=today)
     specs = {}
     if market.listings:
         specs["by_category"] = charts.spec(charts.listings_by_category(market.by_category))
-        specs["sales"] = charts.spec(charts.per_week(market.sales_per_week, "sales", "Items sold"))
+        specs["sales"] = charts.spec(
+            charts.per_week(market.sales_per_week, "sales", _("Items sold"))
+        )
     if not market.prices.empty:
         specs["prices"] = charts.spec(charts.price_boxes(market.prices))
     return market, specs
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def seller(seller_id: int, today: date) -> tuple[insights.SellerInsights, dict[str, dict]]:
+def seller(
+    seller_id: int, today: date, language: str
+) -> tuple[insights.SellerInsights, dict[str, dict]]:
     with db_session() as session:
         mine = insights.seller(session, seller_id, today=today)
-    counts = {"listings": "Listed", "sales": "Sold", "favourites": "Favourited"}
+    counts = {"listings": _("Listed"), "sales": _("Sold"), "favourites": _("Favourited")}
     specs = {
         "counts": charts.spec(charts.weekly_counts(mine.over_time, counts)),
         "revenue": charts.spec(
-            charts.per_week(mine.over_time, "revenue", "Revenue (€)", euros=True)
+            charts.per_week(mine.over_time, "revenue", _("Revenue (€)"), euros=True)
         ),
     }
     if not mine.prices.empty:
@@ -50,7 +58,7 @@ def seller(seller_id: int, today: date) -> tuple[insights.SellerInsights, dict[s
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def ai_record() -> tuple[insights.AiRecord, dict[str, dict]]:
+def ai_record(language: str) -> tuple[insights.AiRecord, dict[str, dict]]:
     with db_session() as session:
         record = insights.ai_record(session)
     specs = {}
@@ -61,74 +69,92 @@ def ai_record() -> tuple[insights.AiRecord, dict[str, dict]]:
 
 
 today = date.today()
+language = current_language()
 user = current_user()
-market_tab, shop_tab, ai_tab = st.tabs(["The marketplace", "Your shop", "The AI"])
+market_tab, shop_tab, ai_tab = st.tabs([_("The marketplace"), _("Your shop"), _("The AI")])
+weeks_n = insights.WEEKS
 
 with market_tab:
-    market, specs = marketplace(today)
+    market, specs = marketplace(today, language)
     if market.listings == 0:
-        st.info("Nothing has been listed yet.")
+        st.info(_("Nothing has been listed yet."))
     else:
         weeks = market.sales_per_week
         on_sale = int(market.by_category["on_sale"].sum())
         cols = st.columns(3)
-        cols[0].metric("On sale", f"{on_sale:,}")
-        cols[1].metric(f"Sold in {insights.WEEKS} weeks", f"{int(weeks['sales'].sum()):,}")
-        cols[2].metric(
-            f"Sales in {insights.WEEKS} weeks", format_eur(round(weeks["revenue"].sum() * 100))
+        cols[0].metric(_("On sale"), format_number(on_sale))
+        cols[1].metric(
+            ngettext("Sold in {n} week", "Sold in {n} weeks", weeks_n).format(n=weeks_n),
+            format_number(int(weeks["sales"].sum())),
         )
-        st.subheader("Listings by category", anchor=False)
+        cols[2].metric(
+            ngettext("Sales in {n} week", "Sales in {n} weeks", weeks_n).format(n=weeks_n),
+            format_eur(round(weeks["revenue"].sum() * 100)),
+        )
+        st.subheader(_("Listings by category"), anchor=False)
         charts.show(specs["by_category"])
         if "prices" in specs:
-            st.subheader("Prices by category", anchor=False)
-            st.caption("Listings on sale: the box holds the middle half, the tick is the median.")
+            st.subheader(_("Prices by category"), anchor=False)
+            st.caption(
+                _("Listings on sale: the box holds the middle half, the tick is the median.")
+            )
             charts.show(specs["prices"])
-        st.subheader("Sales per week", anchor=False)
+        st.subheader(_("Sales per week"), anchor=False)
         charts.show(specs["sales"])
 
 with shop_tab:
     if user is None:
-        st.info("Log in to see how your own listings are doing.")
-        pages.LOGIN.link("Log in")
+        st.info(_("Log in to see how your own listings are doing."))
+        pages.LOGIN.link()
     else:
-        mine, specs = seller(user.id, today)
+        mine, specs = seller(user.id, today, language)
         if mine.on_sale + mine.sold == 0:
-            st.info("You have not listed anything yet.")
-            pages.SELL.link("Sell an item")
+            st.info(_("You have not listed anything yet."))
+            pages.SELL.link(_("Sell an item"))
         else:
             cols = st.columns(4)
-            cols[0].metric("On sale", mine.on_sale)
-            cols[1].metric("Sold", mine.sold)
-            cols[2].metric("Revenue", format_eur(round(mine.revenue * 100)))
+            cols[0].metric(_("On sale"), format_number(mine.on_sale))
+            cols[1].metric(_("Sold"), format_number(mine.sold))
+            cols[2].metric(_("Revenue"), format_eur(round(mine.revenue * 100)))
             days = mine.average_days_to_sell
-            cols[3].metric("Days to sell", "–" if days is None else f"{days:.1f}")
-            st.caption(
-                f"♥ {mine.favourites} on your listings. Days to sell: from listed to bought."
+            cols[3].metric(
+                _("Days to sell"), "–" if days is None else format_number(days, digits=1)
             )
-            st.subheader("Per week", anchor=False)
+            st.caption(
+                ngettext(
+                    "♥ {n} favourite on your listings. Days to sell: from listed to bought.",
+                    "♥ {n} favourites on your listings. Days to sell: from listed to bought.",
+                    mine.favourites,
+                ).format(n=format_number(mine.favourites))
+            )
+            st.subheader(_("Per week"), anchor=False)
             charts.show(specs["counts"])
             charts.show(specs["revenue"])
             if "prices" in specs:
-                st.subheader("Your prices against the market", anchor=False)
+                st.subheader(_("Your prices against the market"), anchor=False)
                 st.caption(
-                    "Each listing on sale against the median price of the listings on sale in "
-                    "the same category and condition."
+                    _(
+                        "Each listing on sale against the median price of the listings on sale "
+                        "in the same category and condition."
+                    )
                 )
                 charts.show(specs["prices"])
 
 with ai_tab:
-    record, specs = ai_record()
+    record, specs = ai_record(language)
     if not record.suggested:
-        st.info("No listing was made with an AI suggestion yet.")
+        st.info(_("No listing was made with an AI suggestion yet."))
     else:
         cols = st.columns(2)
-        cols[0].metric("Suggestions kept", f"{record.kept_rate:.0%}")
-        cols[1].metric("Listings with a suggestion", f"{record.suggested:,}")
+        cols[0].metric(_("Suggestions kept"), format_share(record.kept_rate))
+        cols[1].metric(_("Listings with a suggestion"), format_number(record.suggested))
         st.caption(
-            "How often sellers kept the category the AI proposed first: its accuracy on real "
-            "photos, as sellers judged it."
+            _(
+                "How often sellers kept the category the AI proposed first: its accuracy on "
+                "real photos, as sellers judged it."
+            )
         )
-        st.subheader("Suggested against chosen", anchor=False)
+        st.subheader(_("Suggested against chosen"), anchor=False)
         charts.show(specs["confusion"])
-        st.subheader("Kept against the AI's confidence", anchor=False)
+        st.subheader(_("Kept against the AI's confidence"), anchor=False)
         charts.show(specs["confidence"])

@@ -2,20 +2,25 @@
 
 import streamlit as st
 
+from core.i18n import _
 from ui import pages
 from ui.auth import demo_accounts_on, go_back_after_login, login_form
 from ui.state import current_user
 
-st.title("Welcome back")
+st.title(_("Welcome back"))
 
 if current_user() is not None:
     pages.SHOP.go()
 
-left, _ = st.columns([1, 1])
+left, _right = st.columns([1, 1])
 with left:
     user = login_form()
     if user is not None:
         go_back_after_login()
     if demo_accounts_on():
-        st.caption("Demo accounts: `user1@gmail.com` or `user2@gmail.com`, password `tototo`.")
-    pages.REGISTER.link("No account yet? Register")
+        st.caption(
+            _("Demo accounts: {first} or {second}, password {password}.").format(
+                first="`user1@gmail.com`", second="`user2@gmail.com`", password="`tototo`"
+            )
+        )
+    pages.REGISTER.link(_("No account yet? Register"))

@@ -3,21 +3,22 @@ where it happened. Showing them marks them read (the bell goes back to zero)."""
 
 import streamlit as st
 
+from core.i18n import _, format_moment
 from core.notifications import Kind, NotificationView, mark_read, recent
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session
-from ui.widgets import moment, plain
+from ui.widgets import local_time, plain
 
 user = require_user(pages.NOTIFICATIONS)
-st.title("Notifications")
+st.title(_(pages.NOTIFICATIONS.title))
 
 with db_session() as session:
     shown = recent(session, user.id)
 
 if not shown:
-    st.info("Nothing new. Messages, offers, sales and parcels will show here.")
-    pages.SHOP.link("Go to the shop", icon=":material/arrow_back:")
+    st.info(_("Nothing new. Messages, offers, sales and parcels will show here."))
+    pages.SHOP.link(_("Go to the shop"), icon=":material/arrow_back:")
     st.stop()
 
 ICONS = {
@@ -37,14 +38,14 @@ ICONS = {
 def destination(n: NotificationView) -> tuple[pages.Screen, dict[str, str], str]:
     """Where a notification leads: the conversation, the orders, or the person's own page."""
     if n.conversation_id is not None:
-        return pages.INBOX, {"c": str(n.conversation_id)}, "Open the conversation"
+        return pages.INBOX, {"c": str(n.conversation_id)}, _("Open the conversation")
     if n.kind is Kind.REVIEW:
-        return pages.SELLER, {"id": str(user.id)}, "See your seller page"
+        return pages.SELLER, {"id": str(user.id)}, _("See your seller page")
     if n.order_id is not None:
-        return pages.ORDERS, {}, "See the order"
+        return pages.ORDERS, {}, _("See the order")
     if n.item_id is not None:
-        return pages.SHOP, {"item": str(n.item_id)}, "See the item"
-    return pages.SHOP, {}, "Go to the shop"
+        return pages.SHOP, {"item": str(n.item_id)}, _("See the item")
+    return pages.SHOP, {}, _("Go to the shop")
 
 
 for n in shown:
@@ -53,7 +54,8 @@ for n in shown:
         with st.container(gap="small", width="stretch"):
             line = plain(n.text)
             st.markdown(f"**{line}**" if n.unread else line)
-            st.caption(("New · " if n.unread else "") + moment(n.created_at))
+            when = format_moment(local_time(n.created_at))
+            st.caption(_("New · {when}").format(when=when) if n.unread else when)
         screen, query, label = destination(n)
         screen.link(label, query=query or None, icon=":material/arrow_forward:")
 

@@ -2,25 +2,29 @@
 
 import streamlit as st
 
-from core.accounts import AccountError, register_user
+from core.accounts import PASSWORD_MIN_CHARS, AccountError, register_user
+from core.i18n import _
 from ui import pages
 from ui.auth import go_back_after_login, start_session
 from ui.state import current_user, db_session
 
-st.title("Create an account")
+st.title(_("Create an account"))
 
 if current_user() is not None:
     pages.SHOP.go()
 
-left, _ = st.columns([1, 1])
+left, _right = st.columns([1, 1])
 with left, st.form("register"):
-    email = st.text_input("E-mail", max_chars=254, autocomplete="email")
-    name = st.text_input("Display name", max_chars=50, help="Shown to buyers and sellers.")
+    email = st.text_input(_("E-mail"), max_chars=254, autocomplete="email")
+    name = st.text_input(_("Display name"), max_chars=50, help=_("Shown to buyers and sellers."))
     password = st.text_input(
-        "Password", type="password", help="8 characters or more.", autocomplete="new-password"
+        _("Password"),
+        type="password",
+        help=_("{n} characters or more.").format(n=PASSWORD_MIN_CHARS),
+        autocomplete="new-password",
     )
-    repeat = st.text_input("Repeat the password", type="password", autocomplete="new-password")
-    submitted = st.form_submit_button("Create my account", type="primary")
+    repeat = st.text_input(_("Repeat the password"), type="password", autocomplete="new-password")
+    submitted = st.form_submit_button(_("Create my account"), type="primary")
 
 if submitted:
     try:

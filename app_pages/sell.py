@@ -4,17 +4,20 @@ the main colour and the pattern, fields."""
 import streamlit as st
 
 from core import attributes, categories
+from core.i18n import _
 from core.listings import (
     CONDITION_LABELS,
     InvalidListingError,
     ListingDraft,
     ListingError,
     check_listing,
+    condition_label,
     create_listing,
     get_own_listing,
     item_id_from_text,
     update_listing,
 )
+from core.money import price_field_text
 from ui import classifier, pages, search
 from ui.auth import require_user
 from ui.photo_picker import pick_photos
@@ -25,7 +28,7 @@ user = require_user(pages.SELL)
 
 listing = None
 if "edit" in st.query_params:
-    st.title("Edit your listing")
+    st.title(_("Edit your listing"))
     try:
         with db_session() as session:
             listing = get_own_listing(
@@ -36,7 +39,7 @@ if "edit" in st.query_params:
         pages.MY_LISTINGS.link()
         st.stop()
 else:
-    st.title("Sell an item")
+    st.title(_("Sell an item"))
 flash()  # e.g. after the model's download
 
 generation = st.session_state.setdefault("_sell_generation", 0)
@@ -53,7 +56,7 @@ def field(name: str, initial):
 
 left, right = st.columns([1, 1], gap="large")
 with left:
-    st.subheader("Photos", anchor=False)
+    st.subheader(_("Photos"), anchor=False)
     photos = pick_photos(form_id, listing.photos if listing else [])
     photo_error = st.empty()
 
@@ -64,7 +67,7 @@ with left:
     if status.classifier is None:
         if classifier.offer_download(status.problem):
             search.start_indexing()  # the listings get their embeddings in the background
-            st.session_state["_flash"] = (
+            st.session_state["_flash"] = _(
                 "The AI model is ready: it suggests categories now, and the shop's listings "
                 "are being prepared for search by description and by photo."
             )
@@ -94,23 +97,23 @@ with left:
         pattern_choice.follow(first.key, look.patterns)
 
 with right:
-    st.subheader("Details", anchor=False)
-    title = st.text_input("Title", key=field("title", item.title if item else ""), max_chars=80)
+    st.subheader(_("Details"), anchor=False)
+    title = st.text_input(_("Title"), key=field("title", item.title if item else ""), max_chars=80)
     title_error = st.empty()
     description = st.text_area(
-        "Description",
+        _("Description"),
         key=field("description", item.description if item else ""),
         max_chars=2000,
-        placeholder="Fit, material, flaws, why you are selling it...",
+        placeholder=_("Fit, material, flaws, why you are selling it..."),
     )
     description_error = st.empty()
     category = st.selectbox(
-        "Category",
+        _("Category"),
         [c.code for c in categories.CATEGORIES],
         format_func=categories.label,
         key=choice.widget_key,
         on_change=choice.chosen_by_hand,
-        placeholder="Choose a category",
+        placeholder=_("Choose a category"),
     )
     if scores:
         choice.show(scores, category)
@@ -118,60 +121,63 @@ with right:
     colour_col, pattern_col = st.columns(2)
     with colour_col:
         colour = st.selectbox(
-            "Main colour",
+            _("Main colour"),
             [a.code for a in attributes.COLOURS],
             format_func=attributes.colour_label,
             key=colour_choice.widget_key,
             on_change=colour_choice.chosen_by_hand,
-            placeholder="Optional",
+            placeholder=_("Optional"),
         )
         if look and look.colours:
             colour_choice.show_short(look.colours, colour)
         colour_error = st.empty()
     with pattern_col:
         pattern = st.selectbox(
-            "Pattern",
+            _("Pattern"),
             [a.code for a in attributes.PATTERNS],
             format_func=attributes.pattern_label,
             key=pattern_choice.widget_key,
             on_change=pattern_choice.chosen_by_hand,
-            placeholder="Optional",
+            placeholder=_("Optional"),
         )
         if look and look.patterns:
             pattern_choice.show_short(look.patterns, pattern)
         pattern_error = st.empty()
     family = categories.get(category).size_family.value if category else "none"
     size = st.selectbox(
-        "Size",
+        _("Size"),
         categories.sizes_for(category) if category else [],
+        format_func=categories.size_label,
         key=field(f"size_{family}", item.size if item and category == item.category else None),
-        placeholder="Choose a size" if category else "Choose the category first",
+        placeholder=_("Choose a size") if category else _("Choose the category first"),
         disabled=not category,
     )
     size_error = st.empty()
     brand = st.text_input(
-        "Brand",
+        _("Brand"),
         key=field("brand", item.brand if item else ""),
         max_chars=40,
-        placeholder='Levi\'s, Zara... or "No brand"',
+        placeholder=_('Levi\'s, Zara... or "No brand"'),
     )
     brand_error = st.empty()
     condition = st.segmented_control(
-        "Condition",
+        _("Condition"),
         list(CONDITION_LABELS),
-        format_func=CONDITION_LABELS.get,
+        format_func=condition_label,
         key=field("condition", item.condition if item else None),
     )
     condition_error = st.empty()
     cents = item.price_cents if item else 0
     price = st.text_input(
-        "Price (EUR)",
-        key=field("price", f"{cents // 100}.{cents % 100:02d}" if item else ""),
-        placeholder="12.50",
+        _("Price (EUR)"),
+        key=field("price", price_field_text(cents) if item else ""),
+        placeholder=price_field_text(1250),
     )
     price_error = st.empty()
     submit = st.button(
-        "Save the changes" if item else "Put it on sale", type="primary", icon=":material/sell:"
+        _("Save the changes") if item else _("Put it on sale"),
+        type="primary",
+        icon=":material/sell:",
     )
     submit_error = st.empty()
 
@@ -192,7 +198,7 @@ if submit:
     chosen = [p.photo for p in photos if p.photo is not None]
     try:
         if any(p.error for p in photos):  # refuse, but still name every other field to fix
-            errors = {"photos": "Remove the files that are not usable photos."}
+            errors = {"photos": _("Remove the files that are not usable photos.")}
             try:
                 check_listing(draft, len(chosen))
             except InvalidListingError as exc:
@@ -214,10 +220,10 @@ if submit:
                     revision=item.revision,
                     embedding=cover,
                 )
-                saved_id, message = item.id, "Your changes are saved."
+                saved_id, message = item.id, _("Your changes are saved.")
             else:
                 saved_id = create_listing(session, user.id, draft, chosen, embedding=cover).id
-                message = "Your item is on sale."
+                message = _("Your item is on sale.")
     except InvalidListingError as exc:
         slots = {
             "photos": photo_error,
@@ -233,7 +239,7 @@ if submit:
         }
         for name, text in exc.errors.items():
             slots[name].error(plain(text))
-        submit_error.error("Fill in every field as shown above.")
+        submit_error.error(_("Fill in every field as shown above."))
     except ListingError as exc:
         submit_error.error(str(exc))
     else:

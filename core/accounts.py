@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from core import sessions
 from core.db import begin_write
 from core.errors import UserError
-from core.i18n import is_language
+from core.i18n import N_, _, is_language
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -41,9 +41,9 @@ PASSWORD_MAX_BYTES = 72  # bcrypt's limit: bcrypt 5 raises on anything longer
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
-POSTAL_CODE_MESSAGE = "The postal code must be 4 to 10 digits."
-LOCKED_MESSAGE = "Too many failed log-ins for this e-mail. Try again in 15 minutes."
-WRONG_CREDENTIALS_MESSAGE = "Wrong e-mail or password."
+POSTAL_CODE_MESSAGE = N_("The postal code must be 4 to 10 digits.")
+LOCKED_MESSAGE = N_("Too many failed log-ins for this e-mail. Try again in 15 minutes.")
+WRONG_CREDENTIALS_MESSAGE = N_("Wrong e-mail or password.")
 
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
@@ -131,14 +131,14 @@ def check_email(email: str | None) -> str:
         raise AccountError("email", problem)
     email = normalise_email(email)
     if not email:
-        raise AccountError("email", "Enter your e-mail address.")
+        raise AccountError("email", _("Enter your e-mail address."))
     if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email):
-        raise AccountError("email", "Enter a valid e-mail address, like name@example.com.")
+        raise AccountError("email", _("Enter a valid e-mail address, like name@example.com."))
     if not email.isascii():
         # a non-ASCII name before the @ (rare, and the way to fake "user1@gmail.com" with a
         # Cyrillic "е" or a Turkish dotted "i̇") is refused rather than guessed at
         raise AccountError(
-            "email", "Write the e-mail address in plain Latin letters (a-z, digits, . - _ +)."
+            "email", _("Write the e-mail address in plain Latin letters (a-z, digits, . - _ +).")
         )
     return email
 
@@ -146,21 +146,26 @@ def check_email(email: str | None) -> str:
 def check_new_password(password: str | None, repeat: str | None, field: str = "password") -> str:
     """The password if it may be set, or AccountError (never lets bcrypt see > 72 bytes)."""
     if not password:
-        raise AccountError(field, "Enter a password.")
+        raise AccountError(field, _("Enter a password."))
     if has_unusable_characters(password):  # bcrypt refuses NUL; none can be typed anyway
-        raise AccountError(field, "The password cannot contain control characters.")
+        raise AccountError(field, _("The password cannot contain control characters."))
     if len(password) < PASSWORD_MIN_CHARS:
-        raise AccountError(field, f"The password needs at least {PASSWORD_MIN_CHARS} characters.")
+        raise AccountError(
+            field,
+            _("The password needs at least {n} characters.").format(n=PASSWORD_MIN_CHARS),
+        )
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
         raise AccountError(
             field,
-            f"The password is too long: at most {PASSWORD_MAX_BYTES} bytes (about 72 letters).",
+            _("The password is too long: at most {n} bytes (about {n} letters).").format(
+                n=PASSWORD_MAX_BYTES
+            ),
         )
     if password != password.strip():
         # the log-in widget strips what is typed, so such a password could never log in
-        raise AccountError(field, "The password cannot start or end with a space.")
+        raise AccountError(field, _("The password cannot start or end with a space."))
     if password != repeat:
-        raise AccountError("repeat", "The two passwords are different.")
+        raise AccountError("repeat", _("The two passwords are different."))
     return password
 
 
@@ -169,10 +174,11 @@ def check_display_name(name: str | None) -> str:
         raise AccountError("display_name", problem)
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError("display_name", "Enter a display name.")
+        raise AccountError("display_name", _("Enter a display name."))
     if len(name) > DISPLAY_NAME_MAX:
         raise AccountError(
-            "display_name", f"The display name can be at most {DISPLAY_NAME_MAX} characters."
+            "display_name",
+            _("The display name can be at most {n} characters.").format(n=DISPLAY_NAME_MAX),
         )
     return name
 
@@ -195,18 +201,20 @@ def check_profile(update: ProfileUpdate, today: date | None = None) -> ProfileUp
             raise AccountError(field, problem)
     if update.birthday is not None:
         if update.birthday > today:
-            raise AccountError("birthday", "The birthday cannot be in the future.")
+            raise AccountError("birthday", _("The birthday cannot be in the future."))
         if update.birthday < date(today.year - 120, 1, 1):
-            raise AccountError("birthday", "Enter a real birthday.")
+            raise AccountError("birthday", _("Enter a real birthday."))
     address = " ".join((update.address or "").split())
     if len(address) > ADDRESS_MAX:
-        raise AccountError("address", f"The address can be at most {ADDRESS_MAX} characters.")
+        raise AccountError(
+            "address", _("The address can be at most {n} characters.").format(n=ADDRESS_MAX)
+        )
     postal = (update.postal_code or "").strip()
     if postal and not POSTAL_CODE_RE.fullmatch(postal):
-        raise AccountError("postal_code", POSTAL_CODE_MESSAGE)
+        raise AccountError("postal_code", _(POSTAL_CODE_MESSAGE))
     city = " ".join((update.city or "").split())
     if len(city) > CITY_MAX:
-        raise AccountError("city", f"The city can be at most {CITY_MAX} characters.")
+        raise AccountError("city", _("The city can be at most {n} characters.").format(n=CITY_MAX))
     return ProfileUpdate(name, update.birthday, address, postal, city)
 
 
@@ -225,7 +233,7 @@ def register_user(
     name = check_display_name(display_name)
     password = check_new_password(password, repeat)
     if get_user_by_email(session, email) is not None:
-        raise AccountError("email", "An account already uses this e-mail. Log in instead.")
+        raise AccountError("email", _("An account already uses this e-mail. Log in instead."))
     user = User(email=email, display_name=name, password_hash=hash_password(password))
     session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
     begin_write(session)
@@ -234,7 +242,9 @@ def register_user(
         session.commit()
     except IntegrityError as exc:  # registered by someone else a moment ago
         session.rollback()
-        raise AccountError("email", "An account already uses this e-mail. Log in instead.") from exc
+        raise AccountError(
+            "email", _("An account already uses this e-mail. Log in instead.")
+        ) from exc
     session.refresh(user)
     return user
 
@@ -245,7 +255,7 @@ def update_profile(session: Session, user_id: int, update: ProfileUpdate) -> Use
     begin_write(session)
     user = session.get(User, user_id)
     if user is None:
-        raise AccountError("user", "This account no longer exists.")
+        raise AccountError("user", _("This account no longer exists."))
     user.display_name = clean.display_name
     user.birthday = clean.birthday
     user.address = clean.address or None
@@ -278,11 +288,11 @@ def change_password(
     account but ``keep_session`` (this browser's), in one transaction; raise AccountError."""
     user = session.get(User, user_id)
     if user is None:
-        raise AccountError("user", "This account no longer exists.")
+        raise AccountError("user", _("This account no longer exists."))
     if not current:
-        raise AccountError("current", "Enter your current password.")
+        raise AccountError("current", _("Enter your current password."))
     if not verify_password(current, user.password_hash):
-        raise AccountError("current", "The current password is wrong.")
+        raise AccountError("current", _("The current password is wrong."))
     new_hash = hash_password(check_new_password(new, repeat, field="new"))
     session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
     begin_write(session)
@@ -303,8 +313,8 @@ def change_password(
 class LoginRefused(AccountError):
     """A log-in that did not happen; the message never tells whether the e-mail exists."""
 
-    def __init__(self, message: str = WRONG_CREDENTIALS_MESSAGE):
-        super().__init__("login", message)
+    def __init__(self, message: str | None = None):
+        super().__init__("login", message or _(WRONG_CREDENTIALS_MESSAGE))
 
 
 def log_in(session: Session, email: str | None, password: str | None) -> User:
@@ -317,13 +327,13 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     """
     email = normalise_email(email)
     if not email or not password:
-        raise LoginRefused("Enter your e-mail and your password.")
+        raise LoginRefused(_("Enter your e-mail and your password."))
     if len(email) > EMAIL_MAX or has_unusable_characters(email):
         spend_a_password_check(password)  # no account can have it: not worth storing
         raise LoginRefused()
     attempt = start_login_attempt(session, email)
     if attempt is None:
-        raise LoginRefused(LOCKED_MESSAGE)
+        raise LoginRefused(_(LOCKED_MESSAGE))
     user = get_user_by_email(session, email)
     if user is not None:
         session.expunge(user)  # loaded: no refresh (a read) before the next write

@@ -1,7 +1,8 @@
 """A garment's main colour and its pattern: the one place each option is defined.
 
 Like ``core/categories.py``: each option has a code (stored in the database), English and
-French labels (both searchable), and one or more zero-shot prompts for the CLIP
+French labels (both searchable; the French catalogue translates the English one into the
+French one), and one or more zero-shot prompts for the CLIP
 classifier, which proposes them from the same photo embedding as the category.
 ``core/attribute_tokens.py`` is generated from this file (``python -m tools.model
 tokens``); a test fails when it is stale.
@@ -15,6 +16,8 @@ common print families of second-hand clothes; "plain" is most garments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from core.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,22 @@ def _colour(code: str, label_en: str, label_fr: str, words: str | None = None) -
 
 
 COLOURS: tuple[Attribute, ...] = (
-    _colour("black", "Black", "Noir"),
-    _colour("white", "White", "Blanc"),
-    _colour("grey", "Grey", "Gris", "gray"),
-    _colour("beige", "Beige", "Beige"),
-    _colour("brown", "Brown", "Marron"),
-    _colour("red", "Red", "Rouge"),
-    _colour("pink", "Pink", "Rose"),
-    _colour("orange", "Orange", "Orange"),
-    _colour("yellow", "Yellow", "Jaune"),
-    _colour("green", "Green", "Vert"),
-    _colour("blue", "Blue", "Bleu"),
-    _colour("navy", "Navy", "Bleu marine", "navy blue"),
-    _colour("purple", "Purple", "Violet"),
+    _colour("black", N_("Black"), "Noir"),
+    _colour("white", N_("White"), "Blanc"),
+    _colour("grey", N_("Grey"), "Gris", "gray"),
+    _colour("beige", N_("Beige"), "Beige"),
+    _colour("brown", N_("Brown"), "Marron"),
+    _colour("red", N_("Red"), "Rouge"),
+    _colour("pink", N_("Pink"), "Rose"),
+    _colour("orange", N_("Orange"), "Orange"),
+    _colour("yellow", N_("Yellow"), "Jaune"),
+    _colour("green", N_("Green"), "Vert"),
+    _colour("blue", N_("Blue"), "Bleu"),
+    _colour("navy", N_("Navy"), "Bleu marine", "navy blue"),
+    _colour("purple", N_("Purple"), "Violet"),
     Attribute(
         "multicolour",
-        "Multicolour",
+        N_("Multicolour"),
         "Multicolore",
         ("a photo of a multicolored garment", "colorful clothing in many colors"),
     ),
@@ -58,46 +61,46 @@ COLOURS: tuple[Attribute, ...] = (
 PATTERNS: tuple[Attribute, ...] = (
     Attribute(
         "plain",
-        "Plain",
+        N_("Plain"),
         "Uni",
         ("a photo of a plain garment in one solid color", "plain solid-colored clothing"),
     ),
     Attribute(
-        "striped", "Striped", "Rayé", ("a photo of a striped garment", "clothing with stripes")
+        "striped", N_("Striped"), "Rayé", ("a photo of a striped garment", "clothing with stripes")
     ),
     Attribute(
         "checked",
-        "Checked",
+        N_("Checked"),
         "À carreaux",
         ("a photo of a plaid garment", "checked or tartan clothing"),
     ),
     Attribute(
         "floral",
-        "Floral",
+        N_("Floral"),
         "Fleuri",
         ("a photo of a garment with a floral print", "clothing with a flower pattern"),
     ),
     Attribute(
         "printed",
-        "Printed",
+        N_("Printed"),
         "Imprimé",
         ("a photo of a garment with a graphic print", "clothing with a printed logo or picture"),
     ),
     Attribute(
         "dotted",
-        "Polka dot",
+        N_("Polka dot"),
         "À pois",
         ("a photo of a polka dot garment", "clothing with dots"),
     ),
     Attribute(
         "animal",
-        "Animal print",
+        N_("Animal print"),
         "Imprimé animal",
         ("a photo of a garment with a leopard or zebra print", "animal print clothing"),
     ),
     Attribute(
         "camouflage",
-        "Camouflage",
+        N_("Camouflage"),
         "Camouflage",
         ("a photo of a camouflage garment", "camo clothing"),
     ),
@@ -111,12 +114,14 @@ PATTERNS_BY_CODE: dict[str, Attribute] = {a.code: a for a in PATTERNS}
 
 
 def colour_label(code: str | None) -> str:
-    """The English label of a colour code ("" for none, the code itself if unknown)."""
+    """The label of a colour code in the person's language ("" for none, the code itself
+    if unknown)."""
     return _label(COLOURS_BY_CODE, code)
 
 
 def pattern_label(code: str | None) -> str:
-    """The English label of a pattern code ("" for none, the code itself if unknown)."""
+    """The label of a pattern code in the person's language ("" for none, the code itself
+    if unknown)."""
     return _label(PATTERNS_BY_CODE, code)
 
 
@@ -130,4 +135,4 @@ def _label(by_code: dict[str, Attribute], code: str | None) -> str:
     if not code:
         return ""
     known = by_code.get(code)
-    return known.label_en if known else code
+    return _(known.label_en) if known else code

@@ -1,15 +1,19 @@
 """The garment categories: the one place a category is defined.
 
-Each category has a code (stored in the database), English and French labels, the
-size family its sizes come from, and one or more zero-shot prompts for the CLIP
-classifier. ``core/category_tokens.py`` is generated from this file
-(``python -m tools.model tokens``); a test fails when it is stale.
+Each category has a code (stored in the database), English and French labels (both
+searchable; the English one is marked for translation, and the French catalogue's
+translation of it is the French label: a test keeps them equal), the size family its
+sizes come from, and one or more zero-shot prompts for the CLIP classifier.
+``core/category_tokens.py`` is generated from this file (``python -m tools.model
+tokens``); a test fails when it is stale.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from core.i18n import N_, _
 
 
 class SizeFamily(StrEnum):
@@ -18,10 +22,11 @@ class SizeFamily(StrEnum):
     ONE_SIZE = "one_size"
 
 
+ONE_SIZE = N_("One size")  # stored as such; shown translated (size_label)
 SIZES: dict[SizeFamily, tuple[str, ...]] = {
     SizeFamily.CLOTHING: ("XS", "S", "M", "L", "XL", "XXL"),
     SizeFamily.SHOES: tuple(str(n) for n in range(35, 48)),
-    SizeFamily.ONE_SIZE: ("One size",),
+    SizeFamily.ONE_SIZE: (ONE_SIZE,),
 }
 
 
@@ -38,56 +43,56 @@ CATEGORIES: tuple[Category, ...] = (
     # The prototype's eight, its prompt first (its token ids are checked by a test).
     Category(
         "dress",
-        "Dress",
+        N_("Dress"),
         "Robe",
         SizeFamily.CLOTHING,
         ("a photo of a dress", "a photo of a woman's dress, clothing"),
     ),
     Category(
         "t-shirt",
-        "T-shirt",
+        N_("T-shirt"),
         "T-shirt",
         SizeFamily.CLOTHING,
         ("a photo of a t-shirt", "a photo of a short-sleeved t-shirt, clothing"),
     ),
     Category(
         "pants",
-        "Pants",
+        N_("Pants"),
         "Pantalon",
         SizeFamily.CLOTHING,
         ("a photo of pants", "a photo of trousers or jeans, clothing"),
     ),
     Category(
         "jacket",
-        "Jacket",
+        N_("Jacket"),
         "Veste",
         SizeFamily.CLOTHING,
         ("a photo of a jacket", "a photo of a light zip-up jacket, clothing"),
     ),
     Category(
         "underwear",
-        "Underwear",
-        "Sous-vetements",
+        N_("Underwear"),
+        "Sous-vêtements",
         SizeFamily.CLOTHING,
         ("a photo of underwear", "a photo of briefs or boxers, underwear"),
     ),
     Category(
         "shoes",
-        "Shoes",
+        N_("Shoes"),
         "Chaussures",
         SizeFamily.SHOES,
         ("a photo of shoes", "a photo of a pair of shoes or sneakers"),
     ),
     Category(
         "hat",
-        "Hat",
+        N_("Hat"),
         "Chapeau",
         SizeFamily.ONE_SIZE,
         ("a photo of hat", "a photo of a hat or a cap"),
     ),
     Category(
         "sweater",
-        "Sweater",
+        N_("Sweater"),
         "Pull",
         SizeFamily.CLOTHING,
         ("a photo of a sweater", "a photo of a knitted jumper, clothing"),
@@ -95,35 +100,35 @@ CATEGORIES: tuple[Category, ...] = (
     # Added for a clothing marketplace.
     Category(
         "shirt",
-        "Shirt",
+        N_("Shirt"),
         "Chemise",
         SizeFamily.CLOTHING,
         ("a photo of a shirt", "a photo of a button-down shirt with a collar, clothing"),
     ),
     Category(
         "shorts",
-        "Shorts",
+        N_("Shorts"),
         "Short",
         SizeFamily.CLOTHING,
         ("a photo of shorts", "a photo of a pair of shorts, clothing"),
     ),
     Category(
         "skirt",
-        "Skirt",
+        N_("Skirt"),
         "Jupe",
         SizeFamily.CLOTHING,
         ("a photo of a skirt", "a photo of a woman's skirt, clothing"),
     ),
     Category(
         "coat",
-        "Coat",
+        N_("Coat"),
         "Manteau",
         SizeFamily.CLOTHING,
         ("a photo of a coat", "a photo of a long winter coat, clothing"),
     ),
     Category(
         "bag",
-        "Bag",
+        N_("Bag"),
         "Sac",
         SizeFamily.ONE_SIZE,
         ("a photo of a bag", "a photo of a handbag or a backpack"),
@@ -144,6 +149,12 @@ def sizes_for(code: str) -> tuple[str, ...]:
 
 
 def label(code: str) -> str:
-    """The English label of a category code, or the code itself if it is unknown."""
+    """The label of a category code in the person's language, or the code itself if it is
+    unknown."""
     category = BY_CODE.get(code)
-    return category.label_en if category else code
+    return _(category.label_en) if category else code
+
+
+def size_label(size: str) -> str:
+    """A size as shown: "M", "42", and "One size" in the person's language."""
+    return _(ONE_SIZE) if size == ONE_SIZE else size

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import UserError
+from core.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT / "data"
@@ -77,9 +78,11 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
     secret = pick("cookie_secret")
     if secret is not None and len(secret.encode("utf-8")) < MIN_COOKIE_SECRET_BYTES:
         raise ConfigError(
-            f"COOKIE_SECRET is too short: it needs at least {MIN_COOKIE_SECRET_BYTES} bytes. "
-            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))' "
-            "(or remove the setting: the app then keeps a generated one in the database)."
+            _(
+                "COOKIE_SECRET is too short: it needs at least {n} bytes. Make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))' (or remove the "
+                "setting: the app then keeps a generated one in the database)."
+            ).format(n=MIN_COOKIE_SECRET_BYTES)
         )
     demo = pick("demo_data")
     if demo is None:
@@ -87,7 +90,9 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
     elif demo.lower() in _TRUE | _FALSE:
         demo_data = demo.lower() in _TRUE
     else:
-        raise ConfigError(f"DEMO_DATA must be true or false, not {demo!r}.")
+        raise ConfigError(
+            _("DEMO_DATA must be true or false, not {value}.").format(value=repr(demo))
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from core.i18n import _
 
 # A writer waits this long for its turn (the page shows it is running) rather than failing:
 # under the soak benchmark's overload (32 threads doing bcrypt on 2 cores) a turn can take
@@ -113,12 +114,13 @@ def check_schema(engine: Engine) -> None:
         have = {column["name"] for column in found.get_columns(table.name)}
         missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
     if missing:
+        columns = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
         raise OutdatedSchemaError(
-            "The database was created by an older version of the app (it lacks "
-            + ", ".join(missing[:4])
-            + (", ..." if len(missing) > 4 else "")
-            + "). Recreate it with `make reset-db` (this deletes its data), or point "
-            "DATABASE_URL at a new database."
+            _(
+                "The database was created by an older version of the app (it lacks "
+                "{columns}). Recreate it with `make reset-db` (this deletes its data), or "
+                "point DATABASE_URL at a new database."
+            ).format(columns=columns)
         )
 
 

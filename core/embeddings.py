@@ -25,6 +25,7 @@ from core.ai.errors import ModelError
 from core.ai.model_dir import model_fingerprint
 from core.ai.vectors import VectorIndex
 from core.db import begin_write, session_scope
+from core.i18n import _
 from core.models import Item, ItemEmbedding, Photo
 
 _log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ def index_with_model(
 
     classifier = Classifier.load(model_dir)
     if not classifier.embeds:
-        raise ModelError("This model (a single graph) gives no image embeddings to search by.")
+        raise ModelError(_("This model (a single graph) gives no image embeddings to search by."))
     fingerprint = model_fingerprint(classifier.manifest)
     return fingerprint, index_missing(
         engine, fingerprint, classifier.embed_photos, progress=progress

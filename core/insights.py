@@ -8,6 +8,9 @@ in euros (floats) for the charts; counts as ints.
 The AI's track record is measured on real use: each listing keeps the category the
 classifier proposed first (``items.ai_category``) and its confidence next to the category
 the seller chose, so "kept" means the seller left the AI's first choice as it was.
+
+Labels (categories, conditions, confidence bins) are in the person's language: a cache of
+these figures is per language.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import Date, Integer, and_, case, cast, func, or_, select
 from sqlmodel import Session
 
 from core import categories
+from core.i18n import _
 from core.listings import condition_label
 from core.models import Favourite, Item, ItemStatus, Order, OrderLine
 
@@ -301,7 +305,7 @@ def ai_record(session: Session) -> AiRecord:
         .group_by(Item.ai_category, Item.category)
     ).all()
     rows_total: dict[str, int] = {}
-    for suggested, _, n in pairs:
+    for suggested, _chosen, n in pairs:
         rows_total[suggested] = rows_total.get(suggested, 0) + n
     confusion = pd.DataFrame(
         [(categories.label(s), categories.label(c), n, n / rows_total[s]) for s, c, n in pairs],
@@ -333,7 +337,13 @@ def ai_record(session: Session) -> AiRecord:
     width = 100 // CONFIDENCE_BINS
     by_confidence = pd.DataFrame(
         [
-            (f"{b * width}–{(b + 1) * width} %", b / CONFIDENCE_BINS, n, k, k / n if n else None)
+            (
+                _("{low}–{high} %").format(low=b * width, high=(b + 1) * width),
+                b / CONFIDENCE_BINS,
+                n,
+                k,
+                k / n if n else None,
+            )
             for b, (n, k) in sorted(binned.items())
         ],
         columns=["bin", "low", "listings", "kept", "kept_rate"],

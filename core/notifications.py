@@ -16,6 +16,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from core.i18n import _
 from core.models import Notification, User, utcnow
 from core.money import format_eur
 
@@ -167,29 +168,35 @@ def mark_conversation_read(session: Session, user_id: int, conversation_id: int)
 
 
 def describe(n: NotificationView) -> str:
-    """The notification as a sentence (plain text: pages escape it for markdown)."""
-    who = n.actor_name or "Someone"
-    title = f"“{n.item_title}”" if n.item_title else "an item"
-    price = format_eur(n.price_cents) if n.price_cents is not None else ""
+    """The notification as a sentence in the person's language (plain text: pages escape it
+    for markdown). A person or an item that is gone is named "Someone", "an item"."""
+    facts = {
+        "who": n.actor_name or _("Someone"),
+        "title": _("“{title}”").format(title=n.item_title) if n.item_title else _("an item"),
+        "price": format_eur(n.price_cents) if n.price_cents is not None else "",
+    }
+    sentence = "{who}: {title}"  # a kind this version does not know
     match n.kind:
         case Kind.MESSAGE:
-            return f"{who} sent you a message about {title}."
+            sentence = _("{who} sent you a message about {title}.")
         case Kind.OFFER_MADE:
-            return f"{who} offers {price} for {title}."
+            sentence = _("{who} offers {price} for {title}.")
         case Kind.OFFER_COUNTERED:
-            return f"{who} proposes {price} for {title}."
+            sentence = _("{who} proposes {price} for {title}.")
         case Kind.OFFER_ACCEPTED:
-            return f"{who} accepted {price} for {title}: buy it within 48 hours at that price."
+            sentence = _(
+                "{who} accepted {price} for {title}: buy it within 48 hours at that price."
+            )
         case Kind.COUNTER_ACCEPTED:
-            return f"{who} accepted your price of {price} for {title}: they may buy it now."
+            sentence = _("{who} accepted your price of {price} for {title}: they may buy it now.")
         case Kind.OFFER_DECLINED:
-            return f"{who} declined your offer of {price} for {title}."
+            sentence = _("{who} declined your offer of {price} for {title}.")
         case Kind.ITEM_SOLD:
-            return f"{who} bought {title}: ship it to them."
+            sentence = _("{who} bought {title}: ship it to them.")
         case Kind.ORDER_SHIPPED:
-            return f"{who} shipped {title}."
+            sentence = _("{who} shipped {title}.")
         case Kind.ORDER_RECEIVED:
-            return f"{who} received {title}."
+            sentence = _("{who} received {title}.")
         case Kind.REVIEW:
-            return f"{who} reviewed you for {title}."
-    return f"{who}: {title}"
+            sentence = _("{who} reviewed you for {title}.")
+    return sentence.format(**facts)

@@ -47,6 +47,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import UserError
+from core.i18n import _, format_number
 
 MAX_UPLOAD_BYTES = 25_000_000  # 25 MB: a 48-50 MP phone JPEG (module docstring)
 MAX_PIXELS = 50_000_000  # declared by a sequential JPEG, decoded at reduced size
@@ -103,6 +104,11 @@ class PhotoError(UserError):
     """A file a user uploaded that cannot be used as a photo; the message is for the user."""
 
 
+def _who(name: str | None) -> str:
+    """How a message names the file: its quoted name, given by the caller, or "The file"."""
+    return name or _("The file")
+
+
 @dataclass(frozen=True)
 class PreparedPhoto:
     image: bytes  # JPEG, at most MAX_SIDE px, no metadata
@@ -127,17 +133,19 @@ def megabytes(size: int) -> str:
     """A file size as the seller's phone shows it: "25 MB", "31.4 MB" (never rounded down
     to the cap it is over), "0.3 MB"."""
     if size % 1_000_000 == 0:
-        return f"{size // 1_000_000} MB"
-    return f"{math.ceil(size / 100_000) / 10:.1f} MB"
+        return _("{size} MB").format(size=format_number(size // 1_000_000))
+    return _("{size} MB").format(size=format_number(math.ceil(size / 100_000) / 10, digits=1))
 
 
-def check_size(size: int, *, name: str = "The file", limit: int = MAX_UPLOAD_BYTES) -> None:
+def check_size(size: int, *, name: str | None = None, limit: int = MAX_UPLOAD_BYTES) -> None:
     """PhotoError when a file of ``size`` bytes is bigger than a photo may be (``limit``,
     at most MAX_UPLOAD_BYTES): checked before its bytes are read."""
     limit = min(limit, MAX_UPLOAD_BYTES)
     if size > limit:
         raise PhotoError(
-            f"{name} is too big ({megabytes(size)}): a photo can be at most {megabytes(limit)}."
+            _("{name} is too big ({size}): a photo can be at most {limit}.").format(
+                name=_who(name), size=megabytes(size), limit=megabytes(limit)
+            )
         )
 
 
@@ -151,16 +159,24 @@ def _not_a_photo(data: bytes, name: str) -> PhotoError:
     brand = data[8:12] if data[4:8] == b"ftyp" else b""
     if brand in _HEIF_BRANDS:  # a real photo, in a format Pillow does not read
         return PhotoError(
-            f"{name} is a HEIC photo, which cannot be read here: share it as a JPEG instead "
-            "(on an iPhone: Settings > Camera > Formats > Most Compatible)."
+            _(
+                "{name} is a HEIC photo, which cannot be read here: share it as a JPEG instead "
+                "(on an iPhone: Settings > Camera > Formats > Most Compatible)."
+            ).format(name=_who(name))
         )
     if brand in _AVIF_BRANDS:
-        return PhotoError(f"{name} is an AVIF photo, which cannot be read here: save it as a JPEG.")
-    return PhotoError(f"{name} is not a photo (JPEG, PNG, WebP, GIF...).")
+        return PhotoError(
+            _("{name} is an AVIF photo, which cannot be read here: save it as a JPEG.").format(
+                name=_who(name)
+            )
+        )
+    return PhotoError(_("{name} is not a photo (JPEG, PNG, WebP, GIF...).").format(name=_who(name)))
 
 
-def _damaged(name: str) -> PhotoError:
-    return PhotoError(f"{name} is damaged or truncated and cannot be read.")
+def _damaged(name: str | None) -> PhotoError:
+    return PhotoError(
+        _("{name} is damaged or truncated and cannot be read.").format(name=_who(name))
+    )
 
 
 @dataclass(frozen=True)
@@ -174,7 +190,7 @@ class JpegLayout:
 _UNKNOWN_JPEG = JpegLayout(reduced=False, samples=4.0)  # assume the worst
 
 
-def jpeg_layout(data: bytes, name: str = "The file") -> JpegLayout:
+def jpeg_layout(data: bytes, name: str | None = None) -> JpegLayout:
     """How libjpeg decodes ``data``. A sequential JPEG whose first scan holds every colour
     component is decoded row by row, at 1/2..1/8 scale if asked: ``reduced``. A progressive
     one, or one whose components come in separate scans, keeps every DCT coefficient of
@@ -184,7 +200,7 @@ def jpeg_layout(data: bytes, name: str = "The file") -> JpegLayout:
     Pillow's own header parser busy for seconds) is refused as damaged.
     """
     pos, reduced, samples, factors = 2, False, 0.0, []
-    for _ in range(_MAX_SEGMENTS):
+    for _segment in range(_MAX_SEGMENTS):
         if pos + 4 > len(data) or data[pos] != 0xFF:
             return _UNKNOWN_JPEG
         if data[pos + 1] == 0xFF:
@@ -213,17 +229,17 @@ def jpeg_layout(data: bytes, name: str = "The file") -> JpegLayout:
     return _UNKNOWN_JPEG
 
 
-def read_header(data: bytes, *, name: str = "The file") -> Image.Image:
+def read_header(data: bytes, *, name: str | None = None) -> Image.Image:
     """The photo opened lazily (only its header is read); PhotoError if it is not one."""
     if not data:
-        raise PhotoError(f"{name} is empty.")
+        raise PhotoError(_("{name} is empty.").format(name=_who(name)))
     check_size(len(data), name=name)
     if data[:2] == b"\xff\xd8":
         jpeg_layout(data, name)  # refuses a header that would keep Pillow busy for seconds
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError as exc:
-        raise PhotoError(f"{name} is too large to be a photo.") from exc
+        raise PhotoError(_("{name} is too large to be a photo.").format(name=_who(name))) from exc
     except UnidentifiedImageError as exc:
         raise _not_a_photo(data, name) from exc
     except Exception as exc:  # a damaged header: OSError, SyntaxError, struct.error...
@@ -231,39 +247,48 @@ def read_header(data: bytes, *, name: str = "The file") -> Image.Image:
     return image
 
 
-def check_pixels(image: Image.Image, data: bytes, *, name: str = "The file") -> None:
+def check_pixels(image: Image.Image, data: bytes, *, name: str | None = None) -> None:
     """PhotoError, from the header alone, when decoding ``image`` would hold more memory
     than one photo may (see the module's docstring)."""
     width, height = image.size
     pixels = width * height
     if pixels > MAX_PIXELS:
         raise PhotoError(
-            f"{name} is too large ({width} x {height} pixels); use a photo of at most "
-            f"{MAX_PIXELS // 1_000_000} megapixels."
+            _(
+                "{name} is too large ({width} x {height} pixels); use a photo of at most "
+                "{limit} megapixels."
+            ).format(name=_who(name), width=width, height=height, limit=MAX_PIXELS // 1_000_000)
         )
     if image.format in JPEG_FORMATS:
         layout = jpeg_layout(data)
         if not layout.reduced and 2 * pixels * layout.samples > MAX_COEFFICIENT_BYTES:
             raise PhotoError(
-                f"{name} is too large for a progressive JPEG ({width} x {height} pixels); "
-                "save it as a standard JPEG, or make it smaller."
+                _(
+                    "{name} is too large for a progressive JPEG ({width} x {height} pixels); "
+                    "save it as a standard JPEG, or make it smaller."
+                ).format(name=_who(name), width=width, height=height)
             )
     elif pixels > (limit := MAX_WEBP_PIXELS if image.format == "WEBP" else MAX_DECODED_PIXELS):
         kind = _FORMAT_NAMES.get(image.format or "", image.format or "image")
         raise PhotoError(
-            f"{name} is too large for a {kind} ({width} x {height} pixels): a {kind} can "
-            f"have at most {limit // 1_000_000} megapixels, so make it smaller or save it "
-            "as a JPEG."
+            _(
+                "{name} is too large for a {kind} ({width} x {height} pixels): a {kind} can "
+                "have at most {limit} megapixels, so make it smaller or save it as a JPEG."
+            ).format(
+                name=_who(name), kind=kind, width=width, height=height, limit=limit // 1_000_000
+            )
         )
 
 
-def check_shape(image: Image.Image, *, name: str = "The file") -> None:
+def check_shape(image: Image.Image, *, name: str | None = None) -> None:
     """PhotoError when the photo's shape cannot show an item (from its header)."""
     width, height = image.size
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise PhotoError(
-            f"{name} is too long and narrow ({width} x {height} pixels) to show an item; "
-            f"use a photo at most {MAX_ASPECT} times as long as it is wide."
+            _(
+                "{name} is too long and narrow ({width} x {height} pixels) to show an item; "
+                "use a photo at most {n} times as long as it is wide."
+            ).format(name=_who(name), width=width, height=height, n=MAX_ASPECT)
         )
 
 
@@ -277,7 +302,7 @@ def reduced_size(size: tuple[int, int], max_side: int) -> tuple[int, int] | None
 
 
 def decode(
-    image: Image.Image, *, name: str = "The file", draft: tuple[int, int] | None = None
+    image: Image.Image, *, name: str | None = None, draft: tuple[int, int] | None = None
 ) -> Image.Image:
     """Decode an opened photo (a JPEG at 1/2..1/8 scale, no smaller than ``draft``);
     PhotoError if it is damaged, or if it would still hold too many pixels."""
@@ -288,8 +313,10 @@ def decode(
             image.draft(None, draft)  # sets the decoder's scale and image.size, decodes nothing
         if image.width * image.height > MAX_DECODED_PIXELS:
             raise PhotoError(
-                f"{name} is too large ({image.width} x {image.height} pixels) to be read; "
-                "use a smaller photo."
+                _(
+                    "{name} is too large ({width} x {height} pixels) to be read; use a "
+                    "smaller photo."
+                ).format(name=_who(name), width=image.width, height=image.height)
             )
         image.load()
     except PhotoError:
@@ -299,7 +326,7 @@ def decode(
     return image
 
 
-def open_image(data: bytes, *, name: str = "The file", max_side: int | None = None) -> Image.Image:
+def open_image(data: bytes, *, name: str | None = None, max_side: int | None = None) -> Image.Image:
     """Check and decode ``data``; PhotoError with a clear message if it is not usable.
 
     With ``max_side``, a large sequential JPEG is decoded at 1/2, 1/4 or 1/8 scale
@@ -390,7 +417,7 @@ def make_thumbnail(image: Image.Image) -> Image.Image:
 def prepare_photo(
     data: bytes,
     *,
-    name: str = "The file",
+    name: str | None = None,
     model_input: Callable[[Image.Image], np.ndarray] | None = None,
 ) -> PreparedPhoto:
     """Validate an upload and return its normalised JPEG and thumbnail, decoded once.

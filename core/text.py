@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 
-CONTROL_MESSAGE = "Remove the invisible control characters from this field."
+from core.i18n import N_, _
+
+CONTROL_MESSAGE = N_("Remove the invisible control characters from this field.")
 _LINE_BREAKS = frozenset("\n\r\t")
 # bidirectional embeddings, overrides and isolates: they reorder what follows them, so a
 # name or a title could show something else than it says ("Camille \u202eeciloP")
@@ -32,5 +34,5 @@ def has_unusable_characters(value: str, *, multiline: bool = False) -> bool:
 def text_problem(value: str | None, *, multiline: bool = False) -> str | None:
     """The message for a field whose text cannot be stored, or None if it is fine."""
     if value and has_unusable_characters(value, multiline=multiline):
-        return CONTROL_MESSAGE
+        return _(CONTROL_MESSAGE)
     return None

@@ -20,11 +20,12 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def submit_login(at: AppTest, email: str, password: str) -> AppTest:
+    """Log in through the form, in English or in French (its labels in either language)."""
     open_page(at, "app_pages/login.py")
     fields = {t.label: t for t in at.text_input}
     fields["E-mail"].input(email)
-    fields["Password"].input(password)
-    next(b for b in at.button if b.label == "Log in").click().run()
+    fields.get("Password", fields.get("Mot de passe")).input(password)
+    next(b for b in at.button if b.label in ("Log in", "Se connecter")).click().run()
     assert not at.exception, at.exception
     return at
 

@@ -11,6 +11,7 @@ when a catalogue is not up to date with the code or has a string without transla
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import sys
 import tempfile
@@ -41,11 +42,14 @@ def _babel(*args: str) -> None:
 
 def extract(target: Path) -> None:
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
-    _babel(
-        "extract", "-F", str(ROOT / "babel.cfg"), "--no-default-keywords", *keywords,
-        "--sort-by-file", "--no-wrap", "--project", "Seconde Main", "--version", "1",
-        "--header-comment", HEADER, "-o", str(target), str(ROOT),
-    )  # fmt: skip
+    # from the project's folder, so that the catalogues name files by their path in the
+    # project ("core/money.py:12"), the same in every checkout
+    with contextlib.chdir(ROOT):
+        _babel(
+            "extract", "-F", "babel.cfg", "--no-default-keywords", *keywords,
+            "--sort-by-file", "--no-wrap", "--project", "Seconde Main", "--version", "1",
+            "--header-comment", HEADER, "-o", str(target.resolve()), ".",
+        )  # fmt: skip
 
 
 def update() -> None:

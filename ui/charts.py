@@ -1,11 +1,15 @@
 """The insights page's charts, drawn with Altair (which Streamlit ships): one function per
-chart, each taking a DataFrame from core.insights and returning an Altair chart."""
+chart, each taking a DataFrame from core.insights and returning an Altair chart, its
+titles, legends and tooltips in the person's language (numbers and dates keep Vega's d3
+formats)."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+
+from core.i18n import _
 
 EURO = ",.2f"
 ON_SALE, SOLD = "#2e7d32", "#9e9e9e"
@@ -16,23 +20,24 @@ def listings_by_category(frame: pd.DataFrame) -> alt.Chart:
     long = frame.melt(
         id_vars=["label"], value_vars=["on_sale", "sold"], var_name="status", value_name="listings"
     )
-    long["status"] = long["status"].map({"on_sale": "On sale", "sold": "Sold"})
+    on_sale, sold = _("On sale"), _("Sold")
+    long["status"] = long["status"].map({"on_sale": on_sale, "sold": sold})
     order = list(frame["label"])
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort=order, title=None),
-            x=alt.X("listings:Q", title="Listings", stack="zero"),
+            x=alt.X("listings:Q", title=_("Listings"), stack="zero"),
             color=alt.Color(
                 "status:N",
-                scale=alt.Scale(domain=["On sale", "Sold"], range=[ON_SALE, SOLD]),
+                scale=alt.Scale(domain=[on_sale, sold], range=[ON_SALE, SOLD]),
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("label:N", title="Category"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("listings:Q", title="Listings"),
+                alt.Tooltip("label:N", title=_("Category")),
+                alt.Tooltip("status:N", title=_("Status")),
+                alt.Tooltip("listings:Q", title=_("Listings")),
             ],
         )
     )
@@ -45,14 +50,14 @@ def price_boxes(frame: pd.DataFrame) -> alt.LayerChart:
     # nor copies the frame per layer (which cost ~25 ms a chart)
     base = alt.Chart().encode(y=alt.Y("label:N", sort=list(frame["label"]), title=None))
     tooltip = [
-        alt.Tooltip("label:N", title="Category"),
-        alt.Tooltip("listings:Q", title="On sale"),
-        alt.Tooltip("p25:Q", title="25 % below (€)", format=EURO),
-        alt.Tooltip("p50:Q", title="Median (€)", format=EURO),
-        alt.Tooltip("p75:Q", title="75 % below (€)", format=EURO),
+        alt.Tooltip("label:N", title=_("Category")),
+        alt.Tooltip("listings:Q", title=_("On sale")),
+        alt.Tooltip("p25:Q", title=_("25 % below (€)"), format=EURO),
+        alt.Tooltip("p50:Q", title=_("Median (€)"), format=EURO),
+        alt.Tooltip("p75:Q", title=_("75 % below (€)"), format=EURO),
     ]
     whisker = base.mark_rule(color="#607d8b").encode(
-        x=alt.X("p10:Q", title="Price (€), 10th to 90th percentile"), x2=alt.X2("p90:Q")
+        x=alt.X("p10:Q", title=_("Price (€), 10th to 90th percentile")), x2=alt.X2("p90:Q")
     )
     box = base.mark_bar(size=14, color="#90caf9").encode(
         x=alt.X("p25:Q"), x2=alt.X2("p75:Q"), tooltip=tooltip
@@ -71,11 +76,14 @@ def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = Fals
         .mark_bar(color="#5c6bc0")
         .encode(
             x=alt.X(
-                "week:T", title="Week of", timeUnit="yearmonthdate", axis=alt.Axis(format="%d %b")
+                "week:T",
+                title=_("Week of"),
+                timeUnit="yearmonthdate",
+                axis=alt.Axis(format="%d %b"),
             ),
             y=alt.Y(f"{column}:Q", title=title),
             tooltip=[
-                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
                 alt.Tooltip(f"{column}:Q", title=title, format=fmt),
             ],
         )
@@ -90,13 +98,13 @@ def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title="Week of", axis=alt.Axis(format="%d %b")),
-            y=alt.Y("n:Q", title="Per week"),
+            x=alt.X("week:T", title=_("Week of"), axis=alt.Axis(format="%d %b")),
+            y=alt.Y("n:Q", title=_("Per week")),
             color=alt.Color("what:N", legend=alt.Legend(title=None, orient="bottom")),
             tooltip=[
-                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
-                alt.Tooltip("what:N", title="What"),
-                alt.Tooltip("n:Q", title="How many"),
+                alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
+                alt.Tooltip("what:N", title=_("What")),
+                alt.Tooltip("n:Q", title=_("How many")),
             ],
         )
     )
@@ -104,13 +112,15 @@ def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
 
 def price_gaps(frame: pd.DataFrame) -> alt.Chart:
     """One dot per listing on sale: how far its price is from the median of its peers."""
+    # the side only colours the dots (no legend, no tooltip): never shown
     frame = frame.assign(side=["above" if gap > 0 else "at or below" for gap in frame["gap_pct"]])
     return (
         alt.Chart(frame)
         .mark_circle(size=90)
         .encode(
             x=alt.X(
-                "gap_pct:Q", title="Price against the median of the same category and condition (%)"
+                "gap_pct:Q",
+                title=_("Price against the median of the same category and condition (%)"),
             ),
             y=alt.Y("category:N", title=None),
             color=alt.Color(
@@ -119,11 +129,11 @@ def price_gaps(frame: pd.DataFrame) -> alt.Chart:
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("title:N", title="Listing"),
-                alt.Tooltip("price:Q", title="Price (€)", format=EURO),
-                alt.Tooltip("median:Q", title="Median (€)", format=EURO),
-                alt.Tooltip("peers:Q", title="Listings compared"),
-                alt.Tooltip("condition:N", title="Condition"),
+                alt.Tooltip("title:N", title=_("Listing")),
+                alt.Tooltip("price:Q", title=_("Price (€)"), format=EURO),
+                alt.Tooltip("median:Q", title=_("Median (€)"), format=EURO),
+                alt.Tooltip("peers:Q", title=_("Listings compared")),
+                alt.Tooltip("condition:N", title=_("Condition")),
             ],
         )
     )
@@ -135,16 +145,18 @@ def confusion(frame: pd.DataFrame) -> alt.LayerChart:
     labels = sorted(set(frame["suggested"]) | set(frame["chosen"]))
     frame = frame.assign(ink=["white" if share > 0.5 else "black" for share in frame["share"]])
     base = alt.Chart().encode(
-        y=alt.Y("suggested:N", sort=labels, title="The AI suggested"),
-        x=alt.X("chosen:N", sort=labels, title="The seller chose", axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("suggested:N", sort=labels, title=_("The AI suggested")),
+        x=alt.X(
+            "chosen:N", sort=labels, title=_("The seller chose"), axis=alt.Axis(labelAngle=-40)
+        ),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
         tooltip=[
-            alt.Tooltip("suggested:N", title="Suggested"),
-            alt.Tooltip("chosen:N", title="Chosen"),
-            alt.Tooltip("listings:Q", title="Listings"),
-            alt.Tooltip("share:Q", title="Share of the suggestion", format=".0%"),
+            alt.Tooltip("suggested:N", title=_("Suggested")),
+            alt.Tooltip("chosen:N", title=_("Chosen")),
+            alt.Tooltip("listings:Q", title=_("Listings")),
+            alt.Tooltip("share:Q", title=_("Share of the suggestion"), format=".0%"),
         ],
     )
     text = base.mark_text(fontSize=11).encode(
@@ -157,26 +169,26 @@ def confusion(frame: pd.DataFrame) -> alt.LayerChart:
 def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
     """Bars: how many suggestions had each confidence; line: how often they were kept."""
     base = alt.Chart().encode(
-        x=alt.X("bin:N", sort=list(frame["bin"]), title="The AI's confidence")
+        x=alt.X("bin:N", sort=list(frame["bin"]), title=_("The AI's confidence"))
     )
     bars = base.mark_bar(color="#cfd8dc").encode(
-        y=alt.Y("listings:Q", title="Suggestions"),
+        y=alt.Y("listings:Q", title=_("Suggestions")),
         tooltip=[
-            alt.Tooltip("bin:N", title="Confidence"),
-            alt.Tooltip("listings:Q", title="Suggestions"),
+            alt.Tooltip("bin:N", title=_("Confidence")),
+            alt.Tooltip("listings:Q", title=_("Suggestions")),
         ],
     )
     rate = base.mark_line(point=True, color="#1565c0").encode(
         y=alt.Y(
             "kept_rate:Q",
-            title="Kept by the seller",
+            title=_("Kept by the seller"),
             axis=alt.Axis(format=".0%"),
             scale=alt.Scale(domain=[0, 1]),
         ),
         tooltip=[
-            alt.Tooltip("bin:N", title="Confidence"),
-            alt.Tooltip("kept_rate:Q", title="Kept", format=".0%"),
-            alt.Tooltip("kept:Q", title="Kept (listings)"),
+            alt.Tooltip("bin:N", title=_("Confidence")),
+            alt.Tooltip("kept_rate:Q", title=_("Kept"), format=".0%"),
+            alt.Tooltip("kept:Q", title=_("Kept (listings)")),
         ],
     )
     return alt.layer(bars, rate, data=frame).resolve_scale(y="independent")

@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core import attributes, categories
 from core.ai.classifier import Classifier, Look, Score
 from core.ai.errors import ModelError
 from core.ai.model_dir import ModelDownloadError, download, model_present
 from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
-from core.photos import PhotoError, PreparedPhoto
-from ui.state import get_settings
+from core.i18n import N_, _, format_number, format_share
+from core.photos import PhotoError, PreparedPhoto, megabytes
+from ui.state import first_load, get_settings
 
 _log = logging.getLogger(__name__)
 
-MODEL_SIZE = "about 150 MB"
+MODEL_BYTES = 150_000_000  # about: the download's size, said before it starts
 _SUGGESTIONS = "_ai_suggestions"
 
 # The top probability from which the AI's pick is preselected. Over 13 categories, a
@@ -47,9 +49,14 @@ COLOUR_SURE = 0.5
 PATTERN_SURE = 0.6
 
 
-@st.cache_resource(show_spinner="Loading the AI model...")
+@st.cache_resource(show_spinner=False)
 def _load(model_dir: str) -> Classifier:
     return Classifier.load(Path(model_dir))
+
+
+def _loaded(model_dir: str) -> Classifier:
+    with first_load(("classifier", model_dir), _("Loading the AI model...")):
+        return _load(model_dir)
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,12 +75,14 @@ def model_status() -> ModelStatus:
     model_dir = get_settings().model_dir
     if not model_present(model_dir):
         return ModelStatus(
-            None, "The AI category suggestion is off because its model is not downloaded yet."
+            None, _("The AI category suggestion is off because its model is not downloaded yet.")
         )
     try:
-        return ModelStatus(_load(str(model_dir)))
+        return ModelStatus(_loaded(str(model_dir)))
     except ModelError as exc:
-        return ModelStatus(None, f"The AI category suggestion is off: {exc}")
+        return ModelStatus(
+            None, _("The AI category suggestion is off: {problem}").format(problem=exc)
+        )
 
 
 def pixel_values(classifier: Classifier, photo: PreparedPhoto):
@@ -93,14 +102,14 @@ def suggest(classifier: Classifier, key: str, photo: PreparedPhoto) -> Look | No
     cache = st.session_state.setdefault(_SUGGESTIONS, {})
     if key not in cache:
         try:
-            with st.spinner("Looking at your photo..."):
+            with st.spinner(_("Looking at your photo...")):
                 cache.clear()  # only the current first photo matters
                 cache[key] = classifier.look(pixel_values(classifier, photo))
         except PhotoError:
             cache[key] = None  # the photo picker already says what is wrong with it
         except Exception:  # a model that loads but fails at run time: sell without it
             _log.exception("classification failed")
-            st.warning("The AI suggestion failed for this photo; choose the category yourself.")
+            st.warning(_("The AI suggestion failed for this photo; choose the category yourself."))
             cache[key] = None
     return cache[key]
 
@@ -113,17 +122,33 @@ def is_sure(scores: list[Score], sure: float = SURE) -> bool:
 @dataclass(frozen=True)
 class Suggested:
     """One field the AI proposes on the sell form: its name, the threshold for preselecting
-    it, and how its codes are shown."""
+    it, how its codes are shown, and the caption when the AI is not sure of it (a whole
+    sentence per field, marked with N_)."""
 
     name: str  # "category", "colour", "pattern"
-    noun: str  # in sentences: "category", "colour", "pattern"
     sure: float
     label: Callable[[str], str]
+    only_a_guess: str  # "AI: {label} ({share}): only a guess, so no ... is chosen for you"
 
 
-CATEGORY = Suggested("category", "category", SURE, categories.label)
-COLOUR = Suggested("colour", "colour", COLOUR_SURE, attributes.colour_label)
-PATTERN = Suggested("pattern", "pattern", PATTERN_SURE, attributes.pattern_label)
+CATEGORY = Suggested(
+    "category",
+    SURE,
+    categories.label,
+    N_("AI: {label} ({share}): only a guess, so no category is chosen for you"),
+)
+COLOUR = Suggested(
+    "colour",
+    COLOUR_SURE,
+    attributes.colour_label,
+    N_("AI: {label} ({share}): only a guess, so no colour is chosen for you"),
+)
+PATTERN = Suggested(
+    "pattern",
+    PATTERN_SURE,
+    attributes.pattern_label,
+    N_("AI: {label} ({share}): only a guess, so no pattern is chosen for you"),
+)
 
 
 @dataclass(frozen=True)
@@ -172,41 +197,52 @@ class Choice:
 
     def show(self, scores: list[Score], category: str | None) -> None:
         """The top 3 as bars, and a sentence when the AI chose nothing or was overruled."""
-        st.caption("AI suggestion from your first photo:")
+        st.caption(_("AI suggestion from your first photo:"))
         for score in scores[:3]:
-            label = f"{self.field.label(score.code)}: {score.probability:.0%}"
+            label = _("{label}: {share}").format(
+                label=self.field.label(score.code), share=format_share(score.probability)
+            )
             st.progress(min(max(score.probability, 0.0), 1.0), text=label)
         top = scores[0]
         if self.by_hand:
             if category != top.code:
-                st.caption("Your choice stays: a suggestion never replaces a category you chose.")
+                st.caption(
+                    _("Your choice stays: a suggestion never replaces a category you chose.")
+                )
         elif not self.is_sure(scores):
             st.caption(
-                f"The AI is not sure about this photo (its best guess, "
-                f"{self.field.label(top.code)}, has only {top.probability:.0%}), so no "
-                "category is chosen for you: pick one."
+                _(
+                    "The AI is not sure about this photo (its best guess, {label}, has only "
+                    "{share}), so no category is chosen for you: pick one."
+                ).format(label=self.field.label(top.code), share=format_share(top.probability))
             )
 
     def show_short(self, scores: list[Score], value: str | None) -> None:
         """One caption: the AI's top pick, and why it is not the field's value."""
         top = scores[0]
-        text = f"AI: {self.field.label(top.code)} ({top.probability:.0%})"
+        text = _("AI: {label} ({share})")
         if self.by_hand:
             if value != top.code:
-                text += ", your choice kept"
+                text = _("AI: {label} ({share}), your choice kept")
         elif not self.is_sure(scores):
-            text += f": only a guess, so no {self.field.noun} is chosen for you"
-        st.caption(text)
+            text = _(self.field.only_a_guess)
+        st.caption(
+            text.format(label=self.field.label(top.code), share=format_share(top.probability))
+        )
 
 
 def offer_download(problem: str) -> bool:
     """Say why there is no suggestion and offer the download; True once it is installed."""
-    st.info(f"{problem} Choose the category yourself, or download the model ({MODEL_SIZE}).")
-    if not st.button("Download the AI model", icon=":material/download:"):
+    st.info(
+        _("{problem} Choose the category yourself, or download the model (about {size}).").format(
+            problem=problem, size=megabytes(MODEL_BYTES)
+        )
+    )
+    if not st.button(_("Download the AI model"), icon=":material/download:"):
         return False
     lock = _download_lock()
     if not lock.acquire(blocking=False):
-        st.warning("The model is being downloaded already; try again in a minute.")
+        st.warning(_("The model is being downloaded already; try again in a minute."))
         return False
     try:
         return _download_with_progress(get_settings().model_dir)
@@ -228,14 +264,19 @@ def _download_with_progress(model_dir: Path) -> bool:
         except BaseException as exc:  # handed over to the script's thread below
             state["error"] = exc
 
-    bar = st.progress(0.0, text="Downloading the AI model...")
+    bar = st.progress(0.0, text=_("Downloading the AI model..."))
     worker = threading.Thread(target=work, name="model-download", daemon=True)
+    # the script's context, read-only: the download's error sentences (made in the thread)
+    # come out in the person's language
+    add_script_run_ctx(worker, get_script_run_ctx())
     worker.start()
     while worker.is_alive():
         worker.join(0.2)
         done, total = state["done"], state["total"]
         if total:
-            text = f"Downloading the AI model: {done / 1e6:.0f} of {total / 1e6:.0f} MB"
+            text = _("Downloading the AI model: {done} of {total} MB").format(
+                done=format_number(round(done / 1e6)), total=format_number(round(total / 1e6))
+            )
             bar.progress(min(done / total, 1.0), text=text)
     error = state.get("error")
     if error is not None:
@@ -243,11 +284,13 @@ def _download_with_progress(model_dir: Path) -> bool:
         if isinstance(error, ModelDownloadError):
             st.error(str(error))
         elif isinstance(error, OSError):  # disk full, no permission on the model folder
-            st.error(f"The model could not be saved: {error.strerror or error}.")
+            st.error(
+                _("The model could not be saved: {reason}.").format(reason=error.strerror or error)
+            )
         else:
             _log.error("model download failed", exc_info=error)
-            st.error("The download failed unexpectedly. Try again later.")
+            st.error(_("The download failed unexpectedly. Try again later."))
         return False
-    bar.progress(1.0, text="The AI model is downloaded.")
+    bar.progress(1.0, text=_("The AI model is downloaded."))
     _load.clear()
     return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.badges import unread_counts
+from core.i18n import _
 from ui import pages
 from ui.auth import refresh_user
 from ui.state import current_user, db_session
@@ -15,10 +16,6 @@ from ui.state import current_user, db_session
 REFRESH_SECONDS = 20
 HEADER_KEY = "badges"
 _FULL_RUN_KEY = "_badges_full_run"  # set by Home.py's run: its session check is fresh
-
-
-def title_with_count(title: str, count: int) -> str:
-    return f"{title} ({count})" if count else title
 
 
 def header(messages: int, notifications: int) -> None:
@@ -42,9 +39,10 @@ def _badges() -> None:
     with st.container(horizontal=True, horizontal_alignment="right", gap="small", key=HEADER_KEY):
         if messages:
             pages.INBOX.link(
-                title_with_count("Inbox", messages), icon=":material/mark_chat_unread:"
+                pages.with_count(_(pages.INBOX.title), messages),
+                icon=":material/mark_chat_unread:",
             )
         pages.NOTIFICATIONS.link(
-            title_with_count("Notifications", notifications),
+            pages.with_count(_(pages.NOTIFICATIONS.title), notifications),
             icon=":material/notifications_active:" if notifications else ":material/notifications:",
         )

@@ -10,6 +10,7 @@ language.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import accounts, i18n
 from core.i18n import LANGUAGES, _
@@ -21,7 +22,13 @@ SWITCH_KEY = "language_switch"
 
 
 def _session_language() -> str | None:
-    return st.session_state.get(LANGUAGE_KEY)
+    """This session's language; before Home.py has chosen it in a session's first run (the
+    start-up checks, the session's restoring), the browser's. None in a thread that runs
+    no script (core.i18n then speaks its explicit language)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    code = st.session_state.get(LANGUAGE_KEY)
+    return code if code is not None else i18n.language_from_locale(st.context.locale)
 
 
 i18n.set_language_source(_session_language)

@@ -12,6 +12,9 @@ from urllib.parse import unquote, urlsplit
 import streamlit as st
 
 from core.badges import Badges
+from core.i18n import N_, _, format_number
+
+APP_NAME = "Seconde Main"  # the brand: the same in every language
 
 
 class Audience(Enum):
@@ -25,7 +28,7 @@ class Audience(Enum):
 class Screen:
     path: str  # relative to Home.py
     url_path: str  # the address after the app's root: /sell; "" is the root (the shop)
-    title: str
+    title: str  # marked with N_: shown translated (title(), link())
     icon: str
     audience: Audience
 
@@ -36,40 +39,52 @@ class Screen:
     def link(self, label: str | None = None, *, query: dict[str, str] | None = None, **kw):
         """A link to this screen."""
         st.page_link(
-            self.path, label=label or self.title, icon=kw.pop("icon", self.icon),
+            self.path, label=label or _(self.title), icon=kw.pop("icon", self.icon),
             query_params=query, **kw,
         )  # fmt: skip
 
 
-SHOP = Screen("app_pages/catalogue.py", "", "Shop", ":material/storefront:", Audience.EVERYONE)
-LOGIN = Screen("app_pages/login.py", "login", "Log in", ":material/login:", Audience.LOGGED_OUT)
+SHOP = Screen("app_pages/catalogue.py", "", N_("Shop"), ":material/storefront:", Audience.EVERYONE)
+LOGIN = Screen("app_pages/login.py", "login", N_("Log in"), ":material/login:", Audience.LOGGED_OUT)
 REGISTER = Screen(
-    "app_pages/register.py", "register", "Register", ":material/person_add:", Audience.LOGGED_OUT
+    "app_pages/register.py",
+    "register",
+    N_("Register"),
+    ":material/person_add:",
+    Audience.LOGGED_OUT,
 )
-SELL = Screen("app_pages/sell.py", "sell", "Sell", ":material/add_a_photo:", Audience.LOGGED_IN)
+SELL = Screen("app_pages/sell.py", "sell", N_("Sell"), ":material/add_a_photo:", Audience.LOGGED_IN)
 MY_LISTINGS = Screen(
-    "app_pages/my_listings.py", "my_listings", "My listings", ":material/sell:", Audience.LOGGED_IN
+    "app_pages/my_listings.py",
+    "my_listings",
+    N_("My listings"),
+    ":material/sell:",
+    Audience.LOGGED_IN,
 )
-CART = Screen("app_pages/cart.py", "cart", "Cart", ":material/shopping_cart:", Audience.LOGGED_IN)
+CART = Screen(
+    "app_pages/cart.py", "cart", N_("Cart"), ":material/shopping_cart:", Audience.LOGGED_IN
+)
 ORDERS = Screen(
-    "app_pages/orders.py", "orders", "Orders", ":material/receipt_long:", Audience.LOGGED_IN
+    "app_pages/orders.py", "orders", N_("Orders"), ":material/receipt_long:", Audience.LOGGED_IN
 )
 PROFILE = Screen(
-    "app_pages/profile.py", "profile", "Profile", ":material/person:", Audience.LOGGED_IN
+    "app_pages/profile.py", "profile", N_("Profile"), ":material/person:", Audience.LOGGED_IN
 )
 FAVOURITES = Screen(
-    "app_pages/favourites.py", "favourites", "Favourites", ":material/favorite:",
+    "app_pages/favourites.py", "favourites", N_("Favourites"), ":material/favorite:",
     Audience.LOGGED_IN,
 )  # fmt: skip
-INBOX = Screen("app_pages/inbox.py", "inbox", "Inbox", ":material/chat:", Audience.LOGGED_IN)
+INBOX = Screen("app_pages/inbox.py", "inbox", N_("Inbox"), ":material/chat:", Audience.LOGGED_IN)
 NOTIFICATIONS = Screen(  # the bell in every page's header leads there (ui/header.py)
-    "app_pages/notifications.py", "notifications", "Notifications", ":material/notifications:",
-    Audience.LINKED,
+    "app_pages/notifications.py", "notifications", N_("Notifications"),
+    ":material/notifications:", Audience.LINKED,
 )  # fmt: skip
 INSIGHTS = Screen(
-    "app_pages/insights.py", "insights", "Insights", ":material/insights:", Audience.EVERYONE
+    "app_pages/insights.py", "insights", N_("Insights"), ":material/insights:", Audience.EVERYONE
 )
-SELLER = Screen("app_pages/seller.py", "seller", "Seller", ":material/storefront:", Audience.LINKED)
+SELLER = Screen(
+    "app_pages/seller.py", "seller", N_("Seller"), ":material/storefront:", Audience.LINKED
+)
 
 SCREENS = (
     SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, INSIGHTS,
@@ -78,7 +93,7 @@ SCREENS = (
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}
 
-NOT_FOUND_TITLE = "Page not found"
+NOT_FOUND_TITLE = N_("Page not found")
 # The main places, always in reach on a phone (where Streamlit folds its navigation into the
 # side menu): see quick_links().
 _QUICK_LOGGED_IN = (SHOP, SELL, CART, PROFILE)
@@ -87,12 +102,17 @@ QUICK_LINKS_KEY = "quick_links"
 
 
 def title(screen: Screen, counts: Badges | None = None) -> str:
-    """The screen's name in the navigation: the cart shows how many items it holds, the
-    inbox how many messages are unread."""
+    """The screen's name in the navigation, in the person's language: the cart shows how
+    many items it holds, the inbox how many messages are unread."""
     count = 0
     if counts is not None:
         count = counts.cart if screen is CART else counts.messages if screen is INBOX else 0
-    return f"{screen.title} ({count})" if count else screen.title
+    return with_count(_(screen.title), count)
+
+
+def with_count(title: str, count: int) -> str:
+    """ "Cart (2)"; the title alone when there is nothing to count."""
+    return f"{title} ({format_number(count)})" if count else title
 
 
 def requested_url_path() -> str | None:
@@ -145,7 +165,7 @@ def navigation(
         pages.append(
             st.Page(
                 not_found,
-                title=NOT_FOUND_TITLE,
+                title=_(NOT_FOUND_TITLE),
                 icon=":material/search_off:",
                 url_path=requested,
                 visibility="hidden",
@@ -162,10 +182,10 @@ def _may_be_url_path(text: str) -> bool:
 
 def not_found() -> None:
     """What an address that names no screen shows: a sentence and the way to the shop."""
-    st.set_page_config(page_title=f"{NOT_FOUND_TITLE} · Seconde Main")
-    st.title(NOT_FOUND_TITLE, anchor=False)
-    st.markdown("There is no page at this address. It may have moved, or the link is mistyped.")
-    SHOP.link("Go to the shop", icon=":material/arrow_back:")
+    st.set_page_config(page_title=f"{_(NOT_FOUND_TITLE)} · {APP_NAME}")
+    st.title(_(NOT_FOUND_TITLE), anchor=False)
+    st.markdown(_("There is no page at this address. It may have moved, or the link is mistyped."))
+    SHOP.link(_("Go to the shop"), icon=":material/arrow_back:")
 
 
 def quick_links(logged_in: bool, *, counts: Badges | None = None) -> None:

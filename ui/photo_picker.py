@@ -30,6 +30,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from core.ai.preprocess import CLIP_PREPROCESSING, prepare_for_model
+from core.i18n import _, ngettext
 from core.listings import ItemPhoto
 from core.models import MAX_PHOTOS_PER_ITEM
 from core.photos import (
@@ -41,7 +42,6 @@ from core.photos import (
 )
 from ui.widgets import plain
 
-PHOTO_KINDS = "JPEG, PNG, WebP, GIF, BMP or TIFF"
 _MAX_REPORTED = 50  # browser-refused files said at most (the report comes from the browser)
 
 
@@ -181,7 +181,7 @@ def _keep_shot(form_id: str, camera_key: str) -> None:
     problem: list[str] = _state(form_id, "shot_problem", [])
     problem.clear()
     if _photo_count(form_id) < MAX_PHOTOS_PER_ITEM:
-        result = _prepare(shot.getvalue(), "The camera photo")
+        result = _prepare(shot.getvalue(), _("The camera photo"))
         if isinstance(result, PreparedPhoto):
             shots.append((uuid4().hex, result))
         else:
@@ -191,9 +191,11 @@ def _keep_shot(form_id: str, camera_key: str) -> None:
 
 
 def _not_used_sentence(names: list[str]) -> str:
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    verb = "was" if len(names) == 1 else "were"
-    return f"A listing has at most {MAX_PHOTOS_PER_ITEM} photos, so {listed} {verb} not used."
+    if len(names) == 1:
+        sentence = _("A listing has at most {n} photos, so {name} was not used.")
+        return sentence.format(n=MAX_PHOTOS_PER_ITEM, name=names[0])
+    sentence = _("A listing has at most {n} photos, so {names} and {last} were not used.")
+    return sentence.format(n=MAX_PHOTOS_PER_ITEM, names=", ".join(names[:-1]), last=names[-1])
 
 
 def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhoto]:
@@ -208,16 +210,19 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     upload_key = f"sell_upload_{form_id}"
     limit = upload_limit()
     st.file_uploader(
-        f"Photos: 1 to {MAX_PHOTOS_PER_ITEM}, the first one is the cover",
+        _("Photos: 1 to {n}, the first one is the cover").format(n=MAX_PHOTOS_PER_ITEM),
         accept_multiple_files=True,  # no type= filter: every file gets a sentence (docstring)
         key=upload_key,
         max_upload_size=limit // 1_000_000,  # the browser's MB: 10**6 bytes, 2**20 on Windows
     )
     st.caption(
-        f"{PHOTO_KINDS}, up to {megabytes(limit)} each. Location and other metadata are removed."
+        _(
+            "JPEG, PNG, WebP, GIF, BMP or TIFF, up to {size} each. Location and other metadata "
+            "are removed."
+        ).format(size=megabytes(limit))
     )
     files = [(f"upload:{f.file_id}", f) for f in _files_in(upload_key)]
-    for stale in set(cache) - {key for key, _ in files}:
+    for stale in set(cache) - {key for key, _file in files}:
         del cache[stale]  # removed from the uploader
 
     # Count first: the photos already there, then the new files in order while there is room.
@@ -245,27 +250,36 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
         default={"refused": []},
         on_refused_change=lambda: None,  # a report reruns the page
     )
-    refusals = [cache[key] for key, _ in files if isinstance(cache.get(key), str)]
+    refusals = [cache[key] for key, _file in files if isinstance(cache.get(key), str)]
     refusals += browser_refusals(reported.get("refused"), limit)
     for sentence in dict.fromkeys(refusals):  # the same file said once
         st.error(plain(sentence))
-    extra = [cache[key].name for key, _ in files if isinstance(cache.get(key), NotUsed)]
+    extra = [cache[key].name for key, _file in files if isinstance(cache.get(key), NotUsed)]
     if extra:
         st.warning(plain(_not_used_sentence(extra)))
 
-    if st.toggle("Take photos with the camera", key=f"sell_use_camera_{form_id}"):
+    if st.toggle(_("Take photos with the camera"), key=f"sell_use_camera_{form_id}"):
         if count < MAX_PHOTOS_PER_ITEM:
             camera_key = f"sell_camera_{form_id}_{counter[0]}"
             st.camera_input(
-                "Take a photo", key=camera_key, on_change=_keep_shot, args=(form_id, camera_key)
+                _("Take a photo"),
+                key=camera_key,
+                on_change=_keep_shot,
+                args=(form_id, camera_key),
             )
         else:
-            st.caption(f"You have {MAX_PHOTOS_PER_ITEM} photos: remove one to take another.")
+            st.caption(
+                ngettext(
+                    "You have {n} photo: remove one to take another.",
+                    "You have {n} photos: remove one to take another.",
+                    MAX_PHOTOS_PER_ITEM,
+                ).format(n=MAX_PHOTOS_PER_ITEM)
+            )
         for problem in _state(form_id, "shot_problem", []):
             st.error(plain(problem))
 
     picked = [PickedPhoto(f"existing:{i}", i, by_id[i].thumbnail) for i in kept]
-    for key, _ in files:
+    for key, _file in files:
         result = cache.get(key)
         if isinstance(result, PreparedPhoto):
             picked.append(PickedPhoto(key, result, result.thumbnail))
@@ -301,10 +315,10 @@ def _previews(picked: list[PickedPhoto], kept: list[int], shots: list, order: li
     columns = st.columns(MAX_PHOTOS_PER_ITEM)
     for n, photo in enumerate(good):
         with columns[n % MAX_PHOTOS_PER_ITEM]:
-            st.image(photo.thumbnail, width="stretch", caption="Cover" if n == 0 else f"{n + 1}")
+            st.image(photo.thumbnail, width="stretch", caption=_("Cover") if n == 0 else f"{n + 1}")
             if n > 0:
                 st.button(
-                    "Make cover",
+                    _("Make cover"),
                     key=f"cover_{photo.key}",
                     icon=":material/star:",
                     type="tertiary",
@@ -313,7 +327,7 @@ def _previews(picked: list[PickedPhoto], kept: list[int], shots: list, order: li
                 )
             if not photo.key.startswith("upload:"):  # uploads have their own remove button
                 st.button(
-                    "Remove",
+                    _("Remove"),
                     key=f"remove_{photo.key}",
                     icon=":material/close:",
                     type="tertiary",

@@ -24,11 +24,12 @@ from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
 from core.catalogue import CatalogueCard
 from core.embeddings import LiveIndex, embedded_count, index_missing
+from core.i18n import _
 from core.listings import CoverEmbedding
 from core.photos import PhotoError, check_size
 from core.semantic import SemanticQuery, similar_items
 from ui import classifier as model
-from ui.state import get_engine, get_settings
+from ui.state import first_load, get_engine, get_settings
 
 _log = logging.getLogger(__name__)
 PHOTO_KEY = "_photo_search"  # the shop's search photo: (fingerprint, vector, file name)
@@ -66,16 +67,21 @@ def current_index(session: Session, found: SearchModel | None = None) -> VectorI
 # --- text ---------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Loading the AI search...")
+@st.cache_resource(show_spinner=False)
 def _text_encoder(model_dir: str, fingerprint: str):
     return TextEncoder.load(Path(model_dir))
+
+
+def _loaded_text_encoder(model_dir: str, fingerprint: str):
+    with first_load(("text encoder", model_dir, fingerprint), _("Loading the AI search...")):
+        return _text_encoder(model_dir, fingerprint)
 
 
 def text_encoder(found: SearchModel):
     """The text tower and tokenizer of ``found``'s model, or None (an older model directory
     without a tokenizer: search stays by keywords)."""
     try:
-        encoder = _text_encoder(str(get_settings().model_dir), found.fingerprint)
+        encoder = _loaded_text_encoder(str(get_settings().model_dir), found.fingerprint)
     except ModelError as exc:
         _log.info("text search is off: %s", exc)
         return None
@@ -120,14 +126,14 @@ def set_search_photo(data: bytes, name: str) -> str | None:
     """Embed an uploaded search photo (never stored); None, or why it cannot be used."""
     found = search_model()
     if found is None:
-        return "Search by photo needs the AI model, which is not downloaded yet."
+        return _("Search by photo needs the AI model, which is not downloaded yet.")
     try:
         vector = found.classifier.embed_photos([data])[0]
     except PhotoError as exc:
         return str(exc)
     except Exception:
         _log.exception("photo embedding failed")
-        return "This photo could not be looked at; try another one."
+        return _("This photo could not be looked at; try another one.")
     st.session_state[PHOTO_KEY] = (found.fingerprint, vector, name)
     return None
 
@@ -158,13 +164,13 @@ def photo_search_box() -> None:
     """Search by photo: drop or take a photo; the shop then shows the listings that look
     most like it. The photo is looked at, never stored."""
     if search_model() is None:
-        st.caption("Search by photo needs the AI model: it can be downloaded on the Sell page.")
+        st.caption(_("Search by photo needs the AI model: it can be downloaded on the Sell page."))
         return
     st.file_uploader(
-        "Find items that look like a photo",
+        _("Find items that look like a photo"),
         key=_uploader_key(),
         on_change=_photo_chosen,
-        help="JPEG, PNG, WebP... The photo is only looked at, never kept.",
+        help=_("JPEG, PNG, WebP... The photo is only looked at, never kept."),
     )
     if problem := st.session_state.get("_photo_search_problem"):
         st.error(problem)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
@@ -11,12 +13,27 @@ from sqlmodel import Session
 
 from core.config import ConfigError, Settings, load_settings
 from core.db import OutdatedSchemaError, check_schema, create_schema, make_engine
+from core.i18n import _
 from core.models import User
 from demo.seed import seed_demo_data
 
 USER_ID_KEY = "user_id"
 TOKEN_KEY = "_session_token"
 _USER_KEY = "_current_user"
+_LOADED: set[Hashable] = set()  # the cached resources this process has loaded once
+
+
+@contextmanager
+def first_load(what: Hashable, message: str) -> Iterator[None]:
+    """A spinner saying ``message`` while this process loads ``what`` (a cached resource)
+    for the first time: st.cache_resource's own spinner text is fixed at import, in one
+    language, and a spinner on every call would add an element to the page each time."""
+    if what in _LOADED:
+        yield
+        return
+    with st.spinner(message):
+        yield
+    _LOADED.add(what)
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,9 +41,14 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource(show_spinner="Preparing the database...")
 def get_engine() -> Engine:
     """The app's engine; the schema is created (and the demo data seeded if on) on first start."""
+    with first_load("engine", _("Preparing the database...")):
+        return _engine()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine() -> Engine:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     create_schema(engine)
@@ -42,7 +64,7 @@ def start_up_problem() -> str | None:
     try:
         settings = get_settings()
     except ConfigError as exc:
-        return f"The app is not configured right: {exc}"
+        return _("The app is not configured right: {problem}").format(problem=exc)
     try:
         get_engine()
     except OutdatedSchemaError as exc:
@@ -52,16 +74,20 @@ def start_up_problem() -> str | None:
         try:
             where = make_url(settings.database_url).render_as_string(hide_password=True)
         except SQLAlchemyError:
-            where = "DATABASE_URL is not a database address"
-        reason = (
-            "its driver is not installed (pip install -r requirements-postgres.txt)"
-            if isinstance(exc, ImportError)
-            else type(exc).__name__
-        )
-        return (
-            f"The app cannot open its database ({where}): {reason}. "
-            "Check DATABASE_URL, or that DATA_DIR can be written."
-        )
+            return _(
+                "The app cannot open its database: DATABASE_URL is not a database address. "
+                "Check DATABASE_URL."
+            )
+        if isinstance(exc, ImportError):
+            return _(
+                "The app cannot open its database ({where}): its driver is not installed "
+                "(pip install -r requirements-postgres.txt). Check DATABASE_URL, or that "
+                "DATA_DIR can be written."
+            ).format(where=where)
+        return _(
+            "The app cannot open its database ({where}): {reason}. Check DATABASE_URL, or "
+            "that DATA_DIR can be written."
+        ).format(where=where, reason=type(exc).__name__)
     return None
 
 

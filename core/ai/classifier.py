@@ -33,6 +33,7 @@ from core.ai.onnx import (
     unit,
 )
 from core.ai.preprocess import Preprocessing, preprocess
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,14 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _checked(failure: str, run, *args):
-    """``run(*args)``, its failures turned into a ModelError saying ``failure``."""
+    """``run(*args)``, its failures turned into a ModelError saying ``failure`` (a whole
+    sentence, translated)."""
     try:
         return run(*args)
     except ModelError:
         raise
     except Exception as exc:  # onnxruntime's errors: wrong shapes, types, missing ops...
-        raise ModelError(f"{failure}; download or export the model again.") from exc
+        raise ModelError(failure) from exc
 
 
 # --- the classifier -----------------------------------------------------------------------
@@ -176,10 +178,18 @@ class Classifier:
             backend = "split" if {"image", "text"} <= files.keys() else "full"
         needed = ("image", "text") if backend == "split" else ("full",)
         if not set(needed) <= files.keys():
-            raise ModelError(
-                f"The model in {model_dir} has no {' and '.join(needed)} model file; "
-                "download or export the model again."
+            message = (
+                _(
+                    "The model in {folder} has no image and text model files; download or "
+                    "export the model again."
+                )
+                if backend == "split"
+                else _(
+                    "The model in {folder} has no single-graph model file; download or export "
+                    "the model again."
+                )
             )
+            raise ModelError(message.format(folder=model_dir))
         from core import category_tokens as tokens  # imported late: `tokens` regenerates it
 
         input_ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
@@ -216,7 +226,10 @@ class Classifier:
         # attribute prompts.
         text, attribute_text = (
             _checked(
-                f"The text model {text_entry['path']} fails on the prompts",
+                _(
+                    "The text model {path} fails on the prompts; download or export the "
+                    "model again."
+                ).format(path=text_entry["path"]),
                 run_text_tower,
                 text_session,
                 ids,
@@ -238,7 +251,9 @@ class Classifier:
         # One run on a blank photo: checks the towers belong together and warms the session up.
         probe = np.zeros((1, 3, preprocessing.crop, preprocessing.crop), np.float32)
         width = _checked(
-            f"The image model {image_entry['path']} fails on a photo",
+            _(
+                "The image model {path} fails on a photo; download or export the model again."
+            ).format(path=image_entry["path"]),
             run_image_tower,
             image_session,
             probe,
@@ -246,9 +261,10 @@ class Classifier:
         ).shape[-1]
         if width != category_embeddings.shape[1]:
             raise ModelError(
-                f"The image model {image_entry['path']} and the text model "
-                f"{text_entry['path']} do not belong together; download or export the "
-                "model again."
+                _(
+                    "The image model {image} and the text model {text} do not belong "
+                    "together; download or export the model again."
+                ).format(image=image_entry["path"], text=text_entry["path"])
             )
         return cls(
             session=image_session,
@@ -268,7 +284,7 @@ class Classifier:
     def embed_pixels(self, pixel_values: np.ndarray) -> np.ndarray:
         """Unit image embeddings (N, D), float64, of preprocessed photos (N, 3, H, W)."""
         if not self.embeds:
-            raise ModelError("The single-graph model gives no image embeddings.")
+            raise ModelError(_("The single-graph model gives no image embeddings."))
         return unit(run_image_tower(self._session, pixel_values, self._output))
 
     def embed_photos(self, photos: Sequence[bytes]) -> np.ndarray:

@@ -25,6 +25,7 @@ from typing import Any
 from core.ai.errors import ModelDownloadError, ModelError, ModelMissingError
 from core.ai.onnx import ROLES, open_session, output_name
 from core.ai.preprocess import CLIP_PREPROCESSING, Preprocessing
+from core.i18n import _, format_number
 
 DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
 DEFAULT_REVISION = "main"
@@ -54,7 +55,11 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     """The model directory's manifest; ModelMissingError if absent, ModelError if unreadable."""
     path = Path(model_dir) / MANIFEST_NAME
     if not path.is_file():
-        raise ModelMissingError(f"No model has been downloaded or exported into {model_dir} yet.")
+        raise ModelMissingError(
+            _("No model has been downloaded or exported into {folder} yet.").format(
+                folder=model_dir
+            )
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -79,7 +84,9 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         Preprocessing.from_dict(manifest["preprocessing"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelError(
-            f"The model manifest {path} is damaged; download or export the model again."
+            _("The model manifest {path} is damaged; download or export the model again.").format(
+                path=path
+            )
         ) from exc
     return manifest
 
@@ -89,19 +96,29 @@ def read_model_file(model_dir: Path, entry: Mapping[str, Any], *, verify: bool =
     path = Path(model_dir) / entry["path"]
     if not path.is_file():
         raise ModelError(
-            f"The model file {entry['path']} is missing from {model_dir}; "
-            "download or export the model again."
+            _(
+                "The model file {path} is missing from {folder}; download or export the model "
+                "again."
+            ).format(path=entry["path"], folder=model_dir)
         )
     data = path.read_bytes()
     if verify and len(data) != int(entry["bytes"]):
         raise ModelError(
-            f"The model file {entry['path']} is incomplete ({len(data):,} of "
-            f"{int(entry['bytes']):,} bytes); download or export the model again."
+            _(
+                "The model file {path} is incomplete ({done} of {total} bytes); download or "
+                "export the model again."
+            ).format(
+                path=entry["path"],
+                done=format_number(len(data)),
+                total=format_number(int(entry["bytes"])),
+            )
         )
     if verify and sha256_bytes(data) != entry["sha256"]:
         raise ModelError(
-            f"The model file {entry['path']} is damaged (its checksum does not match the "
-            "manifest); download or export the model again."
+            _(
+                "The model file {path} is damaged (its checksum does not match the "
+                "manifest); download or export the model again."
+            ).format(path=entry["path"])
         )
     return data
 
@@ -206,29 +223,38 @@ def _download_error(exc: BaseException, *, repo_id: str, revision: str, path: st
     )
 
     if isinstance(exc, OfflineModeIsEnabled):
-        message = (
+        message = _(
             "Downloads are turned off (HF_HUB_OFFLINE is set), so the model cannot be fetched."
         )
     elif isinstance(exc, RepositoryNotFoundError):
-        message = f"The model repository {repo_id} does not exist on {host} (or is private)."
+        message = _("The model repository {repo} does not exist on {host} (or is private).")
     elif isinstance(exc, RevisionNotFoundError):
-        message = f"The revision {revision!r} of {repo_id} does not exist on {host}."
+        message = _("The revision {revision} of {repo} does not exist on {host}.")
     elif isinstance(exc, EntryNotFoundError) and not isinstance(exc, LocalEntryNotFoundError):
-        message = f"The file {path} is not in {repo_id} at revision {revision!r}."
+        message = _("The file {path} is not in {repo} at revision {revision}.")
     elif isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        message = (
-            f"{host} answered HTTP {exc.response.status_code} for {path}; try again in a while."
-        )
+        message = _("{host} answered HTTP {status} for {path}; try again in a while.")
     elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        message = "There is not enough disk space to download the model."
+        message = _("There is not enough disk space to download the model.")
     elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        message = f"The model folder cannot be written to ({exc.strerror})."
+        message = _("The model folder cannot be written to ({reason}).")
     else:
-        message = (
-            f"Could not download the model: {host} cannot be reached "
-            "(check the internet connection and try again)."
+        message = _(
+            "Could not download the model: {host} cannot be reached (check the internet "
+            "connection and try again)."
         )
-    return ModelDownloadError(message)
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    reason = getattr(exc, "strerror", None)
+    return ModelDownloadError(
+        message.format(
+            repo=repo_id,
+            revision=repr(revision),
+            path=path,
+            host=host,
+            status=status,
+            reason=reason,
+        )
+    )
 
 
 class _ByteProgress:
@@ -376,8 +402,9 @@ def download(
         ):
             path.unlink(missing_ok=True)
             raise ModelDownloadError(
-                f"The downloaded file {paths[role]} does not match its checksum on {host}; "
-                "try again."
+                _(
+                    "The downloaded file {path} does not match its checksum on {host}; try again."
+                ).format(path=paths[role], host=host)
             )
         if role == "tokenizer":
             from core.ai.tokenizer import load_tokenizer
@@ -386,14 +413,16 @@ def download(
                 load_tokenizer(path.read_bytes(), paths[role])
             except ModelError as exc:
                 raise ModelDownloadError(
-                    f"The downloaded file {paths[role]} is not a usable CLIP tokenizer."
+                    _("The downloaded file {path} is not a usable CLIP tokenizer.").format(
+                        path=paths[role]
+                    )
                 ) from exc
             continue
         try:
             entries[role] = file_entry(path, role)
         except ModelError as exc:
             raise ModelDownloadError(
-                f"The downloaded file {paths[role]} is not a usable ONNX model."
+                _("The downloaded file {path} is not a usable ONNX model.").format(path=paths[role])
             ) from exc
     try:
         installed = install_files(model_dir, downloaded)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from core.ai.errors import ModelError
+from core.i18n import _
 
 ROLES = ("image", "text", "full")  # image tower, text tower, the prototype's single graph
 # Output names of the towers (ours and Xenova's) and of the single graph; others are searched.
@@ -51,8 +52,10 @@ def open_session(model: bytes | Path, name: str, options=None):
         )
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/... types
         raise ModelError(
-            f"The model file {name} cannot be loaded by ONNX Runtime; "
-            "download or export the model again."
+            _(
+                "The model file {name} cannot be loaded by ONNX Runtime; download or export "
+                "the model again."
+            ).format(name=name)
         ) from exc
 
 
@@ -68,7 +71,9 @@ def output_name(session, role: str, name: str = "") -> str:
     if len(rank2) == 1:
         return rank2[0]
     raise ModelError(
-        f"The {role} model has no output the app recognises (it has {', '.join(names)})."
+        _("The {role} model has no output the app recognises (it has {outputs}).").format(
+            role=role, outputs=", ".join(names)
+        )
     )
 
 
@@ -78,8 +83,9 @@ def feed_for(session, available: Mapping[str, np.ndarray], role: str) -> dict[st
     for arg in session.get_inputs():
         if arg.name not in available:
             raise ModelError(
-                f"The {role} model expects an input named {arg.name!r} that the app "
-                "does not provide."
+                _(
+                    "The {role} model expects an input named {name} that the app does not provide."
+                ).format(role=role, name=repr(arg.name))
             )
         value = available[arg.name]
         if arg.type == "tensor(int32)":

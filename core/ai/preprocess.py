@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core import photos
+from core.i18n import _
 
 # A JPEG of more than DRAFT_MIN_PIXELS is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
 # scaling) as long as its shorter side stays at least DRAFT_MIN_SIDE (1.5 x 224): a
@@ -79,7 +80,7 @@ def _open_reduced(data: bytes, min_side: int) -> Image.Image | None:
         return None
 
 
-def decode_photo(data: bytes, *, draft: bool = True, name: str = "The photo") -> Image.Image:
+def decode_photo(data: bytes, *, draft: bool = True, name: str | None = None) -> Image.Image:
     """Decode an uploaded photo to an upright RGB image; PhotoError if it is not usable.
 
     With ``draft``, a JPEG over ``DRAFT_MIN_PIXELS`` is decoded at 1/2, 1/4 or 1/8 scale,
@@ -89,7 +90,7 @@ def decode_photo(data: bytes, *, draft: bool = True, name: str = "The photo") ->
     if image is None:
         # photos.open_image raises PhotoError with the user-facing reason (empty, not an
         # image, truncated, too large...), or decodes in full if only the fast path failed.
-        image = photos.open_image(data, name=name)
+        image = photos.open_image(data, name=name or _("The photo"))
     with contextlib.suppress(Exception):  # a broken EXIF block is no reason to refuse a photo
         image = ImageOps.exif_transpose(image)
     return photos.to_rgb(image)
@@ -153,7 +154,7 @@ def model_input(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSING) ->
 
 
 def prepare_for_model(
-    data: bytes, prep: Preprocessing = CLIP_PREPROCESSING, *, name: str = "The file"
+    data: bytes, prep: Preprocessing = CLIP_PREPROCESSING, *, name: str | None = None
 ) -> photos.PreparedPhoto:
     """``photos.prepare_photo`` (the same checks and refusals), with ``pixel_values`` made for
     ``prep`` from the same decode: an upload is decoded once for all three."""

@@ -24,6 +24,7 @@ from core.ai.errors import ModelError, ModelMissingError
 from core.ai.model_dir import model_fingerprint, read_manifest, read_model_file
 from core.ai.onnx import open_session, output_name, run_text_tower, unit
 from core.ai.tokenizer import END_TOKEN, fold_text, load_tokenizer
+from core.i18n import _
 
 
 class TextEncoder:
@@ -55,14 +56,19 @@ class TextEncoder:
         manifest = read_manifest(model_dir)
         if "text" not in manifest["files"]:
             raise ModelMissingError(
-                f"The model in {model_dir} has no separate text tower, so text search is off; "
-                "download the model again."
+                _(
+                    "The model in {folder} has no separate text tower, so text search is off; "
+                    "download the model again."
+                ).format(folder=model_dir)
             )
         entry = manifest.get("tokenizer")
         if entry is None:
             raise ModelMissingError(
-                f"The model in {model_dir} has no tokenizer (it was installed before text "
-                "search existed), so text search is off; download or export the model again."
+                _(
+                    "The model in {folder} has no tokenizer (it was installed before text "
+                    "search existed), so text search is off; download or export the model "
+                    "again."
+                ).format(folder=model_dir)
             )
         tokenizer = load_tokenizer(read_model_file(model_dir, entry, verify=verify), entry["path"])
         text_entry = manifest["files"]["text"]
@@ -75,8 +81,9 @@ class TextEncoder:
             encoder.dimension = int(encoder.embed("a photo of a dress").shape[-1])
         except Exception as exc:  # ids beyond the tower's vocabulary, wrong inputs...
             raise ModelError(
-                f"The text model {text_entry['path']} fails on a query; "
-                "download or export the model again."
+                _(
+                    "The text model {path} fails on a query; download or export the model again."
+                ).format(path=text_entry["path"])
             ) from exc
         return encoder
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 
 from core.ai.errors import ModelError
+from core.i18n import _
 
 MAX_TOKENS = 77  # CLIP's context length: the text tower has 77 position embeddings
 START_TOKEN = "<|startoftext|>"
@@ -60,12 +61,16 @@ def load_tokenizer(data: bytes, name: str):
         tokenizer = Tokenizer.from_str(data.decode("utf-8"))
     except Exception as exc:  # bad UTF-8, bad JSON, unknown component: tokenizers' own errors
         raise ModelError(
-            f"The tokenizer file {name} is damaged; download or export the model again."
+            _("The tokenizer file {name} is damaged; download or export the model again.").format(
+                name=name
+            )
         ) from exc
     if tokenizer.token_to_id(START_TOKEN) is None or tokenizer.token_to_id(END_TOKEN) is None:
         raise ModelError(
-            f"The tokenizer file {name} is not CLIP's (it has no {START_TOKEN} and "
-            f"{END_TOKEN} tokens); download or export the model again."
+            _(
+                "The tokenizer file {name} is not CLIP's (it has no {start} and {end} tokens); "
+                "download or export the model again."
+            ).format(name=name, start=START_TOKEN, end=END_TOKEN)
         )
     # Set once, here: the tokenizer is shared between threads and never changed afterwards.
     # Truncation keeps room for the start and end tokens, as CLIPTokenizer(truncation=True).
