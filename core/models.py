@@ -184,6 +184,8 @@ class Item(SQLModel, table=True):
         Index("ix_items_status_brand", "status", "brand_key", "created_at"),
         Index("ix_items_status_size", "status", "size", "created_at"),
         Index("ix_items_seller_created", "seller_id", "created_at"),
+        # the insights' AI track record reads only these (an index-only scan)
+        Index("ix_items_ai", "ai_category", "category", "ai_confidence"),
         NEVER_REUSE_IDS,
     )
 
