@@ -175,4 +175,4 @@ def test_every_chart_is_valid_vega_lite(engine, world):
         charts.acceptance_by_confidence(record.by_confidence),
     ]
     for chart in built:
-        assert chart.to_dict(validate=True) == charts.spec(chart)  # raises if invalid
+        assert charts.spec(chart, validate=True) == charts.spec(chart)  # raises if invalid

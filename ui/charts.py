@@ -12,6 +12,8 @@ import streamlit as st
 from core.i18n import _
 
 EURO = ",.2f"
+# counts: whole numbers on the axis ("0.2 listings" means nothing), even for tiny counts
+COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
 ON_SALE, SOLD = "#2e7d32", "#9e9e9e"
 
 
@@ -28,7 +30,7 @@ def listings_by_category(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort=order, title=None),
-            x=alt.X("listings:Q", title=_("Listings"), stack="zero"),
+            x=alt.X("listings:Q", title=_("Listings"), stack="zero", axis=COUNT_AXIS),
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(domain=[on_sale, sold], range=[ON_SALE, SOLD]),
@@ -81,7 +83,12 @@ def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = Fals
                 timeUnit="yearmonthdate",
                 axis=alt.Axis(format="%d %b"),
             ),
-            y=alt.Y(f"{column}:Q", title=title),
+            y=alt.Y(
+                f"{column}:Q",
+                title=title,
+                axis=alt.Axis(format=",.0f") if euros else COUNT_AXIS,
+                scale=alt.Scale(domainMin=0, nice=True),
+            ),
             tooltip=[
                 alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
                 alt.Tooltip(f"{column}:Q", title=title, format=fmt),
@@ -99,7 +106,7 @@ def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X("week:T", title=_("Week of"), axis=alt.Axis(format="%d %b")),
-            y=alt.Y("n:Q", title=_("Per week")),
+            y=alt.Y("n:Q", title=_("Per week"), axis=COUNT_AXIS),
             color=alt.Color("what:N", legend=alt.Legend(title=None, orient="bottom")),
             tooltip=[
                 alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
@@ -172,7 +179,7 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
         x=alt.X("bin:N", sort=list(frame["bin"]), title=_("The AI's confidence"))
     )
     bars = base.mark_bar(color="#cfd8dc").encode(
-        y=alt.Y("listings:Q", title=_("Suggestions")),
+        y=alt.Y("listings:Q", title=_("Suggestions"), axis=COUNT_AXIS),
         tooltip=[
             alt.Tooltip("bin:N", title=_("Confidence")),
             alt.Tooltip("listings:Q", title=_("Suggestions")),
@@ -194,12 +201,18 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(bars, rate, data=frame).resolve_scale(y="independent")
 
 
-def spec(chart: alt.TopLevelMixin) -> dict:
+def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
     """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
     validation (~16 ms a chart; tests/test_insights_page.py validates every chart) and
     meant to be cached with the figures: building an Altair chart costs 5-60 ms, which
     would be paid on every run."""
-    return chart.to_dict(validate=False)
+    # fit the container's width, axes and labels included (by default the plot area alone
+    # fits, and the labels overflow the column by a few pixels on a phone)
+    sized = chart.properties(
+        autosize=alt.AutoSizeParams(type="fit", contains="padding"),
+        padding={"left": 8, "top": 5, "right": 5, "bottom": 5},  # a rotated axis title's room
+    )
+    return sized.to_dict(validate=validate)
 
 
 def show(chart_spec: dict) -> None:

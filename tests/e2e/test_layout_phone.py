@@ -115,7 +115,8 @@ def check_page(someone: Person, path: str, label: str, main_places: list[str]) -
     someone.goto(path)
     text = someone.text()
     shot_whole(someone, label)
-    assert layout_problems(someone) == [], f"{path} at {PHONE['width']} px"
+    problems = layout_problems(someone)
+    assert problems == [], f"{path} at {PHONE['width']} px: {problems}"
     assert_in_view_without_a_menu(someone, main_places)
     return text
 
@@ -148,6 +149,8 @@ def test_every_page_fits_a_phone_logged_out(person):
     assert "Create an account" in check_page(visitor, "/register", "register", LOGGED_OUT_PLACES)
     assert "Welcome back" in check_page(visitor, "/sell", "sell sends to log in", LOGGED_OUT_PLACES)
     assert "Page not found" in check_page(visitor, "/no-such-page", "not found", LOGGED_OUT_PLACES)
+    assert "Listings by category" in check_page(visitor, "/insights", "insights", LOGGED_OUT_PLACES)
+    assert "Member since" in check_page(visitor, "/seller?id=1", "seller", LOGGED_OUT_PLACES)
 
 
 def _add_to_cart(someone: Person, item_id: int) -> None:
@@ -188,6 +191,13 @@ def test_every_page_fits_a_phone_logged_in(person):
     assert "My listings" in check_page(camille, "/my_listings", "my listings", LOGGED_IN_PLACES)
     assert "My cart" in check_page(camille, "/cart", "cart", LOGGED_IN_PLACES)
     assert "Burgundy" in check_page(camille, "/orders", "orders", LOGGED_IN_PLACES)
+    assert "Favourites" in check_page(camille, "/favourites", "favourites", LOGGED_IN_PLACES)
+    assert "Inbox" in check_page(camille, "/inbox", "inbox", LOGGED_IN_PLACES)
+    assert "Notifications" in check_page(
+        camille, "/notifications", "notifications", LOGGED_IN_PLACES
+    )
+    assert "Your shop" in check_page(camille, "/insights", "insights", LOGGED_IN_PLACES)
+    assert "Member since" in check_page(camille, "/seller?id=2", "seller", LOGGED_IN_PLACES)
     profile = check_page(camille, "/profile", "profile", LOGGED_IN_PLACES)
     assert "My listings" in profile and "My orders" in profile  # the places left in the menu
     assert "Page not found" in check_page(camille, "/no-such-page", "not found", LOGGED_IN_PLACES)
