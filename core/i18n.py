@@ -52,7 +52,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
 FORMAT_LOCALES: dict[str, str] = {"en": "en_IE", "fr": "fr_FR"}
 CURRENCY = "EUR"
 
-_language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+# a language asked for explicitly (use_language), for this thread or task only
+_override: ContextVar[str | None] = ContextVar("language", default=None)
 _source: Callable[[], str | None] | None = None
 
 
@@ -80,6 +81,10 @@ def set_language_source(source: Callable[[], str | None] | None) -> None:
 
 
 def current_language() -> str:
+    """The language asked for in this thread (``use_language``), else the session's (the
+    source the UI set), else English."""
+    if (code := _override.get()) is not None:
+        return code
     if _source is not None:
         try:
             code = _source()
@@ -87,22 +92,20 @@ def current_language() -> str:
             code = None
         if code in LANGUAGES:
             return code
-    return _language.get()
+    return DEFAULT_LANGUAGE
 
 
 @contextmanager
 def use_language(code: str) -> Iterator[None]:
-    """Speak ``code`` inside the block (tests, commands, background jobs)."""
+    """Speak ``code`` inside the block, in this thread only (tests, commands, background
+    jobs): the people the app serves meanwhile keep their own language."""
     if code not in LANGUAGES:
         raise ValueError(f"not a language of the app: {code!r}")
-    global _source
-    token, saved = _language.set(code), _source
-    _source = None
+    token = _override.set(code)
     try:
         yield
     finally:
-        _source = saved
-        _language.reset(token)
+        _override.reset(token)
 
 
 # --- catalogues -----------------------------------------------------------------------------

@@ -104,3 +104,29 @@ def test_the_french_labels_are_the_catalogues_translations():
         assert categories.size_label("M") == "M"
     assert categories.label("underwear") == "Underwear"
     assert categories.size_label("One size") == "One size"
+
+
+def test_a_language_asked_for_in_one_thread_leaves_the_others_alone():
+    import threading
+
+    seen: list[str] = []
+    inside, done = threading.Event(), threading.Event()
+
+    def job() -> None:
+        with i18n.use_language("fr"):
+            inside.set()
+            done.wait(5)
+            seen.append(i18n.current_language())
+
+    saved = i18n._source  # the UI's, when ui.i18n was imported by an earlier test
+    i18n.set_language_source(lambda: "en")  # the session a page run would read
+    try:
+        worker = threading.Thread(target=job)
+        worker.start()
+        inside.wait(5)
+        assert i18n.current_language() == "en"  # this thread: the session's, not "fr"
+        done.set()
+        worker.join(5)
+    finally:
+        i18n.set_language_source(saved)
+    assert seen == ["fr"]
