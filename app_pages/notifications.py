@@ -54,7 +54,8 @@ for n in shown:
         with st.container(gap="small", width="stretch"):
             line = plain(n.text)
             st.markdown(f"**{line}**" if n.unread else line)
-            when = format_moment(local_time(n.created_at))
+            local, zone = local_time(n.created_at)  # the browser's zone, or UTC said
+            when = format_moment(local) + zone
             st.caption(_("New · {when}").format(when=when) if n.unread else when)
         screen, query, label = destination(n)
         screen.link(label, query=query or None, icon=":material/arrow_forward:")
