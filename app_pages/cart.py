@@ -83,7 +83,8 @@ with summary:
         st.stop()
     profile = shipping_from_profile(user)
     with st.form("shipping"):
-        st.markdown(f"**{_('Ship to')}**")
+        ship_to = _("Ship to")  # outside the f-string: the extractor cannot see in one
+        st.markdown(f"**{ship_to}**")
         name = st.text_input(_("Name"), value=profile.name, max_chars=50)
         name_error = st.empty()
         address = st.text_input(_("Address"), value=profile.address, max_chars=200)
@@ -115,7 +116,8 @@ def confirm_body(value: tuple[tuple[ConfirmedItem, ...], Shipping]) -> None:
     confirmed, shipping = value  # what this dialog shows is exactly what checkout buys
     total = sum(c.price_cents for c in confirmed)
     st.markdown("\n".join(f"- {plain(c.title)}: {format_eur(c.price_cents)}" for c in confirmed))
-    st.markdown(f"**{_('Total: {price}').format(price=format_eur(total))}**")
+    total_text = _("Total: {price}").format(price=format_eur(total))
+    st.markdown(f"**{total_text}**")
     where = f"{plain(shipping.address)}, {plain(shipping.postal_code)} {plain(shipping.city)}"
     st.caption(_("Shipped to {name}, {where}").format(name=plain(shipping.name), where=where))
     if demo_accounts_on():

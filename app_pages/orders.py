@@ -117,7 +117,8 @@ def purchase_actions(order: OrderSummary) -> None:
 
 def review_form(order: OrderSummary) -> None:
     with st.form(f"review_{order.order_id}", border=True):
-        st.markdown(f"**{_('Rate {name}').format(name=plain(order.seller_name))}**")
+        rate = _("Rate {name}").format(name=plain(order.seller_name))
+        st.markdown(f"**{rate}**")
         given = st.feedback("stars", key=f"stars_{order.order_id}")
         comment = st.text_area(
             _("Comment (optional)"), max_chars=REVIEW_COMMENT_MAX, key=f"comment_{order.order_id}"

@@ -16,8 +16,9 @@ try:
     with db_session() as session:
         profile = seller_profile(session, seller_id_from_text(st.query_params.get("id")))
 except SellerNotFoundError:
-    st.set_page_config(page_title=f"{_('Seller not found')} · {pages.APP_NAME}")
-    st.title(_("Seller not found"), anchor=False)
+    not_found = _("Seller not found")
+    st.set_page_config(page_title=f"{not_found} · {pages.APP_NAME}")
+    st.title(not_found, anchor=False)
     st.info(_("There is no seller at this address. The link may be mistyped."))
     pages.SHOP.link(_("Go to the shop"), icon=":material/arrow_back:")
     st.stop()

@@ -256,7 +256,8 @@ def _price_form(user, view, title: str, submit: str, step, done: str) -> None:
     ``submit`` and ``done`` are N_() constants (the form's key stays the same in every
     language)."""
     with st.form(f"price_{title}", clear_on_submit=False):
-        st.markdown(f"**{_(title)}**")
+        heading = _(title)
+        st.markdown(f"**{heading}**")
         typed = st.text_input(
             _("Your price (EUR)"),
             placeholder=_("e.g. {price}").format(price=price_field_text(3500)),
