@@ -3,7 +3,9 @@ received, completed) and the next step for whoever takes it; the buyer's review.
 
 import streamlit as st
 
+from core.categories import size_label
 from core.errors import UserError
+from core.i18n import _, format_day
 from core.models import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
 from core.orders import OrderSummary, purchases, sales
 from core.reviews import REVIEWABLE, leave_review
@@ -13,25 +15,26 @@ from core.tracking import (
     confirm_received,
     mark_shipped,
     settle_due,
+    status_label,
     timeline,
 )
 from ui import pages
 from ui.auth import require_user
 from ui.sellers import stars
 from ui.state import db_session
-from ui.widgets import day, flash, item_link, money, plain, thumbnail
+from ui.widgets import flash, item_link, money, plain, thumbnail
 
-STATUS_BADGES = {
-    OrderStatus.PAID: ("Paid", ":material/inventory_2:", "orange"),
-    OrderStatus.SHIPPED: ("Shipped", ":material/local_shipping:", "blue"),
-    OrderStatus.RECEIVED: ("Received", ":material/markunread_mailbox:", "violet"),
-    OrderStatus.COMPLETED: ("Completed", ":material/check_circle:", "green"),
+STATUS_BADGES = {  # the label: core.tracking.status_label
+    OrderStatus.PAID: (":material/inventory_2:", "orange"),
+    OrderStatus.SHIPPED: (":material/local_shipping:", "blue"),
+    OrderStatus.RECEIVED: (":material/markunread_mailbox:", "violet"),
+    OrderStatus.COMPLETED: (":material/check_circle:", "green"),
 }
 
 PENDING = ":material/radio_button_unchecked:"
 
 user = require_user(pages.ORDERS)
-st.title("My orders")
+st.title(_("My orders"))
 flash()
 
 with db_session() as session:
@@ -56,11 +59,15 @@ def show_timeline(order: OrderSummary) -> None:
     lines = []
     for step in timeline(order):
         if step.done:
-            line = f":material/check_circle: **{step.label}** {day(step.at)}"
+            line = f":material/check_circle: **{step.label}** {format_day(step.at)}"
             if step.status is OrderStatus.SHIPPED and order.tracking:
-                line += f" · tracking: {plain(order.tracking)}"
+                tracking = _("tracking: {tracking}").format(tracking=plain(order.tracking))
+                line += f" · {tracking}"
         elif step.expected is not None:
-            line = f"{PENDING} {step.label}: automatically on {day(step.expected)}"
+            expected = _("{step}: automatically on {day}").format(
+                step=step.label, day=format_day(step.expected)
+            )
+            line = f"{PENDING} {expected}"
         else:
             line = f"{PENDING} {step.label}"
         lines.append(line)
@@ -72,56 +79,72 @@ def sale_actions(order: OrderSummary) -> None:
         return
     with st.form(f"ship_{order.order_id}", clear_on_submit=True, border=False):
         tracking = st.text_input(
-            "Carrier and tracking number (optional)",
+            _("Carrier and tracking number (optional)"),
             max_chars=TRACKING_MAX,
             key=f"tracking_{order.order_id}",
         )
         if st.form_submit_button(
-            "Mark as shipped", type="primary", icon=":material/local_shipping:"
+            _("Mark as shipped"), type="primary", icon=":material/local_shipping:"
         ):
             act(
-                mark_shipped, order.order_id, tracking, done="Marked as shipped: the buyer is told."
+                mark_shipped,
+                order.order_id,
+                tracking,
+                done=_("Marked as shipped: the buyer is told."),
             )
 
 
 def purchase_actions(order: OrderSummary) -> None:
     status = OrderStatus(order.status)
     if status is OrderStatus.SHIPPED and st.button(
-        "I received it", key=f"received_{order.order_id}", type="primary",
+        _("I received it"), key=f"received_{order.order_id}", type="primary",
         icon=":material/markunread_mailbox:",
     ):  # fmt: skip
-        act(confirm_received, order.order_id, done="Thank you: the seller is told.")
+        act(confirm_received, order.order_id, done=_("Thank you: the seller is told."))
     if status is OrderStatus.RECEIVED:
         st.caption(
-            "Is everything as described? Say so, or the order completes by itself on "
-            f"{day(order.received_at + COMPLETE_AFTER)}."
+            _(
+                "Is everything as described? Say so, or the order completes by itself on {day}."
+            ).format(day=format_day(order.received_at + COMPLETE_AFTER))
         )
         if st.button(
-            "Everything is fine", key=f"fine_{order.order_id}", icon=":material/thumb_up:"
+            _("Everything is fine"), key=f"fine_{order.order_id}", icon=":material/thumb_up:"
         ):
-            act(complete_order, order.order_id, done="The order is completed.")
+            act(complete_order, order.order_id, done=_("The order is completed."))
     if order.status in REVIEWABLE and order.review is None:
         review_form(order)
 
 
 def review_form(order: OrderSummary) -> None:
     with st.form(f"review_{order.order_id}", border=True):
-        st.markdown(f"**Rate {plain(order.seller_name)}**")
+        rate = _("Rate {name}").format(name=plain(order.seller_name))
+        st.markdown(f"**{rate}**")
         given = st.feedback("stars", key=f"stars_{order.order_id}")
         comment = st.text_area(
-            "Comment (optional)", max_chars=REVIEW_COMMENT_MAX, key=f"comment_{order.order_id}"
+            _("Comment (optional)"), max_chars=REVIEW_COMMENT_MAX, key=f"comment_{order.order_id}"
         )
-        if st.form_submit_button("Send the review", icon=":material/send:"):
+        if st.form_submit_button(_("Send the review"), icon=":material/send:"):
             rating = None if given is None else given + 1  # the stars are numbered from 0
-            act(leave_review, order.order_id, rating, comment, done="Thank you for your review.")
+            act(
+                leave_review,
+                order.order_id,
+                rating,
+                comment,
+                done=_("Thank you for your review."),
+            )
 
 
 def show_review(order: OrderSummary, *, sale: bool) -> None:
     review = order.review
     if review is None:
         return
-    who = f"{plain(order.buyer_name)}'s review" if sale else "Your review"
-    st.markdown(f"{who}: **{stars(review.rating)}** · {day(review.created_at)}")
+    rated = f"**{stars(review.rating)}**"
+    said = (
+        _("{name}'s review: {stars}").format(name=plain(order.buyer_name), stars=rated)
+        if sale
+        else _("Your review: {stars}").format(stars=rated)
+    )
+    st.markdown(f"{said} · {format_day(review.created_at)}")
     if review.comment:
         st.text(review.comment)
 
@@ -129,27 +152,37 @@ def show_review(order: OrderSummary, *, sale: bool) -> None:
 def show(order: OrderSummary, *, sale: bool) -> None:
     with st.container(border=True, key=f"order_{order.order_id}"):
         head, total = st.columns([3, 1])
-        head.markdown(f"**Order n°{order.order_id}** · {day(order.created_at)}")
-        total.markdown(f"Total {money(order.total_cents)}")
-        label, icon, colour = STATUS_BADGES[OrderStatus(order.status)]
+        number = _("Order n°{number}").format(number=order.order_id)
+        head.markdown(f"**{number}** · {format_day(order.created_at)}")
+        total.markdown(_("Total {price}").format(price=money(order.total_cents)))
+        icon, colour = STATUS_BADGES[OrderStatus(order.status)]
+        label = status_label(order.status)
         if sale and order.status == OrderStatus.PAID.value:
-            label = "Paid: to ship"
+            label = _("Paid: to ship")
         st.badge(label, icon=icon, color=colour)
         for line in order.lines:  # photo and text side by side at any width (no columns)
             with st.container(horizontal=True, vertical_alignment="center"):
                 thumbnail(line.thumbnail, width=64)
                 with st.container(gap="small"):
                     st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
-                    st.caption(f"{plain(line.brand)} · size {plain(line.size)}")
-                    item_link(line.item_id, label="See")
+                    st.caption(
+                        _("{brand} · size {size}").format(
+                            brand=plain(line.brand), size=plain(size_label(line.size))
+                        )
+                    )
+                    item_link(line.item_id, label=_("See"))
         ship = order.shipping
         where = f"{plain(ship.address)}, {plain(ship.postal_code)} {plain(ship.city)}"
         if sale:
-            st.caption(f"Bought by {plain(order.buyer_name)} · ship to {plain(ship.name)}, {where}")
+            st.caption(
+                _("Bought by {buyer} · ship to {name}, {where}").format(
+                    buyer=plain(order.buyer_name), name=plain(ship.name), where=where
+                )
+            )
         else:
-            st.caption(f"Shipped to {plain(ship.name)}, {where}")
+            st.caption(_("Shipped to {name}, {where}").format(name=plain(ship.name), where=where))
             pages.SELLER.link(
-                f"Sold by {plain(order.seller_name)}",
+                _("Sold by {name}").format(name=plain(order.seller_name)),
                 query={"id": str(order.seller_id)},
                 icon=":material/storefront:",
             )
@@ -161,14 +194,19 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         show_review(order, sale=sale)
 
 
-purchases_tab, sales_tab = st.tabs([f"My purchases ({len(bought)})", f"My sales ({len(sold)})"])
+purchases_tab, sales_tab = st.tabs(
+    [
+        _("My purchases ({n})").format(n=len(bought)),
+        _("My sales ({n})").format(n=len(sold)),
+    ]
+)
 with purchases_tab:
     if not bought:
-        st.info("You have not bought anything yet.")
+        st.info(_("You have not bought anything yet."))
     for order in bought:
         show(order, sale=False)
 with sales_tab:
     if not sold:
-        st.info("You have not sold anything yet.")
+        st.info(_("You have not sold anything yet."))
     for order in sold:
         show(order, sale=True)

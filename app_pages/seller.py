@@ -3,11 +3,12 @@ since, rating, number sold, the items for sale and the latest reviews."""
 
 import streamlit as st
 
+from core.i18n import _, format_day, format_number, ngettext
 from core.sellers import ITEMS_SHOWN, SellerNotFoundError, seller_id_from_text, seller_profile
 from ui import pages
-from ui.sellers import rating_text, stars
+from ui.sellers import member_since, rating_text, stars
 from ui.state import db_session
-from ui.widgets import day, item_card, plain
+from ui.widgets import item_card, plain
 
 PER_ROW = 4
 
@@ -15,38 +16,52 @@ try:
     with db_session() as session:
         profile = seller_profile(session, seller_id_from_text(st.query_params.get("id")))
 except SellerNotFoundError:
-    st.set_page_config(page_title="Seller not found · Seconde Main")
-    st.title("Seller not found", anchor=False)
-    st.info("There is no seller at this address. The link may be mistyped.")
-    pages.SHOP.link("Go to the shop", icon=":material/arrow_back:")
+    not_found = _("Seller not found")
+    st.set_page_config(page_title=f"{not_found} · {pages.APP_NAME}")
+    st.title(not_found, anchor=False)
+    st.info(_("There is no seller at this address. The link may be mistyped."))
+    pages.SHOP.link(_("Go to the shop"), icon=":material/arrow_back:")
     st.stop()
 
-st.set_page_config(page_title=f"{profile.display_name} · Seconde Main")  # the tab's title: text
-pages.SHOP.link("Back to the shop", icon=":material/arrow_back:")
+# the tab's title: text
+st.set_page_config(page_title=f"{profile.display_name} · {pages.APP_NAME}")
+pages.SHOP.link(_("Back to the shop"), icon=":material/arrow_back:")
 st.title(plain(profile.display_name), anchor=False)
-st.caption(f"Member since {profile.member_since:%B %Y}")
-facts = [rating_text(profile.rating), f"{profile.sold} sold", f"{profile.on_sale} for sale"]
+st.caption(member_since(profile.member_since))
+facts = [
+    rating_text(profile.rating),
+    ngettext("{n} sold", "{n} sold", profile.sold).format(n=format_number(profile.sold)),
+    _("{n} for sale").format(n=format_number(profile.on_sale)),
+]
 st.markdown(" · ".join(f"**{fact}**" for fact in facts))
 
-st.subheader("For sale", anchor=False)
+st.subheader(_("For sale"), anchor=False)
 if not profile.items:
-    st.info("Nothing for sale right now.")
+    st.info(_("Nothing for sale right now."))
 for start in range(0, len(profile.items), PER_ROW):
     for column, card in zip(st.columns(PER_ROW), profile.items[start : start + PER_ROW],
                             strict=False):  # fmt: skip
         with column:
             item_card(card.item, card.thumbnail)
 if profile.on_sale > ITEMS_SHOWN:
-    st.caption(f"The {ITEMS_SHOWN} newest of {profile.on_sale} items.")
+    st.caption(
+        _("The {n} newest of {total} items.").format(
+            n=ITEMS_SHOWN, total=format_number(profile.on_sale)
+        )
+    )
 
-st.subheader("Reviews", anchor=False)
+st.subheader(_("Reviews"), anchor=False)
 if not profile.reviews:
-    st.info("No reviews yet.")
+    st.info(_("No reviews yet."))
 for review in profile.reviews:
     with st.container(border=True):
         st.markdown(f"**{stars(review.rating)}** · {plain(review.reviewer_name)}")
-        st.caption(day(review.created_at))
+        st.caption(format_day(review.created_at))
         if review.comment:
             st.text(review.comment)
 if profile.rating.count > len(profile.reviews):
-    st.caption(f"The {len(profile.reviews)} latest of {profile.rating.count} reviews.")
+    st.caption(
+        _("The {n} latest of {total} reviews.").format(
+            n=len(profile.reviews), total=format_number(profile.rating.count)
+        )
+    )

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from core.badges import unread_messages_query
 from core.db import begin_write
 from core.errors import UserError
+from core.i18n import _, ngettext
 from core.models import (
     MESSAGE_MAX,
     Conversation,
@@ -75,7 +76,7 @@ class ConversationNotFoundError(ConversationError):
     """No such conversation, or not one of this user's: the same sentence for both."""
 
     def __init__(self) -> None:
-        super().__init__("Conversation not found.")
+        super().__init__(_("Conversation not found."))
 
 
 class MessageError(ConversationError):
@@ -88,11 +89,19 @@ class RateLimitedError(ConversationError):
     def __init__(self, retry_at: datetime, now: datetime):
         wait = max(1, math.ceil((retry_at - now).total_seconds()))
         if wait < 90:
-            when = f"{wait} second{'s' * (wait != 1)}"
+            message = ngettext(
+                "You are sending messages too quickly: you can write again in {n} second.",
+                "You are sending messages too quickly: you can write again in {n} seconds.",
+                wait,
+            ).format(n=wait)
         else:
             minutes = math.ceil(wait / 60)
-            when = f"{minutes} minute{'s' * (minutes != 1)}"
-        super().__init__(f"You are sending messages too quickly: you can write again in {when}.")
+            message = ngettext(
+                "You are sending messages too quickly: you can write again in {n} minute.",
+                "You are sending messages too quickly: you can write again in {n} minutes.",
+                minutes,
+            ).format(n=minutes)
+        super().__init__(message)
         self.retry_at = retry_at
 
 
@@ -175,12 +184,12 @@ def open_conversation(session: Session, buyer_id: int, item_id: int) -> int:
     if found is not None:
         return found
     if item is None:
-        raise ConversationError("This item does not exist (it may have been removed).")
+        raise ConversationError(_("This item does not exist (it may have been removed)."))
     if item.seller_id == buyer_id:
-        raise ConversationError("This is your own item: buyers write to you about it.")
+        raise ConversationError(_("This is your own item: buyers write to you about it."))
     if item.status != ItemStatus.AVAILABLE.value:
-        raise ConversationError("This item is sold: it can no longer be discussed.")
-    raise ConversationError("The conversation could not be opened; try again.")
+        raise ConversationError(_("This item is sold: it can no longer be discussed."))
+    raise ConversationError(_("The conversation could not be opened; try again."))
 
 
 def conversations_about(session: Session, seller_id: int, item_id: int) -> int:
@@ -202,10 +211,12 @@ def check_message(body: str | None) -> str:
         raise MessageError(problem)
     text = (body or "").strip()
     if not text:
-        raise MessageError("Write a message first.")
+        raise MessageError(_("Write a message first."))
     if len(text) > MESSAGE_MAX:
         raise MessageError(
-            f"A message can be at most {MESSAGE_MAX} characters (this one has {len(text)})."
+            _("A message can be at most {limit} characters (this one has {n}).").format(
+                limit=MESSAGE_MAX, n=len(text)
+            )
         )
     return text
 
@@ -359,7 +370,7 @@ def _refused(session: Session, user_id: int, conversation_id: int, now: datetime
         return ConversationNotFoundError()
     if retry_at is not None:
         return RateLimitedError(retry_at, now)
-    return ConversationError("The message could not be sent; try again.")
+    return ConversationError(_("The message could not be sent; try again."))
 
 
 def mark_read(session: Session, user_id: int, conversation_id: int) -> bool:
@@ -406,29 +417,56 @@ def unread_total(session: Session, user_id: int) -> int:
 
 
 def describe_event(
-    kind: MessageKind, sender_name: str, price_cents: int | None, body: str = ""
+    kind: MessageKind, sender_name: str | None, price_cents: int | None, body: str = ""
 ) -> str:
-    """An offer event as a sentence (plain text: pages escape it for markdown)."""
-    price = format_eur(price_cents) if price_cents is not None else "the price"
+    """An offer event as a sentence in the reader's language (plain text: pages escape it
+    for markdown). ``sender_name`` None: the reader's own event ("You offered..."); an
+    offer whose price is gone is named without it."""
+    mine = sender_name is None
+    if price_cents is None:
+        return _event_without_price(kind, mine, body).format(who=sender_name)
     match kind:
         case MessageKind.OFFER:
-            return f"{sender_name} offered {price}."
+            sentence = _("You offered {price}.") if mine else _("{who} offered {price}.")
         case MessageKind.OFFER_ACCEPTED:
-            return f"{sender_name} accepted {price}."
+            sentence = _("You accepted {price}.") if mine else _("{who} accepted {price}.")
         case MessageKind.OFFER_DECLINED:
-            return f"{sender_name} declined {price}."
+            sentence = _("You declined {price}.") if mine else _("{who} declined {price}.")
         case MessageKind.OFFER_ENDED:
             match body:
                 case OfferEnd.WITHDRAWN:
-                    return f"{sender_name} withdrew the offer of {price}."
+                    sentence = (
+                        _("You withdrew the offer of {price}.")
+                        if mine
+                        else _("{who} withdrew the offer of {price}.")
+                    )
                 case OfferEnd.SOLD:
-                    return f"The item was sold: the offer of {price} has ended."
+                    sentence = _("The item was sold: the offer of {price} has ended.")
                 case OfferEnd.PRICE:
-                    return f"The asking price went down: the offer of {price} has ended."
+                    sentence = _("The asking price went down: the offer of {price} has ended.")
                 case OfferEnd.REMOVED:
-                    return f"The listing was removed: the offer of {price} has ended."
-            return f"The offer of {price} has ended."
-    return body
+                    sentence = _("The listing was removed: the offer of {price} has ended.")
+                case _:
+                    sentence = _("The offer of {price} has ended.")
+        case _:
+            return body
+    return sentence.format(who=sender_name, price=format_eur(price_cents))
+
+
+def _event_without_price(kind: MessageKind, mine: bool, body: str) -> str:
+    """The sentence of an event whose offer no longer exists (its price is unknown)."""
+    match kind:
+        case MessageKind.OFFER:
+            return _("You made an offer.") if mine else _("{who} made an offer.")
+        case MessageKind.OFFER_ACCEPTED:
+            return _("You accepted the offer.") if mine else _("{who} accepted the offer.")
+        case MessageKind.OFFER_DECLINED:
+            return _("You declined the offer.") if mine else _("{who} declined the offer.")
+        case MessageKind.OFFER_ENDED if body == OfferEnd.WITHDRAWN:
+            return _("You withdrew the offer.") if mine else _("{who} withdrew the offer.")
+        case MessageKind.OFFER_ENDED:
+            return _("The offer has ended.")
+    return body.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)
@@ -516,7 +554,7 @@ def inbox(session: Session, user_id: int, limit: int = INBOX_LIMIT) -> list[Inbo
         elif kind == MessageKind.TEXT.value:
             preview = _preview(body)
         else:
-            name = "You" if sender_id == user_id else sender_name
+            name = None if sender_id == user_id else sender_name
             preview = describe_event(MessageKind(kind), name, price, body)
         entries.append(
             InboxEntry(
@@ -550,7 +588,7 @@ class MessageView:
         """What the message says: the typed text, or the offer event as a sentence."""
         if self.kind is MessageKind.TEXT:
             return self.body
-        who = "You" if self.mine else self.sender_name
+        who = None if self.mine else self.sender_name
         return describe_event(self.kind, who, self.price_cents, self.body)
 
 
@@ -647,7 +685,7 @@ def conversation(session: Session, user_id: int, conversation_id: int) -> Conver
         MessageView(
             id=m.id,
             sender_id=m.sender_id,
-            sender_name=names.get(m.sender_id, "Someone"),
+            sender_name=names.get(m.sender_id) or _("Someone"),
             mine=m.sender_id == user_id,
             kind=MessageKind(m.kind),
             body=m.body,

@@ -44,6 +44,7 @@ from core.conversations import (
 )
 from core.db import begin_write
 from core.errors import UserError
+from core.i18n import N_, _, format_moment
 from core.models import (
     MAX_PRICE_CENTS,
     Conversation,
@@ -70,27 +71,30 @@ class OfferNotFoundError(OfferError):
     """No such offer, or not in one of this user's conversations: the same sentence."""
 
     def __init__(self) -> None:
-        super().__init__("This offer does not exist.")
+        super().__init__(_("This offer does not exist."))
 
 
-_ANSWERED = {
-    OfferStatus.ACCEPTED: "This offer was already accepted.",
-    OfferStatus.DECLINED: "This offer was already declined.",
-    OfferStatus.COUNTERED: "This offer was already answered with another price.",
-    OfferStatus.WITHDRAWN: "This offer was withdrawn.",
-    OfferStatus.ENDED: "This offer has ended.",
-    OfferStatus.USED: "This offer was already used for a purchase.",
+_ANSWERED = {  # translated where raised
+    OfferStatus.ACCEPTED: N_("This offer was already accepted."),
+    OfferStatus.DECLINED: N_("This offer was already declined."),
+    OfferStatus.COUNTERED: N_("This offer was already answered with another price."),
+    OfferStatus.WITHDRAWN: N_("This offer was withdrawn."),
+    OfferStatus.ENDED: N_("This offer has ended."),
+    OfferStatus.USED: N_("This offer was already used for a purchase."),
 }
 
 
 def check_offer_price(price_cents: int, asking_cents: int) -> int:
     """``price_cents`` if it can be offered for an item at ``asking_cents``; OfferError."""
     if price_cents < MIN_OFFER_CENTS:
-        raise OfferError(f"An offer must be at least {format_eur(MIN_OFFER_CENTS)}.")
+        raise OfferError(
+            _("An offer must be at least {price}.").format(price=format_eur(MIN_OFFER_CENTS))
+        )
     if price_cents >= asking_cents or price_cents > MAX_PRICE_CENTS:
         raise OfferError(
-            f"An offer must be below the asking price ({format_eur(asking_cents)}): "
-            "at that price, simply buy it."
+            _(
+                "An offer must be below the asking price ({price}): at that price, simply buy it."
+            ).format(price=format_eur(asking_cents))
         )
     return price_cents
 
@@ -129,8 +133,8 @@ def _item_gone(session: Session, item_id: int | None) -> OfferError:
     )
     session.rollback()
     if status is None:
-        return OfferError("The listing was removed: there is nothing to offer for any more.")
-    return OfferError("This item is sold: offers for it have ended.")
+        return OfferError(_("The listing was removed: there is nothing to offer for any more."))
+    return OfferError(_("This item is sold: offers for it have ended."))
 
 
 # --- the buyer offers -------------------------------------------------------------------------
@@ -153,7 +157,7 @@ def make_offer(session: Session, buyer_id: int, conversation_id: int, price_cent
         if talk is None:
             raise ConversationNotFoundError()
         if talk.buyer_id != buyer_id:
-            raise OfferError("Only the buyer makes offers; you can answer theirs or counter.")
+            raise OfferError(_("Only the buyer makes offers; you can answer theirs or counter."))
         item = _lock_item(session, talk.item_id)
         if item is None:
             raise _item_gone(session, talk.item_id)
@@ -222,17 +226,25 @@ def _why_no_offer(session: Session, buyer_id: int, conversation_id: int, now) ->
         price = format_eur(current.price_cents)
         if current.status == OfferStatus.ACCEPTED.value:
             return OfferError(
-                f"Your offer of {price} was accepted: buy the item at that price "
-                f"before it expires ({aware(current.expires_at):%d %b %Y %H:%M} UTC)."
+                _(
+                    "Your offer of {price} was accepted: buy the item at that price before it "
+                    "expires ({when} UTC)."
+                ).format(price=price, when=format_moment(aware(current.expires_at)))
             )
         if current.made_by == buyer_id:
             return OfferError(
-                f"Your offer of {price} is waiting for an answer: withdraw it to make another."
+                _(
+                    "Your offer of {price} is waiting for an answer: withdraw it to make another."
+                ).format(price=price)
             )
-        return OfferError(f"The seller proposed {price}: accept it, decline it or counter it.")
+        return OfferError(
+            _("The seller proposed {price}: accept it, decline it or counter it.").format(
+                price=price
+            )
+        )
     if retry_at is not None:
         return RateLimitedError(retry_at, now)
-    return OfferError("The offer could not be made; try again.")
+    return OfferError(_("The offer could not be made; try again."))
 
 
 # --- the answers ---------------------------------------------------------------------------
@@ -306,17 +318,17 @@ def _why_not_answered(
     if offer is None or user_id not in (offer.buyer_id, offer.seller_id):
         return OfferNotFoundError()
     if offer.status != OfferStatus.PENDING.value:
-        return OfferError(_ANSWERED[OfferStatus(offer.status)])
+        return OfferError(_(_ANSWERED[OfferStatus(offer.status)]))
     if author and offer.made_by != user_id:
-        return OfferError("Only its author can withdraw an offer; you can decline it.")
+        return OfferError(_("Only its author can withdraw an offer; you can decline it."))
     if not author and offer.made_by == user_id:
-        return OfferError("You made this offer: wait for the answer, or withdraw it.")
+        return OfferError(_("You made this offer: wait for the answer, or withdraw it."))
     return None
 
 
 def _refusal(session: Session, user_id: int, offer_id: int, *, author: bool = False) -> UserError:
     return _why_not_answered(session, user_id, offer_id, author=author) or OfferError(
-        "The offer could not be answered; try again."
+        _("The offer could not be answered; try again.")
     )
 
 
@@ -458,7 +470,7 @@ def _why_not_countered(session: Session, user_id: int, offer_id: int, now) -> Us
     session.rollback()
     if retry_at is not None:
         return RateLimitedError(retry_at, now)
-    return OfferError("The offer could not be answered; try again.")
+    return OfferError(_("The offer could not be answered; try again."))
 
 
 def withdraw(session: Session, user_id: int, offer_id: int) -> None:
@@ -620,15 +632,21 @@ def use_offers(session: Session, buyer_id: int, lines: Sequence[OfferLine], now:
         ).all()
     )
     session.rollback()
-    names = ", ".join(f"“{line.title}”" if line.title else "an item" for line in bad)
+    names = ", ".join(
+        _("“{title}”").format(title=line.title) if line.title else _("an item") for line in bad
+    )
     if expired and len(expired) == len(bad):
         raise OfferNoLongerValidError(
-            f"The accepted price for {names} has expired: your cart shows the asking price "
-            "again. Nothing was bought."
+            _(
+                "The accepted price for {names} has expired: your cart shows the asking price "
+                "again. Nothing was bought."
+            ).format(names=names)
         )
     raise OfferNoLongerValidError(
-        f"The accepted price for {names} can no longer be used: your cart shows the price "
-        "that applies. Nothing was bought."
+        _(
+            "The accepted price for {names} can no longer be used: your cart shows the price "
+            "that applies. Nothing was bought."
+        ).format(names=names)
     )
 
 

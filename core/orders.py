@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
 from core.db import begin_write
 from core.errors import FieldErrors, UserError
+from core.i18n import _, ngettext
 from core.models import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -65,25 +66,38 @@ class ShippingError(FieldErrors, CheckoutError):
     """Shipping fields to fix; ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__(errors, "Check the shipping address.")
+        super().__init__(errors, _("Check the shipping address."))
+
+
+class AlreadyInCartError(CartError):
+    """The item is in the user's cart already (a second click, another tab)."""
+
+
+def quoted_titles(titles: Sequence[str]) -> str:
+    """Titles as a sentence names them: “Red dress”, “Jeans” (« Red dress » in French)."""
+    return ", ".join(_("“{title}”").format(title=t) for t in titles)
 
 
 class ItemsUnavailableError(CheckoutError):
     """Items someone else bought (or that were withdrawn) since the cart was shown."""
 
     def __init__(self, titles: Sequence[str]):
-        names = ", ".join(f"“{t}”" for t in titles)
-        if len(titles) == 1:
-            message = f"{names} was sold in the meantime. Nothing was bought."
-        else:
-            message = f"These items were sold in the meantime: {names}. Nothing was bought."
-        super().__init__(message)
+        message = ngettext(
+            "{names} was sold in the meantime. Nothing was bought.",
+            "These items were sold in the meantime: {names}. Nothing was bought.",
+            len(titles),
+        )
+        super().__init__(message.format(names=quoted_titles(titles)))
         self.titles = list(titles)
 
 
 class CartChangedError(CheckoutError):
-    def __init__(self, detail: str = "Your cart changed"):
-        super().__init__(f"{detail}; check it and confirm again. Nothing was bought.")
+    """The cart is not what the buyer confirmed: the sentence says what changed."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message or _("Your cart changed; check it and confirm again. Nothing was bought.")
+        )
 
 
 @dataclass(frozen=True)
@@ -135,12 +149,12 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
     ).first()
     session.rollback()  # the read only explains the refusal: end its transaction
     if item is None:
-        raise CartError("This item does not exist (it may have been removed).")
+        raise CartError(_("This item does not exist (it may have been removed)."))
     if item.seller_id == user_id:
-        raise CartError("This is your own item.")
+        raise CartError(_("This is your own item."))
     if item.status != ItemStatus.AVAILABLE.value:
-        raise CartError("This item is already sold.")
-    raise CartError("This item is already in your cart.")
+        raise CartError(_("This item is already sold."))
+    raise AlreadyInCartError(_("This item is already in your cart."))
 
 
 def remove_from_cart(session: Session, user_id: int, item_id: int) -> None:
@@ -204,7 +218,7 @@ def get_cart(session: Session, user_id: int) -> Cart:
         .where(CartLine.user_id == user_id)
         .order_by(CartLine.added_at, CartLine.id)
     ).all()
-    offers = accepted_offers_for(session, user_id, (item.id for item, _ in rows))
+    offers = accepted_offers_for(session, user_id, (item.id for item, _thumb in rows))
     entries = []
     for item, thumb in rows:
         available = item.status == ItemStatus.AVAILABLE.value and item.seller_id != user_id
@@ -243,10 +257,10 @@ def check_shipping(shipping: Shipping) -> Shipping:
     )))  # fmt: skip
     errors = {}
     rules = (
-        ("name", clean.name, DISPLAY_NAME_MAX, "Enter the name on the parcel."),
-        ("address", clean.address, ADDRESS_MAX, "Enter the street address."),
-        ("postal_code", clean.postal_code, POSTAL_CODE_MAX, "Enter the postal code."),
-        ("city", clean.city, CITY_MAX, "Enter the city."),
+        ("name", clean.name, DISPLAY_NAME_MAX, _("Enter the name on the parcel.")),
+        ("address", clean.address, ADDRESS_MAX, _("Enter the street address.")),
+        ("postal_code", clean.postal_code, POSTAL_CODE_MAX, _("Enter the postal code.")),
+        ("city", clean.city, CITY_MAX, _("Enter the city.")),
     )
     for name, value, longest, missing in rules:
         if problem := text_problem(value):
@@ -254,9 +268,11 @@ def check_shipping(shipping: Shipping) -> Shipping:
         elif not value:
             errors[name] = missing
         elif len(value) > longest:
-            errors[name] = f"At most {longest} characters."
+            errors[name] = ngettext(
+                "At most {n} character.", "At most {n} characters.", longest
+            ).format(n=longest)
     if "postal_code" not in errors and not POSTAL_CODE_RE.fullmatch(clean.postal_code):
-        errors["postal_code"] = POSTAL_CODE_MESSAGE
+        errors["postal_code"] = _(POSTAL_CODE_MESSAGE)
     if errors:
         raise ShippingError(errors)
     return clean
@@ -287,7 +303,7 @@ def checkout(
     wanted = {c.item_id: c for c in confirmed}
     ids = sorted(wanted)
     if not ids or len(ids) != len(confirmed):
-        raise CheckoutError("Your cart has nothing to buy.")
+        raise CheckoutError(_("Your cart has nothing to buy."))
     now = utcnow()
     in_cart = select(CartLine.item_id).where(CartLine.user_id == buyer_id)
     as_confirmed = or_(
@@ -342,7 +358,7 @@ def checkout(
                 buyer_id=buyer_id,
                 seller_id=seller_id,
                 status=OrderStatus.PAID.value,
-                total_cents=sum(wanted[item.id].price_cents for item, _ in lines),
+                total_cents=sum(wanted[item.id].price_cents for item, _thumb in lines),
                 shipping_name=clean.name,
                 shipping_address=clean.address,
                 shipping_postal_code=clean.postal_code,
@@ -372,7 +388,7 @@ def checkout(
                 Kind.ITEM_SOLD,
                 actor_id=buyer_id,
                 item_id=lines[0][0].id,
-                item_title=_titles(item.title for item, _ in lines),
+                item_title=_titles(item.title for item, _thumb in lines),
                 order_id=order.id,
                 price_cents=order.total_cents,
             )
@@ -392,7 +408,7 @@ def checkout(
     except DBAPIError as exc:  # e.g. a PostgreSQL deadlock between two multi-item checkouts
         session.rollback()
         raise CheckoutError(
-            "The checkout could not finish; nothing was bought. Try again."
+            _("The checkout could not finish; nothing was bought. Try again.")
         ) from exc
     except BaseException:
         session.rollback()
@@ -426,9 +442,14 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
     if gone:
         return ItemsUnavailableError(gone)
     if len(items) != len(ids):
-        return CartChangedError("An item of your cart was withdrawn by its seller")
+        return CartChangedError(
+            _(
+                "An item of your cart was withdrawn by its seller; check it and confirm again. "
+                "Nothing was bought."
+            )
+        )
     if any(i.seller_id == buyer_id for i in items.values()):
-        return CheckoutError("You cannot buy your own item.")
+        return CheckoutError(_("You cannot buy your own item."))
     changed = [
         c.title or items[c.item_id].title
         for c in confirmed
@@ -437,9 +458,13 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
         or (c.offer_id is not None and items[c.item_id].price_cents <= c.price_cents)
     ]
     if changed:
-        names = ", ".join(f"“{t}”" for t in changed)
-        return CartChangedError(f"The seller changed {names} since you confirmed")
-    return CartChangedError("Your cart changed")
+        return CartChangedError(
+            _(
+                "The seller changed {names} since you confirmed; check it and confirm again. "
+                "Nothing was bought."
+            ).format(names=quoted_titles(changed))
+        )
+    return CartChangedError()
 
 
 # --- orders -----------------------------------------------------------------------------

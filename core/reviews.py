@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.errors import UserError
+from core.i18n import _
 from core.models import REVIEW_COMMENT_MAX, Order, OrderStatus, Review, User, utcnow
 from core.notifications import Kind, notify
 from core.orders import order_labels
@@ -35,12 +36,14 @@ def check_review(rating: int | None, comment: str | None) -> tuple[int, str]:
     """The rating (an int, 1 to 5) and the comment (stripped, checked, capped), or
     ReviewError."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= STARS:
-        raise ReviewError(f"Choose a rating from 1 to {STARS} stars.")
+        raise ReviewError(_("Choose a rating from 1 to {n} stars.").format(n=STARS))
     if problem := text_problem(comment, multiline=True):
         raise ReviewError(problem)
     clean = (comment or "").strip()
     if len(clean) > REVIEW_COMMENT_MAX:
-        raise ReviewError(f"The comment can be at most {REVIEW_COMMENT_MAX} characters.")
+        raise ReviewError(
+            _("The comment can be at most {n} characters.").format(n=REVIEW_COMMENT_MAX)
+        )
     return rating, clean
 
 
@@ -104,10 +107,10 @@ def _refusal(session: Session, buyer_id: int, order_id: int) -> UserError:
     if order is None or buyer_id not in (order.buyer_id, order.seller_id):
         return OrderNotFoundError()
     if order.buyer_id != buyer_id:
-        return ReviewError("Only the buyer can review this order.")
+        return ReviewError(_("Only the buyer can review this order."))
     if reviewed is not None:
-        return ReviewError("You already reviewed this order.")
-    return ReviewError("You can review the seller once you have received the order.")
+        return ReviewError(_("You already reviewed this order."))
+    return ReviewError(_("You can review the seller once you have received the order."))
 
 
 # --- a seller's rating and reviews -----------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.catalogue import CatalogueCard
 from core.errors import UserError
+from core.i18n import _
 from core.listings import MAX_ID
 from core.models import Item, ItemStatus, OrderLine, Photo, User
 from core.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
@@ -20,7 +21,7 @@ ITEMS_SHOWN = 48  # the newest listings on the page; the count says how many the
 
 class SellerNotFoundError(UserError):
     def __init__(self) -> None:
-        super().__init__("Seller not found.")
+        super().__init__(_("Seller not found."))
 
 
 def seller_id_from_text(raw: str | None) -> int:

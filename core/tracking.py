@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from core.db import begin_write
 from core.errors import UserError
+from core.i18n import N_, _
 from core.models import TRACKING_MAX, Order, OrderStatus, utcnow
 from core.notifications import Kind, notify
 from core.orders import order_labels
@@ -47,7 +48,7 @@ class OrderNotFoundError(TrackingError):
     """No such order, or not one of this user's (the same answer, so ids reveal nothing)."""
 
     def __init__(self) -> None:
-        super().__init__("Order not found.")
+        super().__init__(_("Order not found."))
 
 
 @dataclass(frozen=True)
@@ -55,33 +56,41 @@ class _Step:
     before: OrderStatus
     after: OrderStatus
     by_seller: bool  # else by the buyer
-    other_party: str  # the sentence for the other person of the order
+    other_party: str  # the sentence for the other person of the order (N_: translated when said)
 
 
 _SHIP = _Step(
-    OrderStatus.PAID, OrderStatus.SHIPPED, True, "Only the seller can mark an order as shipped."
+    OrderStatus.PAID, OrderStatus.SHIPPED, True, N_("Only the seller can mark an order as shipped.")
 )
 _RECEIVE = _Step(
     OrderStatus.SHIPPED,
     OrderStatus.RECEIVED,
     False,
-    "Only the buyer can confirm that the order was received.",
+    N_("Only the buyer can confirm that the order was received."),
 )
 _COMPLETE = _Step(
     OrderStatus.RECEIVED,
     OrderStatus.COMPLETED,
     False,
-    "Only the buyer can say that everything is fine with the order.",
+    N_("Only the buyer can say that everything is fine with the order."),
 )
 
-_ALREADY = {
-    OrderStatus.SHIPPED: "This order is already marked as shipped.",
-    OrderStatus.RECEIVED: "This order is already marked as received.",
-    OrderStatus.COMPLETED: "This order is already completed.",
+_ALREADY = {  # translated where raised
+    OrderStatus.SHIPPED: N_("This order is already marked as shipped."),
+    OrderStatus.RECEIVED: N_("This order is already marked as received."),
+    OrderStatus.COMPLETED: N_("This order is already completed."),
 }
 _NOT_YET = {
-    OrderStatus.PAID: "This order is not shipped yet.",
-    OrderStatus.SHIPPED: "This order is shipped but not received yet.",
+    OrderStatus.PAID: N_("This order is not shipped yet."),
+    OrderStatus.SHIPPED: N_("This order is shipped but not received yet."),
+}
+
+# the name of each status, on the timeline and the orders' badges (translated where shown)
+STATUS_LABELS = {
+    OrderStatus.PAID: N_("Paid"),
+    OrderStatus.SHIPPED: N_("Shipped"),
+    OrderStatus.RECEIVED: N_("Received"),
+    OrderStatus.COMPLETED: N_("Completed"),
 }
 
 
@@ -91,7 +100,9 @@ def check_tracking(tracking: str | None) -> str:
         raise TrackingError(problem)
     clean = " ".join((tracking or "").split())
     if len(clean) > TRACKING_MAX:
-        raise TrackingError(f"The tracking text can be at most {TRACKING_MAX} characters.")
+        raise TrackingError(
+            _("The tracking text can be at most {n} characters.").format(n=TRACKING_MAX)
+        )
     return clean
 
 
@@ -146,11 +157,11 @@ def _refusal(session: Session, user_id: int, order_id: int, step: _Step) -> Trac
     if order is None or user_id not in (order.buyer_id, order.seller_id):
         return OrderNotFoundError()
     if (order.seller_id == user_id) != step.by_seller:
-        return TrackingError(step.other_party)
+        return TrackingError(_(step.other_party))
     status = OrderStatus(order.status)
     if _STEPS.index(status) >= _STEPS.index(step.after):
-        return TrackingError(_ALREADY[status])
-    return TrackingError(_NOT_YET[status])
+        return TrackingError(_(_ALREADY[status]))
+    return TrackingError(_(_NOT_YET[status]))
 
 
 def _notify(session: Session, user_id: int, kind: Kind, actor_id: int, order_id: int) -> None:
@@ -248,7 +259,7 @@ class TimelineStep:
     itself, if it does and the step before is done)."""
 
     status: OrderStatus
-    label: str
+    label: str  # in the reader's language
     at: datetime | None
     expected: datetime | None = None
 
@@ -257,14 +268,29 @@ class TimelineStep:
         return self.at is not None
 
 
+def status_label(status: OrderStatus | str) -> str:
+    """An order's status as people read it, in their language: "Shipped", "Expédiée"."""
+    return _(STATUS_LABELS[OrderStatus(status)])
+
+
 def timeline(order: TrackedOrder) -> list[TimelineStep]:
     """The four steps of ``order`` with their dates, for both sides' pages."""
     status = OrderStatus(order.status)
     received_by = order.shipped_at + RECEIVE_AFTER if status is OrderStatus.SHIPPED else None
     complete_by = order.received_at + COMPLETE_AFTER if status is OrderStatus.RECEIVED else None
     return [
-        TimelineStep(OrderStatus.PAID, "Paid", order.created_at),
-        TimelineStep(OrderStatus.SHIPPED, "Shipped", order.shipped_at),
-        TimelineStep(OrderStatus.RECEIVED, "Received", order.received_at, received_by),
-        TimelineStep(OrderStatus.COMPLETED, "Completed", order.completed_at, complete_by),
+        TimelineStep(OrderStatus.PAID, status_label(OrderStatus.PAID), order.created_at),
+        TimelineStep(OrderStatus.SHIPPED, status_label(OrderStatus.SHIPPED), order.shipped_at),
+        TimelineStep(
+            OrderStatus.RECEIVED,
+            status_label(OrderStatus.RECEIVED),
+            order.received_at,
+            received_by,
+        ),
+        TimelineStep(
+            OrderStatus.COMPLETED,
+            status_label(OrderStatus.COMPLETED),
+            order.completed_at,
+            complete_by,
+        ),
     ]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from core.conversations import (
@@ -20,20 +22,28 @@ from core.conversations import (
     send_message,
 )
 from core.errors import UserError
+from core.i18n import N_, _, format_moment, ngettext
 from core.listings import ItemView
 from core.models import MESSAGE_MAX, MessageKind, User
-from core.money import format_eur, parse_eur
+from core.money import format_eur, parse_eur, price_field_text
 from core.offers import ACCEPTED_HOURS, accept, counter, decline, make_offer, withdraw
-from core.orders import CartError, add_to_cart
+from core.orders import AlreadyInCartError, CartError, add_to_cart
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session
-from ui.widgets import flash, item_link, moment, money, plain, thumbnail
+from ui.widgets import flash, item_link, local_time, money, plain, thumbnail
 
 CONVERSATION_PARAM = "c"
 FLASH_KEY = "_inbox_flash"
-NOT_FOUND = "Conversation not found"
+NOT_FOUND = N_("Conversation not found")
 THUMB_PX = 64
+
+
+def moment(when: datetime) -> str:
+    """A moment in the reader's language and time zone: 21 Nov 2026, 14:05 (" UTC" added
+    when the browser did not say its zone)."""
+    local, zone = local_time(when)
+    return format_moment(local) + zone
 
 
 def conversation_query(conversation_id: int) -> dict[str, str]:
@@ -46,13 +56,13 @@ def conversation_query(conversation_id: int) -> dict[str, str]:
 
 def render_inbox(user: User) -> None:
     """The user's conversations, the latest first."""
-    st.title("Inbox")
+    st.title(_(pages.INBOX.title))
     flash(FLASH_KEY)
     with db_session() as session:
         entries = inbox(session, user.id)
     if not entries:
-        st.info("No conversations yet. Write to a seller from an item's page.")
-        pages.SHOP.link("Go to the shop")
+        st.info(_("No conversations yet. Write to a seller from an item's page."))
+        pages.SHOP.link(_("Go to the shop"))
         return
     for entry in entries:
         _inbox_row(entry)
@@ -68,12 +78,17 @@ def _inbox_row(entry: InboxEntry) -> None:
             with st.container(horizontal=True, gap="small", vertical_alignment="center"):
                 st.markdown(f"**{plain(entry.other_name)}** · {plain(entry.item_title)}")
                 if entry.unread:
-                    st.badge(f"{entry.unread} new", icon=":material/mark_chat_unread:")
+                    st.badge(
+                        ngettext("{n} new", "{n} new", entry.unread).format(n=entry.unread),
+                        icon=":material/mark_chat_unread:",
+                    )
             if entry.preview:
-                mine = "You: " if entry.last_is_mine else ""
-                st.caption(f"{mine}{plain(entry.preview)} · {moment(entry.last_message_at)}")
+                said = plain(entry.preview)
+                if entry.last_is_mine:
+                    said = _("You: {message}").format(message=said)
+                st.caption(f"{said} · {moment(entry.last_message_at)}")
             pages.INBOX.link(
-                "Open", query=conversation_query(entry.id), icon=":material/arrow_forward:"
+                _("Open"), query=conversation_query(entry.id), icon=":material/arrow_forward:"
             )
 
 
@@ -83,38 +98,41 @@ def _inbox_row(entry: InboxEntry) -> None:
 def render_conversation(user: User, raw_id: str | None) -> None:
     """The conversation at ``?c=raw_id`` for one of its two participants; anyone else, and
     an id that does not exist, reads the same "Conversation not found"."""
-    pages.INBOX.link("Back to the inbox", icon=":material/arrow_back:")
+    pages.INBOX.link(_("Back to the inbox"), icon=":material/arrow_back:")
     try:
         with db_session() as session:
             view = conversation(session, user.id, conversation_id_from_text(raw_id))
     except ConversationNotFoundError:
-        st.title(NOT_FOUND, anchor=False)
-        st.info("There is no conversation of yours at this address.")
+        st.title(_(NOT_FOUND), anchor=False)
+        st.info(_("There is no conversation of yours at this address."))
         return
     if view.unread:  # its own session: a write that starts after no read (SQLite's lock)
         with db_session() as session:
             mark_read(session, user.id, view.id)
     st.title(plain(view.item_title), anchor=False)
-    role = "the seller" if view.is_buyer else "a buyer"
-    st.caption(f"With {plain(view.other_name)}, {role}")
+    with_whom = _("With {name}, the seller") if view.is_buyer else _("With {name}, a buyer")
+    st.caption(with_whom.format(name=plain(view.other_name)))
     flash(FLASH_KEY)
     talk, panel = st.columns([3, 2], gap="large")
     with panel:
         _offer_panel(user, view)
     with talk:
         if view.earlier:
-            st.caption("Older messages are not shown.")
+            st.caption(_("Older messages are not shown."))
         if not view.messages:
-            st.caption(f"No message yet: write to {plain(view.other_name)} below.")
+            st.caption(
+                _("No message yet: write to {name} below.").format(name=plain(view.other_name))
+            )
         for message in view.messages:
             _message(message)
     _message_box(user, view)
 
 
 def _message(message: MessageView) -> None:
-    who = "You" if message.mine else message.sender_name
+    who = _("You") if message.mine else message.sender_name
+    side = "user" if message.mine else "assistant"  # Streamlit's name of the side: not shown
     with st.chat_message(
-        "user" if message.mine else "assistant",
+        side,
         avatar=":material/person:" if message.mine else ":material/forum:",
     ):
         st.caption(f"{plain(who)} · {moment(message.created_at)}")
@@ -126,7 +144,9 @@ def _message(message: MessageView) -> None:
 
 def _message_box(user: User, view: ConversationView) -> None:
     body = st.chat_input(
-        f"Write to {view.other_name}", max_chars=MESSAGE_MAX, key=f"message_{view.id}"
+        _("Write to {name}").format(name=view.other_name),
+        max_chars=MESSAGE_MAX,
+        key=f"message_{view.id}",
     )
     if body is None:
         return
@@ -140,15 +160,15 @@ def _message_box(user: User, view: ConversationView) -> None:
 
 
 def _offer_panel(user: User, view: ConversationView) -> None:
-    st.subheader("Price", anchor=False)
+    st.subheader(_("Price"), anchor=False)
     if view.item_id is None:
-        st.info("The listing was removed.")
+        st.info(_("The listing was removed."))
         return
-    item_link(view.item_id, icon=":material/visibility:")
+    item_link(view.item_id, label=_("See the item"), icon=":material/visibility:")
     if not view.item_available:
-        st.info("This item is sold.")
+        st.info(_("This item is sold."))
         return
-    st.markdown(f"Asking price {money(view.asking_cents)}")
+    st.markdown(_("Asking price {price}").format(price=money(view.asking_cents)))
     if view.accepted is not None:
         _accepted(user, view)
     elif view.pending is not None:
@@ -157,74 +177,100 @@ def _offer_panel(user: User, view: ConversationView) -> None:
         _price_form(
             user,
             view,
-            "Make an offer",
-            "Send the offer",
+            N_("Make an offer"),
+            N_("Send the offer"),
             lambda s, cents: make_offer(s, user.id, view.id, cents),
-            "Your offer was sent.",
+            N_("Your offer was sent."),
         )
         st.caption(
-            "Below the asking price. If the seller accepts, it is your price for "
-            f"{ACCEPTED_HOURS} hours."
+            ngettext(
+                "Below the asking price. If the seller accepts, it is your price for {n} hour.",
+                "Below the asking price. If the seller accepts, it is your price for {n} hours.",
+                ACCEPTED_HOURS,
+            ).format(n=ACCEPTED_HOURS)
         )
     elif not view.is_buyer:
-        st.caption(f"{plain(view.buyer_name)} can make an offer; you answer it here.")
+        st.caption(
+            _("{name} can make an offer; you answer it here.").format(name=plain(view.buyer_name))
+        )
 
 
 def _accepted(user: User, view: ConversationView) -> None:
     price = format_eur(view.accepted_price_cents)
     until = moment(view.accepted.expires_at)
     if not view.is_buyer:
-        st.success(f"Offer accepted: {plain(view.buyer_name)} can buy it at {price} until {until}.")
+        st.success(
+            _("Offer accepted: {name} can buy it at {price} until {until}.").format(
+                name=plain(view.buyer_name), price=price, until=until
+            )
+        )
         return
-    st.success(f"Offer accepted: buy it at {price} until {until}.")
-    if st.button("Buy at this price", type="primary", icon=":material/shopping_cart:"):
+    st.success(
+        _("Offer accepted: buy it at {price} until {until}.").format(price=price, until=until)
+    )
+    if st.button(_("Buy at this price"), type="primary", icon=":material/shopping_cart:"):
         try:
             with db_session() as session:
                 add_to_cart(session, user.id, view.item_id)
+        except AlreadyInCartError:
+            pass  # there already: the cart shows it at this price
         except CartError as exc:
-            if "already in your cart" not in str(exc):
-                st.error(str(exc))
-                return
+            st.error(str(exc))
+            return
         pages.CART.go()
 
 
 def _pending(user: User, view: ConversationView) -> None:
     offer = view.pending
     price = format_eur(offer.price_cents)
+    other = plain(view.other_name)
     if offer.made_by_me:
-        st.info(f"Your price of {price} waits for {plain(view.other_name)}'s answer.")
-        if st.button("Withdraw it", icon=":material/undo:"):
-            _step(lambda s: withdraw(s, user.id, offer.id), "Your offer was withdrawn.")
+        st.info(
+            _("Your price of {price} waits for {name}'s answer.").format(price=price, name=other)
+        )
+        if st.button(_("Withdraw it"), icon=":material/undo:"):
+            _step(lambda s: withdraw(s, user.id, offer.id), _("Your offer was withdrawn."))
         return
-    st.info(f"{plain(view.other_name)} offers {price}.")
+    st.info(_("{name} offers {price}.").format(name=other, price=price))
     left, right = st.columns(2)
-    if left.button("Accept", type="primary", icon=":material/check:", width="stretch"):
-        _step(lambda s: accept(s, user.id, offer.id), f"You accepted {price}.")
-    if right.button("Decline", icon=":material/close:", width="stretch"):
-        _step(lambda s: decline(s, user.id, offer.id), f"You declined {price}.")
+    if left.button(_("Accept"), type="primary", icon=":material/check:", width="stretch"):
+        _step(
+            lambda s: accept(s, user.id, offer.id), _("You accepted {price}.").format(price=price)
+        )
+    if right.button(_("Decline"), icon=":material/close:", width="stretch"):
+        _step(
+            lambda s: decline(s, user.id, offer.id), _("You declined {price}.").format(price=price)
+        )
     _price_form(
         user,
         view,
-        "Counter-offer",
-        "Send the counter-offer",
+        N_("Counter-offer"),
+        N_("Send the counter-offer"),
         lambda s, cents: counter(s, user.id, offer.id, cents),
-        "Your counter-offer was sent.",
+        N_("Your counter-offer was sent."),
     )
 
 
 def _price_form(user, view, title: str, submit: str, step, done: str) -> None:
-    """A price typed as "12,50" or "12.50", then ``step(session, cents)``."""
+    """A price typed as "12,50" or "12.50", then ``step(session, cents)``; ``title``,
+    ``submit`` and ``done`` are N_() constants (the form's key stays the same in every
+    language)."""
     with st.form(f"price_{title}", clear_on_submit=False):
-        st.markdown(f"**{title}**")
-        typed = st.text_input("Your price (EUR)", placeholder="e.g. 35.00", max_chars=12)
-        sent = st.form_submit_button(submit, icon=":material/sell:")
+        heading = _(title)
+        st.markdown(f"**{heading}**")
+        typed = st.text_input(
+            _("Your price (EUR)"),
+            placeholder=_("e.g. {price}").format(price=price_field_text(3500)),
+            max_chars=12,
+        )
+        sent = st.form_submit_button(_(submit), icon=":material/sell:")
     if sent:
         try:
             cents = parse_eur(typed)
         except UserError as exc:
             st.error(str(exc))
             return
-        _step(lambda s: step(s, cents), done)
+        _step(lambda s: step(s, cents), _(done))
 
 
 def _step(step, done: str) -> None:
@@ -251,18 +297,20 @@ def item_page_actions(user: User | None, view: ItemView) -> None:
         with db_session() as session:
             count = conversations_about(session, user.id, item.id)
         if count:
-            label = f"{count} conversation{'s' * (count != 1)} about this item"
+            label = ngettext(
+                "{n} conversation about this item", "{n} conversations about this item", count
+            ).format(n=count)
             pages.INBOX.link(label)
         return
     if user is None:
-        if not view.is_sold and st.button("Message the seller", icon=pages.INBOX.icon):
+        if not view.is_sold and st.button(_("Message the seller"), icon=pages.INBOX.icon):
             require_user(pages.SHOP)  # back to this item after logging in
         return
     with db_session() as session:
         existing = existing_conversation(session, user.id, item.id)
     if existing is None and view.is_sold:
         return
-    label = "Open the conversation" if existing is not None else "Message the seller"
+    label = _("Open the conversation") if existing is not None else _("Message the seller")
     if st.button(label, icon=pages.INBOX.icon, key="message_seller"):
         try:
             with db_session() as session:
