@@ -116,3 +116,16 @@ def seller(engine) -> int:
 @pytest.fixture
 def buyer(engine) -> int:
     return listing_helpers.make_user(engine, "buyer@example.com", "Bea")
+
+
+@pytest.fixture
+def people(engine) -> dict[str, int]:
+    """Four people of the marketplace: a seller, a buyer, a rival buyer and an outsider to
+    their dealings (the orders, offers, conversations, tracking and reviews tests)."""
+    make = listing_helpers.make_user
+    return {
+        "seller": make(engine, "seller@example.com", "Sam"),
+        "buyer": make(engine, "buyer@example.com", "Bea"),
+        "rival": make(engine, "rival@example.com", "Rita"),
+        "outsider": make(engine, "outsider@example.com", "Otto"),
+    }

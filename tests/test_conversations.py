@@ -30,18 +30,8 @@ from core.listings import delete_listing
 from core.models import MESSAGE_MAX, Conversation, Item, Message, utcnow
 from core.notifications import unread_count
 from core.text import CONTROL_MESSAGE
-from tests.listing_helpers import add_items, make_user
+from tests.listing_helpers import add_items
 from tests.talk_helpers import at_once, count, notices, rows, talk
-
-
-@pytest.fixture
-def people(engine) -> dict[str, int]:
-    return {
-        "seller": make_user(engine, "seller@example.com", "Sam"),
-        "buyer": make_user(engine, "buyer@example.com", "Bea"),
-        "rival": make_user(engine, "rival@example.com", "Rita"),
-        "outsider": make_user(engine, "outsider@example.com", "Otto"),
-    }
 
 
 @pytest.fixture

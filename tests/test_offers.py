@@ -50,21 +50,11 @@ from core.orders import (
     checkout,
     get_cart,
 )
-from tests.listing_helpers import add_items, make_user
+from tests.listing_helpers import add_items
 from tests.talk_helpers import at_once, count, kinds, notices, offer, pause_after, rows, talk
 from tests.test_orders import seller_edits
 
 SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
-
-
-@pytest.fixture
-def people(engine) -> dict[str, int]:
-    return {
-        "seller": make_user(engine, "seller@example.com", "Sam"),
-        "buyer": make_user(engine, "buyer@example.com", "Bea"),
-        "rival": make_user(engine, "rival@example.com", "Rita"),
-        "outsider": make_user(engine, "outsider@example.com", "Otto"),
-    }
 
 
 @pytest.fixture

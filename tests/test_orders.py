@@ -28,18 +28,9 @@ from core.orders import (
     sales,
     shipping_from_profile,
 )
-from tests.listing_helpers import add_items, make_user
+from tests.listing_helpers import add_items
 
 SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
-
-
-@pytest.fixture
-def people(engine) -> dict[str, int]:
-    return {
-        "seller": make_user(engine, "seller@example.com", "Sam"),
-        "buyer": make_user(engine, "buyer@example.com", "Bea"),
-        "rival": make_user(engine, "rival@example.com", "Rita"),
-    }
 
 
 @pytest.fixture

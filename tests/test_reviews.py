@@ -31,15 +31,6 @@ from tests.listing_helpers import add_items, make_user
 from tests.test_tracking import place_order
 
 
-@pytest.fixture
-def people(engine) -> dict[str, int]:
-    return {
-        "seller": make_user(engine, "seller@example.com", "Sam"),
-        "buyer": make_user(engine, "buyer@example.com", "Bea"),
-        "rival": make_user(engine, "rival@example.com", "Rita"),
-    }
-
-
 def received_order(engine, people, titles=("Red dress",)) -> int:
     order_id = place_order(engine, people, titles)
     with Session(engine) as s:

@@ -25,19 +25,10 @@ from core.tracking import (
     settle_due,
     timeline,
 )
-from tests.listing_helpers import add_items, make_user
+from tests.listing_helpers import add_items
 from tests.test_orders import buy
 
 MS = timedelta(milliseconds=1)  # SQLite dates the automatic steps to the millisecond
-
-
-@pytest.fixture
-def people(engine) -> dict[str, int]:
-    return {
-        "seller": make_user(engine, "seller@example.com", "Sam"),
-        "buyer": make_user(engine, "buyer@example.com", "Bea"),
-        "rival": make_user(engine, "rival@example.com", "Rita"),
-    }
 
 
 def place_order(engine, people, titles=("Red dress", "Blue jeans")) -> int:
