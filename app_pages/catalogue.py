@@ -40,10 +40,11 @@ st.title(_("Second-hand clothes"))
 
 with st.sidebar:
     st.header(_("Filters"), anchor=False)
+    codes = [c.code for c in categories.CATEGORIES]
     st.pills(
         _("Category"),
-        [c.code for c in categories.CATEGORIES],
-        format_func=categories.label,
+        codes,
+        format_func=shop.labelled(categories.label, codes),
         selection_mode="multi",
         key=shop.CATEGORIES,
         on_change=shop.filters_changed,
@@ -52,7 +53,7 @@ with st.sidebar:
     st.multiselect(
         _("Size"),
         all_sizes,
-        format_func=categories.size_label,
+        format_func=shop.labelled(categories.size_label, all_sizes),
         key=shop.SIZES,
         placeholder=_("Any size"),
         on_change=shop.filters_changed,
@@ -65,18 +66,20 @@ with st.sidebar:
         accept_new_options=True,
         on_change=shop.filters_changed,
     )
+    colours = [a.code for a in attributes.COLOURS]
     st.multiselect(
         _("Colour"),
-        [a.code for a in attributes.COLOURS],
-        format_func=attributes.colour_label,
+        colours,
+        format_func=shop.labelled(attributes.colour_label, colours),
         key=shop.COLOURS,
         placeholder=_("Any colour"),
         on_change=shop.filters_changed,
     )
+    patterns = [a.code for a in attributes.PATTERNS]
     st.pills(
         _("Pattern"),
-        [a.code for a in attributes.PATTERNS],
-        format_func=attributes.pattern_label,
+        patterns,
+        format_func=shop.labelled(attributes.pattern_label, patterns),
         selection_mode="multi",
         key=shop.PATTERNS,
         on_change=shop.filters_changed,
@@ -84,7 +87,7 @@ with st.sidebar:
     st.pills(
         _("Condition"),
         list(CONDITION_LABELS),
-        format_func=condition_label,
+        format_func=shop.labelled(condition_label, CONDITION_LABELS),
         selection_mode="multi",
         key=shop.CONDITIONS,
         on_change=shop.filters_changed,
@@ -115,7 +118,7 @@ sorts = [s for s in Sort if s is not Sort.RELEVANCE or ranked]
 sort_col.selectbox(
     _("Sort by"),
     sorts,
-    format_func=sort_label,
+    format_func=shop.labelled(sort_label, sorts),
     key=shop.SORT,
     on_change=shop.filters_changed,
     args=(Sort.RELEVANCE if ranked else Sort.NEWEST,),
