@@ -5,11 +5,11 @@ The address (query parameters) says what is shown: see ui/catalogue.py."""
 import streamlit as st
 
 from core import attributes, categories
-from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, SORT_LABELS, PageRequest, Sort
+from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, PageRequest, Sort, sort_label
 from core.categories import SIZES
-from core.listings import CONDITION_LABELS
+from core.i18n import _, format_number
+from core.listings import CONDITION_LABELS, condition_label
 from core.models import MAX_PRICE_CENTS
-from core.money import format_eur
 from core.shop import browse
 from ui import catalogue as shop
 from ui import search
@@ -36,50 +36,58 @@ if photo is not None and address.filters.sort is None:
     shown_sort = Sort.RELEVANCE  # a photo search: the nearest first
 shop.show_filters(address.filters, shown_sort)
 
-st.title("Second-hand clothes")
+st.title(_("Second-hand clothes"))
 
 with st.sidebar:
-    st.header("Filters", anchor=False)
+    st.header(_("Filters"), anchor=False)
+    codes = [c.code for c in categories.CATEGORIES]
     st.pills(
-        "Category",
-        [c.code for c in categories.CATEGORIES],
-        format_func=categories.label,
+        _("Category"),
+        codes,
+        format_func=shop.labelled(categories.label, codes),
         selection_mode="multi",
         key=shop.CATEGORIES,
         on_change=shop.filters_changed,
     )
     all_sizes = list(dict.fromkeys(size for family in SIZES.values() for size in family))
     st.multiselect(
-        "Size", all_sizes, key=shop.SIZES, placeholder="Any size", on_change=shop.filters_changed
+        _("Size"),
+        all_sizes,
+        format_func=shop.labelled(categories.size_label, all_sizes),
+        key=shop.SIZES,
+        placeholder=_("Any size"),
+        on_change=shop.filters_changed,
     )
     st.multiselect(
-        "Brand",
+        _("Brand"),
         shop.known_brand_names(),
         key=shop.BRANDS,
-        placeholder="Any brand",
+        placeholder=_("Any brand"),
         accept_new_options=True,
         on_change=shop.filters_changed,
     )
+    colours = [a.code for a in attributes.COLOURS]
     st.multiselect(
-        "Colour",
-        [a.code for a in attributes.COLOURS],
-        format_func=attributes.colour_label,
+        _("Colour"),
+        colours,
+        format_func=shop.labelled(attributes.colour_label, colours),
         key=shop.COLOURS,
-        placeholder="Any colour",
+        placeholder=_("Any colour"),
         on_change=shop.filters_changed,
     )
+    patterns = [a.code for a in attributes.PATTERNS]
     st.pills(
-        "Pattern",
-        [a.code for a in attributes.PATTERNS],
-        format_func=attributes.pattern_label,
+        _("Pattern"),
+        patterns,
+        format_func=shop.labelled(attributes.pattern_label, patterns),
         selection_mode="multi",
         key=shop.PATTERNS,
         on_change=shop.filters_changed,
     )
     st.pills(
-        "Condition",
+        _("Condition"),
         list(CONDITION_LABELS),
-        format_func=CONDITION_LABELS.get,
+        format_func=shop.labelled(condition_label, CONDITION_LABELS),
         selection_mode="multi",
         key=shop.CONDITIONS,
         on_change=shop.filters_changed,
@@ -87,38 +95,40 @@ with st.sidebar:
     low_col, high_col = st.columns(2)
     top = MAX_PRICE_CENTS // 100
     prices = dict(min_value=0, max_value=top, step=5, on_change=shop.filters_changed)
-    low_col.number_input("Min price (EUR)", key=shop.LOW, **prices)
-    high_col.number_input("Max price (EUR)", key=shop.HIGH, **prices)
-    st.button("Clear the filters", icon=":material/filter_alt_off:", on_click=shop.reset_filters)
+    low_col.number_input(_("Min price (EUR)"), key=shop.LOW, **prices)
+    high_col.number_input(_("Max price (EUR)"), key=shop.HIGH, **prices)
+    st.button(_("Clear the filters"), icon=":material/filter_alt_off:", on_click=shop.reset_filters)
 
 search_col, photo_col, sort_col = st.columns([5, 1.5, 2], vertical_alignment="bottom")
 search_col.text_input(
-    "Search",
+    _("Search"),
     key=shop.TEXT,
     placeholder=(
-        "Describe it or name it: a red summer dress for a wedding, levis..."
+        _("Describe it or name it: a red summer dress for a wedding, levis...")
         if ai
-        else "Search titles, brands and descriptions: linen shirt, levis..."
+        else _("Search titles, brands and descriptions: linen shirt, levis...")
     ),
     max_chars=MAX_SEARCH_TEXT,
     icon=":material/search:",
     on_change=shop.filters_changed,
 )
-with photo_col.popover("Photo", icon=":material/photo_camera:", width="stretch"):
+with photo_col.popover(_("Photo"), icon=":material/photo_camera:", width="stretch"):
     search.photo_search_box()
 sorts = [s for s in Sort if s is not Sort.RELEVANCE or ranked]
 sort_col.selectbox(
-    "Sort by",
+    _("Sort by"),
     sorts,
-    format_func=SORT_LABELS.get,
+    format_func=shop.labelled(sort_label, sorts),
     key=shop.SORT,
     on_change=shop.filters_changed,
     args=(Sort.RELEVANCE if ranked else Sort.NEWEST,),
 )
 if photo is not None:
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.info(f"Items that look like your photo ({plain(photo)}), nearest first.")
-    right.button("Clear the photo", icon=":material/close:", on_click=search.clear_search_photo)
+    left.info(
+        _("Items that look like your photo ({name}), nearest first.").format(name=plain(photo))
+    )
+    right.button(_("Clear the photo"), icon=":material/close:", on_click=search.clear_search_photo)
 
 with db_session() as session:
     near = (
@@ -132,33 +142,29 @@ with db_session() as session:
 page, number, pages = shown.page, shown.number, shown.pages
 if getting_ready:
     done, total = getting_ready
-    st.caption(f"The AI search is getting ready: {done} of {total} listings looked at so far.")
+    st.caption(
+        _("The AI search is getting ready: {done} of {total} listings looked at so far.").format(
+            done=format_number(done), total=format_number(total)
+        )
+    )
 
 if not page.cards:
     if address.filters.narrows:
-        st.info("No item matches your search. Try other words or fewer filters.")
+        st.info(_("No item matches your search. Try other words or fewer filters."))
     else:
-        st.info("Nothing is for sale right now. Come back soon!")
+        st.info(_("Nothing is for sale right now. Come back soon!"))
     st.stop()
 
-count = "1 000+ items" if page.total_is_capped else f"{page.total} item" + "s" * (page.total > 1)
-where = f"page {number} of {pages}" if number and pages else f"page {number}" if number else ""
-price = address.filters.prices
-swapped = (
-    f"min and max price swapped: {format_eur(price.low_cents)} to {format_eur(price.high_cents)}"
-    if price.swapped
-    else ""
-)
-st.caption(" · ".join(part for part in (count, where, swapped) if part))
+st.caption(shown.caption(address.filters.prices))
 
 for start in range(0, len(page.cards), 4):
     for column, card in zip(st.columns(4), page.cards[start : start + 4], strict=False):
         with column:
             item_card(card.item, card.thumbnail, query=address.params(), hearts=hearts)
 
-first_col, prev_col, _, next_col, last_col = st.columns([1, 1, 2, 1, 1])
+first_col, prev_col, _gap, next_col, last_col = st.columns([1, 1, 2, 1, 1])
 first_col.button(
-    "First",
+    _("First"),
     icon=":material/first_page:",
     disabled=not page.has_previous,
     on_click=shop.go_to,
@@ -166,7 +172,7 @@ first_col.button(
     width="stretch",
 )
 prev_col.button(
-    "Previous",
+    _("Previous"),
     icon=":material/chevron_left:",
     disabled=not page.has_previous,
     on_click=shop.go_to,
@@ -174,7 +180,7 @@ prev_col.button(
     width="stretch",
 )
 next_col.button(
-    "Next",
+    _("Next"),
     icon=":material/chevron_right:",
     icon_position="right",
     disabled=not page.has_next,
@@ -183,7 +189,7 @@ next_col.button(
     width="stretch",
 )
 last_col.button(
-    "Last",
+    _("Last"),
     icon=":material/last_page:",
     icon_position="right",
     disabled=not page.has_next,

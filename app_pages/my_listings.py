@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from core import categories
 from core.favourites import seller_favourite_counts
+from core.i18n import _, ngettext
 from core.listings import seller_listings
 from core.models import ItemStatus
 from ui import dialogs, pages
@@ -15,7 +17,7 @@ DELETE_KEY = "_confirm_delete_listing"
 THUMB_PX = 96
 
 user = require_user(pages.MY_LISTINGS)
-st.title("My listings")
+st.title(_("My listings"))
 flash()
 
 with db_session() as session:
@@ -23,12 +25,17 @@ with db_session() as session:
     likes = seller_favourite_counts(session, user.id)  # one grouped query for every listing
 
 if not rows:
-    st.info("You have nothing on sale yet.")
-    pages.SELL.link("Sell an item")
+    st.info(_("You have nothing on sale yet."))
+    pages.SELL.link(_("Sell an item"))
     st.stop()
 
 on_sale = sum(r.item.status == ItemStatus.AVAILABLE.value for r in rows)
-st.caption(f"{on_sale} on sale · {len(rows) - on_sale} sold")
+sold = len(rows) - on_sale
+st.caption(
+    ngettext("{n} on sale", "{n} on sale", on_sale).format(n=on_sale)
+    + " · "
+    + ngettext("{n} sold", "{n} sold", sold).format(n=sold)
+)
 
 
 for row in rows:
@@ -40,17 +47,18 @@ for row in rows:
         thumbnail(row.thumbnail, width=THUMB_PX)
         with st.container(gap="small", width="stretch"):
             st.markdown(f"**{plain(item.title)}** · {money(item.price_cents)}")
-            facts = [plain(item.brand), plain(item.size), f"listed {day(item.created_at)}"]
+            listed = _("listed {day}").format(day=day(item.created_at))
+            facts = [plain(item.brand), plain(categories.size_label(item.size)), listed]
             facts.append(f"♥ {likes.get(item.id, 0)}")  # how many people favourited it
             st.caption(" · ".join(facts))
             status_badge(item)
         with st.container(horizontal=True, width="content", vertical_alignment="center"):
-            item_link(item.id, label="See", icon=":material/visibility:")
+            item_link(item.id, label=_("See"), icon=":material/visibility:")
             if item.status == ItemStatus.AVAILABLE.value:
-                if st.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
+                if st.button(_("Edit"), key=f"edit_{item.id}", icon=":material/edit:"):
                     pages.SELL.go({"edit": str(item.id)})
                 st.button(
-                    "Delete",
+                    _("Delete"),
                     key=f"delete_{item.id}",
                     icon=":material/delete:",
                     on_click=dialogs.ask,

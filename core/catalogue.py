@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from core import attributes, categories
 from core.categories import SIZES
+from core.i18n import N_, _
 from core.models import (
     BRAND_MAX,
     MAX_PRICE_CENTS,
@@ -47,12 +48,18 @@ class Sort(StrEnum):
     PRICE_DOWN = "price_down"
 
 
-SORT_LABELS: dict[Sort, str] = {
-    Sort.RELEVANCE: "Best match",
-    Sort.NEWEST: "Newest first",
-    Sort.PRICE_UP: "Price: low to high",
-    Sort.PRICE_DOWN: "Price: high to low",
+SORT_LABELS: dict[Sort, str] = {  # in English: shown through sort_label()
+    Sort.RELEVANCE: N_("Best match"),
+    Sort.NEWEST: N_("Newest first"),
+    Sort.PRICE_UP: N_("Price: low to high"),
+    Sort.PRICE_DOWN: N_("Price: high to low"),
 }
+
+
+def sort_label(sort: Sort | str) -> str:
+    """The name of a sort in the person's language ("Best match", "Meilleure correspondance")."""
+    label = SORT_LABELS.get(Sort(sort)) if sort in _SORTS else None
+    return _(label) if label else str(sort)
 
 
 @dataclass(frozen=True)
@@ -548,7 +555,7 @@ def _cursor_text(cursor: Cursor) -> str:
 
 
 def _cursor_from_text(raw: str | None, sort: Sort) -> Cursor | None:
-    value_text, _, id_text = (raw or "").partition("_")
+    value_text, _sep, id_text = (raw or "").partition("_")
     item_id = _whole(id_text, _MAX_ID, least=1)
     if item_id is None:
         return None

@@ -6,6 +6,8 @@ and, where it can, what to do. Anything else is a bug, logged, never shown as a 
 
 from __future__ import annotations
 
+from core.i18n import _
+
 
 class UserError(Exception):
     """A refusal or a problem a user caused or met; ``str(exc)`` is the sentence to show."""
@@ -14,6 +16,6 @@ class UserError(Exception):
 class FieldErrors(UserError):
     """A form with fields to fix: ``errors`` maps each field to its message."""
 
-    def __init__(self, errors: dict[str, str], summary: str = "Some fields need your attention."):
-        super().__init__(summary)
+    def __init__(self, errors: dict[str, str], summary: str | None = None):
+        super().__init__(summary if summary is not None else _("Some fields need your attention."))
         self.errors = dict(errors)

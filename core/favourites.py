@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from core.db import begin_write
 from core.errors import UserError
+from core.i18n import _
 from core.models import Favourite, Item, ItemStatus, Photo, utcnow
 
 
@@ -69,15 +70,17 @@ def add_favourite(session: Session, user_id: int, item_id: int) -> None:
     ).first()
     session.rollback()  # the read only explains the refusal: end its transaction
     if row is None:
-        raise FavouriteError("This item does not exist (it may have been removed).")
+        raise FavouriteError(_("This item does not exist (it may have been removed)."))
     seller_id, status, already = row
     if seller_id == user_id:
-        raise FavouriteError("This is your own item: it cannot be one of your favourites.")
+        raise FavouriteError(_("This is your own item: it cannot be one of your favourites."))
     if already:
         return  # a favourite already (another tab, or a double click): nothing to do
     if status != ItemStatus.AVAILABLE.value:
-        raise FavouriteError("This item is already sold: it can no longer be added to favourites.")
-    raise FavouriteError("This item could not be added to your favourites; try again.")
+        raise FavouriteError(
+            _("This item is already sold: it can no longer be added to favourites.")
+        )
+    raise FavouriteError(_("This item could not be added to your favourites; try again."))
 
 
 def remove_favourite(session: Session, user_id: int, item_id: int) -> None:

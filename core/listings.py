@@ -20,6 +20,7 @@ from core import attributes, categories
 from core.db import begin_write
 from core.embeddings import drop_embeddings, save_embedding
 from core.errors import FieldErrors, UserError
+from core.i18n import N_, _, ngettext
 from core.models import (
     BRAND_MAX,
     DESCRIPTION_MAX,
@@ -40,17 +41,19 @@ from core.offers import OfferEnd, end_offers
 from core.photos import PreparedPhoto
 from core.text import text_problem
 
-CONDITION_LABELS: dict[str, str] = {
-    Condition.NEW_WITH_TAGS.value: "New with tags",
-    Condition.VERY_GOOD.value: "Very good",
-    Condition.GOOD.value: "Good",
-    Condition.SATISFACTORY.value: "Satisfactory",
+CONDITION_LABELS: dict[str, str] = {  # in English: shown through condition_label()
+    Condition.NEW_WITH_TAGS.value: N_("New with tags"),
+    Condition.VERY_GOOD.value: N_("Very good"),
+    Condition.GOOD.value: N_("Good"),
+    Condition.SATISFACTORY.value: N_("Satisfactory"),
 }
 
 
 def condition_label(code: str) -> str:
-    """The label of a condition code ("very_good" -> "Very good")."""
-    return CONDITION_LABELS.get(code, code)
+    """The label of a condition code in the person's language ("very_good" -> "Very
+    good", "Très bon état"); an unknown code as it is."""
+    label = CONDITION_LABELS.get(code)
+    return _(label) if label else code
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -62,24 +65,26 @@ class ListingError(UserError):
 
 class ListingNotFoundError(ListingError):
     def __init__(self) -> None:
-        super().__init__("This item does not exist (it may have been removed).")
+        super().__init__(_("This item does not exist (it may have been removed)."))
 
 
 class NotYourListingError(ListingError):
     def __init__(self) -> None:
-        super().__init__("Only the seller can change this listing.")
+        super().__init__(_("Only the seller can change this listing."))
 
 
 class ListingSoldError(ListingError):
     def __init__(self) -> None:
-        super().__init__("This item is sold: it can no longer be changed or deleted.")
+        super().__init__(_("This item is sold: it can no longer be changed or deleted."))
 
 
 class StaleListingError(ListingError):
     def __init__(self) -> None:
         super().__init__(
-            "This listing was changed elsewhere (another tab?) since you opened it. "
-            "Nothing was saved: open it again to see the changes."
+            _(
+                "This listing was changed elsewhere (another tab?) since you opened it. "
+                "Nothing was saved: open it again to see the changes."
+            )
         )
 
 
@@ -259,52 +264,57 @@ def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
             errors[name] = problem
     title = _one_line(draft.title)
     if not title:
-        errors.setdefault("title", "Enter a title.")
+        errors.setdefault("title", _("Enter a title."))
     elif len(title) > TITLE_MAX:
-        errors.setdefault("title", f"The title can be at most {TITLE_MAX} characters.")
+        errors.setdefault(
+            "title", _("The title can be at most {n} characters.").format(n=TITLE_MAX)
+        )
     description = (draft.description or "").strip()
     if len(description) > DESCRIPTION_MAX:
         errors.setdefault(
-            "description", f"The description can be at most {DESCRIPTION_MAX} characters."
+            "description",
+            _("The description can be at most {n} characters.").format(n=DESCRIPTION_MAX),
         )
     category = draft.category if draft.category in categories.BY_CODE else None
     if category is None:
-        errors.setdefault("category", "Choose a category.")
+        errors.setdefault("category", _("Choose a category."))
     if not draft.size:
-        errors.setdefault("size", "Choose a size.")
+        errors.setdefault("size", _("Choose a size."))
     elif category is not None and draft.size not in categories.sizes_for(category):
-        errors.setdefault("size", "Choose one of the sizes of this category.")
+        errors.setdefault("size", _("Choose one of the sizes of this category."))
     brand = _one_line(draft.brand)
     if not brand:
-        errors.setdefault("brand", 'Enter the brand (or "No brand").')
+        errors.setdefault("brand", _('Enter the brand (or "No brand").'))
     elif len(brand) > BRAND_MAX:
-        errors.setdefault("brand", f"The brand can be at most {BRAND_MAX} characters.")
+        errors.setdefault(
+            "brand", _("The brand can be at most {n} characters.").format(n=BRAND_MAX)
+        )
     # optional: a listing may leave them unsaid, but what is said must be one of the options
     colour = draft.colour or None
     if colour is not None and colour not in attributes.COLOURS_BY_CODE:
-        errors.setdefault("colour", "Choose one of the colours offered, or none.")
+        errors.setdefault("colour", _("Choose one of the colours offered, or none."))
     pattern = draft.pattern or None
     if pattern is not None and pattern not in attributes.PATTERNS_BY_CODE:
-        errors.setdefault("pattern", "Choose one of the patterns offered, or none.")
+        errors.setdefault("pattern", _("Choose one of the patterns offered, or none."))
     if draft.condition not in CONDITION_LABELS:
-        errors.setdefault("condition", "Choose the condition.")
+        errors.setdefault("condition", _("Choose the condition."))
     price_cents = 0
     if not (draft.price or "").strip():
-        errors.setdefault("price", "Enter a price.")
+        errors.setdefault("price", _("Enter a price."))
     else:
         try:
             price_cents = parse_eur(draft.price)
         except PriceError as exc:
             errors.setdefault("price", str(exc))
     if photo_count < 1:
-        errors["photos"] = "Add at least one photo."
+        errors["photos"] = _("Add at least one photo.")
     elif photo_count > MAX_PHOTOS_PER_ITEM:
         extra = photo_count - MAX_PHOTOS_PER_ITEM
-        errors["photos"] = (
-            f"At most {MAX_PHOTOS_PER_ITEM} photos: remove {extra} of them."
-            if extra > 1
-            else f"At most {MAX_PHOTOS_PER_ITEM} photos: remove one."
-        )
+        errors["photos"] = ngettext(
+            "At most {most} photos: remove one.",
+            "At most {most} photos: remove {n} of them.",
+            extra,
+        ).format(most=MAX_PHOTOS_PER_ITEM, n=extra)
     if errors:
         raise InvalidListingError(errors)
     ai_category = draft.ai_category if draft.ai_category in categories.BY_CODE else None
@@ -411,7 +421,7 @@ def _refusal(
         return ListingSoldError()
     if revision is not None and item.revision != revision:
         return StaleListingError()
-    return ListingError("This listing could not be changed; try again.")
+    return ListingError(_("This listing could not be changed; try again."))
 
 
 def _own_available(seller_id: int, item_id: int):
@@ -470,7 +480,7 @@ def update_listing(
         kept = [p for p in photos if isinstance(p, int)]
         if any(photo_id not in existing for photo_id in kept) or len(set(kept)) != len(kept):
             session.rollback()
-            raise InvalidListingError({"photos": "A photo of this listing has changed; retry."})
+            raise InvalidListingError({"photos": _("A photo of this listing has changed; retry.")})
         old_order = sorted(existing, key=lambda i: existing[i].position)
         if embedding is not None:
             save_embedding(session, item_id, embedding.model, embedding.vector)

@@ -14,11 +14,14 @@ from core.catalogue import (
     CataloguePage,
     CatalogueQuery,
     PageRequest,
+    PriceRange,
     ShopAddress,
     Sort,
     count_matches,
     search_catalogue,
 )
+from core.i18n import _, format_number, ngettext
+from core.money import format_eur
 from core.semantic import SemanticQuery, search_ranked
 
 
@@ -29,6 +32,27 @@ class ShopPage:
     page: CataloguePage
     number: int | None
     pages: int | None
+
+    def caption(self, prices: PriceRange = PriceRange()) -> str:  # noqa: B008 (frozen)
+        """What the results are, in the person's language: "64 items · page 2 of 3", with
+        "min and max price swapped: €50.00 to €100.00" when ``prices`` were typed upside
+        down."""
+        total = self.page.total
+        if self.page.total_is_capped:
+            count = _("{n}+ items").format(n=format_number(COUNT_CAP))
+        else:
+            count = ngettext("{n} item", "{n} items", total).format(n=format_number(total))
+        where = ""
+        if self.number and self.pages:
+            where = _("page {number} of {pages}").format(number=self.number, pages=self.pages)
+        elif self.number:
+            where = _("page {number}").format(number=self.number)
+        swapped = ""
+        if prices.swapped:
+            swapped = _("min and max price swapped: {low} to {high}").format(
+                low=format_eur(prices.low_cents), high=format_eur(prices.high_cents)
+            )
+        return " · ".join(part for part in (count, where, swapped) if part)
 
 
 def browse(

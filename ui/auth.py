@@ -20,6 +20,7 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
 from core import accounts, sessions
+from core.i18n import _
 from core.models import User
 from demo.seed import demo_accounts_exist, demo_user_ids
 from ui import pages
@@ -184,7 +185,7 @@ class _DatabaseLogin:
             except accounts.LoginRefused as exc:
                 raise LoginError(str(exc)) from exc
         if not _may_log_in(user.id):  # seeded before DEMO_DATA was turned off: public password
-            raise LoginError(accounts.WRONG_CREDENTIALS_MESSAGE)
+            raise LoginError(_(accounts.WRONG_CREDENTIALS_MESSAGE))
         self.user = user
         return True
 
@@ -210,11 +211,11 @@ def login_form() -> User | None:
         authenticator.login(
             location="main",
             key="login",
-            fields={
-                "Form name": "Log in",
-                "Username": "E-mail",
-                "Password": "Password",
-                "Login": "Log in",
+            fields={  # the library's names of its labels, and ours
+                "Form name": _("Log in"),
+                "Username": _("E-mail"),
+                "Password": _("Password"),
+                "Login": _("Log in"),
             },
         )
     except LoginError as exc:

@@ -12,7 +12,8 @@ address bar alone, so the page writes that query itself.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -29,6 +30,16 @@ PATTERNS = "f_patterns"
 LOW = "f_low"
 HIGH = "f_high"
 SORT = "f_sort"
+
+T = TypeVar("T")
+
+
+def labelled(label: Callable[[T], str], options: Iterable[T]) -> Callable[[T], str]:
+    """A widget's ``format_func`` with the labels of ``options`` read now, in this run's
+    language: whoever formats them later (AppTest does, outside the script run, where no
+    language is set) gets the labels the widget was drawn with."""
+    names = {option: label(option) for option in options}
+    return lambda option: names.get(option, str(option))
 
 
 def current_address(semantic: bool = False) -> ShopAddress:

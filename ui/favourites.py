@@ -16,6 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
+from core.i18n import _, ngettext
 from core.models import Item, ItemStatus, User
 from ui import pages
 from ui.auth import refresh_user, require_user
@@ -62,11 +63,14 @@ def item_heart(user: User | None, item: Item, state: ItemHearts) -> None:
     viewer = user.id if user else None
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         if _has_heart(item, viewer, state.favourited):
-            label = "In your favourites" if state.favourited else "Add to favourites"
+            label = _("In your favourites") if state.favourited else _("Add to favourites")
             _heart(label, item.id, state.favourited, viewer, pages.SHOP, key="heart_item")
         if state.count:
-            people = "1 person likes" if state.count == 1 else f"{state.count} people like"
-            st.caption(f"{people} this")
+            st.caption(
+                ngettext("{n} person likes this", "{n} people like this", state.count).format(
+                    n=state.count
+                )
+            )
 
 
 def _has_heart(item: Item, viewer_id: int | None, on: bool) -> bool:
@@ -80,7 +84,11 @@ def _heart(
 ) -> None:
     if viewer_id is None:  # like "Log in to buy": back to this very address afterwards
         if st.button(
-            label, key=key, icon=HEART_OFF, type="tertiary", help="Log in to keep it in favourites"
+            label,
+            key=key,
+            icon=HEART_OFF,
+            type="tertiary",
+            help=_("Log in to keep it in favourites"),
         ):
             require_user(back)
         return
@@ -92,7 +100,7 @@ def _heart(
             key=key,
             icon=HEART_ON if on else HEART_OFF,
             type="tertiary",
-            help="Remove from your favourites" if on else "Add to your favourites",
+            help=_("Remove from your favourites") if on else _("Add to your favourites"),
             on_click=_clicked,
             args=(item_id, not on),
         )

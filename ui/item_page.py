@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.catalogue import ShopAddress
 from core.favourites import item_hearts
+from core.i18n import _
 from core.listings import (
     ItemView,
     ListingError,
@@ -34,15 +35,15 @@ def render_item_page(
     """The item's photos, details and what this viewer can do with it; a link back to the
     results it was opened from (``back``, the shop's address)."""
     query = (back or ShopAddress()).params()
-    pages.SHOP.link("Back to the shop", icon=":material/arrow_back:", query=query or None)
+    pages.SHOP.link(_("Back to the shop"), icon=":material/arrow_back:", query=query or None)
     try:
         with db_session() as session:
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
             hearts = item_hearts(session, view.item.id, user.id if user else None)
             rating = seller_rating(session, view.item.seller_id)
     except ListingError:
-        st.title("Item not found")
-        st.info("This item does not exist (it may have been removed).")
+        st.title(_("Item not found"))
+        st.info(_("This item does not exist (it may have been removed)."))
         return
 
     item = view.item
@@ -76,7 +77,7 @@ def _similar(user: User | None, item_id: int, query) -> None:
         hearts = page_hearts(session, user, [card.item.id for card in cards])
     if not cards:
         return
-    st.subheader("Similar items", anchor=False)
+    st.subheader(_("Similar items"), anchor=False)
     for column, card in zip(st.columns(SIMILAR_PER_ROW), cards, strict=False):
         with column:
             item_card(card.item, card.thumbnail, query=query, hearts=hearts)
@@ -84,13 +85,13 @@ def _similar(user: User | None, item_id: int, query) -> None:
 
 def _photos(view: ItemView) -> None:
     if not view.photos:
-        st.caption("No photo")
+        st.caption(_("No photo"))
         return
     if len(view.photos) == 1:
         st.image(view.photos[0].image, width="stretch")
         return
-    for tab, photo in zip(st.tabs([f"Photo {n}" for n in range(1, len(view.photos) + 1)]),
-                          view.photos, strict=True):  # fmt: skip
+    names = [_("Photo {n}").format(n=n) for n in range(1, len(view.photos) + 1)]
+    for tab, photo in zip(st.tabs(names), view.photos, strict=True):
         tab.image(photo.image, width="stretch")
 
 
@@ -98,35 +99,35 @@ def _actions(user: User | None, view: ItemView) -> None:
     item = view.item
     if view.is_own:
         if view.is_sold:
-            st.info("You sold this item.")
+            st.info(_("You sold this item."))
             return
         left, right = st.columns(2)
-        if left.button("Edit", icon=":material/edit:", width="stretch"):
+        if left.button(_("Edit"), icon=":material/edit:", width="stretch"):
             pages.SELL.go({"edit": str(item.id)})
         right.button(
-            "Delete",
+            _("Delete"),
             icon=":material/delete:",
             width="stretch",
             on_click=dialogs.ask,
             args=(DELETE_KEY, (item.id, item.title)),
         )
     elif view.is_sold:
-        st.info("This item is sold.")
+        st.info(_("This item is sold."))
     elif user is None:
-        if st.button("Log in to buy", type="primary", icon=":material/login:"):
+        if st.button(_("Log in to buy"), type="primary", icon=":material/login:"):
             require_user(pages.SHOP)  # back to this address (this item) after logging in
     elif view.in_cart:
-        st.button("In your cart", icon=":material/check:", disabled=True)
-        pages.CART.link("Go to the cart")
+        st.button(_("In your cart"), icon=":material/check:", disabled=True)
+        pages.CART.link(_("Go to the cart"))
     else:
-        if st.button("Add to cart", type="primary", icon=":material/add_shopping_cart:"):
+        if st.button(_("Add to cart"), type="primary", icon=":material/add_shopping_cart:"):
             try:
                 with db_session() as session:
                     add_to_cart(session, user.id, item.id)
             except CartError as exc:
                 st.error(str(exc))
             else:
-                st.session_state[FLASH_KEY] = "Added to your cart."
+                st.session_state[FLASH_KEY] = _("Added to your cart.")
                 st.rerun()
 
 
@@ -139,9 +140,13 @@ def confirm_delete(key: str, *, then: pages.Screen | None = None) -> None:
     def body(value: tuple[int, str]) -> None:
         item_id, title = value
         user = require_user(then or pages.SHOP)
-        st.markdown(f"**{plain(title)}** will be removed from the shop. This cannot be undone.")
+        st.markdown(
+            _("{title} will be removed from the shop. This cannot be undone.").format(
+                title=f"**{plain(title)}**"
+            )
+        )
         left, right = st.columns(2)
-        if left.button("Delete", type="primary", key="confirm_delete", width="stretch"):
+        if left.button(_("Delete"), type="primary", key="confirm_delete", width="stretch"):
             try:
                 with db_session() as session:
                     delete_listing(session, user.id, item_id)
@@ -149,12 +154,12 @@ def confirm_delete(key: str, *, then: pages.Screen | None = None) -> None:
                 st.error(str(exc))
                 return
             dialogs.close(key)
-            st.session_state[FLASH_KEY] = "Your listing is deleted."
+            st.session_state[FLASH_KEY] = _("Your listing is deleted.")
             if then:
                 then.go()
             st.rerun()
-        if right.button("Cancel", key="cancel_delete", width="stretch"):
+        if right.button(_("Cancel"), key="cancel_delete", width="stretch"):
             dialogs.close(key)
             st.rerun()
 
-    dialogs.confirm(key, "Delete this listing?", body)
+    dialogs.confirm(key, _("Delete this listing?"), body)

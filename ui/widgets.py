@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from core import attributes, categories
+from core.i18n import N_, _, format_day, format_moment, pgettext
 from core.listings import condition_label
 from core.models import Item, ItemStatus
 from core.money import format_eur
@@ -44,8 +45,8 @@ def money(cents: int) -> str:
 
 
 def day(moment: datetime) -> str:
-    """A date as people read it: 21 Nov 2026."""
-    return f"{moment.day} {moment:%b %Y}"
+    """A date as people read it, in their language: 21 Nov 2026, 21 nov. 2026."""
+    return format_day(moment)
 
 
 def local_time(moment: datetime) -> tuple[datetime, str]:
@@ -59,15 +60,15 @@ def local_time(moment: datetime) -> tuple[datetime, str]:
 
 
 def moment(when: datetime) -> str:
-    """A moment as people read it, in their time zone: 21 Nov 2026, 14:05 (with " UTC" when
-    the browser did not say its zone)."""
+    """A moment as people read it, in their language and time zone: 21 Nov 2026, 14:05
+    (with " UTC" when the browser did not say its zone)."""
     local, zone = local_time(when)
-    return f"{day(local)}, {local:%H:%M}{zone}"
+    return f"{format_moment(local)}{zone}"
 
 
 def item_link(
     item_id: int,
-    label: str = "See the item",
+    label: str | None = None,
     *,
     query: Mapping[str, list[str]] | None = None,
     **kwargs,
@@ -76,6 +77,7 @@ def item_link(
     ``query``, the shop's own address when the link is on a result, so that the item page
     knows the results to go back to."""
     params = {**(query or {}), "item": [str(item_id)]}
+    label = label if label is not None else _("See the item")
     pages.SHOP.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
 
 
@@ -83,7 +85,7 @@ def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
     if image:
         st.image(image, width=width)
     else:
-        st.caption("No photo")
+        st.caption(_("No photo"))
 
 
 def item_card(
@@ -99,7 +101,8 @@ def item_card(
     with st.container(border=True, key=f"card_{item.id}"):
         thumbnail(image)
         st.markdown(f"**{plain(item.title)}**")
-        facts = [plain(item.brand), plain(item.size), categories.label(item.category)]
+        facts = [plain(item.brand), plain(categories.size_label(item.size))]
+        facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
         st.caption(" · ".join(facts))
@@ -108,7 +111,7 @@ def item_card(
         ):
             st.markdown(money(item.price_cents), width="content")
             if item.status == ItemStatus.SOLD.value:
-                st.badge("Sold", icon=":material/sell:", color="gray")
+                st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
             if hearts is not None:
                 card_heart(item, hearts)
         item_link(item.id, query=query, icon=":material/arrow_forward:")
@@ -116,35 +119,47 @@ def item_card(
 
 def status_badge(item: Item) -> None:
     if item.status == ItemStatus.SOLD.value:
-        st.badge("Sold", icon=":material/sell:", color="gray")
+        st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
     else:
-        st.badge("On sale", icon=":material/storefront:", color="green")
+        st.badge(_("On sale"), icon=":material/storefront:", color="green")
 
 
 def item_facts(item: Item, seller_name: str | None = None) -> None:
     """Category, colour and pattern (one line, when said), size, brand, condition (and
     seller, listed date) as a small list."""
-    lines = [f"**Category:** {categories.label(item.category)}"]
+    lines = [_fact(_CATEGORY, categories.label(item.category))]
     looks = [
-        f"**{name}:** {label}"
+        _fact(name, label)
         for name, label in (
-            ("Colour", attributes.colour_label(item.colour)),
-            ("Pattern", attributes.pattern_label(item.pattern)),
+            (_COLOUR, attributes.colour_label(item.colour)),
+            (_PATTERN, attributes.pattern_label(item.pattern)),
         )
         if label
     ]
     if looks:
         lines.append(" · ".join(looks))
     facts = [
-        ("Size", plain(item.size)),
-        ("Brand", plain(item.brand)),
-        ("Condition", condition_label(item.condition)),
+        (_SIZE, plain(categories.size_label(item.size))),
+        (_BRAND, plain(item.brand)),
+        (_CONDITION, condition_label(item.condition)),
     ]
     if seller_name is not None:
-        facts.append(("Seller", plain(seller_name)))
-    facts.append(("Listed", day(item.created_at)))
-    lines += [f"**{name}:** {value}" for name, value in facts]
+        facts.append((_SELLER, plain(seller_name)))
+    facts.append((_LISTED, day(item.created_at)))
+    lines += [_fact(name, value) for name, value in facts]
     st.markdown("  \n".join(lines))
+
+
+# the names of an item's facts (shown translated, with the language's colon: "Taille :")
+_CATEGORY, _COLOUR, _PATTERN = N_("Category"), N_("Colour"), N_("Pattern")
+_SIZE, _BRAND, _CONDITION = N_("Size"), N_("Brand"), N_("Condition")
+_SELLER, _LISTED = N_("Seller"), N_("Listed")
+
+
+def _fact(name: str, value: str) -> str:
+    """One line of facts for st.markdown: "**Size:** M" ("**Taille :** M")."""
+    label = _("{label}:").format(label=_(name))
+    return f"**{label}** {value}"
 
 
 FLASH_SECONDS = 4.0
