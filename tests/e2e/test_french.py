@@ -1,0 +1,99 @@
+"""A French browser's journey in Chromium: the app speaks French from the first page
+(navigator.language is fr-FR), prices and dates are French, a new account is made and buys
+through French forms, and the EN | FR switch changes the language on the spot."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import DESKTOP, Person
+from ui.i18n import SWITCH_KEY
+
+TITLE = "Mustard merino crewneck"  # Camille's, 32.00
+PRICE = re.compile(r"32,00\s€")  # Babel's French: a no-break space before the euro sign
+
+
+@pytest.fixture
+def french(browser, app_url, request):
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    someone = Person(context, app_url, f"{request.node.name}-fr")
+    yield someone
+    if getattr(request.node, "failed_call", False):
+        someone.shot("failure")
+    context.close()
+
+
+def test_a_french_browser_shops_registers_and_buys_in_french(french):
+    french.goto("/")
+    nav = french.page.get_by_test_id("stTopNav")
+    nav.get_by_role("link", name="Boutique").wait_for()
+    assert nav.get_by_role("link", name="Se connecter").count() == 1
+    french.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
+    french.shot("the shop in French")
+
+    # a new account, through the French form
+    french.goto("/register")
+    french.page.get_by_role("heading", name="Créer un compte").wait_for()
+    french.page.get_by_role("textbox", name="E-mail").fill(f"lou-{uuid.uuid4().hex[:8]}@ex.fr")
+    french.page.get_by_role("textbox", name="Nom affiché").fill("Lou")
+    french.page.get_by_role("textbox", name="Mot de passe", exact=True).fill("assez-long")
+    french.page.get_by_label("Répétez le mot de passe").fill("pas-pareil")
+    french.page.get_by_role("button", name="Créer mon compte").click()
+    french.settle()
+    assert "Les mots de passe" in french.text() or "mot de passe" in french.text().lower()
+    french.shot("a French refusal")
+    french.page.get_by_label("Répétez le mot de passe").fill("assez-long")
+    french.page.get_by_role("button", name="Créer mon compte").click()
+    french.settle()
+    french.page.get_by_role("link", name="Profil").first.wait_for(timeout=20_000)
+    deadline = time.monotonic() + 20  # the re-login cookie comes a moment later
+    while not any(c["name"] == "marketplace_auth" for c in french.context.cookies()):
+        assert time.monotonic() < deadline, "registered, but the browser never got the cookie"
+        time.sleep(0.2)
+
+    # find the crewneck, open it: its facts and price in French
+    french.goto("/")
+    french.page.get_by_label("Rechercher").fill("merino")
+    french.page.get_by_label("Rechercher").press("Enter")
+    french.settle()
+    card = french.page.locator('[class*="st-key-card_"]').filter(has_text=TITLE).first
+    assert PRICE.search(card.inner_text())
+    card.get_by_role("link", name="Voir l'article").click()
+    french.settle()
+    french.page.get_by_role("heading", name=TITLE).wait_for()
+    facts = french.text()
+    assert "Taille" in facts and "État" in facts and PRICE.search(facts)
+    french.shot("the item in French")
+    french.page.get_by_role("button", name="Ajouter au panier").click()
+    french.settle()
+    french.page.get_by_role("link", name="Aller au panier").first.click()
+    french.settle()
+
+    # the cart and the checkout in French
+    french.page.get_by_role("heading", name="Mon panier").wait_for()
+    french.page.get_by_role("textbox", name="Adresse").fill("5 rue Sainte-Catherine")
+    french.page.get_by_role("textbox", name="Code postal").fill("33000")
+    french.page.get_by_role("textbox", name="Ville").fill("Bordeaux")
+    french.shot("the cart in French")
+    french.page.get_by_role("button", name=re.compile(r"Acheter pour 32,00\s€")).click()
+    french.settle()
+    french.page.get_by_text("Confirmez votre commande").wait_for()
+    french.shot("the confirmation in French")
+    french.page.get_by_role("button", name="Confirmer l'achat").click()
+    french.settle()
+    french.page.get_by_role("heading", name="Mes commandes").wait_for(timeout=20_000)
+    assert "Merci ! Votre commande" in french.text()
+    assert re.search(r"\d{1,2} [a-zéû]+\.? 20\d\d", french.text()), "a French date"
+    french.shot("the order in French")
+
+    # the switch: English at once, on the same page
+    switch = french.page.locator(f".st-key-{SWITCH_KEY}")
+    switch.locator("button").filter(has_text=re.compile(r"^EN$")).click()
+    french.settle()
+    french.page.get_by_role("heading", name="My orders").wait_for()
+    assert "€32.00" in french.text()
+    french.shot("switched to English")
