@@ -181,7 +181,7 @@ def test_an_item_page_in_french_then_bought_after_a_french_log_in(app_env):
 def test_a_missing_item_and_a_sold_one_in_french(app_env):
     at = open_item(in_french(), "999999")
     assert [t.value for t in at.title] == ["Article introuvable"]
-    assert "Cet article n'existe pas (il a peut-être été retiré)." in said(at)
+    assert "Cet article n'existe pas (il a peut-être été supprimé)." in said(at)
     engine = app_db(app_env)
     item = item_by_title(engine, DRESS)
     mark_sold(engine, item.id)
@@ -351,7 +351,7 @@ def test_a_favourite_refused_in_french(engine, seller, buyer):
         )
         with pytest.raises(FavouriteError) as caught:
             add_favourite(s, buyer, 987654)
-        assert str(caught.value) == "Cet article n'existe pas (il a peut-être été retiré)."
+        assert str(caught.value) == "Cet article n'existe pas (il a peut-être été supprimé)."
 
 
 def test_dates_and_moments_in_the_persons_language():
