@@ -3,7 +3,7 @@ received, completed) and the next step for whoever takes it; the buyer's review.
 
 import streamlit as st
 
-from core.categories import size_label
+from core.categories import ONE_SIZE, size_label
 from core.errors import UserError
 from core.i18n import _, format_day
 from core.models import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
@@ -165,11 +165,12 @@ def show(order: OrderSummary, *, sale: bool) -> None:
                 thumbnail(line.thumbnail, width=64)
                 with st.container(gap="small"):
                     st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
-                    st.caption(
-                        _("{brand} · size {size}").format(
-                            brand=plain(line.brand), size=plain(size_label(line.size))
-                        )
-                    )
+                    if line.size == ONE_SIZE:  # "One size", not "size One size"
+                        facts = _("{brand} · {size}")
+                    else:
+                        facts = _("{brand} · size {size}")
+                    size = plain(size_label(line.size))
+                    st.caption(facts.format(brand=plain(line.brand), size=size))
                     item_link(line.item_id, label=_("See"))
         ship = order.shipping
         where = f"{plain(ship.address)}, {plain(ship.postal_code)} {plain(ship.city)}"
@@ -194,11 +195,15 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         show_review(order, sale=sale)
 
 
+# a keyed tab bar that reruns on a switch: the server knows the open tab, so that an action
+# on a sale (which reruns the page) stays on "My sales"
 purchases_tab, sales_tab = st.tabs(
     [
         _("My purchases ({n})").format(n=len(bought)),
         _("My sales ({n})").format(n=len(sold)),
-    ]
+    ],
+    key="orders_tab",
+    on_change="rerun",
 )
 with purchases_tab:
     if not bought:

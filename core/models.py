@@ -623,7 +623,7 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_user_recent", "user_id", "id"),
+        Index("ix_notifications_user_recent", "user_id", "created_at", "id"),
         Index(
             "ix_notifications_user_unread", "user_id",
             sqlite_where=text("read_at IS NULL"), postgresql_where=text("read_at IS NULL"),

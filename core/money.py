@@ -11,7 +11,8 @@ from core.errors import UserError
 from core.i18n import FORMAT_LOCALES, _, current_language, format_price
 from core.models import MAX_PRICE_CENTS
 
-_PRICE_RE = re.compile(r"^\s*(?:€\s*)?(\d{1,9})(?:[.,](\d{1,2}))?\s*(?:€|eur|EUR)?\s*$")
+# ASCII digits only: "\d" would take "١٢" (Arabic-Indic) for 12
+_PRICE_RE = re.compile(r"^\s*(?:€\s*)?([0-9]{1,9})(?:[.,]([0-9]{1,2}))?\s*(?:€|eur|EUR)?\s*$")
 
 
 class PriceError(UserError):

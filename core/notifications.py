@@ -118,7 +118,7 @@ def recent(session: Session, user_id: int, limit: int = RECENT_LIMIT) -> list[No
         select(Notification, actor.display_name)
         .join(actor, actor.id == Notification.actor_id, isouter=True)
         .where(Notification.user_id == user_id)
-        .order_by(Notification.id.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
     return [

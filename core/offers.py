@@ -84,18 +84,24 @@ _ANSWERED = {  # translated where raised
 }
 
 
-def check_offer_price(price_cents: int, asking_cents: int) -> int:
-    """``price_cents`` if it can be offered for an item at ``asking_cents``; OfferError."""
+def check_offer_price(price_cents: int, asking_cents: int, *, buyer: bool = True) -> int:
+    """``price_cents`` if it can be offered (by the buyer, or countered by the seller) for an
+    item at ``asking_cents``; OfferError."""
     if price_cents < MIN_OFFER_CENTS:
         raise OfferError(
             _("An offer must be at least {price}.").format(price=format_eur(MIN_OFFER_CENTS))
         )
     if price_cents >= asking_cents or price_cents > MAX_PRICE_CENTS:
-        raise OfferError(
-            _(
+        if buyer:
+            message = _(
                 "An offer must be below the asking price ({price}): at that price, simply buy it."
-            ).format(price=format_eur(asking_cents))
-        )
+            )
+        else:  # the seller: the asking price is theirs to keep, a counter goes below it
+            message = _(
+                "A counter-offer must be below your asking price ({price}), which the buyer "
+                "can pay without bargaining."
+            )
+        raise OfferError(message.format(price=format_eur(asking_cents)))
     return price_cents
 
 
@@ -421,7 +427,8 @@ def counter(session: Session, user_id: int, offer_id: int, price_cents: int) -> 
         item = _lock_item(session, item_id)
         if item is None:
             raise _item_gone(session, item_id)
-        check_offer_price(price_cents, item.price_cents)
+        seller_id = session.exec(select(Offer.seller_id).where(Offer.id == offer_id)).first()
+        check_offer_price(price_cents, item.price_cents, buyer=user_id != seller_id)
         old = _answer(
             session,
             user_id,

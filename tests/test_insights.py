@@ -82,8 +82,8 @@ def test_the_marketplace_by_category_prices_and_sales(engine, world):
     prices = {r.category: r for r in market.prices.itertuples()}
     dress = prices["dress"]  # on sale: 30, 40, 50 EUR
     assert (dress.listings, dress.p10, dress.p25, dress.p50, dress.p75, dress.p90) == (
-        3, 30.0, 30.0, 40.0, 40.0, 40.0,
-    )  # nearest rank below: 1 + (n - 1) * p // 100  # fmt: skip
+        3, 32.0, 35.0, 40.0, 45.0, 48.0,
+    )  # linear between neighbours: the 25th of 30, 40, 50 is 35  # fmt: skip
     assert prices["coat"].p50 == 90.0 and prices["hat"].p50 == 15.0
     weeks = market.sales_per_week
     assert len(weeks) == insights.WEEKS and weeks["week"].iloc[-1] == datetime(2026, 11, 23)
@@ -119,6 +119,9 @@ def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two(engine, world
     with Session(engine) as s:
         prices = insights.seller(s, world["sam"], today=TODAY).prices
     assert prices.set_index("title").loc["Dress 2", "median"] == 45.0  # 30 40 | 50 60
+    with Session(engine) as s:
+        boxes = insights.price_percentiles(s).set_index("category")
+    assert (boxes.loc["dress", "p25"], boxes.loc["dress", "p50"]) == (37.5, 45.0)
 
 
 def test_the_ais_track_record(engine, world):

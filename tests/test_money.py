@@ -37,7 +37,9 @@ def test_parse(text, cents):
     assert parse_eur(text) == cents
 
 
-@pytest.mark.parametrize("text", ["", "-3", "0", "0.00", "abc", "12.345", "100000.01", "1e3"])
+@pytest.mark.parametrize(
+    "text", ["", "-3", "0", "0.00", "abc", "12.345", "100000.01", "1e3", "١٢", "１２"]
+)
 def test_parse_refuses(text):
     with pytest.raises(PriceError):
         parse_eur(text)

@@ -166,8 +166,8 @@ def test_offer_counter_accept(engine, people, chat):
     first = run(engine, make_offer, buyer, chat, 3000)
     assert talk(engine, chat).seller_unread == 1
     assert notices(engine, seller) == ["offer_made"]
-    with pytest.raises(OfferError, match="below the asking price"):
-        run(engine, counter, seller, first, 4500)  # a seller's counter too
+    with pytest.raises(OfferError, match=r"counter-offer must be below your asking price"):
+        run(engine, counter, seller, first, 4500)  # a seller's counter too, said to the seller
     with pytest.raises(OfferError, match=r"at least €0.01"):
         run(engine, counter, seller, first, 0)
     second = run(engine, counter, seller, first, 4000)

@@ -224,7 +224,7 @@ def test_a_sellers_page_in_french(app_env):
     assert format_day(reviewed, "fr") in [c.value for c in at.caption]  # "2 déc. 2026"
 
     open_item(at, item_by_title(engine, HAT).id)  # the item page's way to the seller
-    assert "La page de Camille · ★ 4,0 (1 avis)" in [p.label for p in at.page_link]
+    assert "Profil vendeur : Camille · ★ 4,0 (1 avis)" in [p.label for p in at.page_link]
     assert "Écrire au vendeur" in labels(at)
 
     open_seller(at, "999999")

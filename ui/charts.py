@@ -168,7 +168,11 @@ def confusion(frame: pd.DataFrame) -> alt.LayerChart:
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("listings:Q"),
-        color=alt.Color("ink:N", scale=None),
+        color=alt.Color(  # the colours themselves ("scale=None" breaks Streamlit's theme)
+            "ink:N",
+            scale=alt.Scale(domain=["white", "black"], range=["white", "black"]),
+            legend=None,
+        ),
     )
     return alt.layer(cells, text, data=frame)
 
