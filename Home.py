@@ -28,7 +28,8 @@ def _app_logging() -> None:
 
 
 _app_logging()
-st.set_page_config(page_title=pages.APP_NAME, page_icon=":material/checkroom:", layout="wide")
+# an emoji icon: the browser draws it itself (a :material/...: icon is fetched from Google)
+st.set_page_config(page_title=pages.APP_NAME, page_icon="👕", layout="wide")
 layout.apply()
 if problem := start_up_problem():  # settings, database (created and seeded on first start)
     st.error(problem, icon=":material/error:")
