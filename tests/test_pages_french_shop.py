@@ -33,6 +33,7 @@ from tests.shop_helpers import (
 from tests.test_pages_favourites import heart, like, register_fan
 from tests.test_pages_french import in_french, logged_in_in_french, spaced
 from tests.test_pages_search import indexed, model_dir  # noqa: F401 (fixtures, with the model)
+from tests.tiny_clip import SHARED_TOKENIZER
 from ui.favourites import HEART_ON
 
 DRESS = "Red wrap midi dress"
@@ -124,6 +125,9 @@ def test_an_upside_down_price_range_said_in_french(app_env):
     )
 
 
+@pytest.mark.skipif(
+    not SHARED_TOKENIZER.is_dir(), reason="the tiny model has no tokenizer without ../shared"
+)
 def test_the_ai_search_says_best_match_in_french(indexed):  # noqa: F811 (the fixture)
     at = in_french()
     at.text_input(key="f_text").input("dress").run()
