@@ -18,9 +18,8 @@ from core.orders import (
 )
 from ui import dialogs, pages
 from ui.auth import demo_accounts_on, require_user
-from ui.conversations import moment
 from ui.state import db_session
-from ui.widgets import flash, item_link, money, plain, thumbnail
+from ui.widgets import flash, item_link, moment, money, plain, thumbnail
 
 CHECKOUT_KEY = "_confirm_checkout"
 THUMB_PX = 96

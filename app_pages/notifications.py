@@ -3,12 +3,12 @@ where it happened. Showing them marks them read (the bell goes back to zero)."""
 
 import streamlit as st
 
-from core.i18n import _, format_moment
+from core.i18n import _
 from core.notifications import Kind, NotificationView, mark_read, recent
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session
-from ui.widgets import local_time, plain
+from ui.widgets import moment, plain
 
 user = require_user(pages.NOTIFICATIONS)
 st.title(_(pages.NOTIFICATIONS.title))
@@ -54,8 +54,7 @@ for n in shown:
         with st.container(gap="small", width="stretch"):
             line = plain(n.text)
             st.markdown(f"**{line}**" if n.unread else line)
-            local, zone = local_time(n.created_at)  # the browser's zone, or UTC said
-            when = format_moment(local) + zone
+            when = moment(n.created_at)
             st.caption(_("New · {when}").format(when=when) if n.unread else when)
         screen, query, label = destination(n)
         screen.link(label, query=query or None, icon=":material/arrow_forward:")

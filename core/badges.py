@@ -25,7 +25,8 @@ class Badges:
     notifications: int = 0  # unread notifications
 
 
-def _cart(user_id: int):
+def cart_lines_query(user_id: int):
+    """The lines of ``user_id``'s cart, as a scalar subquery."""
     return (
         select(func.count())
         .select_from(CartLine)
@@ -54,7 +55,8 @@ def unread_messages_query(user_id: int):
     return as_buyer + as_seller
 
 
-def _notifications(user_id: int):
+def unread_notifications_query(user_id: int):
+    """``user_id``'s unread notifications, as a scalar subquery (a partial index)."""
     return (
         select(func.count())
         .select_from(Notification)
@@ -66,7 +68,11 @@ def _notifications(user_id: int):
 def badges(session: Session, user_id: int) -> Badges:
     """The three counts, in one round trip."""
     cart, messages, notifications = session.exec(
-        select(_cart(user_id), unread_messages_query(user_id), _notifications(user_id))
+        select(
+            cart_lines_query(user_id),
+            unread_messages_query(user_id),
+            unread_notifications_query(user_id),
+        )
     ).one()
     return Badges(int(cart), int(messages), int(notifications))
 
@@ -74,6 +80,6 @@ def badges(session: Session, user_id: int) -> Badges:
 def unread_counts(session: Session, user_id: int) -> tuple[int, int]:
     """Unread messages and notifications (what the header refreshes), in one round trip."""
     messages, notifications = session.exec(
-        select(unread_messages_query(user_id), _notifications(user_id))
+        select(unread_messages_query(user_id), unread_notifications_query(user_id))
     ).one()
     return int(messages), int(notifications)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from core.badges import unread_notifications_query
 from core.i18n import _
 from core.models import Notification, User, utcnow
 from core.money import format_eur
@@ -86,11 +87,7 @@ def notify(
 
 def unread_count(session: Session, user_id: int) -> int:
     """How many notifications the user has not seen (a partial index: unread rows only)."""
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).one()
+    return session.exec(select(unread_notifications_query(user_id))).one()
 
 
 @dataclass(frozen=True)

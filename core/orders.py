@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, or_, update
+from sqlalchemy import and_, delete, exists, insert, literal, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
+from core.badges import cart_lines_query
 from core.db import begin_write
 from core.errors import FieldErrors, UserError
 from core.i18n import _, ngettext
@@ -229,9 +230,7 @@ def get_cart(session: Session, user_id: int) -> Cart:
 
 def cart_size(session: Session, user_id: int) -> int:
     """How many lines the user's cart has."""
-    return session.exec(
-        select(func.count()).select_from(CartLine).where(CartLine.user_id == user_id)
-    ).one()
+    return session.exec(select(cart_lines_query(user_id))).one()
 
 
 # --- checkout ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from core.favourites import add_favourite
 from core.listings import photo_row
 from core.models import Item, ItemStatus, Notification, User, utcnow
 from core.offers import accept, counter, make_offer
-from core.orders import Shipping, add_to_cart, checkout, get_cart
+from core.orders import add_to_cart, checkout, get_cart, shipping_from_profile
 from core.photos import prepare_photo
 from core.reviews import leave_review
 from core.tracking import complete_order, confirm_received, mark_shipped
@@ -131,17 +131,13 @@ class _Scene:
             )
 
 
-def _shipping(user: User) -> Shipping:
-    return Shipping(user.display_name, user.address or "", user.postal_code or "", user.city or "")
-
-
 def _buy(engine: Engine, buyer: User, item_id: int) -> int:
     """``buyer`` buys ``item_id`` alone (at their accepted offer's price if any)."""
     with Session(engine) as s:
         add_to_cart(s, buyer.id, item_id)
         cart = get_cart(s, buyer.id)
         wanted = tuple(c for c in cart.confirmation if c.item_id == item_id)
-        (order,) = checkout(s, buyer.id, _shipping(buyer), wanted)
+        (order,) = checkout(s, buyer.id, shipping_from_profile(buyer), wanted)
         return order.id
 
 

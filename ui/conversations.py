@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from core.conversations import (
@@ -22,7 +20,7 @@ from core.conversations import (
     send_message,
 )
 from core.errors import UserError
-from core.i18n import N_, _, format_moment, ngettext
+from core.i18n import N_, _, ngettext
 from core.listings import ItemView
 from core.models import MESSAGE_MAX, MessageKind, User
 from core.money import format_eur, parse_eur, price_field_text
@@ -31,19 +29,12 @@ from core.orders import AlreadyInCartError, CartError, add_to_cart
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session
-from ui.widgets import flash, item_link, local_time, money, plain, thumbnail
+from ui.widgets import flash, item_link, moment, money, plain, thumbnail
 
 CONVERSATION_PARAM = "c"
 FLASH_KEY = "_inbox_flash"
 NOT_FOUND = N_("Conversation not found")
 THUMB_PX = 64
-
-
-def moment(when: datetime) -> str:
-    """A moment in the reader's language and time zone: 21 Nov 2026, 14:05 (" UTC" added
-    when the browser did not say its zone)."""
-    local, zone = local_time(when)
-    return format_moment(local) + zone
 
 
 def conversation_query(conversation_id: int) -> dict[str, str]:
