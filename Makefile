@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db messages
+.PHONY: run test lint reset-db migrate migration messages
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -22,6 +22,15 @@ lint: $(VENV)/.test-deps
 
 reset-db: $(VENV)/.app-deps
 	$(BIN)/python -m demo.seed --reset
+
+# upgrade the database of DATABASE_URL to this version's schema (the app also does it at start-up)
+migrate: $(VENV)/.app-deps
+	$(BIN)/python -m tools.migrate
+
+# developers: write a new revision from what the models changed, e.g. make migration MSG="add x"
+migration: $(VENV)/.app-deps
+	$(BIN)/python -m tools.migrate
+	$(BIN)/alembic revision --autogenerate -m "$(MSG)"
 
 # extract the marked strings, update the catalogues, compile them (then translate the new ones)
 messages: $(VENV)/.app-deps

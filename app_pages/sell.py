@@ -194,6 +194,8 @@ if submit:
         pattern=pattern,
         ai_category=scores[0].code if scores else None,
         ai_confidence=scores[0].probability if scores else None,
+        ai_colour=look.colours[0].code if look and look.colours else None,
+        ai_pattern=look.patterns[0].code if look and look.patterns else None,
     )
     chosen = [p.photo for p in photos if p.photo is not None]
     try:

@@ -45,7 +45,7 @@ def build(url: str, users: int, messages: int, seed: int = 7) -> dict:
     person."""
     from sqlalchemy import insert, text
 
-    from core.db import create_schema, drop_schema, make_engine
+    from core.db import make_engine
     from core.models import (
         CartLine,
         Conversation,
@@ -55,11 +55,12 @@ def build(url: str, users: int, messages: int, seed: int = 7) -> dict:
         User,
         utcnow,
     )
+    from core.schema import drop_schema, upgrade_schema
 
     rng = random.Random(seed)
     engine = make_engine(url)
     drop_schema(engine)
-    create_schema(engine)
+    upgrade_schema(engine)
     now = utcnow()
     n_items = max(10, users * 5)
     n_conversations = max(1, messages // 5)

@@ -44,12 +44,13 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
 
     from core import categories
     from core.accounts import hash_password
-    from core.db import create_schema, make_engine
+    from core.db import make_engine
     from core.models import Favourite, Item, Order, OrderLine, User, utcnow
+    from core.schema import upgrade_schema
 
     rng = random.Random(seed)
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    upgrade_schema(engine)
     now = utcnow()
     codes = [c.code for c in categories.CATEGORIES]
     conditions = ["new_with_tags", "very_good", "good", "satisfactory"]

@@ -46,10 +46,11 @@ def setup(url: str, buyers: int, items: int) -> dict:
 
     from core import categories
     from core.accounts import MAX_FAILED_LOGINS, hash_password
-    from core.db import drop_schema, make_engine
+    from core.db import make_engine
     from core.listings import photo_row
     from core.models import Condition, Item, LoginAttempt, User, utcnow
     from core.photos import prepare_photo
+    from core.schema import drop_schema
     from demo.illustrations import garment_jpeg
     from demo.seed import create_demo_database
 

@@ -1,20 +1,15 @@
-"""Engine, sessions, schema creation and writers that wait their turn, for SQLite (default)
-and PostgreSQL."""
+"""Engine, sessions and writers that wait their turn, for SQLite (default) and PostgreSQL
+(the schema and its migrations: core.schema)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel, create_engine
-
-from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from core.i18n import _
+from sqlmodel import Session, create_engine
 
 # A writer waits this long for its turn (the page shows it is running) rather than failing:
 # under the soak benchmark's overload (32 threads doing bcrypt on 2 cores) a turn can take
@@ -65,68 +60,13 @@ def _disable_pysqlite_autobegin(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 
+# set in a connection's info to make its next BEGIN take the write lock at once, waiting
+# the busy timeout (the schema lock of core.schema)
+BEGIN_IMMEDIATE = "begin_immediate"
+
+
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
-
-
-SCHEMA_LOCK_KEY = 7_274_201  # any constant: PostgreSQL advisory lock for schema creation
-
-
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent, safe for replicas).
-
-    Replicas starting together would otherwise all see "no table yet" and collide. On
-    PostgreSQL they queue on an advisory lock; on SQLite the losers retry and find the
-    tables made.
-    """
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-            SQLModel.metadata.create_all(conn)
-        return
-    for attempt in range(3):
-        try:
-            SQLModel.metadata.create_all(engine)
-            return
-        except OperationalError:  # "already exists" or "locked": another process is at it
-            if attempt == 2:
-                raise
-            time.sleep(0.2)
-
-
-class OutdatedSchemaError(Exception):
-    """The database was created by an older version of the app: a table lacks columns."""
-
-
-def check_schema(engine: Engine) -> None:
-    """Raise OutdatedSchemaError if a table of the app lacks a column this version uses.
-
-    ``create_schema`` creates missing tables but never alters existing ones (there are no
-    migrations yet), so a database made by an older version would fail later, on some page,
-    with "no such column". This says so at start-up instead, with what to do.
-    """
-    found = inspect(engine)
-    known = set(found.get_table_names())
-    missing = []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name not in known:
-            continue
-        have = {column["name"] for column in found.get_columns(table.name)}
-        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
-    if missing:
-        columns = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
-        raise OutdatedSchemaError(
-            _(
-                "The database was created by an older version of the app (it lacks "
-                "{columns}). Recreate it with `make reset-db` (this deletes its data), or "
-                "point DATABASE_URL at a new database."
-            ).format(columns=columns)
-        )
-
-
-def drop_schema(engine: Engine) -> None:
-    """Drop every table of the app (used by the reset command and tests)."""
-    SQLModel.metadata.drop_all(engine)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop(BEGIN_IMMEDIATE, False) else "BEGIN")
 
 
 @contextmanager

@@ -213,6 +213,9 @@ class ListingDraft:
     # what the classifier proposed for the first photo, stored next to the chosen category
     ai_category: str | None = None
     ai_confidence: float | None = None
+    # the AI's top colour and pattern for the first photo, next to the seller's choices
+    ai_colour: str | None = None
+    ai_pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,8 @@ class CleanListing:
     ai_confidence: float | None
     colour: str | None = None
     pattern: str | None = None
+    ai_colour: str | None = None
+    ai_pattern: str | None = None
 
     def values(self) -> dict:
         return {
@@ -333,6 +338,8 @@ def check_listing(draft: ListingDraft, photo_count: int) -> CleanListing:
         ai_confidence=confidence,
         colour=colour,
         pattern=pattern,
+        ai_colour=draft.ai_colour if draft.ai_colour in attributes.COLOURS_BY_CODE else None,
+        ai_pattern=draft.ai_pattern if draft.ai_pattern in attributes.PATTERNS_BY_CODE else None,
     )
 
 
@@ -385,6 +392,8 @@ def create_listing(
         pattern=clean.pattern,
         ai_category=clean.ai_category,
         ai_confidence=clean.ai_confidence,
+        ai_colour=clean.ai_colour,
+        ai_pattern=clean.ai_pattern,
         created_at=now,
         updated_at=now,
     )
@@ -461,7 +470,12 @@ def update_listing(
     if revision is not None:
         where = (*where, Item.revision == revision)
     if draft.ai_category is not None:  # a new suggestion came with new photos
-        values.update(ai_category=clean.ai_category, ai_confidence=clean.ai_confidence)
+        values.update(
+            ai_category=clean.ai_category,
+            ai_confidence=clean.ai_confidence,
+            ai_colour=clean.ai_colour,
+            ai_pattern=clean.ai_pattern,
+        )
     try:
         # the first statement writes: the seller, the status and the item are checked at once
         begin_write(session)

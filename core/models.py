@@ -206,6 +206,9 @@ class Item(SQLModel, table=True):
     # what the classifier proposed, next to what the seller chose
     ai_category: str | None = Field(default=None, max_length=20)
     ai_confidence: float | None = None
+    # the AI's top colour and pattern for the cover, sure or not, next to the seller's choice
+    ai_colour: str | None = Field(default=None, max_length=20)
+    ai_pattern: str | None = Field(default=None, max_length=20)
     # +1 at every edit: a checkout buys the revision the buyer confirmed, or nothing
     revision: int = Field(default=1)
     # derived from the fields above on every write (see _derive_search_columns)

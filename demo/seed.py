@@ -18,10 +18,11 @@ from sqlmodel import Session
 
 from core.accounts import hash_password
 from core.config import load_settings
-from core.db import create_schema, drop_schema, make_engine, session_scope
+from core.db import make_engine, session_scope
 from core.listings import photo_row
 from core.models import AppMeta, Item, User, utcnow
 from core.photos import prepare_photo
+from core.schema import drop_schema, upgrade_schema
 from demo.illustrations import garment_jpeg
 
 SEEDED_KEY = "demo_seeded_at"
@@ -421,14 +422,14 @@ def seed_demo_data(engine: Engine, *, activity: bool = True) -> bool:
 def create_demo_database(engine: Engine, *, activity: bool = False) -> None:
     """The schema (if needed) and the demo accounts and listings (once): for tests and
     benchmarks, which count on the 24 listings on sale (``activity`` adds the demo's life)."""
-    create_schema(engine)
+    upgrade_schema(engine)
     seed_demo_data(engine, activity=activity)
 
 
 def reset_database(engine: Engine, *, demo: bool = True) -> None:
     """Drop everything, recreate the schema and (with ``demo``) reseed the demo data."""
     drop_schema(engine)
-    create_schema(engine)
+    upgrade_schema(engine)
     if demo:
         seed_demo_data(engine)
 
@@ -470,10 +471,10 @@ def main(argv: list[str] | None = None) -> None:
         reset_database(engine, demo=settings.demo_data)
         print(f"Reset {where}" + (" and seeded the demo data" if settings.demo_data else ""))
     elif not settings.demo_data:
-        create_schema(engine)
+        upgrade_schema(engine)
         print("DEMO_DATA is off: the schema is ready, no demo data seeded.")
     else:
-        create_schema(engine)
+        upgrade_schema(engine)
         seeded = seed_demo_data(engine)
         print("Seeded the demo data." if seeded else "Already seeded; nothing to do.")
     if embedded := embed_listings(engine, settings.model_dir):

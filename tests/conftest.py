@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import close_all_sessions
 
-from core.db import create_schema, drop_schema, make_engine
+from core.db import make_engine
+from core.schema import drop_schema, upgrade_schema
 from demo.seed import create_demo_database
 from tests import listing_helpers
 
@@ -50,7 +51,7 @@ def _close(engine: Engine) -> None:
 def engine(request, tmp_path) -> Iterator[Engine]:
     """An empty schema on a real database: SQLite always, PostgreSQL when configured."""
     engine = _fresh_engine(request.param, tmp_path)
-    create_schema(engine)
+    upgrade_schema(engine)
     yield engine
     _close(engine)
 

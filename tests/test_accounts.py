@@ -119,10 +119,10 @@ def test_failed_logins_lock_after_five_for_known_and_unknown_emails(seeded_engin
 
 def test_the_count_survives_a_restart_and_expires(tmp_path):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    from core.db import create_schema
+    from core.schema import upgrade_schema
 
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade_schema(engine)
     with Session(engine) as s:
         for _ in range(accounts.MAX_FAILED_LOGINS):
             accounts.start_login_attempt(s, "a@b.com")
@@ -348,10 +348,10 @@ def test_parallel_refused_log_ins_wait_their_turn_on_sqlite(tmp_path):
     """Before: the refusal's DELETE after a read failed at once with "database is locked"."""
     import threading
 
-    from core.db import create_schema
+    from core.schema import upgrade_schema
 
     engine = make_engine(f"sqlite:///{tmp_path / 'locks.db'}")
-    create_schema(engine)
+    upgrade_schema(engine)
     errors, results = [], []
     barrier = threading.Barrier(16)
 

@@ -62,13 +62,28 @@ def test_create_listing_stores_item_photos_and_ai_suggestion(engine, seller):
         item = create_listing(
             s,
             seller,
-            draft(title="  Blue   jeans ", price="24,50", ai_category="shorts", ai_confidence=0.61),
+            draft(
+                title="  Blue   jeans ",
+                price="24,50",
+                ai_category="shorts",
+                ai_confidence=0.61,
+                colour="navy",
+                ai_colour="blue",
+                ai_pattern="plain",
+            ),
             [photo(), photo((0, 0, 200))],
         )
     with Session(engine) as s:
         stored = s.get(Item, item.id)
         assert (stored.title, stored.price_cents, stored.category) == ("Blue jeans", 2450, "pants")
         assert (stored.ai_category, stored.ai_confidence) == ("shorts", pytest.approx(0.61))
+        # the AI's colour and pattern are kept next to the seller's choice
+        assert (stored.colour, stored.ai_colour, stored.pattern, stored.ai_pattern) == (
+            "navy",
+            "blue",
+            None,
+            "plain",
+        )
         photos = s.exec(select(Photo).where(Photo.item_id == item.id).order_by(Photo.position))
         assert [p.position for p in photos] == [0, 1]
     assert found(engine, text="jeans") == {item.id}
@@ -117,8 +132,12 @@ def test_nothing_is_stored_when_a_photo_cannot_be(engine, seller):
 
 
 def test_unknown_ai_suggestion_is_dropped(engine, seller):
-    clean = check_listing(draft(ai_category="spaceship", ai_confidence=0.9), 1)
+    clean = check_listing(
+        draft(ai_category="spaceship", ai_confidence=0.9, ai_colour="ultraviolet", ai_pattern="x"),
+        1,
+    )
     assert (clean.ai_category, clean.ai_confidence) == (None, None)
+    assert (clean.ai_colour, clean.ai_pattern) == (None, None)
     clean = check_listing(draft(ai_category="dress", ai_confidence=1.7), 1)
     assert clean.ai_confidence == 1.0
 
@@ -179,9 +198,10 @@ def test_update_keeps_the_ai_suggestion_unless_a_new_one_comes(engine, seller):
         s.refresh(stored)
         assert (stored.category, stored.ai_category) == ("shorts", "pants")
         keep = [p.id for p in get_own_listing(s, seller, item.id).photos]
-        update_listing(s, seller, item.id, draft(ai_category="dress", ai_confidence=0.4), keep)
+        new_cover = draft(ai_category="dress", ai_confidence=0.4, ai_colour="red")
+        update_listing(s, seller, item.id, new_cover, keep)
         s.refresh(stored)
-        assert stored.ai_category == "dress"
+        assert (stored.ai_category, stored.ai_colour) == ("dress", "red")
 
 
 def snapshot(engine, item_id):

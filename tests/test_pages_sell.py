@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from core import categories
+from core import attributes, categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
 from core.models import Item, Photo
 from core.photos import megabytes
@@ -491,6 +491,9 @@ def test_the_sellers_choice_wins_over_a_new_cover(with_model, app_env):
     item = item_by_title(app_db(app_env), GOOD["title"])
     assert (item.category, item.ai_category) == ("coat", "jacket")  # what the AI said of the cover
     assert item.ai_confidence == pytest.approx(0.61, abs=0.02)
+    # the AI's colour and pattern picks of the same cover are stored too, sure or not
+    assert item.ai_colour in attributes.COLOURS_BY_CODE
+    assert item.ai_pattern in attributes.PATTERNS_BY_CODE
 
 
 def test_until_the_seller_chooses_the_category_follows_the_cover(with_model, app_env):

@@ -12,9 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from core.config import ConfigError, Settings, load_settings
-from core.db import OutdatedSchemaError, check_schema, create_schema, make_engine
+from core.db import make_engine
 from core.i18n import _
 from core.models import User
+from core.schema import SchemaError, upgrade_schema
 from demo.seed import seed_demo_data
 
 USER_ID_KEY = "user_id"
@@ -42,7 +43,8 @@ def get_settings() -> Settings:
 
 
 def get_engine() -> Engine:
-    """The app's engine; the schema is created (and the demo data seeded if on) on first start."""
+    """The app's engine; on first start the schema is created or upgraded to this version's
+    (core.schema), and the demo data seeded if on."""
     with first_load("engine", _("Preparing the database...")):
         return _engine()
 
@@ -51,8 +53,13 @@ def get_engine() -> Engine:
 def _engine() -> Engine:
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    create_schema(engine)
-    check_schema(engine)
+    change = upgrade_schema(engine)
+    if change.before is not None and change.changed:
+        logging.getLogger(__name__).warning(
+            "database schema upgraded from %s to %s",
+            change.before or "before migrations",
+            change.after,
+        )
     if settings.demo_data:
         seed_demo_data(engine)
     return engine
@@ -67,7 +74,7 @@ def start_up_problem() -> str | None:
         return _("The app is not configured right: {problem}").format(problem=exc)
     try:
         get_engine()
-    except OutdatedSchemaError as exc:
+    except SchemaError as exc:
         return str(exc)
     except (SQLAlchemyError, OSError, ImportError) as exc:  # ImportError: no psycopg
         logging.getLogger(__name__).exception("cannot open the database")

@@ -116,11 +116,12 @@ def _parser() -> argparse.ArgumentParser:
 def index_command(model_dir: Path) -> str:
     """``python -m tools.model index``: the listings of DATABASE_URL without an embedding of
     the model in ``model_dir`` get one, with a progress bar."""
-    from core.db import create_schema, make_engine, session_scope
+    from core.db import make_engine, session_scope
     from core.embeddings import embedded_count, index_with_model
+    from core.schema import upgrade_schema
 
     engine = make_engine(load_settings().database_url)
-    create_schema(engine)
+    upgrade_schema(engine)
     fingerprint, done = index_with_model(engine, model_dir, progress=TextBar("index"))
     with session_scope(engine) as session:
         embedded, total = embedded_count(session, fingerprint)
