@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db messages
+.PHONY: run test lint reset-db messages backup restore
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -22,6 +22,15 @@ lint: $(VENV)/.test-deps
 
 reset-db: $(VENV)/.app-deps
 	$(BIN)/python -m demo.seed --reset
+
+# the database to one file under data/backups/ (or OUT=path), and back (FILE=path, FORCE=1 to
+# replace a database that holds data): see the README's "Backups"
+backup: $(VENV)/.app-deps
+	$(BIN)/python -m tools.backup create $(if $(OUT),--out $(OUT))
+
+restore: $(VENV)/.app-deps
+	$(if $(FILE),,$(error usage: make restore FILE=path/to/backup [FORCE=1]))
+	$(BIN)/python -m tools.backup restore $(FILE) $(if $(FORCE),--force)
 
 # extract the marked strings, update the catalogues, compile them (then translate the new ones)
 messages: $(VENV)/.app-deps
