@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db migrate migration messages
+.PHONY: run test lint reset-db migrate migration messages backup restore
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -31,6 +31,15 @@ migrate: $(VENV)/.app-deps
 migration: $(VENV)/.app-deps
 	$(BIN)/python -m tools.migrate
 	$(BIN)/alembic revision --autogenerate -m "$(MSG)"
+
+# the database to one file under data/backups/ (or OUT=path), and back (FILE=path, FORCE=1 to
+# replace a database that holds data): see the README's "Backups"
+backup: $(VENV)/.app-deps
+	$(BIN)/python -m tools.backup create $(if $(OUT),--out $(OUT))
+
+restore: $(VENV)/.app-deps
+	$(if $(FILE),,$(error usage: make restore FILE=path/to/backup [FORCE=1]))
+	$(BIN)/python -m tools.backup restore $(FILE) $(if $(FORCE),--force)
 
 # extract the marked strings, update the catalogues, compile them (then translate the new ones)
 messages: $(VENV)/.app-deps
