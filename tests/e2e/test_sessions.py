@@ -152,7 +152,7 @@ def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
     laptop.shot("dialog open")
 
     phone = person("phone")
-    phone.log_in(email, "first-password")
+    phone.log_in_for_good(email, "first-password")  # goto needs the cookie
     _change_password(phone, "first-password", "second-password")
 
     confirm.click()
