@@ -17,8 +17,9 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from core import attributes, categories
 from core.ai.classifier import Classifier, Look, Score
+from core.ai.download import download
 from core.ai.errors import ModelError
-from core.ai.model_dir import ModelDownloadError, download, model_present
+from core.ai.model_dir import model_present
 from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
 from core.i18n import N_, _, format_number, format_share
 from core.photos import PhotoError, PreparedPhoto, megabytes
@@ -281,7 +282,7 @@ def _download_with_progress(model_dir: Path) -> bool:
     error = state.get("error")
     if error is not None:
         bar.empty()
-        if isinstance(error, ModelDownloadError):
+        if isinstance(error, ModelError):  # the Hub unreachable, a download cut, no such file
             st.error(str(error))
         elif isinstance(error, OSError):  # disk full, no permission on the model folder
             st.error(
