@@ -41,8 +41,8 @@ from ui.state import get_engine, get_settings
 _log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # how often a page that shows the warm-up looks whether it is done
-# Held (cleared) by tests and the benchmark to keep the loader waiting before it loads: the
-# pages must render meanwhile. Set in normal use: the loader never waits.
+# Held (cleared) by tests to keep the loader waiting before it loads, while they check that
+# pages render meanwhile. Set in normal use: the loader never waits.
 HOLD = threading.Event()
 HOLD.set()
 LOADS = [0]  # loads this process has made (tests: once per process and model)
