@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from core.badges import Badges, badges
-from ui import header, layout, pages
+from ui import header, layout, pages, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch
 from ui.state import db_session, start_up_problem
@@ -57,5 +57,8 @@ with st.container(
 screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
 # one keyed container per screen: a new screen replaces the old one's elements whole, so
 # that a switch (after a log-in) never shows both screens' elements for a moment
-with st.container(key=layout.screen_key(screen)):
-    page.run()
+try:
+    with st.container(key=layout.screen_key(screen)):
+        page.run()
+finally:  # the page drawn, the AI loads in the background (once per process): no run waits
+    warmup.start()

@@ -12,7 +12,7 @@ from core.listings import CONDITION_LABELS, condition_label
 from core.models import MAX_PRICE_CENTS
 from core.shop import browse
 from ui import catalogue as shop
-from ui import search
+from ui import search, warmup
 from ui.favourites import page_hearts
 from ui.item_page import render_item_page
 from ui.state import current_user, db_session
@@ -123,6 +123,8 @@ sort_col.selectbox(
     on_change=shop.filters_changed,
     args=(Sort.RELEVANCE if ranked else Sort.NEWEST,),
 )
+if search.warming_up():  # after a start: keywords until the AI is loaded, then a rerun
+    warmup.note(_("The AI is warming up… Searches go by keywords until it is ready, in a moment."))
 if photo is not None:
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.info(

@@ -64,7 +64,9 @@ with left:
     look = None  # what the model sees in the cover: embedding, categories, colours, patterns
     first = next((p for p in photos if p.photo is not None), None)
     status = classifier.model_status()
-    if status.classifier is None:
+    if status.warming:  # after a start: the suggestion shows once the AI is loaded
+        classifier.warming_up_note()
+    elif status.classifier is None:
         if classifier.offer_download(status.problem):
             search.start_indexing()  # the listings get their embeddings in the background
             st.session_state["_flash"] = _(

@@ -23,7 +23,13 @@ _KEYS = {
     "model_dir": "MODEL_DIR",
     "data_dir": "DATA_DIR",
     "demo_data": "DEMO_DATA",
+    "ai_warmup": "AI_WARMUP",
 }
+# How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
+# "background": by a thread the process's first page view starts, no page waits for it;
+# "off": by the first page that needs it, in its own run (that visitor waits);
+# "wait": by the thread, and every page that needs it waits for it (deterministic tests).
+AI_WARMUP_MODES = ("background", "off", "wait")
 MIN_COOKIE_SECRET_BYTES = 32
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -43,6 +49,7 @@ class Settings:
     model_dir: Path
     # the demo accounts (public passwords) and listings: on for the embedded SQLite only
     demo_data: bool = False
+    ai_warmup: str = "background"  # one of AI_WARMUP_MODES
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
 
@@ -93,10 +100,16 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         raise ConfigError(
             _("DEMO_DATA must be true or false, not {value}.").format(value=repr(demo))
         )
+    warmup = (pick("ai_warmup") or "background").lower()
+    if warmup not in AI_WARMUP_MODES:
+        raise ConfigError(
+            _("AI_WARMUP must be background, off or wait, not {value}.").format(value=repr(warmup))
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         cookie_secret=secret,
         model_dir=Path(pick("model_dir") or DEFAULT_MODEL_DIR),
         demo_data=demo_data,
+        ai_warmup=warmup,
     )

@@ -91,6 +91,8 @@ def app_env(monkeypatch, tmp_path, seeded_sqlite_template) -> Path:
     monkeypatch.setenv("DATA_DIR", str(data_dir))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "model"))
+    # pages wait for the AI's load (ui/warmup.py), so that each run shows the same thing
+    monkeypatch.setenv("AI_WARMUP", "wait")
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # the engine and settings are cached per process
     st.cache_data.clear()

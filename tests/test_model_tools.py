@@ -18,11 +18,18 @@ import pytest
 
 from core import attribute_tokens, category_tokens
 from core.ai.classifier import Classifier
-from core.ai.errors import ModelMissingError
+from core.ai.download import download
+from core.ai.errors import (
+    ModelCutError,
+    ModelDamagedError,
+    ModelDownloadError,
+    ModelMissingError,
+    ModelUnreachableError,
+)
 from core.ai.model_dir import (
     MANIFEST_NAME,
-    ModelDownloadError,
-    download,
+    check_model,
+    manifest_entries,
     model_present,
     sha256_file,
 )
@@ -143,11 +150,15 @@ REPO = "acme/tiny-clip"
 
 class HubHandler(BaseHTTPRequestHandler):
     """``HEAD``/``GET /{repo}/resolve/{revision}/{path}`` with the Hub's headers
-    (X-Repo-Commit, ETag, Content-Length, X-Error-Code) and byte ranges."""
+    (X-Repo-Commit, ETag, Content-Length, X-Error-Code) and byte ranges. A path in ``cut``
+    is sent halfway once, the connection then dropped, and answered 503 afterwards (the Hub
+    falling over in the middle of a download)."""
 
     files: ClassVar[dict[str, bytes]] = {}
     corrupt: ClassVar[set[str]] = set()
+    cut: ClassVar[set[str]] = set()
     requests: ClassVar[list[tuple[str, str]]] = []
+    ranges: ClassVar[list[tuple[str, str]]] = []  # (path, Range header) of every GET
 
     def log_message(self, *args) -> None:
         pass
@@ -174,12 +185,25 @@ class HubHandler(BaseHTTPRequestHandler):
         }
         if path in self.corrupt:
             data = bytes([data[0] ^ 0xFF]) + data[1:]
+        if self.command == "GET":
+            self.ranges.append((path, self.headers.get("Range", "")))
+            if path in self.cut and any(p == path for p, _ in self.ranges[:-1]):
+                return 503, {}, b""
         return 200, headers, data
 
     def _answer(self, with_body: bool) -> None:
         status, headers, body = self._route()
         start = 0
         ranged = self.headers.get("Range", "")
+        if status == 200 and with_body and self._route_path() in self.cut:
+            self.send_response(200)  # the whole size announced, half of it sent
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         if status == 200 and ranged.startswith("bytes=") and with_body:
             start = int(ranged[6:].split("-")[0])
             status = 206
@@ -191,6 +215,9 @@ class HubHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body[start:])
+
+    def _route_path(self) -> str:
+        return unquote(urlparse(self.path).path).split("/resolve/", 1)[-1].split("/", 1)[-1]
 
     def do_HEAD(self) -> None:
         self._answer(with_body=False)
@@ -215,7 +242,9 @@ def hub(tiny):
         {
             "files": {k: (tiny.quantized_dir / v).read_bytes() for k, v in files.items()},
             "corrupt": set(),
+            "cut": set(),
             "requests": [],
+            "ranges": [],
         },
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -383,6 +412,94 @@ def test_download_command(hub, tmp_path, capsys):
     offline = ["download", "--model-dir", str(tmp_path / "x"), "--endpoint", "http://127.0.0.1:1"]
     assert main(offline) == 1
     assert "cannot be reached" in capsys.readouterr().err
+
+
+# --- damaged, cut, missing, unreachable: told apart, and repaired by a new download ---------
+
+
+def flip_a_byte(path: Path) -> None:
+    """Damage a file without changing its size (what a size check cannot see)."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_file_is_named_and_a_new_download_fetches_it_again(hub, tmp_path, capsys):
+    endpoint, handler = hub
+    manifest = download(tmp_path, repo_id=REPO, endpoint=endpoint)
+    assert [e["sha256"] for e in manifest_entries(manifest)] == [
+        sha256_file(tmp_path / e["path"]) for e in manifest_entries(manifest)
+    ]  # every file, the tokenizer too when there is one
+    damaged = manifest["files"]["text"]["path"]
+    flip_a_byte(tmp_path / damaged)
+    assert model_present(tmp_path)  # the right size: only the checksum tells
+    with pytest.raises(ModelDamagedError) as caught:
+        check_model(tmp_path)
+    assert caught.value.file == damaged and f"model file {damaged} is damaged" in str(caught.value)
+    argv = ["check", "--model-dir", str(tmp_path)]
+    assert main(argv) == 1 and damaged in capsys.readouterr().err
+
+    handler.requests.clear()
+    download(tmp_path, repo_id=REPO, endpoint=endpoint)  # repairs it, fetching only it
+    assert [p for method, p in handler.requests if method == "GET"] == [
+        "onnx/text_model_quantized.onnx"
+    ]
+    check_model(tmp_path)
+    assert main(argv) == 0 and "every file matches" in capsys.readouterr().out
+
+
+def test_a_download_cut_halfway_says_so_and_the_next_one_goes_on(hub, tmp_path):
+    endpoint, handler = hub
+    handler.cut.add("onnx/text_model_quantized.onnx")
+    with pytest.raises(ModelCutError, match="stopped halfway") as caught:
+        download(tmp_path, repo_id=REPO, endpoint=endpoint)
+    assert "text_model_quantized.onnx" in one_sentence(caught.value)
+    with pytest.raises(ModelCutError, match="stopped before the end"):
+        check_model(tmp_path)  # the staging folder, no manifest: not "nothing yet"
+
+    handler.cut.clear()
+    handler.ranges.clear()
+    download(tmp_path, repo_id=REPO, endpoint=endpoint)
+    check_model(tmp_path)
+    fetched = [path for path, _ in handler.ranges]  # the image tower, done before, is kept
+    assert "onnx/vision_model_quantized.onnx" not in fetched
+    assert "onnx/text_model_quantized.onnx" in fetched
+
+
+def test_the_four_cases_have_their_own_sentence_in_both_languages(tiny, tmp_path):
+    """Nothing yet, stopped halfway, damaged (named) and unreachable: four classes, four
+    sentences, made in a thread without a language and read in the reader's (French)."""
+    from core.i18n import use_language
+    from tests.tiny_clip import copy_model
+
+    problems = {}
+    with pytest.raises(ModelMissingError) as caught:
+        check_model(tmp_path / "nothing")
+    problems["missing"] = caught.value
+    half = copy_model(tiny.quantized_dir, tmp_path / "half")
+    (half / MANIFEST_NAME).unlink()  # files, and no manifest: written last, never reached
+    with pytest.raises(ModelCutError) as caught:
+        check_model(half)
+    problems["cut"] = caught.value
+    damaged = copy_model(tiny.quantized_dir, tmp_path / "damaged")
+    image = json.loads((damaged / MANIFEST_NAME).read_text())["files"]["image"]["path"]
+    (damaged / image).write_bytes((damaged / image).read_bytes()[:1000])  # truncated
+    with pytest.raises(ModelDamagedError) as caught:
+        check_model(damaged)
+    problems["damaged"] = caught.value
+    with pytest.raises(ModelUnreachableError) as caught:
+        download(tmp_path / "offline", endpoint=f"http://127.0.0.1:{closed_port()}")
+    problems["unreachable"] = caught.value
+
+    english = {kind: one_sentence(exc) for kind, exc in problems.items()}
+    assert "yet" in english["missing"] and "stopped before the end" in english["cut"]
+    assert f"{image} is incomplete (1,000 of" in english["damaged"]
+    assert "cannot be reached" in english["unreachable"]
+    with use_language("fr"):
+        french = {kind: str(exc) for kind, exc in problems.items()}
+    assert "1\u202f000" in french["damaged"] and image in french["damaged"]  # Babel's space
+    assert len(set(english.values())) == len(set(french.values())) == 4
+    assert not set(english.values()) & set(french.values())
 
 
 # --- model_present and export -------------------------------------------------------------

@@ -647,6 +647,31 @@ def test_download_with_a_progress_bar_then_suggestions(app_env, hub):
     assert done == listings > 20
 
 
+def test_a_damaged_model_is_named_on_the_sell_page_and_a_download_repairs_it(
+    app_env, hub, tiny, monkeypatch
+):
+    """Loaded in the background, as in production: the damaged file (the right size, a
+    byte changed) is named on the sell page, neither "not downloaded yet" nor swallowed, and
+    the download offered there replaces it."""
+    from ui import warmup
+
+    model_dir = shutil.copytree(tiny.quantized_dir, app_env.parent / "model")
+    image = json.loads((model_dir / MANIFEST_NAME).read_text())["files"]["image"]["path"]
+    data = bytearray((model_dir / image).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (model_dir / image).write_bytes(bytes(data))
+    monkeypatch.setenv("AI_WARMUP", "background")
+    at = seller_on_sell_page()
+    assert warmup.wait(60).problem is not None
+    at.run()
+    (info,) = [i.value for i in at.info]
+    assert info.startswith(f"The AI category suggestion is off: The model file {image} is damaged")
+    click(at, "Download the AI model")
+    assert not at.info and any("prepared for search" in s.value for s in at.success)
+    fill(at, photos=[photo_file()])
+    assert len(at.get("progress")) == 3
+
+
 # --- editing ------------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
-"""The AI suggestion on the sell page: the cached classifier, per-photo suggestions, the
-rule of who chooses the category, the main colour and the pattern (the AI, when sure,
-until the seller has chosen), and the model download (with a progress bar) when the model
-is missing."""
+"""The AI suggestion on the sell page: the classifier (loaded by ``ui/warmup.py``) or why
+there is none, per-photo suggestions, the rule of who chooses the category, the main colour
+and the pattern (the AI, when sure, until the seller has chosen), and the model download
+(with a progress bar) when the model is missing, damaged or half downloaded."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from core import attributes, categories
 from core.ai.classifier import Classifier, Look, Score
-from core.ai.errors import ModelError
-from core.ai.model_dir import ModelDownloadError, download, model_present
+from core.ai.download import download
+from core.ai.errors import ModelError, ModelMissingError
 from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
 from core.i18n import N_, _, format_number, format_share
 from core.photos import PhotoError, PreparedPhoto, megabytes
-from ui.state import first_load, get_settings
+from ui import warmup
+from ui.state import get_settings
 
 _log = logging.getLogger(__name__)
 
@@ -50,16 +51,6 @@ PATTERN_SURE = 0.6
 
 
 @st.cache_resource(show_spinner=False)
-def _load(model_dir: str) -> Classifier:
-    return Classifier.load(Path(model_dir))
-
-
-def _loaded(model_dir: str) -> Classifier:
-    with first_load(("classifier", model_dir), _("Loading the AI model...")):
-        return _load(model_dir)
-
-
-@st.cache_resource(show_spinner=False)
 def _download_lock() -> threading.Lock:
     return threading.Lock()
 
@@ -68,21 +59,34 @@ def _download_lock() -> threading.Lock:
 class ModelStatus:
     classifier: Classifier | None
     problem: str = ""  # one sentence when there is no classifier
+    warming: bool = False  # the AI is loading in the background: no classifier yet
 
 
 def model_status() -> ModelStatus:
-    """The cached classifier, or why there is none (missing or damaged model)."""
-    model_dir = get_settings().model_dir
-    if not model_present(model_dir):
+    """The classifier, or why there is none: the AI is still warming up, or the model is
+    not downloaded yet, stopped halfway, damaged (naming the file) or unusable."""
+    ai = warmup.current()
+    if ai.warming:
+        return ModelStatus(None, warming=True)
+    if ai.classifier is not None:
+        return ModelStatus(ai.classifier)
+    if ai.problem is None or type(ai.problem) is ModelMissingError:
         return ModelStatus(
             None, _("The AI category suggestion is off because its model is not downloaded yet.")
         )
-    try:
-        return ModelStatus(_loaded(str(model_dir)))
-    except ModelError as exc:
-        return ModelStatus(
-            None, _("The AI category suggestion is off: {problem}").format(problem=exc)
+    return ModelStatus(
+        None, _("The AI category suggestion is off: {problem}").format(problem=ai.problem)
+    )
+
+
+def warming_up_note() -> None:
+    """Where the suggestion will be, while the AI warms up (the page reruns once ready)."""
+    warmup.note(
+        _(
+            "The AI is warming up… Its category suggestion will show here in a moment: fill "
+            "in the form meanwhile."
         )
+    )
 
 
 def pixel_values(classifier: Classifier, photo: PreparedPhoto):
@@ -281,7 +285,7 @@ def _download_with_progress(model_dir: Path) -> bool:
     error = state.get("error")
     if error is not None:
         bar.empty()
-        if isinstance(error, ModelDownloadError):
+        if isinstance(error, ModelError):  # the Hub unreachable, a download cut, no such file
             st.error(str(error))
         elif isinstance(error, OSError):  # disk full, no permission on the model folder
             st.error(
@@ -291,6 +295,14 @@ def _download_with_progress(model_dir: Path) -> bool:
             _log.error("model download failed", exc_info=error)
             st.error(_("The download failed unexpectedly. Try again later."))
         return False
+    # the person asked for the model and watches this bar: the new model loads under it
+    bar.progress(1.0, text=_("The AI model is downloaded. Loading it..."))
+    ai = warmup.reload()
+    while not ai.done.wait(0.2):
+        pass
+    if ai.classifier is None:
+        bar.empty()
+        st.error(str(ai.problem or _("The download failed unexpectedly. Try again later.")))
+        return False
     bar.progress(1.0, text=_("The AI model is downloaded."))
-    _load.clear()
     return True

@@ -17,7 +17,7 @@ from core.listings import (
 from core.models import User
 from core.orders import CartError, add_to_cart
 from core.reviews import seller_rating
-from ui import dialogs, pages, search
+from ui import dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
@@ -72,6 +72,9 @@ SIMILAR_PER_ROW = 4
 
 def _similar(user: User | None, item_id: int, query) -> None:
     """One row of the listings that look most like this one (nothing without a model)."""
+    if search.warming_up():
+        warmup.note(_("The AI is warming up… Similar items will show here in a moment."))
+        return
     with db_session() as session:
         cards = search.similar(session, item_id, SIMILAR_PER_ROW)
         hearts = page_hearts(session, user, [card.item.id for card in cards])

@@ -1,9 +1,10 @@
-"""AI search in the app: the cached text encoder and live index of the current model, the
-query vectors of the shop's search box and photo, similar items, and the background job
-that embeds listings that have no embedding of the current model yet.
+"""AI search in the app: the text encoder and live index of the current model (loaded by
+``ui/warmup.py``), the query vectors of the shop's search box and photo, similar items, and
+the background job that embeds listings that have no embedding of the current model yet.
 
 Everything here is off, and the shop searches by keywords exactly as before, while there
-is no model (or only the prototype's single graph, which gives no embeddings).
+is no model (or only the prototype's single graph, which gives no embeddings), and while
+the AI warms up after a start (``warming_up()``: the pages say so).
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 from sqlmodel import Session
 
 from core.ai.classifier import Classifier, Look
-from core.ai.errors import ModelError
-from core.ai.model_dir import model_fingerprint
 from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
 from core.catalogue import CatalogueCard
@@ -28,8 +26,8 @@ from core.i18n import _
 from core.listings import CoverEmbedding
 from core.photos import PhotoError, check_size
 from core.semantic import SemanticQuery, similar_items
-from ui import classifier as model
-from ui.state import first_load, get_engine, get_settings
+from ui import warmup
+from ui.state import get_engine
 
 _log = logging.getLogger(__name__)
 PHOTO_KEY = "_photo_search"  # the shop's search photo: (fingerprint, vector, file name)
@@ -39,19 +37,22 @@ PHOTO_KEY = "_photo_search"  # the shop's search photo: (fingerprint, vector, fi
 class SearchModel:
     classifier: Classifier
     fingerprint: str
+    index: LiveIndex  # the listings' embeddings of this model, in memory
+    text_encoder: TextEncoder | None = None  # None: no tokenizer, search by keywords
 
 
 def search_model() -> SearchModel | None:
-    """The model whose embeddings search compares, or None (no model, or no embeddings)."""
-    status = model.model_status()
-    if status.classifier is None or not status.classifier.embeds:
+    """The model whose embeddings search compares, or None (no model, no embeddings, or the
+    AI still warming up)."""
+    ai = warmup.current()
+    if ai.warming or ai.classifier is None or not ai.classifier.embeds or ai.index is None:
         return None
-    return SearchModel(status.classifier, model_fingerprint(status.classifier.manifest))
+    return SearchModel(ai.classifier, ai.fingerprint, ai.index, ai.text_encoder)
 
 
-@st.cache_resource(show_spinner=False)
-def _live_index(fingerprint: str) -> LiveIndex:
-    return LiveIndex(fingerprint)
+def warming_up() -> bool:
+    """Whether the AI is still loading after a start (its parts show when it is ready)."""
+    return warmup.current().warming
 
 
 def current_index(session: Session, found: SearchModel | None = None) -> VectorIndex | None:
@@ -61,37 +62,22 @@ def current_index(session: Session, found: SearchModel | None = None) -> VectorI
     if found is None:
         return None
     start_indexing(found)
-    return _live_index(found.fingerprint).current(session)
+    return found.index.current(session)
 
 
 # --- text ---------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def _text_encoder(model_dir: str, fingerprint: str):
-    return TextEncoder.load(Path(model_dir))
-
-
-def _loaded_text_encoder(model_dir: str, fingerprint: str):
-    with first_load(("text encoder", model_dir, fingerprint), _("Loading the AI search...")):
-        return _text_encoder(model_dir, fingerprint)
-
-
-def text_encoder(found: SearchModel):
+def text_encoder(found: SearchModel) -> TextEncoder | None:
     """The text tower and tokenizer of ``found``'s model, or None (an older model directory
     without a tokenizer: search stays by keywords)."""
-    try:
-        encoder = _loaded_text_encoder(str(get_settings().model_dir), found.fingerprint)
-    except ModelError as exc:
-        _log.info("text search is off: %s", exc)
-        return None
-    return encoder if encoder.fingerprint == found.fingerprint else None
+    encoder = found.text_encoder
+    return encoder if encoder is not None and encoder.fingerprint == found.fingerprint else None
 
 
 @st.cache_data(max_entries=1000, show_spinner=False)
-def _text_vector(model_dir: str, fingerprint: str, text: str) -> np.ndarray:
-    encoder = _text_encoder(model_dir, fingerprint)
-    return encoder.embed(text)
+def _text_vector(fingerprint: str, text: str, _encoder: TextEncoder) -> np.ndarray:
+    return _encoder.embed(text)
 
 
 def for_text(session: Session, text: str) -> SemanticQuery | None:
@@ -100,13 +86,14 @@ def for_text(session: Session, text: str) -> SemanticQuery | None:
     if not text.strip():
         return None
     found = search_model()
-    if found is None or text_encoder(found) is None:
+    encoder = None if found is None else text_encoder(found)
+    if encoder is None:
         return None
     index = current_index(session, found)
     if index is None:
         return None
     try:
-        vector = _text_vector(str(get_settings().model_dir), found.fingerprint, text.strip())
+        vector = _text_vector(found.fingerprint, text.strip(), encoder)
     except Exception:  # a model that loads but fails at run time: search by keywords
         _log.exception("text embedding failed")
         return None
@@ -164,7 +151,12 @@ def photo_search_box() -> None:
     """Search by photo: drop or take a photo; the shop then shows the listings that look
     most like it. The photo is looked at, never stored."""
     if search_model() is None:
-        st.caption(_("Search by photo needs the AI model: it can be downloaded on the Sell page."))
+        if warming_up():
+            st.caption(_("The AI is warming up… Search by photo will be ready in a moment."))
+        else:
+            st.caption(
+                _("Search by photo needs the AI model: it can be downloaded on the Sell page.")
+            )
         return
     st.file_uploader(
         _("Find items that look like a photo"),

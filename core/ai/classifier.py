@@ -161,13 +161,17 @@ class Classifier:
         self._attribute_mask = attribute_mask
 
     @classmethod
-    def load(cls, model_dir: Path, *, backend: str = "auto", verify: bool = True) -> Classifier:
+    def load(
+        cls, model_dir: Path, *, backend: str = "auto", verify: bool = True, text_session=None
+    ) -> Classifier:
         """Load the model in ``model_dir``.
 
         ``backend``: "split" (image and text towers), "full" (the prototype's single graph),
         or "auto" (split when both towers are there). Each file's size and sha256 are checked
-        against the manifest unless ``verify`` is false. Raises ModelMissingError when there
-        is no model, ModelError when it is incomplete, damaged or unusable.
+        against the manifest unless ``verify`` is false. ``text_session``: the text tower's
+        session when one is open already (the text encoder's: opening one takes seconds).
+        Raises ModelMissingError when there is no model, ModelError when it is incomplete,
+        damaged or unusable.
         """
         if backend not in ("auto", "split", "full"):
             raise ValueError(f"unknown backend {backend!r}")
@@ -219,7 +223,10 @@ class Classifier:
                 **common,
             )
 
-        text_session, text_entry = session_for("text")
+        if text_session is None:
+            text_session, text_entry = session_for("text")
+        else:
+            text_entry = files["text"]
         # Two batches, categories then attributes, in the one load of the text tower: int8
         # dynamic quantisation scales activations per batch, so one mixed batch would move
         # the category embeddings (and the calibration of the SURE threshold) with the
@@ -238,7 +245,8 @@ class Classifier:
             )
             for ids, mask in ((input_ids, attention_mask), (attribute_ids, attribute_mask))
         )
-        del text_session  # only its output is kept: the text tower's memory goes back
+        del text_session  # only its output is kept: the text tower's memory goes back (unless
+        # the text encoder shares it)
         category_embeddings = weights @ unit(text)
         attribute_embeddings = unit(attribute_text)
         attribute_sets = {

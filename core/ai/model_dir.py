@@ -1,19 +1,20 @@
 """The model directory: its manifest (source, size and sha256 of each file, logit scale,
-preprocessing), whether a complete model is there, and the download from the Hugging Face
-Hub that the sell page offers (``python -m tools.model download`` does the same).
+preprocessing), and what state the folder is in: a complete model, nothing yet, a download
+that stopped halfway, or a damaged file (named). The download from the Hugging Face Hub is
+``core/ai/download.py``.
 
 A model directory holds ONNX files, ``tokenizer.json`` (CLIP's tokenizer, for text search:
-free text is tokenised at run time) and ``manifest.json``, written by the download here or by
-``python -m tools.model export``. A directory made before text search existed has no
-tokenizer: it still classifies photos, and text search is off. Nothing here imports torch or
-transformers.
+free text is tokenised at run time) and ``manifest.json``, written by the download or by
+``python -m tools.model export``. The manifest is written last, atomically, once every file
+is in place: a folder with model files (or the download's ``.download`` staging folder) and
+no manifest is a download or export that stopped before the end. A directory made before
+text search existed has no tokenizer: it still classifies photos, and text search is off.
+Nothing here imports torch or transformers.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import inspect
 import json
 import os
 import shutil
@@ -22,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.ai.errors import ModelDownloadError, ModelError, ModelMissingError
+from core.ai.errors import ModelCutError, ModelDamagedError, ModelError, ModelMissingError
 from core.ai.onnx import ROLES, open_session, output_name
 from core.ai.preprocess import CLIP_PREPROCESSING, Preprocessing
-from core.i18n import _, format_number
+from core.i18n import N_
 
 DEFAULT_REPO_ID = "Xenova/clip-vit-base-patch32"
 DEFAULT_REVISION = "main"
@@ -40,6 +41,7 @@ CLIP_LOGIT_SCALE = 100.0  # exp of CLIP ViT-B/32's trained logit scale; the towe
 Progress = Callable[[int, int], None]
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
+STAGING_NAME = ".download"  # where a download puts its files until they are all there
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -51,14 +53,37 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+def _is_model_file(path: Path) -> bool:
+    """A file a download or export leaves in the model folder (staging folder included)."""
+    name = path.name
+    return name in (STAGING_NAME, TOKENIZER_NAME) or name.endswith((".onnx", ".onnx.data", ".tmp"))
+
+
+def stopped_halfway(model_dir: Path) -> bool:
+    """Whether ``model_dir`` has no manifest but some of a model's files (or the download's
+    staging folder): a download or export that stopped before the end."""
+    model_dir = Path(model_dir)
+    if (model_dir / MANIFEST_NAME).is_file() or not model_dir.is_dir():
+        return False
+    return any(_is_model_file(path) for path in model_dir.iterdir())
+
+
 def read_manifest(model_dir: Path) -> dict[str, Any]:
-    """The model directory's manifest; ModelMissingError if absent, ModelError if unreadable."""
+    """The model directory's manifest. Without one: ModelCutError if a download or export
+    stopped halfway there, else ModelMissingError; ModelDamagedError if it is unreadable."""
     path = Path(model_dir) / MANIFEST_NAME
     if not path.is_file():
-        raise ModelMissingError(
-            _("No model has been downloaded or exported into {folder} yet.").format(
-                folder=model_dir
+        if stopped_halfway(model_dir):
+            raise ModelCutError(
+                N_(
+                    "The last download or export of the model into {folder} stopped before "
+                    "the end; download or export it again to finish it."
+                ),
+                folder=str(model_dir),
             )
+        raise ModelMissingError(
+            N_("No model has been downloaded or exported into {folder} yet."),
+            folder=str(model_dir),
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -82,45 +107,96 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
             int(tokenizer["bytes"])
         float(manifest["logit_scale"])
         Preprocessing.from_dict(manifest["preprocessing"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelError(
-            _("The model manifest {path} is damaged; download or export the model again.").format(
-                path=path
-            )
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise ModelDamagedError(
+            N_("The model manifest {path} is damaged; download or export the model again."),
+            file=MANIFEST_NAME,
+            path=str(path),
         ) from exc
     return manifest
 
 
+def manifest_entries(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every file the manifest lists: the ONNX files, then ``tokenizer.json`` if any."""
+    tokenizer = [manifest["tokenizer"]] if "tokenizer" in manifest else []
+    return [*manifest["files"].values(), *tokenizer]
+
+
+def _missing(model_dir: Path, entry: Mapping[str, Any]) -> ModelDamagedError:
+    return ModelDamagedError(
+        N_("The model file {path} is missing from {folder}; download or export the model again."),
+        file=entry["path"],
+        path=entry["path"],
+        folder=str(model_dir),
+    )
+
+
+def _incomplete(entry: Mapping[str, Any], size: int) -> ModelDamagedError:
+    return ModelDamagedError(
+        N_(
+            "The model file {path} is incomplete ({done} of {total} bytes); download or "
+            "export the model again."
+        ),
+        file=entry["path"],
+        path=entry["path"],
+        done=size,
+        total=int(entry["bytes"]),
+    )
+
+
+def _checksum_differs(entry: Mapping[str, Any]) -> ModelDamagedError:
+    return ModelDamagedError(
+        N_(
+            "The model file {path} is damaged (its checksum does not match the "
+            "manifest); download or export the model again."
+        ),
+        file=entry["path"],
+        path=entry["path"],
+    )
+
+
 def read_model_file(model_dir: Path, entry: Mapping[str, Any], *, verify: bool = True) -> bytes:
-    """A model file's bytes, checked against the manifest's size and sha256."""
+    """A model file's bytes, checked against the manifest's size and sha256
+    (ModelDamagedError naming the file when it is missing, short or changed)."""
     path = Path(model_dir) / entry["path"]
     if not path.is_file():
-        raise ModelError(
-            _(
-                "The model file {path} is missing from {folder}; download or export the model "
-                "again."
-            ).format(path=entry["path"], folder=model_dir)
-        )
+        raise _missing(model_dir, entry)
     data = path.read_bytes()
     if verify and len(data) != int(entry["bytes"]):
-        raise ModelError(
-            _(
-                "The model file {path} is incomplete ({done} of {total} bytes); download or "
-                "export the model again."
-            ).format(
-                path=entry["path"],
-                done=format_number(len(data)),
-                total=format_number(int(entry["bytes"])),
-            )
-        )
+        raise _incomplete(entry, len(data))
     if verify and sha256_bytes(data) != entry["sha256"]:
-        raise ModelError(
-            _(
-                "The model file {path} is damaged (its checksum does not match the "
-                "manifest); download or export the model again."
-            ).format(path=entry["path"])
-        )
+        raise _checksum_differs(entry)
     return data
+
+
+def check_model(model_dir: Path, *, checksums: bool = True) -> dict[str, Any]:
+    """The manifest of the complete model in ``model_dir``, every file checked: present, at
+    its size and (with ``checksums``, about 0.3 s for the 150 MB model) its sha256.
+
+    Raises what is wrong, one case each: ModelMissingError (nothing there yet), ModelCutError
+    (a download or export stopped halfway), ModelDamagedError (a file, named, does not match
+    the manifest; every size is checked before any checksum)."""
+    model_dir = Path(model_dir)
+    manifest = read_manifest(model_dir)
+    entries = manifest_entries(manifest)
+    for entry in entries:
+        path = model_dir / entry["path"]
+        if not path.is_file():
+            raise _missing(model_dir, entry)
+        size = path.stat().st_size
+        if size != int(entry["bytes"]):
+            raise _incomplete(entry, size)
+    if checksums:
+        for entry in entries:
+            if sha256_file(model_dir / entry["path"]) != entry["sha256"]:
+                raise _checksum_differs(entry)
+    if not manifest["files"]:
+        raise ModelDamagedError(
+            N_("The model manifest {path} is damaged; download or export the model again."),
+            file=MANIFEST_NAME,
+            path=str(model_dir / MANIFEST_NAME),
+        )
+    return manifest
 
 
 # --- manifest -----------------------------------------------------------------------------
@@ -173,274 +249,43 @@ def write_manifest(
     return manifest
 
 
-def install_files(model_dir: Path, files: Mapping[str, Path]) -> dict[str, Path]:
-    """Move finished files into ``model_dir`` (old manifest first removed: no half state)."""
+def file_names(paths: Mapping[str, str | Path]) -> dict[str, str]:
+    """The name each file takes in the model folder: its own, or ``{role}-{name}`` when two
+    files share a name."""
+    names = [Path(p).name for p in paths.values()]
+    return {
+        role: Path(p).name if names.count(Path(p).name) == 1 else f"{role}-{Path(p).name}"
+        for role, p in paths.items()
+    }
+
+
+def install_files(
+    model_dir: Path, files: Mapping[str, Path], names: Mapping[str, str] | None = None
+) -> dict[str, Path]:
+    """Move finished files into ``model_dir`` under ``names`` (default ``file_names``), the
+    old manifest first removed: until the new one is written, the folder reads as a download
+    or export that stopped halfway, never as a complete model with a file of another."""
+    model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     (model_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    names = dict(names or file_names(files))
     installed = {}
-    names = [p.name for p in files.values()]
     for role, path in files.items():
-        name = path.name if names.count(path.name) == 1 else f"{role}-{path.name}"
-        target = model_dir / name
-        shutil.move(str(path), target)
+        target = model_dir / names[role]
+        if Path(path).resolve() != target.resolve():
+            shutil.move(str(path), target)
         installed[role] = target
     return installed
 
 
 def model_present(model_dir: Path) -> bool:
     """Whether ``model_dir`` holds a complete model (manifest and every file at its size,
-    the tokenizer's too when the manifest has one)."""
+    the tokenizer's too when the manifest has one): cheap, no checksum."""
     try:
-        manifest = read_manifest(Path(model_dir))
+        check_model(Path(model_dir), checksums=False)
     except ModelError:
         return False
-    tokenizer = [manifest["tokenizer"]] if "tokenizer" in manifest else []
-    for entry in [*manifest["files"].values(), *tokenizer]:
-        path = Path(model_dir) / entry["path"]
-        if not path.is_file() or path.stat().st_size != int(entry["bytes"]):
-            return False
-    return bool(manifest["files"])
-
-
-# --- download -----------------------------------------------------------------------------
-
-
-def _host(endpoint: str | None) -> str:
-    from huggingface_hub import constants
-
-    return (endpoint or constants.ENDPOINT).rstrip("/")
-
-
-def _download_error(exc: BaseException, *, repo_id: str, revision: str, path: str, host: str):
-    """One clear sentence for a failed download."""
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
-
-    if isinstance(exc, OfflineModeIsEnabled):
-        message = _(
-            "Downloads are turned off (HF_HUB_OFFLINE is set), so the model cannot be fetched."
-        )
-    elif isinstance(exc, RepositoryNotFoundError):
-        message = _("The model repository {repo} does not exist on {host} (or is private).")
-    elif isinstance(exc, RevisionNotFoundError):
-        message = _("The revision {revision} of {repo} does not exist on {host}.")
-    elif isinstance(exc, EntryNotFoundError) and not isinstance(exc, LocalEntryNotFoundError):
-        message = _("The file {path} is not in {repo} at revision {revision}.")
-    elif isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        message = _("{host} answered HTTP {status} for {path}; try again in a while.")
-    elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        message = _("There is not enough disk space to download the model.")
-    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        message = _("The model folder cannot be written to ({reason}).")
-    else:
-        message = _(
-            "Could not download the model: {host} cannot be reached (check the internet "
-            "connection and try again)."
-        )
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    reason = getattr(exc, "strerror", None)
-    return ModelDownloadError(
-        message.format(
-            repo=repo_id,
-            revision=repr(revision),
-            path=path,
-            host=host,
-            status=status,
-            reason=reason,
-        )
-    )
-
-
-class _ByteProgress:
-    """A stand-in for huggingface_hub's tqdm bar that reports bytes to ``report``."""
-
-    report: Callable[[int], None] = staticmethod(lambda n: None)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.n = int(kwargs.get("initial") or 0)
-        self.total = kwargs.get("total")
-        # Xet downloads open a second bar for compressed network bytes: count file bytes only
-        self._counts = "downloading bytes" not in str(kwargs.get("desc", ""))
-        if self._counts:
-            self.report(self.n)
-
-    def update(self, n: float | None = 1) -> None:
-        if self._counts and n:
-            self.n += int(n)
-            self.report(self.n)
-
-    def update_transfer(self, n: float | None = 1) -> None:
-        pass
-
-    def set_description(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> _ByteProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def _bar_class(report: Callable[[int], None]) -> type[_ByteProgress]:
-    return type("ByteProgress", (_ByteProgress,), {"report": staticmethod(report)})
-
-
-def download(
-    model_dir: Path,
-    repo_id: str = DEFAULT_REPO_ID,
-    revision: str = DEFAULT_REVISION,
-    progress: Progress | None = None,
-    endpoint: str | None = None,
-    files: Mapping[str, str] | None = None,
-    tokenizer_file: str | None = DEFAULT_TOKENIZER_FILE,
-) -> dict[str, Any]:
-    """Download the quantised image and text towers and CLIP's ``tokenizer.json`` into
-    ``model_dir`` and write the manifest.
-
-    ``files`` maps "image" / "text" (or "full") to paths in the repository;
-    ``tokenizer_file`` is the tokenizer's path there (None: none fetched), taken at the same
-    commit. A repository without it still gives a model that classifies photos: the manifest
-    then has no ``tokenizer`` and text search is off (``text_search_note`` says so).
-    ``progress`` is called with (bytes done, bytes in all). Returns the manifest. Raises
-    ModelDownloadError with one sentence for the user (offline, no such repository or
-    tower, disk full...).
-    """
-    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
-    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
-    model_dir = Path(model_dir)
-    files = dict(files or DEFAULT_FILES)
-    host = _host(endpoint)
-    report = progress or (lambda done, total: None)
-    current = ""
-
-    def fail(exc: BaseException) -> ModelDownloadError:
-        return _download_error(exc, repo_id=repo_id, revision=revision, path=current, host=host)
-
-    # Sizes first, for one progress bar over every file; the commit pins every file.
-    metadata = {}
-    commit = revision
-    try:
-        for role, current in files.items():
-            url = hf_hub_url(repo_id, current, revision=commit, endpoint=endpoint)
-            metadata[role] = get_hf_file_metadata(url, endpoint=endpoint)
-            commit = metadata[role].commit_hash or commit
-    except Exception as exc:
-        raise fail(exc) from exc
-    # The tokenizer at the towers' commit: the towers' own. Its absence is not a failure
-    # (the model still classifies; only text search needs it), any other error is.
-    paths = dict(files)
-    if tokenizer_file:
-        try:
-            current = tokenizer_file
-            url = hf_hub_url(repo_id, tokenizer_file, revision=commit, endpoint=endpoint)
-            metadata["tokenizer"] = get_hf_file_metadata(url, endpoint=endpoint)
-            paths["tokenizer"] = tokenizer_file
-        except EntryNotFoundError as exc:
-            if isinstance(exc, LocalEntryNotFoundError):  # offline since the towers' sizes
-                raise fail(exc) from exc
-        except Exception as exc:
-            raise fail(exc) from exc
-    total = sum(m.size or 0 for m in metadata.values())
-    source = {
-        "kind": "download",
-        "endpoint": host,
-        "repo_id": repo_id,
-        "revision": revision,
-        "commit": commit,
-        "files": files,
-        "tokenizer": paths.get("tokenizer"),
-    }
-    if model_present(model_dir) and read_manifest(model_dir).get("source") == source:
-        report(total, total)  # already there, same commit and files
-        return read_manifest(model_dir)
-
-    staging = model_dir / ".download"
-    supports_bar = "tqdm_class" in inspect.signature(hf_hub_download).parameters
-    done = 0
-    downloaded: dict[str, Path] = {}
-    try:
-        for role, current in paths.items():
-
-            def report_file(n: int, base: int = done) -> None:
-                report(min(base + n, total), total)
-
-            extra = {"tqdm_class": _bar_class(report_file)} if supports_bar else {}
-            local = hf_hub_download(
-                repo_id,
-                current,
-                revision=commit,
-                local_dir=staging,
-                endpoint=endpoint,
-                **extra,
-            )
-            downloaded[role] = Path(local)
-            done += metadata[role].size or Path(local).stat().st_size
-            report(min(done, total), total)
-    except ModelDownloadError:
-        raise
-    except Exception as exc:
-        raise fail(exc) from exc
-
-    entries = {}
-    for role, path in downloaded.items():
-        etag = (metadata[role].etag or "").lower()
-        is_sha256 = len(etag) == 64 and all(ch in "0123456789abcdef" for ch in etag)
-        expected_size = metadata[role].size
-        if (is_sha256 and sha256_file(path) != etag) or (  # an LFS file's ETag is its sha256
-            expected_size is not None and path.stat().st_size != expected_size
-        ):
-            path.unlink(missing_ok=True)
-            raise ModelDownloadError(
-                _(
-                    "The downloaded file {path} does not match its checksum on {host}; try again."
-                ).format(path=paths[role], host=host)
-            )
-        if role == "tokenizer":
-            from core.ai.tokenizer import load_tokenizer
-
-            try:
-                load_tokenizer(path.read_bytes(), paths[role])
-            except ModelError as exc:
-                raise ModelDownloadError(
-                    _("The downloaded file {path} is not a usable CLIP tokenizer.").format(
-                        path=paths[role]
-                    )
-                ) from exc
-            continue
-        try:
-            entries[role] = file_entry(path, role)
-        except ModelError as exc:
-            raise ModelDownloadError(
-                _("The downloaded file {path} is not a usable ONNX model.").format(path=paths[role])
-            ) from exc
-    try:
-        installed = install_files(model_dir, downloaded)
-        tokenizer = installed.pop("tokenizer", None)
-        for role, path in installed.items():
-            entries[role]["path"] = path.name
-        manifest = write_manifest(
-            model_dir,
-            entries,
-            source=source,
-            logit_scale=CLIP_LOGIT_SCALE,
-            quantization="as published",
-            tokenizer=tokenizer_entry(tokenizer) if tokenizer else None,
-        )
-    except OSError as exc:
-        raise fail(exc) from exc
-    shutil.rmtree(staging, ignore_errors=True)
-    return manifest
+    return True
 
 
 def text_search_note(manifest: Mapping[str, Any]) -> str:

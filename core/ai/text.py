@@ -44,6 +44,12 @@ class TextEncoder:
         self.pad_id = tokenizer.token_to_id(END_TOKEN)
         self.dimension = 0
 
+    @property
+    def session(self):
+        """The text tower's ONNX Runtime session, which the classifier's load may share
+        (``Classifier.load(text_session=...)``): one text tower in memory, opened once."""
+        return self._session
+
     @classmethod
     def load(cls, model_dir: Path, *, verify: bool = True) -> TextEncoder:
         """The text encoder of the model in ``model_dir``.

@@ -1,9 +1,12 @@
-"""Model tooling: ``python -m tools.model tokens|download|export|evaluate``.
+"""Model tooling: ``python -m tools.model tokens|download|export|check|evaluate|index``.
 
 - ``tokens``: tokenise the prompts of ``core/categories.py`` into ``core/category_tokens.py``
   and those of ``core/attributes.py`` (colours, patterns) into ``core/attribute_tokens.py``.
 - ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
 - ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
+- ``check``: whether the model folder holds a complete model, every file checked against the
+  manifest's sha256; else why not (nothing yet, a download that stopped halfway, a damaged
+  file named).
 - ``evaluate``: accuracy, macro-F1 and confusion matrix over a folder-per-class photo set.
 - ``index``: embed the cover photo of every listing that has no embedding of the current
   model (after a download or a model change; the app also does it in the background).
@@ -20,13 +23,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.ai.download import download
 from core.ai.errors import ModelError
 from core.ai.model_dir import (
     DEFAULT_FILES,
     DEFAULT_REPO_ID,
     DEFAULT_REVISION,
     DEFAULT_TOKENIZER_FILE,
-    download,
+    check_model,
     text_search_note,
 )
 from core.config import load_settings
@@ -94,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the checkpoint's; with --untrained ../shared/clip-tokenizer if it exists, "
         f"else {DEFAULT_TOKENIZER})",
     )
+
+    check = commands.add_parser("check", help="check the model folder against its manifest")
+    check.add_argument("--model-dir", type=Path, default=default_dir)
 
     evaluation = commands.add_parser("evaluate", help="score the model on labelled photos")
     evaluation.add_argument("photo_dir", type=Path, help="a folder with one folder per class")
@@ -163,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tools.model.export import export_command
 
             export_command(args)
+        elif args.command == "check":
+            manifest = check_model(args.model_dir)
+            source = manifest["source"]
+            origin = source.get("repo_id") or source.get("checkpoint") or source.get("kind")
+            print(f"the model in {args.model_dir} is complete ({origin}); every file matches")
+            print(text_search_note(manifest))
         elif args.command == "index":
             print(index_command(args.model_dir))
         elif args.command == "evaluate":

@@ -1,0 +1,228 @@
+"""Cold start: the first visitor after a restart, with the AI loaded in the background
+(``AI_WARMUP=background``, the default) and without (``AI_WARMUP=off``: the first page that
+needs the AI loads it in its own run), side by side in one run, with the same start without
+any model as the floor (what the first page costs that the AI does not).
+
+    python bench/cold_start.py [--model-dir DIR] [--runs 2] [--timeout 180]
+
+Each run starts the real app (``streamlit run Home.py`` on a free port) on a fresh copy of
+an SQLite database seeded beforehand (the demo data, every listing embedded by the model:
+neither seeding nor embedding is counted), with ``MODEL_DIR`` a real-size CLIP ViT-B/32
+(random weights cost the same: ``python -m tools.model export --untrained``, made once
+into DIR, by default under the temp folder, and kept for the next runs). Headless Chromium
+(Playwright, Debian's /usr/bin/chromium, launched before the clock starts) opens the shop
+as soon as the server answers ``/_stcore/health``. Measured from the process's start:
+- ``server_up_s``: ``/_stcore/health`` answers;
+- ``first_shop_page_s``: the shop's first page shows its cards;
+- ``ai_ready_s``: the search box offers search by description (an AI-only element),
+  without a reload: with the warm-up the page's fragment reruns it once the AI is ready;
+- ``load_s``: how long the load itself took, from the server's log line
+  ("the AI is ready (loaded in ...)"): checksums, towers, prompts, text encoder, index.
+Also whether the first page said "The AI is warming up…". Figures are the median over
+``--runs`` runs of each mode (interleaved). The last line is one JSON object with
+``goals_met``: the first shop page under 3 s with the warm-up; that page no slower than
+without any model (within 0.5 s: the warm-up takes nothing from it); the warm-up shown, then
+the AI appearing by itself (no reload); the AI ready no later than without the warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "cold-start-bench"
+CARDS = '[data-testid="stMain"] [class*="st-key-card_"]'
+AI_SEARCH_BOX = 'input[placeholder^="Describe it"]'  # the search box once the AI is loaded
+WARMING = "The AI is warming up"
+GOAL_FIRST_PAGE_S = 3.0
+GOAL_FLOOR_SLACK_S = 0.5
+GOAL_AI_SLACK_S = 1.0
+# column -> AI_WARMUP, and whether the model is there
+MODES = {"background": ("background", True), "off": ("off", True), "no model": ("off", False)}
+
+
+def ensure_model(model_dir: Path) -> None:
+    """A real-size model in ``model_dir``: exported once, checked (sha256) every run."""
+    from core.ai.errors import ModelError
+    from core.ai.model_dir import check_model
+
+    try:
+        check_model(model_dir)
+        return
+    except ModelError as exc:
+        print(f"{exc} Exporting an untrained ViT-B/32 into {model_dir} (a minute or so)...")
+    shutil.rmtree(model_dir, ignore_errors=True)
+    command = [sys.executable, "-m", "tools.model", "export", "--untrained"]
+    subprocess.run([*command, "--model-dir", str(model_dir)], cwd=ROOT, check=True)
+
+
+def seeded_database(path: Path, model_dir: Path) -> None:
+    """The demo data, and every listing's embedding of the model (as after the app's
+    background job): what a restarted shop has."""
+    from core.db import make_engine
+    from core.embeddings import index_with_model
+    from demo.seed import create_demo_database
+
+    engine = make_engine(f"sqlite:///{path}")
+    create_demo_database(engine)
+    index_with_model(engine, model_dir)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def one_start(browser, mode: str, template: Path, model_dir: Path, timeout: float) -> dict:
+    """Start the app in ``mode`` (a key of MODES) on a copy of ``template``; the figures of
+    its first visit."""
+    warmup, with_model = MODES[mode]
+    work = Path(tempfile.mkdtemp(prefix="cold-start-"))
+    data_dir = work / "data"
+    data_dir.mkdir()
+    shutil.copy(template, data_dir / "marketplace.db")
+    env = dict(
+        os.environ,
+        DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{data_dir / 'marketplace.db'}",
+        MODEL_DIR=str(model_dir if with_model else work / "no-model"),
+        AI_WARMUP=warmup,
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = work / "server.log"
+    figures: dict = {"mode": mode}
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    with log_path.open("w") as log:
+        began = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            while True:
+                try:
+                    if requests.get(f"{base}/_stcore/health", timeout=1).text == "ok":
+                        break
+                except requests.ConnectionError:
+                    pass
+                if server.poll() is not None or time.perf_counter() - began > timeout:
+                    raise RuntimeError(f"the app did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.02)
+            figures["server_up_s"] = time.perf_counter() - began
+            page.goto(base)
+            page.locator(CARDS).first.wait_for(timeout=timeout * 1000)
+            figures["first_shop_page_s"] = time.perf_counter() - began
+            figures["warming_up_shown"] = page.get_by_text(WARMING).count() > 0
+            figures["cards"] = page.locator(CARDS).count()
+            figures["ai_ready_s"] = None
+            try:  # no reload: the page must show the AI by itself
+                if with_model:
+                    page.locator(AI_SEARCH_BOX).wait_for(state="attached", timeout=timeout * 1000)
+                    figures["ai_ready_s"] = time.perf_counter() - began
+            except Exception:  # playwright's TimeoutError: never appeared
+                pass
+            loaded = re.search(r"the AI is ready \(loaded in ([\d.]+) s\)", log_path.read_text())
+            figures["load_s"] = float(loaded.group(1)) if loaded else None
+        finally:
+            context.close()
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def median(values: list) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if len(known) == len(values) and known else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model-dir", type=Path, default=DEFAULT_CACHE / "model")
+    parser.add_argument("--runs", type=int, default=2, help="starts of each mode")
+    parser.add_argument("--timeout", type=float, default=180.0)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    ensure_model(args.model_dir)
+    template_dir = Path(tempfile.mkdtemp(prefix="cold-start-db-"))
+    template = template_dir / "seeded.db"
+    print("seeding the demo data and embedding its listings (not counted)...", flush=True)
+    seeded_database(template, args.model_dir)
+    runs: dict[str, list[dict]] = {mode: [] for mode in MODES}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for run in range(args.runs):
+                for mode in MODES:
+                    figures = one_start(browser, mode, template, args.model_dir, args.timeout)
+                    runs[mode].append(figures)
+                    print(f"run {run + 1} {json.dumps(figures, default=str)}", flush=True)
+            browser.close()
+    finally:
+        shutil.rmtree(template_dir, ignore_errors=True)
+
+    keys = ("server_up_s", "first_shop_page_s", "ai_ready_s", "load_s")
+    summary = {mode: {k: median([r[k] for r in runs[mode]]) for k in keys} for mode in MODES}
+    for mode in MODES:
+        summary[mode]["warming_up_shown"] = all(r["warming_up_shown"] for r in runs[mode])
+    print(f"\n{'seconds from the process start':34}" + "".join(f"{m:>14}" for m in MODES))
+    labels = {
+        "server_up_s": "server answers /_stcore/health",
+        "first_shop_page_s": "first shop page shows its cards",
+        "ai_ready_s": "AI ready (search by description)",
+        "load_s": "the load itself (server's log)",
+    }
+    for key, label in labels.items():
+        print(f"{label:34}" + "".join(f"{summary[m][key] or '-'!s:>14}" for m in MODES))
+    on, off, floor = (summary[mode] for mode in MODES)
+    first, ai = on["first_shop_page_s"], on["ai_ready_s"]
+    goals = {
+        "first_shop_page_under_3s": first is not None and first < GOAL_FIRST_PAGE_S,
+        "first_shop_page_as_fast_as_without_a_model": first is not None
+        and floor["first_shop_page_s"] is not None
+        and first <= floor["first_shop_page_s"] + GOAL_FLOOR_SLACK_S,
+        "warming_up_shown_then_ai_without_reload": on["warming_up_shown"] and ai is not None,
+        "ai_ready_no_later_than_without_warmup": ai is not None
+        and off["ai_ready_s"] is not None
+        and ai <= off["ai_ready_s"] + GOAL_AI_SLACK_S,
+    }
+    print(json.dumps({"runs": args.runs, "cpus": os.cpu_count(), **summary, "goals_met": goals}))
+
+
+if __name__ == "__main__":
+    main()
