@@ -39,7 +39,11 @@ $(VENV)/.app-deps: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# torch is pinned in requirements-model.txt to the CPU wheel these machines hold.
+# requirements-model.txt takes torch's CPU-only build from PyTorch's wheel index (not PyPI's
+# CUDA build); on its own pip call, so that only the model tools are looked up there, and
+# with one retry, so that a machine that cannot reach that index (CI's: it holds the wheel
+# locally) moves on at once instead of retrying for minutes.
 $(VENV)/.test-deps: $(VENV)/.app-deps requirements-model.txt requirements-dev.txt requirements-postgres.txt
-	$(BIN)/pip install --quiet -r requirements-model.txt -r requirements-dev.txt -r requirements-postgres.txt
+	$(BIN)/pip install --quiet --retries 1 -r requirements-model.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-postgres.txt
 	touch $@
