@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db messages
+.PHONY: run test lint reset-db messages bench-deps
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -46,4 +46,11 @@ $(VENV)/.app-deps: requirements.txt pyproject.toml | $(BIN)/python
 $(VENV)/.test-deps: $(VENV)/.app-deps requirements-model.txt requirements-dev.txt requirements-postgres.txt
 	$(BIN)/pip install --quiet --retries 1 -r requirements-model.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-postgres.txt
+	touch $@
+
+# what the benchmarks under bench/ import besides the rest (usearch, sqlite-vec)
+bench-deps: $(VENV)/.bench-deps
+
+$(VENV)/.bench-deps: $(VENV)/.test-deps requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
