@@ -493,7 +493,7 @@ def test_export_command_from_a_local_checkpoint(tiny, tmp_path, capsys):
     assert Classifier.load(model_dir).classify(tiny.photos[1])[0].code in category_tokens.CODES
 
 
-def test_without_shared_the_tokenizer_default_fails_at_once(tmp_path, monkeypatch, capsys):
+def test_without_shared_the_tokenizer_default_fails_at_once(tmp_path, monkeypatch):
     """Without ../shared, `tokens` and an untrained export stop with a sentence saying where
     the tokenizer comes from, before building anything and without trying the network."""
     from tools.model import tokens
