@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint reset-db migrate migration messages backup restore
+.PHONY: run test lint reset-db migrate migration messages backup restore bench-deps
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -57,7 +57,18 @@ $(VENV)/.app-deps: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# torch is pinned in requirements-model.txt to the CPU wheel these machines hold.
+# requirements-model.txt takes torch's CPU-only build from PyTorch's wheel index (not PyPI's
+# CUDA build); on its own pip call, so that only the model tools are looked up there, and
+# with one retry, so that a machine that cannot reach that index (CI's: it holds the wheel
+# locally) moves on at once instead of retrying for minutes.
 $(VENV)/.test-deps: $(VENV)/.app-deps requirements-model.txt requirements-dev.txt requirements-postgres.txt
-	$(BIN)/pip install --quiet -r requirements-model.txt -r requirements-dev.txt -r requirements-postgres.txt
+	$(BIN)/pip install --quiet --retries 1 -r requirements-model.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-postgres.txt
+	touch $@
+
+# what the benchmarks under bench/ import besides the rest (usearch, sqlite-vec)
+bench-deps: $(VENV)/.bench-deps
+
+$(VENV)/.bench-deps: $(VENV)/.test-deps requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@

@@ -21,14 +21,12 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 GOAL_MS = 300.0
 CHUNK = 20_000

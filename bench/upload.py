@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from photos import phone_jpeg, phone_jpeg_50mp_25mb  # bench/photos.py, beside this script
 from PIL import Image
 
 from core import photos
@@ -46,8 +47,6 @@ from core.ai.classifier import Classifier
 from core.ai.preprocess import decode_photo, model_input, prepare_for_model, preprocess_image
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from photos import phone_jpeg, phone_jpeg_50mp_25mb  # noqa: E402  (bench/photos.py)
 
 GOAL_12MP_P50_MS = 150.0
 DEFAULT_IMAGES = ROOT.parent / "shared" / "images"

@@ -3,6 +3,7 @@ from the .po when the compiled file is missing), and Babel's formatting per lang
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 
 import pytest
@@ -57,6 +58,19 @@ def test_the_language_in_use_is_the_one_asked_for():
 def test_every_marked_string_is_in_the_catalogue_and_translated():
     problems = catalogues.problems()
     assert problems == [], "\n".join(problems[:30])
+
+
+def test_the_check_finds_a_catalogue_that_make_messages_would_change(tmp_path, monkeypatch):
+    """`make messages` on a fresh clone changes nothing (the test above): the check compares
+    each catalogue with what `update` writes, down to a comment."""
+    locales = tmp_path / "locales"
+    shutil.copytree(catalogues.LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
+    template = locales / "messages.pot"
+    text = template.read_text(encoding="utf-8")
+    assert "#: app_pages/cart.py\n" in text  # files named without line numbers
+    template.write_text(text.replace("#: app_pages/cart.py\n", "#: app_pages/cart.py:30\n", 1))
+    monkeypatch.setattr(catalogues, "LOCALES_DIR", locales)
+    assert "locales/messages.pot: `update` would change it" in catalogues.problems()
 
 
 def test_french_is_compiled_from_the_catalogue_when_its_compiled_file_is_missing(

@@ -610,13 +610,25 @@ def test_export_command_from_a_local_checkpoint(tiny, tmp_path, capsys):
     assert Classifier.load(model_dir).classify(tiny.photos[1])[0].code in category_tokens.CODES
 
 
+def test_without_shared_the_tokenizer_default_fails_at_once(tmp_path, monkeypatch):
+    """Without ../shared, `tokens` and an untrained export stop with a sentence saying where
+    the tokenizer comes from, before building anything and without trying the network."""
+    from tools.model import tokens
+
+    monkeypatch.setattr(tokens, "SHARED_TOKENIZER", tmp_path / "shared" / "clip-tokenizer")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # were it to try the Hub, it would fail, not wait
+    for argv in (["tokens", "--check"], ["export", "--untrained", "--model-dir", str(tmp_path)]):
+        with pytest.raises(SystemExit, match=r"No CLIP tokenizer at .*\.\./shared"):
+            main(argv)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_untrained_takes_the_tokenizer_flag_and_refuses_a_wrong_one(tmp_path):
     """--tokenizer must be a CLIP tokenizer; one that is not stops before anything is
     written (checked on the tiny model: the untrained ViT-B/32 takes minutes)."""
     from tests.tiny_clip import build_tiny_clip
-    from tools.model.export import default_tokenizer, export_model
+    from tools.model.export import export_model
 
-    assert default_tokenizer() in (str(TOKENIZER_DIR), "openai/clip-vit-base-patch32")
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "tokenizer.json").write_text('{"not": "a tokenizer"}')

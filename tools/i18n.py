@@ -5,6 +5,11 @@ translate, vanished ones kept as obsolete) and compiles them (``.mo``, generated
 edit or commit one). ``compile`` only compiles (the set-up runs it); ``check`` exits with 1
 when a catalogue is not up to date with the code or has a string without translation.
 
+``update`` is reproducible: run on a fresh clone whose catalogues are up to date, it changes
+no byte. Comments name each string's file without its line (an edit elsewhere in a file
+moves no catalogue line), lines are never wrapped, messages are sorted by file, and the
+template keeps its POT-Creation-Date while its strings stay the same.
+
     python -m tools.i18n update | compile | check
 """
 
@@ -13,6 +18,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -40,30 +47,52 @@ def _babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "--quiet", *args])
 
 
+CREATION_DATE = re.compile(r'^"POT-Creation-Date: [^"]*"$', re.MULTILINE)
+
+
 def extract(target: Path) -> None:
+    """The marked strings of the code into the template ``target``. The template's
+    POT-Creation-Date is kept when nothing else changed, so that extracting again writes
+    the same bytes."""
+    before = target.read_text(encoding="utf-8") if target.exists() else None
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     # from the project's folder, so that the catalogues name files by their path in the
-    # project ("core/money.py:12"), the same in every checkout
+    # project ("core/money.py"), the same in every checkout; file names without line numbers
     with contextlib.chdir(ROOT):
         _babel(
             "extract", "-F", "babel.cfg", "--no-default-keywords", *keywords,
-            "--sort-by-file", "--no-wrap", "--project", "Seconde Main", "--version", "1",
+            "--sort-by-file", "--add-location", "file", "--no-wrap",
+            "--project", "Seconde Main", "--version", "1",
             "--header-comment", HEADER, "-o", str(target.resolve()), ".",
         )  # fmt: skip
+    after = target.read_text(encoding="utf-8")
+    if before is not None and CREATION_DATE.sub("", before) == CREATION_DATE.sub("", after):
+        target.write_text(before, encoding="utf-8")
 
 
-def update() -> None:
-    extract(TEMPLATE)
+def _catalogue(locales: Path, code: str) -> Path:
+    return locales / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _merge(locales: Path) -> None:
+    """Extract into ``locales``' template and merge it into each of its catalogues (a
+    catalogue takes the template's POT-Creation-Date, so it too stays the same)."""
+    template = locales / TEMPLATE.name
+    extract(template)
     for code in TRANSLATED:
-        po = catalogue_path(code)
+        po = _catalogue(locales, code)
         if po.exists():
-            _babel("update", "-i", str(TEMPLATE), "-D", DOMAIN, "-d", str(LOCALES_DIR),
+            _babel("update", "-i", str(template), "-D", DOMAIN, "-d", str(locales),
                    "-l", code, "--no-wrap", "--ignore-obsolete")  # fmt: skip
         else:
-            _babel("init", "-i", str(TEMPLATE), "-D", DOMAIN, "-d", str(LOCALES_DIR), "-l", code,
+            _babel("init", "-i", str(template), "-D", DOMAIN, "-d", str(locales), "-l", code,
                    "--no-wrap")  # fmt: skip
             text = po.read_text(encoding="utf-8").replace(HEADER, TRANSLATION_HEADER, 1)
             po.write_text(text, encoding="utf-8")
+
+
+def update() -> None:
+    _merge(LOCALES_DIR)
     compile_catalogues()
 
 
@@ -78,18 +107,28 @@ def _ids(path_or_bytes) -> dict:
     return {m.id: m for m in read_po(io.BytesIO(data)) if m.id}
 
 
+def _name(path: Path) -> str:
+    return str(path.relative_to(LOCALES_DIR.parent))
+
+
 def problems() -> list[str]:
-    """What is wrong with the catalogues: strings of the code missing from a catalogue,
-    and strings without a translation (or only a fuzzy one)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = Path(tmp) / "fresh.pot"
-        extract(fresh)
-        wanted = set(_ids(fresh))
+    """What is wrong with the catalogues: a file that ``update`` would change, strings of
+    the code missing from a catalogue, and strings without a translation (or only a fuzzy
+    one)."""
     found = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "locales"  # what `update` would write, made beside the real ones
+        shutil.copytree(LOCALES_DIR, fresh, ignore=shutil.ignore_patterns("*.mo"))
+        _merge(fresh)
+        wanted = set(_ids(fresh / TEMPLATE.name))
+        for path in sorted(fresh.rglob("*.po*")):
+            committed = LOCALES_DIR / path.relative_to(fresh)
+            if committed.exists() and committed.read_bytes() != path.read_bytes():
+                found.append(f"{_name(committed)}: `update` would change it")
     for code in TRANSLATED:
-        po = catalogue_path(code)
+        po = _catalogue(LOCALES_DIR, code)
         if not po.exists():
-            found.append(f"{code}: no catalogue ({po.relative_to(ROOT)})")
+            found.append(f"{code}: no catalogue ({_name(po)})")
             continue
         messages = _ids(po)
         for msgid in sorted(wanted - set(messages), key=str):

@@ -38,9 +38,9 @@ from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
 from tools.model.tokens import (
     ATTRIBUTE_TOKENS_PATH,
-    DEFAULT_TOKENIZER,
     TOKENS_COMMAND,
     TOKENS_PATH,
+    shared_tokenizer,
     write_tokens,
 )
 
@@ -55,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     tokens = commands.add_parser(
         "tokens", help="regenerate core/category_tokens.py and core/attribute_tokens.py"
     )
-    tokens.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="folder or Hub id")
+    tokens.add_argument(
+        "--tokenizer",
+        help="folder or Hub id of CLIP's tokenizer (default: ../shared/clip-tokenizer)",
+    )
     tokens.add_argument("--output", type=Path, default=TOKENS_PATH)
     tokens.add_argument("--attributes-output", type=Path, default=ATTRIBUTE_TOKENS_PATH)
     tokens.add_argument("--check", action="store_true", help="fail if the module is stale")
@@ -95,8 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--tokenizer",
         help="folder or Hub id of CLIP's tokenizer, written as tokenizer.json for text search "
-        "(default: the checkpoint's; with --untrained ../shared/clip-tokenizer if it exists, "
-        f"else {DEFAULT_TOKENIZER})",
+        "(default: the checkpoint's; with --untrained ../shared/clip-tokenizer)",
     )
 
     check = commands.add_parser("check", help="check the model folder against its manifest")
@@ -143,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "tokens":
             outputs = (args.output, args.attributes_output)
-            stale = write_tokens(args.tokenizer, *outputs, check=args.check)
+            stale = write_tokens(args.tokenizer or shared_tokenizer(), *outputs, check=args.check)
             if args.check:
                 for path in stale:
                     print(f"{path} is stale: run {TOKENS_COMMAND}")

@@ -38,12 +38,8 @@ from core.ai.model_dir import (
 from core.ai.onnx import open_session, run_image_tower, run_text_tower, unit
 from core.ai.preprocess import preprocess, preprocess_image
 from core.ai.tokenizer import load_tokenizer
-from core.config import ROOT
 from tools.model.progress import TextBar
-from tools.model.tokens import DEFAULT_TOKENIZER
-
-# The real CLIP tokenizer files next to the checkout, when there (no network needed).
-SHARED_TOKENIZER = ROOT.parent / "shared" / "clip-tokenizer"
+from tools.model.tokens import shared_tokenizer
 
 OPSET = 17
 FILE_NAMES = {"image": "vision_model", "text": "text_model", "full": "model"}
@@ -305,11 +301,6 @@ def format_check(rows: Sequence[CheckRow], photos: int) -> str:
 # --- the tokenizer ------------------------------------------------------------------------
 
 
-def default_tokenizer() -> str:
-    """The tokenizer for an untrained export: ../shared/clip-tokenizer, else the Hub's."""
-    return str(SHARED_TOKENIZER) if SHARED_TOKENIZER.is_dir() else DEFAULT_TOKENIZER
-
-
 def write_tokenizer(tokenizer: str | Path, target: Path, *, vocab_size: int) -> Path:
     """CLIP's ``tokenizer.json`` from ``tokenizer`` (a folder or Hub id) into ``target``:
     the folder's own file copied as is, else transformers' tokenizer saved. Refused (with a
@@ -407,10 +398,11 @@ def export_model(
 
 def export_command(args) -> None:
     """``python -m tools.model export``."""
+    # first, so that a missing ../shared stops the command before the model is built
+    tokenizer = args.tokenizer or (shared_tokenizer() if args.untrained else args.checkpoint)
     print("loading " + ("untrained ViT-B/32" if args.untrained else args.checkpoint))
     model = load_clip(args.checkpoint, untrained=args.untrained, seed=args.seed)
     photos = sample_photos(args.photos)
-    tokenizer = args.tokenizer or (default_tokenizer() if args.untrained else args.checkpoint)
     source = {
         "kind": "export",
         "checkpoint": None if args.untrained else args.checkpoint,

@@ -18,7 +18,20 @@ from core.config import ROOT
 TOKENS_PATH = ROOT / "core" / "category_tokens.py"
 ATTRIBUTE_TOKENS_PATH = ROOT / "core" / "attribute_tokens.py"
 TOKENS_COMMAND = "python -m tools.model tokens --tokenizer DIR_OR_HUB_ID"
-DEFAULT_TOKENIZER = "openai/clip-vit-base-patch32"
+# CLIP's tokenizer files (no weights) in ../shared, the folder beside the project on the
+# team's machines and CI: the default of `tokens` and of an untrained export.
+SHARED_TOKENIZER = ROOT.parent / "shared" / "clip-tokenizer"
+
+
+def shared_tokenizer() -> str:
+    """../shared/clip-tokenizer; without it, one sentence at once (no wait on the network)."""
+    if SHARED_TOKENIZER.is_dir():
+        return str(SHARED_TOKENIZER)
+    raise SystemExit(
+        f"No CLIP tokenizer at {SHARED_TOKENIZER}: it comes with ../shared, the folder the "
+        "team's machines and CI have beside the project (README: The shared folder). "
+        "Put it there, or pass --tokenizer DIR with a folder holding CLIP's tokenizer files."
+    )
 
 
 def categories_fingerprint(categories: Sequence[Category] = CATEGORIES) -> str:
