@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from core.ai.classifier import Classifier
-from core.db import create_schema, make_engine
+from core.db import make_engine
+from core.schema import upgrade_schema
 from tests.apptest import start_app, texts
 from tests.test_pages_catalogue import card_titles
 from ui import warmup
@@ -52,7 +53,7 @@ def test_the_shop_does_not_wait_for_the_ai_and_shows_it_once_ready(
 
 def test_one_load_per_process_even_when_sessions_ask_at_once(tiny, tmp_path, held):
     engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    create_schema(engine)
+    upgrade_schema(engine)
     ai = warmup.AI(tiny.quantized_dir)
     loads = warmup.LOADS[0]
     threads = [threading.Thread(target=ai.start, args=(engine,)) for _ in range(8)]
