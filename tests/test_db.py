@@ -1,9 +1,8 @@
-import threading
-
 import pytest
 from sqlalchemy import inspect, text
 
 from core.db import make_engine, normalise_url
+from tests.concurrency import at_once
 from tests.conftest import DB_PARAMS, _fresh_engine
 
 EXPECTED_TABLES = {
@@ -55,20 +54,7 @@ def test_replicas_starting_together_create_and_seed_once(kind, tmp_path):
     from demo.seed import create_demo_database
 
     engines = [_fresh_engine(kind, tmp_path) for _ in range(3)]
-    errors = []
-
-    def start(engine):
-        try:
-            create_demo_database(engine)
-        except Exception as exc:  # collected: the assertion below names it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(create_demo_database, engines)
     with Session(engines[0]) as s:
         assert s.exec(select(func.count()).select_from(User)).one() == 2
         assert s.exec(select(func.count()).select_from(Item)).one() == 24

@@ -5,7 +5,6 @@ database newer than the code stops the app with a sentence."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -31,6 +30,7 @@ from core.schema import (
     metadata,
     upgrade_schema,
 )
+from tests.concurrency import at_once
 from tests.conftest import DB_PARAMS, _close, _fresh_engine
 from tests.listing_helpers import add_items, found, make_user
 
@@ -203,22 +203,7 @@ def _schema_objects(conn) -> set[tuple]:
 def test_servers_starting_together_upgrade_once(kind, tmp_path, baseline_db_factory):
     first = baseline_db_factory(kind, tmp_path)
     engines = [first, *(make_engine(first.url.render_as_string(False)) for _ in range(2))]
-    results, errors = [], []
-    barrier = threading.Barrier(len(engines))
-
-    def start(engine):
-        barrier.wait()
-        try:
-            results.append(upgrade_schema(engine).before)
-        except Exception as exc:  # collected: the assertion below names it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = [change.before for change in at_once(upgrade_schema, engines)]
     assert sorted(results) == ["", head_revision(), head_revision()]  # one upgraded
     for engine in engines:
         _close(engine)
