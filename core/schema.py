@@ -13,19 +13,17 @@ applied at start-up under one lock, so that every release keeps the data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
@@ -33,6 +31,13 @@ import migrations
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.db import BEGIN_IMMEDIATE, make_engine
 from core.i18n import _
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (with Mako and Pygments) costs about half a second to import, on the first page after
+# every restart; a database already at the newest revision needs none of it.
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 BASELINE = "0001_baseline"  # the schema of the last release without migrations
@@ -110,6 +115,8 @@ def configure_options() -> dict:
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration without alembic.ini; with ``connection``, migrations run on it
     (in its transaction) instead of on an engine of their own."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -119,6 +126,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -127,8 +136,38 @@ def head_revision() -> str:
     return _scripts().get_current_head()
 
 
+_REVISION = re.compile(r"""^revision = ["']([^"']+)["']$""", re.MULTILINE)
+_REVISES = re.compile(r"""^down_revision = ["']([^"']+)["']$""", re.MULTILINE)
+
+
+@cache
+def newest_revision() -> str | None:
+    """The newest revision, read from the revision files without Alembic: the one that no
+    other revises (None if there are several: Alembic decides). A test checks it against
+    Alembic's own head."""
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        revised.update(_REVISES.findall(source))
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stamp_of(engine: Engine) -> str | None:
+    """The revision in the database's version table, read with plain SQL (None: no table)."""
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    except SQLAlchemyError:  # no version table (yet)
+        return None
+    return found[0] if len(found) == 1 else None
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is stamped with (None: no stamp, new or pre-migrations)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(
             conn, opts={"version_table": VERSION_TABLE}
@@ -172,6 +211,12 @@ def _schema_lock(engine: Engine) -> Iterator[Connection]:
 def upgrade_schema(engine: Engine) -> SchemaChange:
     """Bring the database to the newest revision (idempotent, safe for servers starting
     together); raise ``SchemaError`` with a sentence when it cannot be done."""
+    newest = newest_revision()
+    if newest is not None and _stamp_of(engine) == newest:  # every start but an upgrade's
+        return SchemaChange(newest, newest)
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with _schema_lock(engine) as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         before = context.get_current_revision()
@@ -192,6 +237,8 @@ def upgrade_schema(engine: Engine) -> SchemaChange:
 
 
 def _known(revision: str) -> None:
+    from alembic.util.exc import CommandError
+
     try:
         _scripts().get_revision(revision)
     except CommandError:
@@ -211,6 +258,8 @@ def _app_tables(conn: Connection) -> set[str]:
 @cache
 def _baseline_columns() -> dict[str, frozenset[str]]:
     """The tables and columns of the first revision, read from a scratch database it built."""
+    from alembic import command
+
     scratch = make_engine("sqlite://")
     try:
         with scratch.begin() as conn:

@@ -24,9 +24,8 @@ from core.models import AppMeta, Item, User, utcnow
 from core.photos import prepare_photo
 from core.schema import drop_schema, upgrade_schema
 from demo.illustrations import garment_jpeg
+from demo.markers import DEMO_IDS_KEY, SEEDED_KEY
 
-SEEDED_KEY = "demo_seeded_at"
-DEMO_IDS_KEY = "demo_user_ids"  # the seeded accounts, by id: an e-mail can belong to anyone
 DEMO_PASSWORD = "tototo"
 
 
@@ -432,17 +431,6 @@ def reset_database(engine: Engine, *, demo: bool = True) -> None:
     upgrade_schema(engine)
     if demo:
         seed_demo_data(engine)
-
-
-def demo_accounts_exist(session: Session) -> bool:
-    """True if this database holds the demo accounts (whose password is public)."""
-    return session.get(AppMeta, SEEDED_KEY) is not None
-
-
-def demo_user_ids(session: Session) -> frozenset[int]:
-    """The ids of the seeded demo accounts (none if the demo was never seeded)."""
-    row = session.get(AppMeta, DEMO_IDS_KEY)
-    return frozenset(int(v) for v in row.value.split(",") if v) if row else frozenset()
 
 
 def embed_listings(engine: Engine, model_dir: Path) -> int:

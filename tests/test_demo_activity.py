@@ -15,7 +15,8 @@ from core.orders import get_cart, purchases, sales
 from core.reviews import seller_rating
 from core.tracking import settle_due
 from demo.activity import MEMBERS
-from demo.seed import DEMO_LISTINGS, create_demo_database, demo_user_ids
+from demo.markers import demo_user_ids
+from demo.seed import DEMO_LISTINGS, create_demo_database
 
 
 @pytest.fixture

@@ -275,3 +275,23 @@ def test_make_migrate_upgrades_by_hand_and_says_what_it_did(tmp_path, capsys):
     assert said[0].endswith(f"created at {head}")
     assert said[1].endswith(f"already at {head}; nothing to do")
     assert said[2].endswith(f"at {head}; this code's newest is {head}")
+
+
+def test_a_start_at_the_newest_revision_needs_no_alembic(tmp_path):
+    """Every start but an upgrade's: the revision files name the newest revision as Alembic
+    does, and the check reads the stamp with plain SQL (Alembic costs the first page after a
+    restart about half a second to import)."""
+    import subprocess
+    import sys
+
+    from core.schema import newest_revision
+
+    assert newest_revision() == head_revision()
+    url = f"sqlite:///{tmp_path / 'at-head.db'}"
+    upgrade_schema(make_engine(url))
+    check = (
+        "import sys\nfrom core.db import make_engine\nfrom core.schema import upgrade_schema\n"
+        f"change = upgrade_schema(make_engine({url!r}))\n"
+        "assert not change.changed, change\nassert 'alembic' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)

@@ -10,13 +10,8 @@ from core import attributes, categories
 from core.db import make_engine
 from core.models import AppMeta, Item, ItemStatus, Photo, User
 from demo.activity import MEMBERS
-from demo.seed import (
-    DEMO_LISTINGS,
-    DEMO_PASSWORD,
-    demo_accounts_exist,
-    reset_database,
-    seed_demo_data,
-)
+from demo.markers import demo_accounts_exist
+from demo.seed import DEMO_LISTINGS, DEMO_PASSWORD, reset_database, seed_demo_data
 
 
 def _on_sale(s) -> int:

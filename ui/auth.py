@@ -16,13 +16,11 @@ from datetime import datetime, timedelta
 
 import extra_streamlit_components as stx
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities import LoginError
 
 from core import accounts, sessions
 from core.i18n import _
 from core.models import User
-from demo.seed import demo_accounts_exist, demo_user_ids
+from demo.markers import demo_accounts_exist, demo_user_ids
 from ui import pages
 from ui.i18n import adopt_account_language
 from ui.state import (
@@ -179,6 +177,8 @@ class _DatabaseLogin:
         self.user: User | None = None
 
     def login(self, username=None, password=None, *args, **kwargs) -> bool:
+        from streamlit_authenticator.utilities import LoginError
+
         with db_session() as session:
             try:
                 user = accounts.log_in(session, username, password)
@@ -195,6 +195,11 @@ class _DatabaseLogin:
 
 def login_form() -> User | None:
     """Render the log-in widget; return the user when this submission logged them in."""
+    # imported here: the library (YAML, cryptography, captcha...) costs every other page's
+    # first run about half a second, and only the log-in page draws it
+    import streamlit_authenticator as stauth
+    from streamlit_authenticator.utilities import LoginError
+
     settings = get_settings()
     authenticator = stauth.Authenticate(
         {"usernames": {}},  # passwords are checked against the database, not a dict

@@ -16,7 +16,7 @@ from core.db import make_engine
 from core.i18n import _
 from core.models import User
 from core.schema import SchemaError, upgrade_schema
-from demo.seed import seed_demo_data
+from demo.markers import demo_accounts_exist
 
 USER_ID_KEY = "user_id"
 TOKEN_KEY = "_session_token"
@@ -61,7 +61,12 @@ def _engine() -> Engine:
             change.after,
         )
     if settings.demo_data:
-        seed_demo_data(engine)
+        with Session(engine) as session:
+            seeded = demo_accounts_exist(session)
+        if not seeded:  # the seeding's code (drawings, photos) is imported only to seed
+            from demo.seed import seed_demo_data
+
+            seed_demo_data(engine)
     return engine
 
 
