@@ -10,8 +10,10 @@ PORT ?= 8501
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
 
+# streamlit run Home.py, with the first page's imports and database start-up done while the
+# server starts (ui/serve.py)
 run: $(VENV)/.app-deps $(MO)
-	$(BIN)/streamlit run Home.py --server.port $(PORT)
+	$(BIN)/python -m ui.serve --server.port $(PORT)
 
 test: $(VENV)/.test-deps $(MO) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

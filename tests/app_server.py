@@ -1,4 +1,5 @@
-"""Start the app as people start it (`streamlit run Home.py`) on a free local port."""
+"""Start the app as people start it (`make run`: `python -m ui.serve`, which is `streamlit run
+Home.py` with a head start) on a free local port."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def running_app(env: dict[str, str], log_path: Path, timeout: float = 90) -> Ite
     port = free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+            [sys.executable, "-m", "ui.serve", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT,

@@ -1,0 +1,90 @@
+"""``python -m ui.serve [streamlit options]``: the app's server (``streamlit run Home.py``)
+with the first page's work done while the server starts, not on the first visitor's request.
+
+Streamlit runs nothing of an app before a browser opens it, so the first visitor after a
+restart would wait for the app's imports (SQLAlchemy, SQLModel's tables, ONNX Runtime, the
+core modules: about a second) and the database's start-up (schema check, demo data). Here a
+thread does that work while Streamlit starts its server: the core modules, then the schema
+(``core.schema.upgrade_schema``) and the demo data. The first page then finds them done. The
+AI still loads after that first page (``ui/warmup.py``). ``make run`` starts the app this
+way; ``streamlit run Home.py`` (Streamlit Community Cloud) works as well, without the head
+start.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import logging
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = ROOT / "Home.py"
+_log = logging.getLogger(__name__)
+
+
+def page_modules() -> list[str]:
+    """The modules of ``core`` that Home.py, the pages and ui/ import (read from their
+    source), and the names they import from them (some are modules too).
+
+    Only ``core``: it never draws (tests/test_layout.py), while a module of ``ui`` may declare
+    a Streamlit component at import, which registers only inside a script run; imported
+    here first, it would stay unregistered and never show."""
+    names: dict[str, None] = {}
+    sources = (
+        ENTRY,
+        *sorted((ROOT / "app_pages").glob("*.py")),
+        *sorted((ROOT / "ui").rglob("*.py")),
+    )
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # "from ui import pages": ui.pages may be a module too
+                found = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            else:
+                continue
+            names.update(dict.fromkeys(n for n in found if n.split(".")[0] == "core"))
+    return list(names)
+
+
+def prepare() -> None:
+    """Import the core modules the pages use, bring the schema up to date and seed the demo
+    data if on: what the first page would otherwise do. Never raises: the first page says
+    what is wrong."""
+    try:
+        for name in page_modules():
+            with contextlib.suppress(ModuleNotFoundError):  # a name, not a module
+                importlib.import_module(name)
+        from core.config import load_settings
+        from core.db import make_engine
+        from core.schema import upgrade_schema
+
+        settings = load_settings()
+        engine = make_engine(settings.database_url)
+        try:
+            upgrade_schema(engine)
+            if settings.demo_data:
+                from demo.seed import seed_demo_data
+
+                seed_demo_data(engine)
+        finally:
+            engine.dispose()
+    except Exception:  # the first page's own start-up check says it in a sentence
+        _log.warning("preparing the app before the first visitor failed", exc_info=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.web import cli
+
+    threading.Thread(target=prepare, name="prepare-app", daemon=True).start()
+    sys.argv = ["streamlit", "run", str(ENTRY), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
