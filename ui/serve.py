@@ -4,7 +4,7 @@ with the first page's work done while the server starts, not on the first visito
 Streamlit runs nothing of an app before a browser opens it, so the first visitor after a
 restart would wait for the app's imports (SQLAlchemy, SQLModel's tables, ONNX Runtime, the
 core modules: about a second) and the database's start-up (schema check, demo data). Here a
-thread does that work while Streamlit starts its server: the core modules, then the schema
+thread does that work as soon as Streamlit's server runs: the core modules, then the schema
 (``core.schema.upgrade_schema``) and the demo data. The first page then finds them done. The
 AI still loads after that first page (``ui/warmup.py``). ``make run`` starts the app this
 way; ``streamlit run Home.py`` (Streamlit Community Cloud) works as well, without the head
@@ -19,6 +19,7 @@ import importlib
 import logging
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +53,24 @@ def page_modules() -> list[str]:
     return list(names)
 
 
+def _server_started(timeout: float = 60.0) -> None:
+    """Wait until Streamlit's runtime runs: the work below holds Python's lock most of the
+    time, and done during the server's own start it would only delay it."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL:
+            return
+        time.sleep(0.05)
+
+
 def prepare() -> None:
-    """Import the core modules the pages use, bring the schema up to date and seed the demo
-    data if on: what the first page would otherwise do. Never raises: the first page says
-    what is wrong."""
+    """Once the server runs, import the core modules the pages use, bring the schema up to
+    date and seed the demo data if on: what the first page would otherwise do, overlapping
+    the first visitor's browser loading Streamlit's frontend (or done before anyone comes).
+    Never raises: the first page says what is wrong."""
+    _server_started()
     try:
         for name in page_modules():
             with contextlib.suppress(ModuleNotFoundError):  # a name, not a module
