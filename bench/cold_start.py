@@ -26,8 +26,8 @@ Also whether the first page said "The AI is warming up…". Figures are the medi
 ``--runs`` runs of each mode (interleaved). The last line is one JSON object with
 ``goals_met``: the first shop page under 3 s from the process's start with ``make run``, and
 within 1 s of the bare page's; no later than with plain ``streamlit run``; no slower than
-without any model (within 0.5 s: the warm-up takes nothing from it); the warm-up shown, then the AI appearing by itself (no
-reload); the AI ready no later than without the warm-up.
+without any model (within 0.5 s: the warm-up takes nothing from it); the warm-up shown,
+then the AI appearing by itself (no reload); the AI ready no later than without the warm-up.
 """
 
 from __future__ import annotations
