@@ -17,7 +17,8 @@ into DIR, by default under the temp folder, and kept for the next runs). Headles
 as soon as the server answers ``/_stcore/health``. Measured from the process's start:
 - ``server_up_s``: ``/_stcore/health`` answers;
 - ``first_shop_page_s``: the shop's first page shows its cards;
-- ``visitor_waits_s``: of that, from the visitor's request (made once the server answers);
+- ``visitor_waits_s``: from the visitor's request to those cards (the request is made once the
+  server answers, or 3 s later in the ``+3s`` columns);
 - ``ai_ready_s``: the search box offers search by description (an AI-only element),
   without a reload: with the warm-up the page's fragment reruns it once the AI is ready;
 - ``load_s``: how long the load itself took, from the server's log line
@@ -25,7 +26,8 @@ as soon as the server answers ``/_stcore/health``. Measured from the process's s
 Also whether the first page said "The AI is warming up…". Figures are the median over
 ``--runs`` runs of each mode (interleaved). The last line is one JSON object with
 ``goals_met``: the first shop page under 3 s from the process's start with ``make run``, and
-within 1 s of the bare page's; no later than with plain ``streamlit run``; no slower than
+within 1 s of the bare page's; a visitor coming 3 s after the start waiting under 3 s, and
+no longer than with plain ``streamlit run``; no slower than
 without any model (within 0.5 s: the warm-up takes nothing from it); the warm-up shown,
 then the AI appearing by itself (no reload); the AI ready no later than without the warm-up.
 """
@@ -74,7 +76,11 @@ MODES = {
     "AI off": ("serve", "off", True),
     "no model": ("serve", "off", False),
     "bare page": ("bare", "off", False),  # Streamlit's own floor: bench/bare_page.py
+    # the first visitor coming 3 s after the server answers (people rarely wait at the door)
+    "make run +3s": ("serve", "background", True),
+    "streamlit run +3s": ("streamlit", "background", True),
 }
+VISITOR_LATER_S = 3.0
 COMMANDS = {
     "serve": ["-m", "ui.serve"],
     "streamlit": ["-m", "streamlit", "run", "Home.py"],
@@ -158,10 +164,13 @@ def one_start(browser, mode: str, template: Path, model_dir: Path, timeout: floa
                     raise RuntimeError(f"the app did not start: {log_path.read_text()[-2000:]}")
                 time.sleep(0.02)
             figures["server_up_s"] = time.perf_counter() - began
+            if mode.endswith("+3s"):
+                time.sleep(VISITOR_LATER_S)
+            requested = time.perf_counter()
             page.goto(base)
             page.locator(CARDS).first.wait_for(timeout=timeout * 1000)
             figures["first_shop_page_s"] = time.perf_counter() - began
-            figures["visitor_waits_s"] = figures["first_shop_page_s"] - figures["server_up_s"]
+            figures["visitor_waits_s"] = time.perf_counter() - requested
             figures["warming_up_shown"] = page.get_by_text(WARMING).count() > 0
             figures["cards"] = page.locator(CARDS).count()
             figures["ai_ready_s"] = None
@@ -219,7 +228,7 @@ def main() -> None:
     summary = {mode: {k: median([r[k] for r in runs[mode]]) for k in keys} for mode in MODES}
     for mode in MODES:
         summary[mode]["warming_up_shown"] = all(r["warming_up_shown"] for r in runs[mode])
-    print(f"\n{'seconds from the process start':34}" + "".join(f"{m:>14}" for m in MODES))
+    print(f"\n{'seconds from the process start':34}" + "".join(f"{m:>18}" for m in MODES))
     labels = {
         "server_up_s": "server answers /_stcore/health",
         "first_shop_page_s": "first shop page shows its cards",
@@ -228,17 +237,19 @@ def main() -> None:
         "load_s": "the load itself (server's log)",
     }
     for key, label in labels.items():
-        print(f"{label:34}" + "".join(f"{summary[m][key] or '-'!s:>14}" for m in MODES))
-    on, plain, off, floor, bare = (summary[mode] for mode in MODES)
+        print(f"{label:34}" + "".join(f"{summary[m][key] or '-'!s:>18}" for m in MODES))
+    on, _plain, off, floor, bare, later, plain_later = (summary[mode] for mode in MODES)
     first, ai = on["first_shop_page_s"], on["ai_ready_s"]
     goals = {
         "first_shop_page_under_3s": first is not None and first < GOAL_FIRST_PAGE_S,
+        "a_visitor_3s_later_waits_under_3s": later["visitor_waits_s"] is not None
+        and later["visitor_waits_s"] < GOAL_FIRST_PAGE_S,
         "first_shop_page_within_1s_of_a_bare_page": first is not None
         and bare["first_shop_page_s"] is not None
         and first <= bare["first_shop_page_s"] + GOAL_BARE_SLACK_S,
-        "head_start_helps": first is not None
-        and plain["first_shop_page_s"] is not None
-        and first <= plain["first_shop_page_s"],
+        "head_start_helps_a_later_visitor": later["visitor_waits_s"] is not None
+        and plain_later["visitor_waits_s"] is not None
+        and later["visitor_waits_s"] <= plain_later["visitor_waits_s"],
         "first_shop_page_as_fast_as_without_a_model": first is not None
         and floor["first_shop_page_s"] is not None
         and first <= floor["first_shop_page_s"] + GOAL_FLOOR_SLACK_S,
