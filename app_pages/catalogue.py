@@ -9,7 +9,7 @@ from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, PageRequest, Sort, sort_
 from core.categories import SIZES
 from core.i18n import _, format_number
 from core.listings import CONDITION_LABELS, condition_label
-from core.models import MAX_PRICE_CENTS
+from core.models.catalogue import MAX_PRICE_CENTS
 from core.shop import browse
 from ui import catalogue as shop
 from ui import search, warmup

@@ -6,7 +6,7 @@ import streamlit as st
 from core.categories import ONE_SIZE, size_label
 from core.errors import UserError
 from core.i18n import _, format_day
-from core.models import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
+from core.models.trade import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
 from core.orders import OrderSummary, purchases, sales
 from core.reviews import REVIEWABLE, leave_review
 from core.tracking import (

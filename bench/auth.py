@@ -42,7 +42,8 @@ def make_database(path: Path, users: int) -> str:
 
     from core import sessions
     from core.db import make_engine
-    from core.models import AuthSession, User, utcnow
+    from core.models.accounts import AuthSession, User
+    from core.models.base import utcnow
     from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{path}")
@@ -93,7 +94,7 @@ def time_checks(db: Path, token: str, repeats: int) -> dict:
     from core import sessions
     from core.accounts import get_user_by_email
     from core.db import make_engine
-    from core.models import User
+    from core.models.accounts import User
 
     engine = make_engine(f"sqlite:///{db}")
     timings: dict[str, list[float]] = {"session_check": [], "user_by_id": [], "user_by_email": []}

@@ -52,7 +52,9 @@ def fill(engine, count: int, seed: int = 1) -> None:
     from sqlalchemy import insert, select
 
     from core import categories
-    from core.models import Condition, Item, Photo, User, brand_key, item_search_text, utcnow
+    from core.models.accounts import User
+    from core.models.base import utcnow
+    from core.models.catalogue import Condition, Item, Photo, brand_key, item_search_text
     from core.photos import prepare_photo
     from demo.illustrations import COLOURS, garment_jpeg
     from demo.seed import create_demo_database

@@ -42,15 +42,11 @@ def build(url: str, users: int, messages: int, seed: int = 7) -> dict:
     from sqlalchemy import insert, text
 
     from core.db import make_engine
-    from core.models import (
-        CartLine,
-        Conversation,
-        Item,
-        Message,
-        Notification,
-        User,
-        utcnow,
-    )
+    from core.models.accounts import User
+    from core.models.base import utcnow
+    from core.models.catalogue import Item
+    from core.models.messaging import Conversation, Message, Notification
+    from core.models.trade import CartLine
     from core.schema import drop_schema, upgrade_schema
 
     rng = random.Random(seed)
@@ -159,7 +155,7 @@ def naive_unread(session, user_id: int) -> int:
     last message in each conversation (a stand-in for "last read")."""
     from sqlalchemy import and_, func, or_, select
 
-    from core.models import Conversation, Message
+    from core.models.messaging import Conversation, Message
 
     mine = (
         select(Message.conversation_id, func.max(Message.id).label("last"))

@@ -76,7 +76,7 @@ def store_embeddings(engine, model: str, seed: int) -> int:
     from sqlalchemy import insert, select
 
     from core.embeddings import to_blob
-    from core.models import Item, ItemEmbedding
+    from core.models.catalogue import Item, ItemEmbedding
 
     with engine.connect() as conn:
         ids = [row[0] for row in conn.execute(select(Item.id).order_by(Item.id))]

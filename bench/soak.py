@@ -48,7 +48,9 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from core.accounts import MAX_FAILED_LOGINS, hash_password
     from core.db import make_engine
     from core.listings import photo_row
-    from core.models import Condition, Item, LoginAttempt, User, utcnow
+    from core.models.accounts import LoginAttempt, User
+    from core.models.base import utcnow
+    from core.models.catalogue import Condition, Item
     from core.photos import prepare_photo
     from core.schema import drop_schema
     from demo.illustrations import garment_jpeg

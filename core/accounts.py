@@ -24,15 +24,15 @@ from core import sessions
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import N_, _, is_language
-from core.models import (
+from core.models.accounts import (
     ADDRESS_MAX,
     CITY_MAX,
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
     LoginAttempt,
     User,
-    utcnow,
 )
+from core.models.base import utcnow
 from core.text import has_unusable_characters, text_problem
 
 BCRYPT_ROUNDS = 12

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal_column
 from sqlmodel import Session, select
 
-from core.models import CartLine, Conversation, Notification
+from core.models.messaging import Conversation, Notification
+from core.models.trade import CartLine
 
 
 @dataclass(frozen=True)

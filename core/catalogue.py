@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from core import attributes, categories
 from core.categories import SIZES
 from core.i18n import N_, _
-from core.models import (
+from core.models.catalogue import (
     BRAND_MAX,
     MAX_PRICE_CENTS,
     Condition,
@@ -139,7 +139,7 @@ def price_range(low_eur: float | None, high_eur: float | None) -> PriceRange:
 
 
 def search_words(text: str) -> list[tuple[str, ...]]:
-    """The words of a search, folded like the indexed text (``core.models.fold_words``),
+    """The words of a search, folded like the indexed text (``core.models.catalogue.fold_words``),
     each as the tuple of its parts ("levi's" -> ("levi", "s")); at most MAX_SEARCH_WORDS
     words of at most MAX_SEARCH_WORDS parts, each part and the joined word at most
     MAX_WORD_LENGTH characters."""

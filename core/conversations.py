@@ -24,19 +24,11 @@ from core.badges import unread_messages_query
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _, ngettext
-from core.models import (
-    MESSAGE_MAX,
-    Conversation,
-    Item,
-    ItemStatus,
-    Message,
-    MessageKind,
-    Offer,
-    OfferStatus,
-    Photo,
-    User,
-    utcnow,
-)
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.messaging import MESSAGE_MAX, Conversation, Message, MessageKind
+from core.models.trade import Offer, OfferStatus
 from core.money import format_eur
 from core.notifications import Kind, mark_conversation_read, notify
 from core.text import text_problem

@@ -26,7 +26,7 @@ from core.ai.model_dir import model_fingerprint
 from core.ai.vectors import VectorIndex
 from core.db import begin_write, session_scope
 from core.i18n import _
-from core.models import Item, ItemEmbedding, Photo
+from core.models.catalogue import Item, ItemEmbedding, Photo
 
 _log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _
-from core.models import Favourite, Item, ItemStatus, Photo, utcnow
+from core.models.base import utcnow
+from core.models.catalogue import Favourite, Item, ItemStatus, Photo
 
 
 class FavouriteError(UserError):

@@ -21,21 +21,21 @@ from core.db import begin_write
 from core.embeddings import drop_embeddings, save_embedding
 from core.errors import FieldErrors, UserError
 from core.i18n import N_, _, ngettext
-from core.models import (
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import (
     BRAND_MAX,
     DESCRIPTION_MAX,
     MAX_PHOTOS_PER_ITEM,
     TITLE_MAX,
-    CartLine,
     Condition,
     Item,
     ItemStatus,
     Photo,
-    User,
     brand_key,
     item_search_text,
-    utcnow,
 )
+from core.models.trade import CartLine
 from core.money import PriceError, parse_eur
 from core.offers import OfferEnd, end_offers
 from core.photos import PreparedPhoto

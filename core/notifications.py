@@ -18,7 +18,9 @@ from sqlmodel import Session, select
 
 from core.badges import unread_notifications_query
 from core.i18n import _
-from core.models import Notification, User, utcnow
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.messaging import Notification
 from core.money import format_eur
 
 RECENT_LIMIT = 30

@@ -45,16 +45,10 @@ from core.conversations import (
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import N_, _, format_moment
-from core.models import (
-    MAX_PRICE_CENTS,
-    Conversation,
-    Item,
-    ItemStatus,
-    MessageKind,
-    Offer,
-    OfferStatus,
-    utcnow,
-)
+from core.models.base import utcnow
+from core.models.catalogue import MAX_PRICE_CENTS, Item, ItemStatus
+from core.models.messaging import Conversation, MessageKind
+from core.models.trade import Offer, OfferStatus
 from core.money import format_eur
 from core.notifications import Kind, notify
 

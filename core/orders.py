@@ -25,23 +25,10 @@ from core.badges import cart_lines_query
 from core.db import begin_write
 from core.errors import FieldErrors, UserError
 from core.i18n import _, ngettext
-from core.models import (
-    ADDRESS_MAX,
-    CITY_MAX,
-    DISPLAY_NAME_MAX,
-    POSTAL_CODE_MAX,
-    TITLE_MAX,
-    CartLine,
-    Item,
-    ItemStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Photo,
-    Review,
-    User,
-    utcnow,
-)
+from core.models.accounts import ADDRESS_MAX, CITY_MAX, DISPLAY_NAME_MAX, POSTAL_CODE_MAX, User
+from core.models.base import utcnow
+from core.models.catalogue import TITLE_MAX, Item, ItemStatus, Photo
+from core.models.trade import CartLine, Order, OrderLine, OrderStatus, Review
 from core.notifications import Kind, notify
 from core.offers import (
     AcceptedOffer,

@@ -13,7 +13,9 @@ from core.catalogue import CatalogueCard
 from core.errors import UserError
 from core.i18n import _
 from core.listings import MAX_ID
-from core.models import Item, ItemStatus, OrderLine, Photo, User
+from core.models.accounts import User
+from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.trade import OrderLine
 from core.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
 
 ITEMS_SHOWN = 48  # the newest listings on the page; the count says how many there are

@@ -34,7 +34,7 @@ from core.catalogue import (
     search_words,
 )
 from core.embeddings import stored_vectors
-from core.models import Item, Photo, fold_words
+from core.models.catalogue import Item, Photo, fold_words
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
 KEYWORD_CAP = 500  # keyword matches taken into the fusion, best first

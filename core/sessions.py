@@ -20,7 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.db import begin_write
-from core.models import AppMeta, AuthSession, User, utcnow
+from core.models.accounts import AuthSession, User
+from core.models.base import utcnow
+from core.models.meta import AppMeta
 
 SESSION_DAYS = 30
 TOKEN_BYTES = 32

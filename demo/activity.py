@@ -32,7 +32,10 @@ from core.categories import BY_CODE
 from core.conversations import open_conversation, send_message
 from core.favourites import add_favourite
 from core.listings import photo_row
-from core.models import Item, ItemStatus, Notification, User, utcnow
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item, ItemStatus
+from core.models.messaging import Notification
 from core.offers import accept, counter, make_offer
 from core.orders import add_to_cart, checkout, get_cart, shipping_from_profile
 from core.photos import prepare_photo

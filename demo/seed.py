@@ -20,7 +20,10 @@ from core.accounts import hash_password
 from core.config import load_settings
 from core.db import make_engine, session_scope
 from core.listings import photo_row
-from core.models import AppMeta, Item, User, utcnow
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item
+from core.models.meta import AppMeta
 from core.photos import prepare_photo
 from core.schema import drop_schema, upgrade_schema
 from demo.illustrations import garment_jpeg

@@ -11,7 +11,9 @@ from sqlmodel import Session
 from core.catalogue import CatalogueQuery, search_catalogue
 from core.db import session_scope
 from core.listings import ListingDraft
-from core.models import Item, Photo, User, utcnow
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item, Photo
 from core.photos import PreparedPhoto, prepare_photo
 
 HASH = "$2b$12$" + "a" * 53

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import accounts
 from core.db import make_engine
-from core.models import Item, ItemStatus
+from core.models.catalogue import Item, ItemStatus
 
 CATALOGUE = "app_pages/catalogue.py"
 

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
-from core.models import Conversation, Message, Notification, Offer
+from core.models.messaging import Conversation, Message, Notification
+from core.models.trade import Offer
 
 
 def rows(engine, model, *where) -> list:

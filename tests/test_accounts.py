@@ -11,7 +11,8 @@ from streamlit_authenticator.utilities import Hasher
 from core import accounts
 from core.accounts import AccountError, ProfileUpdate
 from core.db import make_engine
-from core.models import LoginAttempt, User, utcnow
+from core.models.accounts import LoginAttempt, User
+from core.models.base import utcnow
 
 LONG = "x" * 100
 

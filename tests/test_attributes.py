@@ -16,7 +16,7 @@ from core.listings import (
     get_own_listing,
     update_listing,
 )
-from core.models import Item
+from core.models.catalogue import Item
 from tests.listing_helpers import add_items, draft, found, photo
 
 

@@ -25,7 +25,8 @@ from core.catalogue import (
     search_words,
 )
 from core.db import session_scope
-from core.models import Item, ItemStatus, brand_key, fold, utcnow
+from core.models.base import utcnow
+from core.models.catalogue import Item, ItemStatus, brand_key, fold
 from core.shop import browse
 from tests.listing_helpers import add_items, found, ids_of
 

@@ -27,7 +27,9 @@ from core.conversations import (
 )
 from core.db import session_scope
 from core.listings import delete_listing
-from core.models import MESSAGE_MAX, Conversation, Item, Message, utcnow
+from core.models.base import utcnow
+from core.models.catalogue import Item
+from core.models.messaging import MESSAGE_MAX, Conversation, Message
 from core.notifications import unread_count
 from core.text import CONTROL_MESSAGE
 from tests.listing_helpers import add_items

@@ -51,7 +51,8 @@ def test_replicas_starting_together_create_and_seed_once(kind, tmp_path):
     """Three processes' worth of first starts at once on an empty database."""
     from sqlmodel import Session, func, select
 
-    from core.models import Item, User
+    from core.models.accounts import User
+    from core.models.catalogue import Item
     from demo.seed import create_demo_database
 
     engines = [_fresh_engine(kind, tmp_path) for _ in range(3)]

@@ -10,7 +10,9 @@ from core import insights
 from core.accounts import LoginRefused, log_in
 from core.badges import badges
 from core.conversations import inbox
-from core.models import Item, ItemStatus, Offer, OfferStatus, Order, OrderStatus, User
+from core.models.accounts import User
+from core.models.catalogue import Item, ItemStatus
+from core.models.trade import Offer, OfferStatus, Order, OrderStatus
 from core.orders import get_cart, purchases, sales
 from core.reviews import seller_rating
 from core.tracking import settle_due

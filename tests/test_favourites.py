@@ -25,7 +25,8 @@ from core.favourites import (
     set_favourite,
 )
 from core.listings import delete_listing
-from core.models import Favourite, Item, ItemStatus, utcnow
+from core.models.base import utcnow
+from core.models.catalogue import Favourite, Item, ItemStatus
 from tests.listing_helpers import add_items, make_user
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from core import insights
-from core.models import Favourite
+from core.models.catalogue import Favourite
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from tests.listing_helpers import add_items, make_user
 from ui import charts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from core.models import Item
+from core.models.catalogue import Item
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db
 

@@ -7,7 +7,8 @@ from sqlmodel import Session, func, select
 
 from core.accounts import hash_password
 from core.db import session_scope
-from core.models import MAX_PRICE_CENTS, Item, Photo, User
+from core.models.accounts import User
+from core.models.catalogue import MAX_PRICE_CENTS, Item, Photo
 
 HASH = "$2b$12$" + "a" * 53
 

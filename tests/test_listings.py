@@ -29,7 +29,8 @@ from core.listings import (
     seller_listings,
     update_listing,
 )
-from core.models import CartLine, Item, ItemStatus, Photo
+from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.trade import CartLine
 from core.photos import PreparedPhoto
 from tests.listing_helpers import add_items, draft, found, photo
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from core.badges import Badges, badges, unread_counts
 from core.listings import delete_listing
-from core.models import Conversation, Notification
+from core.models.messaging import Conversation, Notification
 from core.notifications import (
     Kind,
     describe,

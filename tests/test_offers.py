@@ -20,15 +20,10 @@ from core.conversations import (
 )
 from core.db import session_scope
 from core.listings import delete_listing
-from core.models import (
-    CartLine,
-    Item,
-    Message,
-    Offer,
-    Order,
-    OrderLine,
-    utcnow,
-)
+from core.models.base import utcnow
+from core.models.catalogue import Item
+from core.models.messaging import Message
+from core.models.trade import CartLine, Offer, Order, OrderLine
 from core.offers import (
     ACCEPTED_FOR,
     OfferError,

@@ -9,7 +9,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core.db import session_scope
-from core.models import CartLine, Item, ItemStatus, Order, OrderLine, Photo, User
+from core.models.accounts import User
+from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.trade import CartLine, Order, OrderLine
 from core.orders import (
     CartChangedError,
     CartError,

@@ -277,7 +277,7 @@ def test_a_dialog_click_after_the_session_ended_elsewhere_does_nothing(app_env):
     """A dialog reruns as a fragment, without Home.py's check: it checks the session itself."""
     from sqlmodel import func, select
 
-    from core.models import Order
+    from core.models.trade import Order
     from core.orders import add_to_cart
     from tests.shop_helpers import app_db, click, item_by_title, user_id
 

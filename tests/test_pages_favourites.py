@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from core import accounts, sessions
 from core.favourites import add_favourite
-from core.models import Favourite, Item
+from core.models.catalogue import Favourite, Item
 from tests.apptest import log_in, open_page, start_app, submit_login, texts
 from tests.shop_helpers import (
     CATALOGUE,

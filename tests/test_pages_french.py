@@ -9,7 +9,7 @@ import json
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core.models import Item
+from core.models.catalogue import Item
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from tests.apptest import log_in, open_page, submit_login, texts
 from tests.conftest import ROOT

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import format_day, use_language
-from core.models import Order, Review, User
+from core.models.accounts import User
+from core.models.trade import Order, Review
 from core.reviews import leave_review
 from core.tracking import RECEIVE_AFTER, TrackingError, confirm_received, mark_shipped
 from tests.apptest import log_in, open_page, texts

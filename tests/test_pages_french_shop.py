@@ -15,7 +15,7 @@ from core.errors import FieldErrors
 from core.favourites import FavouriteError, add_favourite
 from core.i18n import format_day, use_language
 from core.listings import InvalidListingError, ListingDraft, check_listing, condition_label
-from core.models import Item
+from core.models.catalogue import Item
 from core.shop import ShopPage
 from tests.apptest import open_page, submit_login, texts
 from tests.listing_helpers import add_items

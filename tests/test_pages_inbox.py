@@ -9,7 +9,8 @@ from sqlmodel import Session, func, select
 
 from core import accounts
 from core.conversations import open_conversation, unread_total
-from core.models import Conversation, Message, Offer, Order, OrderLine
+from core.models.messaging import Conversation, Message
+from core.models.trade import Offer, Order, OrderLine
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, click, errors, item_by_title, labels, open_item, user_id
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from core.models import User
+from core.models.accounts import User
 from tests.apptest import log_in
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, user_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.models import Conversation
+from core.models.messaging import Conversation
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, item_by_title, user_id

@@ -12,7 +12,7 @@ from core.ai.classifier import Classifier
 from core.ai.model_dir import model_fingerprint
 from core.db import make_engine
 from core.embeddings import index_missing
-from core.models import Item, Photo
+from core.models.catalogue import Item, Photo
 from tests.apptest import start_app, texts
 from tests.test_pages_catalogue import card_titles, open_shop
 from tests.tiny_clip import SHARED_TOKENIZER
@@ -115,7 +115,7 @@ def test_a_new_listing_is_saved_with_the_embedding_the_suggestion_computed(model
     import numpy as np
 
     from core.embeddings import from_blob
-    from core.models import ItemEmbedding
+    from core.models.catalogue import ItemEmbedding
     from tests.apptest import log_in, open_page
     from tests.shop_helpers import app_db, click, item_by_title
     from tests.test_pages_sell import GOOD, fill, photo_file

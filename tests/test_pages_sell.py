@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from core import attributes, categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
-from core.models import Item, Photo
+from core.models.catalogue import Item, Photo
 from core.photos import megabytes
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
@@ -633,7 +633,7 @@ def test_download_with_a_progress_bar_then_suggestions(app_env, hub):
 
     from sqlalchemy import func
 
-    from core.models import ItemEmbedding
+    from core.models.catalogue import ItemEmbedding
 
     engine = app_db(app_env)
     deadline = time.monotonic() + 60

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core.models import Order, Review, utcnow
+from core.models.base import utcnow
+from core.models.trade import Order, Review
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from core.reviews import ReviewError, leave_review
 from core.tracking import confirm_received, mark_shipped

@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.models import Notification, Review, User, utcnow
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.messaging import Notification
+from core.models.trade import Review
 from core.notifications import Kind
 from core.orders import purchases, sales
 from core.reviews import (

@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, inspect, select, text
 from sqlmodel import Session
 
 from core.db import make_engine
-from core.models import Item
+from core.models.catalogue import Item
 from core.schema import (
     BASELINE,
     VERSION_TABLE,

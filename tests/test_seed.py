@@ -8,7 +8,9 @@ from sqlmodel import Session, func, select
 
 from core import attributes, categories
 from core.db import make_engine
-from core.models import AppMeta, Item, ItemStatus, Photo, User
+from core.models.accounts import User
+from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.meta import AppMeta
 from demo.activity import MEMBERS
 from demo.seed import (
     DEMO_LISTINGS,

@@ -19,7 +19,7 @@ from core.catalogue import (
 )
 from core.db import session_scope
 from core.listings import CoverEmbedding, create_listing, update_listing
-from core.models import Item, ItemEmbedding
+from core.models.catalogue import Item, ItemEmbedding
 from core.semantic import SemanticQuery, fuse, nearest, rank, similar_items
 from core.shop import browse
 from tests.listing_helpers import add_items, draft, photo
@@ -158,7 +158,7 @@ def test_a_listing_keeps_the_embedding_it_was_sold_with_and_a_new_cover_drops_it
 
 
 def _photo_ids(session, item_id) -> list[int]:
-    from core.models import Photo
+    from core.models.catalogue import Photo
 
     return list(
         session.exec(select(Photo.id).where(Photo.item_id == item_id).order_by(Photo.position))

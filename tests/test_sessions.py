@@ -12,7 +12,9 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts, sessions
-from core.models import AppMeta, AuthSession, utcnow
+from core.models.accounts import AuthSession
+from core.models.base import utcnow
+from core.models.meta import AppMeta
 
 SECRET = "k" * 48
 

@@ -21,7 +21,7 @@ from streamlit_authenticator.utilities import LoginError
 
 from core import accounts, sessions
 from core.i18n import _
-from core.models import User
+from core.models.accounts import User
 from demo.seed import demo_accounts_exist, demo_user_ids
 from ui import pages
 from ui.i18n import adopt_account_language

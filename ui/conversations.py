@@ -22,7 +22,8 @@ from core.conversations import (
 from core.errors import UserError
 from core.i18n import N_, _, ngettext
 from core.listings import ItemView
-from core.models import MESSAGE_MAX, MessageKind, User
+from core.models.accounts import User
+from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.money import format_eur, parse_eur, price_field_text
 from core.offers import ACCEPTED_HOURS, accept, counter, decline, make_offer, withdraw
 from core.orders import AlreadyInCartError, CartError, add_to_cart

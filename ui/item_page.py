@@ -14,7 +14,7 @@ from core.listings import (
     get_item_view,
     item_id_from_text,
 )
-from core.models import User
+from core.models.accounts import User
 from core.orders import CartError, add_to_cart
 from core.reviews import seller_rating
 from ui import dialogs, pages, search, warmup

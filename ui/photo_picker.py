@@ -32,7 +32,7 @@ from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 from core.ai.preprocess import CLIP_PREPROCESSING, prepare_for_model
 from core.i18n import _, ngettext
 from core.listings import ItemPhoto
-from core.models import MAX_PHOTOS_PER_ITEM
+from core.models.catalogue import MAX_PHOTOS_PER_ITEM
 from core.photos import (
     MAX_UPLOAD_BYTES,
     PhotoError,
