@@ -41,7 +41,7 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
     from sqlalchemy import insert, text
 
     from core import categories
-    from core.accounts import hash_password
+    from core.accounts.accounts import hash_password
     from core.db import make_engine
     from core.models.accounts import User
     from core.models.base import utcnow

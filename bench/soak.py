@@ -1,9 +1,10 @@
 """Soak test: N processes x M threads mixing, for a fixed time, what the app's pages do.
 
-Each thread logs in (good password, wrong password, unknown e-mail: core.accounts.log_in, a
-server-side session and its check, as ui/accounts.py does), registers, searches
-the catalogue (search_catalogue, count_matches) and shops (add_to_cart, get_cart,
-remove_from_cart, checkout) on a fresh database seeded with several thousand listings.
+Each thread logs in (good password, wrong password, unknown e-mail:
+core.accounts.accounts.log_in, a server-side session and its check, as ui/accounts.py does),
+registers, searches the catalogue (search_catalogue, count_matches) and shops (add_to_cart,
+get_cart, remove_from_cart, checkout) on a fresh database seeded with several thousand
+listings.
 Refusals meant for the user (wrong password, locked e-mail, AccountError, CartError,
 CheckoutError) count as "refused"; any other exception is an error, counted by kind (class
 and message) and by operation. Prints a table per database, one JSON object last.
@@ -45,7 +46,7 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from sqlmodel import Session
 
     from core import categories
-    from core.accounts import MAX_FAILED_LOGINS, hash_password
+    from core.accounts.accounts import MAX_FAILED_LOGINS, hash_password
     from core.db import make_engine
     from core.listings import photo_row
     from core.models.accounts import LoginAttempt, User
@@ -107,7 +108,7 @@ class Stats:
 
     def call(self, name: str, fn, *args):
         """``fn(*args)``; a str (its reason) or an expected refusal is 'refused'; None if not ok."""
-        from core.accounts import AccountError
+        from core.accounts.accounts import AccountError
         from core.orders import CartError, CheckoutError
 
         entry, start, result = self.op(name), time.perf_counter(), None
@@ -154,9 +155,10 @@ def in_session(engine, fn):
 
 
 def log_in(engine, email: str, password: str) -> bool:
-    """The log-in page as ui/accounts.py runs it: core.accounts.log_in (counted attempts, bcrypt),
-    then a server-side session, then the next run's check of that session."""
-    from core import accounts, sessions
+    """The log-in page as ui/accounts.py runs it: core.accounts.accounts.log_in (counted
+    attempts, bcrypt), then a server-side session, then the next run's check of that
+    session."""
+    from core.accounts import accounts, sessions
 
     user = in_session(engine, accounts.log_in)(email, password)  # raises LoginRefused
     token = in_session(engine, sessions.start_session)(user.id)
@@ -173,7 +175,8 @@ def browse(session, query, next_page: bool) -> None:
 
 
 def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: Stats) -> None:
-    from core import accounts, orders
+    from core import orders
+    from core.accounts import accounts
     from core.catalogue import CatalogueQuery, Sort, count_matches
 
     rng, n, me = random.Random(tag), 0, f"buyer{buyer}@example.com"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from core.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
+from core.accounts.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
 from core.badges import cart_lines_query
 from core.db import begin_write
 from core.errors import FieldErrors, UserError

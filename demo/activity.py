@@ -27,7 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from core.accounts import hash_password
+from core.accounts.accounts import hash_password
 from core.categories import BY_CODE
 from core.conversations import open_conversation, send_message
 from core.favourites import add_favourite

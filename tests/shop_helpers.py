@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import accounts
+from core.accounts import accounts
 from core.db import make_engine
 from core.models.catalogue import Item, ItemStatus
 

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from core import insights
-from core.accounts import LoginRefused, log_in
+from core.accounts.accounts import LoginRefused, log_in
 from core.badges import badges
 from core.conversations import inbox
 from core.models.accounts import User

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session
 
-from core import accounts
+from core.accounts import accounts
 from core.db import make_engine
 from tests.apptest import log_in, open_page, start_app, submit_login, texts
 
@@ -201,7 +201,7 @@ def test_a_password_change_logs_out_an_open_tab_of_another_browser(app_env):
 
 
 def test_log_out_ends_the_session_in_the_database(app_env):
-    from core import sessions
+    from core.accounts import sessions
 
     at = open_page(log_in(start_app()), "app_pages/profile.py")
     token = at.session_state["_session_token"]
@@ -298,7 +298,7 @@ def test_a_dialog_click_after_the_session_ended_elsewhere_does_nothing(app_env):
 
 
 def test_a_password_change_gives_this_browser_a_new_session(app_env):
-    from core import sessions
+    from core.accounts import sessions
 
     at = open_page(log_in(start_app(), "user2@gmail.com"), "app_pages/profile.py")
     before = at.session_state["_session_token"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from core import accounts
+from core.accounts import accounts
 from core.models.catalogue import Item
 from core.models.trade import CartLine, Order, OrderLine
 from core.orders import add_to_cart

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core import accounts, sessions
+from core.accounts import accounts, sessions
 from core.favourites import add_favourite
 from core.models.catalogue import Favourite, Item
 from tests.apptest import log_in, open_page, start_app, submit_login, texts

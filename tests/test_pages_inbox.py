@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from core import accounts
+from core.accounts import accounts
 from core.conversations import open_conversation, unread_total
 from core.models.messaging import Conversation, Message
 from core.models.trade import Offer, Order, OrderLine

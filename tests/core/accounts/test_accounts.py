@@ -8,8 +8,8 @@ from passlib.hash import bcrypt as passlib_bcrypt
 from sqlmodel import Session
 from streamlit_authenticator.utilities import Hasher
 
-from core import accounts
-from core.accounts import AccountError, ProfileUpdate
+from core.accounts import accounts
+from core.accounts.accounts import AccountError, ProfileUpdate
 from core.db import make_engine
 from core.models.accounts import LoginAttempt, User
 from core.models.base import utcnow
@@ -382,7 +382,7 @@ def test_log_ins_while_others_write_all_succeed_on_sqlite(tmp_path):
     success's write, which then could not wait for SQLite's lock and failed at once."""
     import threading
 
-    from core import sessions
+    from core.accounts import sessions
     from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")

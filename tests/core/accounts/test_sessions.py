@@ -11,7 +11,7 @@ import jwt
 import pytest
 from sqlmodel import Session, select
 
-from core import accounts, sessions
+from core.accounts import accounts, sessions
 from core.models.accounts import AuthSession
 from core.models.base import utcnow
 from core.models.meta import AppMeta

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import sessions
+from core.accounts import sessions
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import N_, _, is_language
