@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.categories import size_label
+from core.catalogue.categories import size_label
 from core.i18n import _, ngettext
 from core.money import format_eur
 from core.orders import (

@@ -3,7 +3,7 @@ received, completed) and the next step for whoever takes it; the buyer's review.
 
 import streamlit as st
 
-from core.categories import ONE_SIZE, size_label
+from core.catalogue.categories import ONE_SIZE, size_label
 from core.errors import UserError
 from core.i18n import _, format_day
 from core.models.trade import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus

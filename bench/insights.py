@@ -40,8 +40,8 @@ def _ms(xs: list[float]) -> float:
 def build(path: Path, listings: int, seed: int = 5) -> None:
     from sqlalchemy import insert, text
 
-    from core import categories
     from core.accounts.accounts import hash_password
+    from core.catalogue import categories
     from core.db import make_engine
     from core.models.accounts import User
     from core.models.base import utcnow

@@ -45,14 +45,14 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from core import categories
     from core.accounts.accounts import MAX_FAILED_LOGINS, hash_password
+    from core.catalogue import categories
+    from core.catalogue.photos import prepare_photo
+    from core.catalogue.selling import photo_row
     from core.db import make_engine
-    from core.listings import photo_row
     from core.models.accounts import LoginAttempt, User
     from core.models.base import utcnow
     from core.models.catalogue import Condition, Item
-    from core.photos import prepare_photo
     from core.schema import drop_schema
     from demo.illustrations import garment_jpeg
     from demo.seed import create_demo_database
@@ -167,7 +167,7 @@ def log_in(engine, email: str, password: str) -> bool:
 
 def browse(session, query, next_page: bool) -> None:
     """The shop page: a page of results, sometimes the next one too."""
-    from core.catalogue import PageRequest, search_catalogue
+    from core.catalogue.search import PageRequest, search_catalogue
 
     page = search_catalogue(session, query, PageRequest())
     if next_page and page.has_next:
@@ -177,7 +177,7 @@ def browse(session, query, next_page: bool) -> None:
 def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: Stats) -> None:
     from core import orders
     from core.accounts import accounts
-    from core.catalogue import CatalogueQuery, Sort, count_matches
+    from core.catalogue.search import CatalogueQuery, Sort, count_matches
 
     rng, n, me = random.Random(tag), 0, f"buyer{buyer}@example.com"
     buyer_id, items, call = plan["buyers"][buyer], plan["items"], stats.call

@@ -17,14 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.accounts.accounts import hash_password
+from core.catalogue.photos import prepare_photo
+from core.catalogue.selling import photo_row
 from core.config import load_settings
 from core.db import make_engine, session_scope
-from core.listings import photo_row
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.meta import AppMeta
-from core.photos import prepare_photo
 from core.schema import drop_schema, upgrade_schema
 from demo.illustrations import garment_jpeg
 
@@ -63,11 +63,12 @@ class DemoListing:
 
     @property
     def shop_colour(self) -> str:
-        """The colour stored and filtered by (core.attributes), for the drawing's colour."""
+        """The colour stored and filtered by (core.catalogue.attributes), for the drawing's
+        colour."""
         return SHOP_COLOURS[self.colour]
 
 
-# The drawings' shades as the shop's colour families (core/attributes.py).
+# The drawings' shades as the shop's colour families (core/catalogue/attributes.py).
 SHOP_COLOURS = {
     "navy": "navy",
     "black": "black",
@@ -453,7 +454,7 @@ def embed_listings(engine: Engine, model_dir: Path) -> int:
     (AI search); 0 when there is no model that gives embeddings. The app does the same in
     the background on its first page view with a model."""
     from core.ai.errors import ModelError
-    from core.embeddings import index_with_model
+    from core.catalogue.embeddings import index_with_model
 
     try:
         return index_with_model(engine, model_dir)[1]

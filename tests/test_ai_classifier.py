@@ -15,14 +15,14 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
 
-from core import attribute_tokens, category_tokens
 from core.ai.classifier import CategoryScore, Classifier, prompt_weights, softmax
 from core.ai.errors import ModelError, ModelMissingError
 from core.ai.model_dir import MANIFEST_NAME, sha256_file
 from core.ai.preprocess import preprocess
-from core.attributes import COLOURS, PATTERNS
-from core.categories import CATEGORIES
-from core.photos import PhotoError
+from core.catalogue import attribute_tokens, category_tokens
+from core.catalogue.attributes import COLOURS, PATTERNS
+from core.catalogue.categories import CATEGORIES
+from core.catalogue.photo_checks import PhotoError
 from tests.tiny_clip import TinyModels, copy_model, shared_photos, tiny_models
 
 FP32_TOLERANCE = 1e-4  # float32 ONNX against PyTorch, on probabilities

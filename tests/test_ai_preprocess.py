@@ -22,7 +22,8 @@ from core.ai.preprocess import (
     preprocess,
     preprocess_image,
 )
-from core.photos import PhotoError, prepare_photo
+from core.catalogue.photo_checks import PhotoError
+from core.catalogue.photos import prepare_photo
 from tests.tiny_clip import garment_photos, shared_photos
 
 MEAN = np.asarray(CLIP_PREPROCESSING.mean, dtype=np.float32)

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from core.catalogue.selling import create_listing
 from core.db import make_engine, normalise_url
-from core.listings import create_listing
 from core.schema import upgrade_schema
 from demo.seed import DEMO_LISTINGS, create_demo_database
 from tests.conftest import DB_PARAMS, PG_URL, ROOT
@@ -68,7 +68,7 @@ class Databases:
 
 
 class Writer(threading.Thread):
-    """Puts listings with two photos each on sale through core.listings until stopped, as
+    """Puts listings with two photos each on sale through core.catalogue.selling until stopped, as
     sellers do while the backup runs."""
 
     def __init__(self, database_url: str, seller_id: int) -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session
 
+from core.catalogue.selling import delete_listing
 from core.conversations import (
     MESSAGES_PER_HOUR,
     MESSAGES_PER_MINUTE,
@@ -26,7 +27,6 @@ from core.conversations import (
     unread_total,
 )
 from core.db import session_scope
-from core.listings import delete_listing
 from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.messaging import MESSAGE_MAX, Conversation, Message

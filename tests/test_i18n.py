@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core import attributes, categories, i18n
+from core import i18n
+from core.catalogue import attributes, categories
 from core.i18n import _, format_day, format_moment, format_number, format_price, format_share
 from tools import i18n as catalogues
 

@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from core import attribute_tokens, category_tokens
 from core.ai.classifier import Classifier
 from core.ai.download import download
 from core.ai.errors import (
@@ -34,8 +33,9 @@ from core.ai.model_dir import (
     sha256_file,
 )
 from core.ai.text import TextEncoder
-from core.attributes import SETS
-from core.categories import CATEGORIES
+from core.catalogue import attribute_tokens, category_tokens
+from core.catalogue.attributes import SETS
+from core.catalogue.categories import CATEGORIES
 from tests.tiny_clip import SHARED_IMAGES, garment_photos
 from tools.model.__main__ import main
 from tools.model.evaluate import DEFAULT_FOLDER_MAP, evaluate
@@ -61,7 +61,7 @@ PROTOTYPE_IDS = {
 
 def test_token_module_is_fresh_against_categories():
     assert categories_fingerprint() == category_tokens.CATEGORIES_FINGERPRINT, (
-        "core/category_tokens.py is stale: run "
+        "core/catalogue/category_tokens.py is stale: run "
         "python -m tools.model tokens --tokenizer ../shared/clip-tokenizer"
     )
     assert tuple(c.code for c in CATEGORIES) == category_tokens.CODES
@@ -73,7 +73,7 @@ def test_token_module_is_fresh_against_categories():
 
 def test_attribute_token_module_is_fresh_against_the_colours_and_patterns():
     assert attributes_fingerprint() == attribute_tokens.ATTRIBUTES_FINGERPRINT, (
-        "core/attribute_tokens.py is stale: run "
+        "core/catalogue/attribute_tokens.py is stale: run "
         "python -m tools.model tokens --tokenizer ../shared/clip-tokenizer"
     )
     assert {name: tuple(a.code for a in options) for name, options in SETS.items()} == (

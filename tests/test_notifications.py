@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core.badges import Badges, badges, unread_counts
-from core.listings import delete_listing
+from core.catalogue.selling import delete_listing
 from core.models.messaging import Conversation, Notification
 from core.notifications import (
     Kind,

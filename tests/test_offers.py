@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from core.catalogue.selling import delete_listing
 from core.conversations import (
     MESSAGES_PER_MINUTE,
     ConversationNotFoundError,
@@ -19,7 +20,6 @@ from core.conversations import (
     send_message,
 )
 from core.db import session_scope
-from core.listings import delete_listing
 from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.messaging import Message

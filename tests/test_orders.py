@@ -344,7 +344,8 @@ def test_overlapping_carts_race_all_or_nothing(engine, people, items):
 
 def seller_edits(engine, people, item_id, **changes) -> None:
     """The seller edits the listing through the app's own write (bumps its revision)."""
-    from core.listings import get_own_listing, update_listing
+    from core.catalogue.listings import get_own_listing
+    from core.catalogue.selling import update_listing
     from tests.listing_helpers import draft
 
     with Session(engine) as s:

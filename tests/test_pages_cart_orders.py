@@ -180,7 +180,8 @@ def test_no_orders_yet(app_env):
 
 
 def test_a_listing_swapped_during_confirmation_is_not_bought(app_env):
-    from core.listings import get_own_listing, update_listing
+    from core.catalogue.listings import get_own_listing
+    from core.catalogue.selling import update_listing
     from tests.listing_helpers import draft
 
     engine = app_db(app_env)

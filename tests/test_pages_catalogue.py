@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from core.listings import ListingDraft, create_listing
-from core.photos import prepare_photo
+from core.catalogue.photos import prepare_photo
+from core.catalogue.selling import ListingDraft, create_listing
 from demo.seed import DEMO_LISTINGS
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.conftest import ROOT

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.accounts import accounts, sessions
-from core.favourites import add_favourite
+from core.catalogue.favourites import add_favourite
 from core.models.catalogue import Favourite, Item
 from tests.apptest import log_in, open_page, start_app, submit_login, texts
 from tests.shop_helpers import (

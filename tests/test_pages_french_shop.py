@@ -10,13 +10,14 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core.catalogue import COUNT_CAP, CataloguePage, PriceRange, Sort, sort_label
+from core.catalogue.favourites import FavouriteError, add_favourite
+from core.catalogue.listings import InvalidListingError, condition_label
+from core.catalogue.search import COUNT_CAP, CataloguePage, PriceRange, Sort, sort_label
+from core.catalogue.selling import ListingDraft, check_listing
+from core.catalogue.shop import ShopPage
 from core.errors import FieldErrors
-from core.favourites import FavouriteError, add_favourite
 from core.i18n import format_day, use_language
-from core.listings import InvalidListingError, ListingDraft, check_listing, condition_label
 from core.models.catalogue import Item
-from core.shop import ShopPage
 from tests.apptest import open_page, submit_login, texts
 from tests.listing_helpers import add_items
 from tests.shop_helpers import (

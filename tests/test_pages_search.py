@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from core.ai.classifier import Classifier
 from core.ai.model_dir import model_fingerprint
+from core.catalogue.embeddings import index_missing
 from core.db import make_engine
-from core.embeddings import index_missing
 from core.models.catalogue import Item, Photo
 from tests.apptest import start_app, texts
 from tests.test_pages_catalogue import card_titles, open_shop
@@ -114,7 +114,7 @@ def test_without_a_model_photo_search_says_how_to_get_one(app_env):
 def test_a_new_listing_is_saved_with_the_embedding_the_suggestion_computed(model_dir, app_env):
     import numpy as np
 
-    from core.embeddings import from_blob
+    from core.catalogue.embeddings import from_blob
     from core.models.catalogue import ItemEmbedding
     from tests.apptest import log_in, open_page
     from tests.shop_helpers import app_db, click, item_by_title
@@ -160,8 +160,8 @@ def list_photos(engine, item_id):
     not SHARED_TOKENIZER.is_dir(), reason="the tiny model has no tokenizer without ../shared"
 )
 def test_a_search_with_a_model_is_ranked_by_meaning_and_keeps_its_keyword_matches(indexed):
-    from core.catalogue import ShopAddress, ShopFilters
-    from core.shop import browse
+    from core.catalogue.address import ShopAddress, ShopFilters
+    from core.catalogue.shop import browse
 
     with Session(indexed) as s:  # what the keywords alone find (no query vector)
         page = browse(s, ShopAddress(ShopFilters(text="leather"))).page

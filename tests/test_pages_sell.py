@@ -17,10 +17,10 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from core import attributes, categories
 from core.ai.model_dir import DEFAULT_FILES, DEFAULT_REPO_ID, MANIFEST_NAME, model_present
+from core.catalogue import attributes, categories
+from core.catalogue.photo_checks import megabytes
 from core.models.catalogue import Item, Photo
-from core.photos import megabytes
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import (
     app_db,
@@ -239,7 +239,7 @@ def test_the_uploader_takes_any_file_and_says_what_a_photo_may_be(app_env):
 def test_the_page_never_accepts_more_than_the_server_takes_nor_less_than_it_says(server_mib):
     from streamlit import config
 
-    from core.photos import MAX_UPLOAD_BYTES
+    from core.catalogue.photo_checks import MAX_UPLOAD_BYTES
 
     before = config.get_option("server.maxUploadSize")
     config.set_option("server.maxUploadSize", server_mib)

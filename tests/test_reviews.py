@@ -10,6 +10,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from core.catalogue.sellers import (
+    ITEMS_SHOWN,
+    SellerNotFoundError,
+    seller_id_from_text,
+    seller_profile,
+)
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.messaging import Notification
@@ -21,12 +27,6 @@ from core.reviews import (
     leave_review,
     seller_rating,
     seller_reviews,
-)
-from core.sellers import (
-    ITEMS_SHOWN,
-    SellerNotFoundError,
-    seller_id_from_text,
-    seller_profile,
 )
 from core.text import CONTROL_MESSAGE
 from core.tracking import OrderNotFoundError, complete_order, confirm_received, mark_shipped

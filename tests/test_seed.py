@@ -6,7 +6,7 @@ from passlib.hash import bcrypt as passlib_bcrypt
 from PIL import Image, ImageStat
 from sqlmodel import Session, func, select
 
-from core import attributes, categories
+from core.catalogue import attributes, categories
 from core.db import make_engine
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus, Photo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.catalogue.listings import ItemView
 from core.conversations import (
     ConversationNotFoundError,
     ConversationView,
@@ -21,7 +22,6 @@ from core.conversations import (
 )
 from core.errors import UserError
 from core.i18n import N_, _, ngettext
-from core.listings import ItemView
 from core.models.accounts import User
 from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.money import format_eur, parse_eur, price_field_text

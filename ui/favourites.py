@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlmodel import Session
 
-from core.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
+from core.catalogue.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
 from core.i18n import _, ngettext
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from core import attributes, categories
+from core.catalogue import attributes, categories
 from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
 
 MAX_PRICE_CENTS = 100_000 * 100  # 100 000 EUR
@@ -59,7 +59,7 @@ def fold(value: str) -> str:
     """What full-text search indexes: the words of ``value`` (see ``fold_words``) separated
     by one space, each word of several parts both joined and split, so that it is found
     either way: "Levi's T-shirt" -> "levis levi s tshirt t shirt". Queries are read with
-    the same ``fold_words`` (``core.catalogue.search_words``), on every database."""
+    the same ``fold_words`` (``core.catalogue.search.search_words``), on every database."""
     return " ".join(
         " ".join(("".join(parts), *parts)) if len(parts) > 1 else parts[0]
         for parts in fold_words(value)
@@ -127,8 +127,9 @@ class Item(SQLModel, table=True):
     condition: str = Field(default=Condition.VERY_GOOD.value, max_length=20)
     price_cents: int
     status: str = Field(default=ItemStatus.AVAILABLE.value, max_length=10)
-    # main colour and pattern codes of core/attributes.py, optional (None: not said); checked
-    # by core.listings like the category, so adding an option needs no schema change
+    # main colour and pattern codes of core/catalogue/attributes.py, optional (None: not
+    # said); checked by core.catalogue.selling like the category, so adding an option needs
+    # no schema change
     colour: str | None = Field(default=None, max_length=20)
     pattern: str | None = Field(default=None, max_length=20)
     # what the classifier proposed, next to what the seller chose

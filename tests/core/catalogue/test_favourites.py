@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import event, func, insert, text
 from sqlmodel import Session, select
 
-from core.db import session_scope
-from core.favourites import (
+from core.catalogue.favourites import (
     FavouriteError,
     add_favourite,
     favourite_count,
@@ -24,7 +23,8 @@ from core.favourites import (
     seller_favourite_counts,
     set_favourite,
 )
-from core.listings import delete_listing
+from core.catalogue.selling import delete_listing
+from core.db import session_scope
 from core.models.base import utcnow
 from core.models.catalogue import Favourite, Item, ItemStatus
 from tests.listing_helpers import add_items, make_user

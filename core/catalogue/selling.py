@@ -1,9 +1,9 @@
-"""Listings: one item as its page shows it, a seller's listings, and the seller's writes
-(plain functions over a session). The catalogue's search is in ``core.catalogue``.
+"""The seller's writes: a listing as typed (``ListingDraft``) checked field by field, then
+created, updated or deleted (plain functions over a session).
 
-Writes that must not half-happen (an item and its photos) are one transaction, and the seller's own
-writes start with a conditional UPDATE or DELETE that names the seller and the status: a
-listing cannot be changed through another user's id, nor once it is sold.
+Writes that must not half-happen (an item and its photos) are one transaction, and the
+seller's own writes start with a conditional UPDATE or DELETE that names the seller and the
+status: a listing cannot be changed through another user's id, nor once it is sold.
 """
 
 from __future__ import annotations
@@ -16,185 +16,35 @@ from sqlalchemy import delete
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
-from core import attributes, categories
+from core.catalogue import attributes, categories
+from core.catalogue.embeddings import drop_embeddings, save_embedding
+from core.catalogue.listings import (
+    CONDITION_LABELS,
+    InvalidListingError,
+    ListingError,
+    ListingNotFoundError,
+    ListingSoldError,
+    NotYourListingError,
+    StaleListingError,
+)
+from core.catalogue.photos import PreparedPhoto
 from core.db import begin_write
-from core.embeddings import drop_embeddings, save_embedding
-from core.errors import FieldErrors, UserError
-from core.i18n import N_, _, ngettext
-from core.models.accounts import User
+from core.i18n import _, ngettext
 from core.models.base import utcnow
 from core.models.catalogue import (
     BRAND_MAX,
     DESCRIPTION_MAX,
     MAX_PHOTOS_PER_ITEM,
     TITLE_MAX,
-    Condition,
     Item,
     ItemStatus,
     Photo,
     brand_key,
     item_search_text,
 )
-from core.models.trade import CartLine
 from core.money import PriceError, parse_eur
 from core.offers import OfferEnd, end_offers
-from core.photos import PreparedPhoto
 from core.text import text_problem
-
-CONDITION_LABELS: dict[str, str] = {  # in English: shown through condition_label()
-    Condition.NEW_WITH_TAGS.value: N_("New with tags"),
-    Condition.VERY_GOOD.value: N_("Very good"),
-    Condition.GOOD.value: N_("Good"),
-    Condition.SATISFACTORY.value: N_("Satisfactory"),
-}
-
-
-def condition_label(code: str) -> str:
-    """The label of a condition code in the person's language ("very_good" -> "Very
-    good", "Très bon état"); an unknown code as it is."""
-    label = CONDITION_LABELS.get(code)
-    return _(label) if label else code
-
-
-# --- errors -----------------------------------------------------------------------------
-
-
-class ListingError(UserError):
-    """A listing operation that was refused; ``str(exc)`` is for the user."""
-
-
-class ListingNotFoundError(ListingError):
-    def __init__(self) -> None:
-        super().__init__(_("This item does not exist (it may have been removed)."))
-
-
-class NotYourListingError(ListingError):
-    def __init__(self) -> None:
-        super().__init__(_("Only the seller can change this listing."))
-
-
-class ListingSoldError(ListingError):
-    def __init__(self) -> None:
-        super().__init__(_("This item is sold: it can no longer be changed or deleted."))
-
-
-class StaleListingError(ListingError):
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "This listing was changed elsewhere (another tab?) since you opened it. "
-                "Nothing was saved: open it again to see the changes."
-            )
-        )
-
-
-class InvalidListingError(FieldErrors, ListingError):
-    """Fields a seller must fix; ``errors`` maps each field to its message."""
-
-
-# --- one item -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemPhoto:
-    id: int
-    image: bytes
-    thumbnail: bytes
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """An item as its page shows it to one viewer (None: logged out)."""
-
-    item: Item
-    photos: list[ItemPhoto]
-    seller_name: str
-    is_own: bool = False
-    in_cart: bool = False
-
-    @property
-    def is_sold(self) -> bool:
-        return self.item.status == ItemStatus.SOLD.value
-
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id cannot exist anywhere
-
-
-def item_id_from_text(raw: str | None) -> int:
-    """The id in ``?item=`` / ``?edit=``, or ListingNotFoundError. ASCII digits only:
-    ``int()`` would also read "١" (an Arabic 1), " 7" or "1_0"."""
-    if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
-        raise ListingNotFoundError()
-    value = int(raw)
-    if not 0 < value <= MAX_ID:
-        raise ListingNotFoundError()
-    return value
-
-
-def get_item_view(session: Session, item_id: int, viewer_id: int | None = None) -> ItemView:
-    """The item, its photos in order, its seller's name, and what the viewer can do with it.
-
-    Raises ListingNotFoundError.
-    """
-    row = session.exec(
-        select(Item, User.display_name)
-        .join(User, User.id == Item.seller_id)
-        .where(Item.id == item_id)
-    ).first()
-    if row is None:
-        raise ListingNotFoundError()
-    item, seller_name = row
-    photos = session.exec(
-        select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)
-    ).all()
-    in_cart = viewer_id is not None and (
-        session.exec(
-            select(CartLine.id).where(CartLine.user_id == viewer_id, CartLine.item_id == item_id)
-        ).first()
-        is not None
-    )
-    return ItemView(
-        item=item,
-        photos=[ItemPhoto(p.id, p.image, p.thumbnail, p.width, p.height) for p in photos],
-        seller_name=seller_name,
-        is_own=viewer_id is not None and item.seller_id == viewer_id,
-        in_cart=in_cart,
-    )
-
-
-def get_own_listing(session: Session, seller_id: int, item_id: int) -> ItemView:
-    """The seller's own, unsold listing, for editing.
-
-    Raises ListingNotFoundError, NotYourListingError or ListingSoldError.
-    """
-    view = get_item_view(session, item_id, seller_id)
-    if not view.is_own:
-        raise NotYourListingError()
-    if view.is_sold:
-        raise ListingSoldError()
-    return view
-
-
-@dataclass(frozen=True)
-class ListingRow:
-    item: Item
-    thumbnail: bytes | None
-
-
-def seller_listings(session: Session, seller_id: int) -> list[ListingRow]:
-    """Every listing of a seller, newest first, sold ones included."""
-    rows = session.exec(
-        select(Item, Photo.thumbnail)
-        .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
-        .where(Item.seller_id == seller_id)
-        .order_by(Item.created_at.desc(), Item.id.desc())
-    ).all()
-    return [ListingRow(item, thumb) for item, thumb in rows]
-
-
-# --- the seller's writes -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -208,8 +58,8 @@ class ListingDraft:
     brand: str = ""
     condition: str | None = None
     price: str = ""
-    colour: str | None = None  # a code of core.attributes.COLOURS, or None (not said)
-    pattern: str | None = None  # a code of core.attributes.PATTERNS, or None
+    colour: str | None = None  # a code of core.catalogue.attributes.COLOURS, or None (not said)
+    pattern: str | None = None  # a code of core.catalogue.attributes.PATTERNS, or None
     # what the classifier proposed for the first photo, stored next to the chosen category
     ai_category: str | None = None
     ai_confidence: float | None = None
@@ -454,12 +304,12 @@ def update_listing(
     """Change every field and the photos of the seller's unsold listing, in one transaction.
 
     ``photos`` is the new list in order: the id of an existing photo of this item to keep,
-    or a new PreparedPhoto. ``revision`` is the listing's revision the form was opened at:
-    a form left open while the listing changed elsewhere is refused. Every edit bumps the
+    or a new PreparedPhoto. ``revision`` is the listing's revision the form was opened at: a
+    form left open while the listing changed elsewhere is refused. Every edit bumps the
     revision, so a checkout confirmed before it buys nothing. ``embedding`` is the new
-    cover's; a new cover without one drops the old cover's (``core.embeddings.index_missing``
-    makes it again). A lower price ends the pending offers at or above it (``core.offers``).
-    Raises InvalidListingError,
+    cover's; a new cover without one drops the old cover's
+    (``core.catalogue.embeddings.index_missing`` makes it again). A lower price ends the
+    pending offers at or above it (``core.offers``). Raises InvalidListingError,
     ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
     nothing changes on error.
     """

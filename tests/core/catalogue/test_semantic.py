@@ -8,20 +8,15 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from core import embeddings, semantic
 from core.ai.vectors import VectorIndex
-from core.catalogue import (
-    CatalogueQuery,
-    PageRequest,
-    ShopAddress,
-    ShopFilters,
-    Sort,
-)
+from core.catalogue import embeddings, semantic
+from core.catalogue.address import ShopAddress, ShopFilters
+from core.catalogue.search import CatalogueQuery, PageRequest, Sort
+from core.catalogue.selling import CoverEmbedding, create_listing, update_listing
+from core.catalogue.semantic import SemanticQuery, fuse, nearest, rank, similar_items
+from core.catalogue.shop import browse
 from core.db import session_scope
-from core.listings import CoverEmbedding, create_listing, update_listing
 from core.models.catalogue import Item, ItemEmbedding
-from core.semantic import SemanticQuery, fuse, nearest, rank, similar_items
-from core.shop import browse
 from tests.listing_helpers import add_items, draft, photo
 
 DIM = 16

@@ -1,22 +1,19 @@
-"""The catalogue on a real database: keyset pages, counts, plans, search and filters."""
+"""The catalogue's search on a real database (core/catalogue/search.py): keyset pages,
+counts, plans, search and filters."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from core import catalogue
-from core.catalogue import (
+from core.catalogue import search
+from core.catalogue.address import ShopFilters
+from core.catalogue.search import (
     COUNT_CAP,
     CatalogueQuery,
-    Cursor,
     PageRequest,
     PriceRange,
-    ShopAddress,
-    ShopFilters,
     Sort,
     count_matches,
     known_brands,
@@ -25,30 +22,13 @@ from core.catalogue import (
     search_words,
 )
 from core.db import session_scope
-from core.models.base import utcnow
 from core.models.catalogue import Item, ItemStatus, brand_key, fold
-from core.shop import browse
 from tests.listing_helpers import add_items, found, ids_of
 
 HASH = "$2b$12$" + "a" * 53
 
 
 # --- the catalogue: pages ---------------------------------------------------------------
-
-
-@pytest.fixture
-def many(engine, seller):
-    """53 items: equal prices and equal dates in places, so the id must break ties."""
-    moment = utcnow() - timedelta(days=3)
-    specs = []
-    for n in range(53):
-        specs.append(
-            {
-                "price_cents": 500 + (n % 7) * 100,  # many equal prices
-                "created_at": moment + timedelta(hours=n // 3),  # groups of 3 equal dates
-            }
-        )
-    return add_items(engine, seller, specs)
 
 
 def expected_order(engine, sort: Sort) -> list[int]:
@@ -105,7 +85,7 @@ def page_plan(engine, query: CatalogueQuery) -> str:
     with Session(engine) as s:
         statement = (
             select(Item.id)
-            .where(*catalogue._filters(query, catalogue._plan(s, query), for_page=True))
+            .where(*search._filters(query, search._plan(s, query), for_page=True))
             .order_by(key.desc(), Item.id.desc())
             .limit(25)
         )
@@ -131,7 +111,7 @@ def test_a_page_walks_the_index_of_its_order(engine, many, monkeypatch, query, i
     # the cost of a page must not grow with the catalogue: no full scan, no sort of matches
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's query plan (PostgreSQL plans with its statistics)")
-    monkeypatch.setattr(catalogue, "TEXT_DRIVES_BELOW", 5)  # "item" matches many items
+    monkeypatch.setattr(search, "TEXT_DRIVES_BELOW", 5)  # "item" matches many items
     plan = page_plan(engine, query)
     assert f"INDEX {index} " in plan and "TEMP B-TREE" not in plan, plan
 
@@ -198,11 +178,11 @@ def test_search_syntax_in_words_is_just_text(engine, shop, words):
 def test_search_words_are_folded_and_bounded():
     assert search_words("  Sézane T-Shirt!! ") == [("sezane",), ("t", "shirt")]
     assert search_words("Levi’s O'Polo") == [("levi", "s"), ("o", "polo")]
-    assert len(search_words("a " * 50)) == catalogue.MAX_SEARCH_WORDS
-    assert search_words("x" * 100) == [("x" * catalogue.MAX_WORD_LENGTH,)]
+    assert len(search_words("a " * 50)) == search.MAX_SEARCH_WORDS
+    assert search_words("x" * 100) == [("x" * search.MAX_WORD_LENGTH,)]
     long_parts = search_words("-".join(["abcdefghij"] * 6))  # joined, over 40 characters
     assert long_parts == [("abcdefghij" * 4,)]
-    assert len(search_words("-".join("a" * 20))[0]) == catalogue.MAX_SEARCH_WORDS
+    assert len(search_words("-".join("a" * 20))[0]) == search.MAX_SEARCH_WORDS
 
 
 @pytest.mark.parametrize(
@@ -338,96 +318,3 @@ def test_known_brands_one_spelling_each(engine, shop):
 
 
 # --- the shop's address -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "address",
-    [
-        ShopAddress(),
-        ShopAddress(ShopFilters(text="levi's 501", sort=Sort.PRICE_UP)),
-        ShopAddress(
-            ShopFilters(
-                categories=("pants", "shorts"),
-                sizes=("M", "38"),
-                brands=("Levi's", "Marc O'Polo, Paris"),
-                conditions=("good",),
-                min_price=300,
-                max_price=200,
-            )
-        ),
-        ShopAddress(ShopFilters(sort=Sort.PRICE_DOWN), PageRequest(after=Cursor(3500, 12)), 2),
-        ShopAddress(page=PageRequest(before=Cursor(utcnow(), 7)), number=5),
-        ShopAddress(ShopFilters(text="tee"), PageRequest(last=True), None),
-    ],
-)
-def test_an_address_reads_back_as_written(address):
-    params = address.params()
-    assert all(isinstance(v, list) and v for v in params.values())
-    assert ShopAddress.from_params(params) == address
-    assert ShopAddress.from_params({k: v[-1] if len(v) == 1 else v for k, v in params.items()}) == (
-        address
-    )
-
-
-def test_an_address_leaves_out_what_it_does_not_understand():
-    odd = {
-        "q": "x" * 500,
-        "category": ["shoes", "nope", "shoes"],
-        "size": ["M", "XXXXL"],
-        "brand": ["  Levi's  ", "", "x" * 41, "bad\x00", *[f"b{n}" for n in range(30)]],
-        "condition": ["good", "mint"],
-        "min": "١٠",  # an Arabic 10: not ASCII digits
-        "max": "100001",  # above the highest price
-        "sort": "cheapest",
-        "after": "1_2_3",
-        "page": "0",
-        "item": "12",  # the item is the page's business, not the address of the results
-    }
-    filters = ShopAddress.from_params(odd).filters
-    assert filters.text == "x" * catalogue.MAX_SEARCH_TEXT
-    assert filters.categories == ("shoes",) and filters.sizes == ("M",)
-    assert filters.brands[0] == "Levi's" and len(filters.brands) == catalogue.MAX_BRANDS
-    assert filters.conditions == ("good",)
-    assert (filters.min_price, filters.max_price, filters.sort) == (None, None, None)
-    assert ShopAddress.from_params(odd).page == PageRequest()
-    assert ShopAddress.from_params({"q": "a\x00b"}).filters.text == ""
-    for bad in ("x_1", "1_x", "1_0", "-1_2", "1_99999999999", "99999999999999999999_1", "_"):
-        assert ShopAddress.from_params({"after": bad}).page == PageRequest(), bad
-    assert ShopAddress.from_params({"after": "0_1", "sort": "price_up"}).page == PageRequest()
-    # the cursor's kind follows the sort: a date for the newest, cents for the prices
-    newest = ShopAddress.from_params({"after": "1700000000000000_3"}).page.after
-    assert newest.value.year == 2023 and newest.id == 3
-    assert ShopAddress.from_params({"after": "1500_3", "sort": "price_up"}).page.after == (
-        Cursor(1500, 3)
-    )
-
-
-@pytest.mark.parametrize("sort", [Sort.NEWEST, Sort.PRICE_UP, Sort.PRICE_DOWN])
-def test_pages_through_the_address_are_the_pages(engine, many, sort):
-    """Each page's address, read back (a reload, a shared link), shows that same page, on
-    both databases (dates go through the address as microseconds since 1970 UTC)."""
-    want = expected_order(engine, sort)
-    address = ShopAddress(ShopFilters(sort=sort))
-    seen, numbers = [], []
-    with Session(engine) as s:
-        while True:
-            shown = browse(s, ShopAddress.from_params(address.params()))
-            seen += ids_of(shown.page)
-            numbers.append((shown.number, shown.pages))
-            if not shown.page.has_next:
-                break
-            address = address.turned(PageRequest(after=shown.page.last), shown.number + 1)
-        assert seen == want
-        assert numbers == [(1, 3), (2, 3), (3, 3)]
-        back = browse(s, ShopAddress.from_params(address.turned(
-            PageRequest(before=shown.page.first), 2).params()))  # fmt: skip
-        assert ids_of(back.page) == want[24:48] and back.number == 2
-        last = browse(s, ShopAddress.from_params({"last": "1", "sort": sort.value}))
-        assert ids_of(last.page) == want[48:] and (last.number, last.pages) == (3, 3)
-
-
-def test_an_address_turned_to_page_one_is_the_first_page():
-    address = ShopAddress(ShopFilters(text="tee"), PageRequest(after=Cursor(5, 5)), 2)
-    assert address.turned(PageRequest(before=Cursor(5, 5)), 1) == ShopAddress(ShopFilters("tee"))
-    assert address.turned(PageRequest(last=True), 7).number is None
-    assert ShopAddress(number=None).params() == {}

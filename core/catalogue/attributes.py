@@ -1,10 +1,10 @@
 """A garment's main colour and its pattern: the one place each option is defined.
 
-Like ``core/categories.py``: each option has a code (stored in the database), English and
+Like ``core/catalogue/categories.py``: each option has a code (stored in the database), English and
 French labels (both searchable; the French catalogue translates the English one into the
 French one), and one or more zero-shot prompts for the CLIP
 classifier, which proposes them from the same photo embedding as the category.
-``core/attribute_tokens.py`` is generated from this file (``python -m tools.model
+``core/catalogue/attribute_tokens.py`` is generated from this file (``python -m tools.model
 tokens``); a test fails when it is stale.
 
 The colours are the ones a shopper filters by on clothing sites (a few broad families,

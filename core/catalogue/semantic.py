@@ -1,5 +1,6 @@
 """Semantic search: listings found by what their cover photo looks like, through the CLIP
-embeddings of ``core.embeddings``, and fused with the keyword search of ``core.catalogue``.
+embeddings of ``core.catalogue.embeddings``, and fused with the keyword search of
+``core.catalogue.search``.
 
 - A text query's CLIP text embedding (computed by the caller) finds the nearest covers: "red
   summer dress for a wedding" finds "Robe rouge" with none of those words in its text.
@@ -22,7 +23,8 @@ import numpy as np
 from sqlmodel import Session, select
 
 from core.ai.vectors import VectorIndex
-from core.catalogue import (
+from core.catalogue.embeddings import stored_vectors
+from core.catalogue.search import (
     CatalogueCard,
     CataloguePage,
     CatalogueQuery,
@@ -33,7 +35,6 @@ from core.catalogue import (
     search_catalogue,
     search_words,
 )
-from core.embeddings import stored_vectors
 from core.models.catalogue import Item, Photo, fold_words
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)

@@ -1,5 +1,5 @@
 """Colour and pattern on a real database (SQLite, and PostgreSQL when configured): stored
-by the seller's writes, checked against core/attributes.py, found by the keyword search in
+by the seller's writes, checked against core/catalogue/attributes.py, found by the keyword search in
 English and French, filtered by the shop, and carried by the shop's address."""
 
 from __future__ import annotations
@@ -7,15 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from core.attributes import COLOURS, PATTERNS, colour_label, pattern_label
-from core.catalogue import ShopAddress, ShopFilters, Sort
-from core.listings import (
-    InvalidListingError,
-    check_listing,
-    create_listing,
-    get_own_listing,
-    update_listing,
-)
+from core.catalogue.address import ShopAddress, ShopFilters
+from core.catalogue.attributes import COLOURS, PATTERNS, colour_label, pattern_label
+from core.catalogue.listings import InvalidListingError, get_own_listing
+from core.catalogue.search import Sort
+from core.catalogue.selling import check_listing, create_listing, update_listing
 from core.models.catalogue import Item
 from tests.listing_helpers import add_items, draft, found, photo
 

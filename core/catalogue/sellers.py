@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.catalogue import CatalogueCard
+from core.catalogue.listings import MAX_ID
+from core.catalogue.search import CatalogueCard
 from core.errors import UserError
 from core.i18n import _
-from core.listings import MAX_ID
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import OrderLine

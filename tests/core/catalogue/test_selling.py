@@ -1,5 +1,5 @@
-"""Listings on a real database: the item page and the seller's writes with their rules
-(validation, one transaction, only the seller, not sold, revisions)."""
+"""The seller's writes on a real database (core/catalogue/selling.py), with their rules:
+validation, one transaction, only the seller, not sold, revisions."""
 
 from __future__ import annotations
 
@@ -10,50 +10,27 @@ from PIL import Image
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import listings
-from core.catalogue import (
-    search_catalogue,
-)
-from core.db import session_scope
-from core.listings import (
+from core.catalogue import listings
+from core.catalogue.listings import (
     InvalidListingError,
-    ListingDraft,
     ListingNotFoundError,
     ListingSoldError,
     NotYourListingError,
+    get_item_view,
+    get_own_listing,
+)
+from core.catalogue.photos import PreparedPhoto
+from core.catalogue.selling import (
+    ListingDraft,
     check_listing,
     create_listing,
     delete_listing,
-    get_item_view,
-    get_own_listing,
-    seller_listings,
     update_listing,
 )
+from core.db import session_scope
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import CartLine
-from core.photos import PreparedPhoto
 from tests.listing_helpers import add_items, draft, found, photo
-
-# --- the item page -------------------------------------------------------------------------
-
-
-def test_item_view(engine, seller, buyer):
-    with Session(engine) as s:
-        item = create_listing(s, seller, draft(), [photo((1, 2, 3)), photo((9, 9, 9), (300, 100))])
-    with Session(engine) as s:
-        view = get_item_view(s, item.id, buyer)
-        assert (view.seller_name, view.is_own, view.in_cart, view.is_sold) == (
-            "Sam", False, False, False
-        )  # fmt: skip
-        assert [(p.width, p.height) for p in view.photos] == [(120, 160), (300, 100)]
-        assert get_item_view(s, item.id, seller).is_own
-        assert not get_item_view(s, item.id, None).is_own
-        s.add(CartLine(user_id=buyer, item_id=item.id))
-        s.commit()
-        assert get_item_view(s, item.id, buyer).in_cart
-        with pytest.raises(ListingNotFoundError):
-            get_item_view(s, 999_999, buyer)
-
 
 # --- selling ------------------------------------------------------------------------------
 
@@ -144,12 +121,6 @@ def test_unknown_ai_suggestion_is_dropped(engine, seller):
 
 
 # --- the seller's edits ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def listing(engine, seller) -> int:
-    with Session(engine) as s:
-        return create_listing(s, seller, draft(), [photo((255, 0, 0)), photo((0, 255, 0))]).id
 
 
 def photo_colours(engine, item_id) -> list[tuple[int, int, int]]:
@@ -267,23 +238,6 @@ def test_delete_removes_photos_cart_lines_and_search_entry(engine, seller, buyer
         assert s.exec(select(func.count()).select_from(Photo)).one() == 0
         assert s.exec(select(func.count()).select_from(CartLine)).one() == 0
     assert found(engine, text="jeans") == set()
-
-
-def test_seller_listings_include_sold_ones(engine, seller, buyer, listing):
-    other = add_items(engine, buyer, [{}])[0]
-    with session_scope(engine) as s:
-        s.get(Item, listing).status = ItemStatus.SOLD.value
-    with Session(engine) as s:
-        rows = seller_listings(s, seller)
-    assert [r.item.id for r in rows] == [listing] and rows[0].thumbnail
-    assert other not in [r.item.id for r in rows]
-
-
-def test_seeded_catalogue(seeded_engine):
-    with Session(seeded_engine) as s:
-        page = search_catalogue(s)
-    assert len(page.cards) == 24 and all(c.thumbnail for c in page.cards)
-    assert found(seeded_engine, text="sezane")  # the seed's items are searchable too
 
 
 def test_concurrent_writers_wait_their_turn(engine, seller, buyer):

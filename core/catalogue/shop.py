@@ -1,5 +1,5 @@
-"""What the shop shows: the page its address asks for, by keywords (core/catalogue.py) or
-ranked by meaning too when there is a query vector (core/semantic.py)."""
+"""What the shop shows: the page its address asks for, by keywords (core/catalogue/search.py) or
+ranked by meaning too when there is a query vector (core/catalogue/semantic.py)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
-from core.catalogue import (
+from core.catalogue.address import ShopAddress
+from core.catalogue.search import (
     COUNT_CAP,
     PAGE_SIZE,
     CataloguePage,
     CatalogueQuery,
     PageRequest,
     PriceRange,
-    ShopAddress,
     Sort,
     count_matches,
     search_catalogue,
 )
+from core.catalogue.semantic import SemanticQuery, search_ranked
 from core.i18n import _, format_number, ngettext
 from core.money import format_eur
-from core.semantic import SemanticQuery, search_ranked
 
 
 @dataclass(frozen=True)

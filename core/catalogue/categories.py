@@ -4,7 +4,7 @@ Each category has a code (stored in the database), English and French labels (bo
 searchable; the English one is marked for translation, and the French catalogue's
 translation of it is the French label: a test keeps them equal), the size family its
 sizes come from, and one or more zero-shot prompts for the CLIP classifier.
-``core/category_tokens.py`` is generated from this file (``python -m tools.model
+``core/catalogue/category_tokens.py`` is generated from this file (``python -m tools.model
 tokens``); a test fails when it is stale.
 """
 
