@@ -2,7 +2,7 @@
 
 Every run of a logged-in page reads three counts for the navigation and the bell: the
 cart's lines, the unread messages over the person's conversations and the unread
-notifications (``core.badges.badges``: one statement of index reads). The header's timed
+notifications (``core.messaging.badges.badges``: one statement of index reads). The header's timed
 refresh reads the last two (``unread_counts``). Side by side in one run, on a small and a
 large marketplace built the same way:
 - ``cart_only``: what a run read before this issue (the cart's COUNT), the baseline;
@@ -183,7 +183,7 @@ def naive_unread(session, user_id: int) -> int:
 def measure(world: dict, people: int = 300, seed: int = 11) -> dict:
     from sqlmodel import Session
 
-    from core.badges import badges, unread_counts
+    from core.messaging.badges import badges, unread_counts
     from core.orders import cart_size
 
     rng = random.Random(seed)

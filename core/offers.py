@@ -32,25 +32,24 @@ from sqlalchemy import and_, exists, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.conversations import (
-    ConversationNotFoundError,
+from core.db import begin_write
+from core.errors import UserError
+from core.i18n import N_, _, format_moment
+from core.messaging.conversations import ConversationNotFoundError, aware
+from core.messaging.messages import (
     OfferEnd,
     RateLimitedError,
     add_message,
-    aware,
     next_allowed,
     touch,
     under_rate_limit,
 )
-from core.db import begin_write
-from core.errors import UserError
-from core.i18n import N_, _, format_moment
+from core.messaging.notifications import Kind, notify
 from core.models.base import utcnow
 from core.models.catalogue import MAX_PRICE_CENTS, Item, ItemStatus
 from core.models.messaging import Conversation, MessageKind
 from core.models.trade import Offer, OfferStatus
 from core.money import format_eur
-from core.notifications import Kind, notify
 
 ACCEPTED_HOURS = 48
 ACCEPTED_FOR = timedelta(hours=ACCEPTED_HOURS)

@@ -21,15 +21,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from core.accounts.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
-from core.badges import cart_lines_query
 from core.db import begin_write
 from core.errors import FieldErrors, UserError
 from core.i18n import _, ngettext
+from core.messaging.badges import cart_lines_query
+from core.messaging.notifications import Kind, notify
 from core.models.accounts import ADDRESS_MAX, CITY_MAX, DISPLAY_NAME_MAX, POSTAL_CODE_MAX, User
 from core.models.base import utcnow
 from core.models.catalogue import TITLE_MAX, Item, ItemStatus, Photo
 from core.models.trade import CartLine, Order, OrderLine, OrderStatus, Review
-from core.notifications import Kind, notify
 from core.offers import (
     AcceptedOffer,
     OfferEnd,

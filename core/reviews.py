@@ -17,10 +17,10 @@ from sqlmodel import Session, select
 
 from core.errors import UserError
 from core.i18n import _
+from core.messaging.notifications import Kind, notify
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.trade import REVIEW_COMMENT_MAX, Order, OrderStatus, Review
-from core.notifications import Kind, notify
 from core.orders import order_labels
 from core.text import text_problem
 from core.tracking import OrderNotFoundError

@@ -28,9 +28,9 @@ from sqlmodel import Session, select
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import N_, _
+from core.messaging.notifications import Kind, notify
 from core.models.base import utcnow
 from core.models.trade import TRACKING_MAX, Order, OrderStatus
-from core.notifications import Kind, notify
 from core.orders import order_labels
 from core.text import text_problem
 

@@ -32,7 +32,8 @@ from core.catalogue.categories import BY_CODE
 from core.catalogue.favourites import add_favourite
 from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import photo_row
-from core.conversations import open_conversation, send_message
+from core.messaging.conversations import open_conversation
+from core.messaging.messages import send_message
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.catalogue import Item, ItemStatus

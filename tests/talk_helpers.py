@@ -10,6 +10,10 @@ from contextlib import contextmanager
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
+from core.db import session_scope
+from core.messaging.conversations import open_conversation
+from core.messaging.messages import send_message
+from core.models.catalogue import Item
 from core.models.messaging import Conversation, Message, Notification
 from core.models.trade import Offer
 
@@ -85,3 +89,18 @@ def pause_after(engine, step: int, fragment: str, seconds: float = 0.4) -> Itera
     finally:
         event.remove(engine, "after_cursor_execute", listener)
     assert done, f"step {step} never ran a statement with {fragment!r}"
+
+
+def opened(engine, buyer, item_id) -> int:
+    with Session(engine) as s:
+        return open_conversation(s, buyer, item_id)
+
+
+def send(engine, sender, conversation_id, body="Hello") -> int:
+    with Session(engine) as s:
+        return send_message(s, sender, conversation_id, body)
+
+
+def sold(engine, item_id) -> None:
+    with session_scope(engine) as s:
+        s.get(Item, item_id).status = "sold"

@@ -8,8 +8,8 @@ from sqlmodel import Session, func, select
 
 from core import insights
 from core.accounts.accounts import LoginRefused, log_in
-from core.badges import badges
-from core.conversations import inbox
+from core.messaging.badges import badges
+from core.messaging.inbox import inbox
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus
 from core.models.trade import Offer, OfferStatus, Order, OrderStatus

@@ -11,15 +11,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core.catalogue.selling import delete_listing
-from core.conversations import (
-    MESSAGES_PER_MINUTE,
-    ConversationNotFoundError,
-    RateLimitedError,
-    conversation,
-    open_conversation,
-    send_message,
-)
 from core.db import session_scope
+from core.messaging.conversations import ConversationNotFoundError, open_conversation
+from core.messaging.inbox import conversation
+from core.messaging.messages import MESSAGES_PER_MINUTE, RateLimitedError, send_message
 from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.messaging import Message

@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from core.accounts import accounts
-from core.conversations import open_conversation, unread_total
+from core.messaging.conversations import open_conversation
+from core.messaging.messages import unread_total
 from core.models.messaging import Conversation, Message
 from core.models.trade import Offer, Order, OrderLine
 from tests.apptest import log_in, open_page, start_app, texts

@@ -16,11 +16,11 @@ from core.catalogue.sellers import (
     seller_id_from_text,
     seller_profile,
 )
+from core.messaging.notifications import Kind
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.messaging import Notification
 from core.models.trade import Review
-from core.notifications import Kind
 from core.orders import purchases, sales
 from core.reviews import (
     ReviewError,

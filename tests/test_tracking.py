@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from core.messaging.notifications import Kind
 from core.models.base import utcnow
 from core.models.messaging import Notification
 from core.models.trade import Order
-from core.notifications import Kind
 from core.orders import add_to_cart, purchases, sales
 from core.text import CONTROL_MESSAGE
 from core.tracking import (

@@ -6,22 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from core.catalogue.listings import ItemView
-from core.conversations import (
+from core.errors import UserError
+from core.i18n import N_, _, ngettext
+from core.messaging.conversations import (
     ConversationNotFoundError,
-    ConversationView,
-    InboxEntry,
-    MessageView,
-    conversation,
     conversation_id_from_text,
     conversations_about,
     existing_conversation,
-    inbox,
-    mark_read,
     open_conversation,
-    send_message,
 )
-from core.errors import UserError
-from core.i18n import N_, _, ngettext
+from core.messaging.inbox import ConversationView, InboxEntry, MessageView, conversation, inbox
+from core.messaging.messages import mark_read, send_message
 from core.models.accounts import User
 from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.money import format_eur, parse_eur, price_field_text

@@ -121,7 +121,7 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
-    kind: str = Field(max_length=30)  # core.notifications.Kind
+    kind: str = Field(max_length=30)  # core.messaging.notifications.Kind
     actor_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),

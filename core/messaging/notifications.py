@@ -16,8 +16,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from core.badges import unread_notifications_query
 from core.i18n import _
+from core.messaging.badges import unread_notifications_query
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.messaging import Notification

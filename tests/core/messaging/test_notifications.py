@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core.badges import Badges, badges, unread_counts
 from core.catalogue.selling import delete_listing
-from core.models.messaging import Conversation, Notification
-from core.notifications import (
+from core.messaging.badges import Badges, badges, unread_counts
+from core.messaging.notifications import (
     Kind,
     describe,
     mark_conversation_read,
@@ -18,6 +17,7 @@ from core.notifications import (
     recent,
     unread_count,
 )
+from core.models.messaging import Conversation, Notification
 from core.orders import Shipping, add_to_cart, checkout, get_cart
 from tests.listing_helpers import add_items, make_user
 
