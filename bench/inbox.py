@@ -184,7 +184,7 @@ def measure(world: dict, people: int = 300, seed: int = 11) -> dict:
     from sqlmodel import Session
 
     from core.messaging.badges import badges, unread_counts
-    from core.orders import cart_size
+    from core.trade.cart import cart_size
 
     rng = random.Random(seed)
     who = [rng.randrange(1, world["users"] + 1) for _ in range(people)] + [world["busiest"]] * 20

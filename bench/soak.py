@@ -109,7 +109,8 @@ class Stats:
     def call(self, name: str, fn, *args):
         """``fn(*args)``; a str (its reason) or an expected refusal is 'refused'; None if not ok."""
         from core.accounts.accounts import AccountError
-        from core.orders import CartError, CheckoutError
+        from core.trade.cart import CartError
+        from core.trade.checkout import CheckoutError
 
         entry, start, result = self.op(name), time.perf_counter(), None
         try:
@@ -175,15 +176,16 @@ def browse(session, query, next_page: bool) -> None:
 
 
 def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: Stats) -> None:
-    from core import orders
     from core.accounts import accounts
     from core.catalogue.search import CatalogueQuery, Sort, count_matches
+    from core.trade.cart import add_to_cart, get_cart, remove_from_cart
+    from core.trade.checkout import Shipping, checkout
 
     rng, n, me = random.Random(tag), 0, f"buyer{buyer}@example.com"
     buyer_id, items, call = plan["buyers"][buyer], plan["items"], stats.call
-    ship = orders.Shipping("Soak Buyer", "1 rue du Test", "75001", "Paris")
-    add, cart_of = in_session(engine, orders.add_to_cart), in_session(engine, orders.get_cart)
-    remove, buy = in_session(engine, orders.remove_from_cart), in_session(engine, orders.checkout)
+    ship = Shipping("Soak Buyer", "1 rue du Test", "75001", "Paris")
+    add, cart_of = in_session(engine, add_to_cart), in_session(engine, get_cart)
+    remove, buy = in_session(engine, remove_from_cart), in_session(engine, checkout)
     while time.time() < stop:
         n += 1
         op = rng.choices(list(MIX), list(MIX.values()))[0]

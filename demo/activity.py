@@ -38,10 +38,12 @@ from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.catalogue import Item, ItemStatus
 from core.models.messaging import Notification
-from core.offers import accept, counter, make_offer
-from core.orders import add_to_cart, checkout, get_cart, shipping_from_profile
-from core.reviews import leave_review
-from core.tracking import complete_order, confirm_received, mark_shipped
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import checkout, shipping_from_profile
+from core.trade.offer_answers import accept, counter
+from core.trade.offers import make_offer
+from core.trade.reviews import leave_review
+from core.trade.tracking import complete_order, confirm_received, mark_shipped
 from demo.illustrations import garment_jpeg
 
 ACCEPTED_FOR = timedelta(hours=48)

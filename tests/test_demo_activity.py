@@ -13,9 +13,10 @@ from core.messaging.inbox import inbox
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus
 from core.models.trade import Offer, OfferStatus, Order, OrderStatus
-from core.orders import get_cart, purchases, sales
-from core.reviews import seller_rating
-from core.tracking import settle_due
+from core.trade.cart import get_cart
+from core.trade.orders import purchases, sales
+from core.trade.reviews import seller_rating
+from core.trade.tracking import settle_due
 from demo.activity import MEMBERS
 from demo.seed import DEMO_LISTINGS, create_demo_database, demo_user_ids
 

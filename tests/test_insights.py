@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from core import insights
 from core.models.catalogue import Favourite
-from core.orders import Shipping, add_to_cart, checkout, get_cart
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import Shipping, checkout
 from tests.listing_helpers import add_items, make_user
 from ui import charts
 

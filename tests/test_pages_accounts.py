@@ -278,7 +278,7 @@ def test_a_dialog_click_after_the_session_ended_elsewhere_does_nothing(app_env):
     from sqlmodel import func, select
 
     from core.models.trade import Order
-    from core.orders import add_to_cart
+    from core.trade.cart import add_to_cart
     from tests.shop_helpers import app_db, click, item_by_title, user_id
 
     engine = app_db(app_env)

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from core.accounts import accounts
 from core.models.catalogue import Item
 from core.models.trade import CartLine, Order, OrderLine
-from core.orders import add_to_cart
+from core.trade.cart import add_to_cart
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, click, errors, item_by_title, labels, mark_sold, user_id
 

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from core.models.catalogue import Item
-from core.orders import Shipping, add_to_cart, checkout, get_cart
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import Shipping, checkout
 from tests.apptest import log_in, open_page, submit_login, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, errors, user_id

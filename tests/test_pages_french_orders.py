@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core.i18n import format_day, use_language
 from core.models.accounts import User
 from core.models.trade import Order, Review
-from core.reviews import leave_review
-from core.tracking import RECEIVE_AFTER, TrackingError, confirm_received, mark_shipped
+from core.trade.reviews import leave_review
+from core.trade.tracking import RECEIVE_AFTER, TrackingError, confirm_received, mark_shipped
 from tests.apptest import log_in, open_page, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, errors, item_by_title, labels, mark_sold, open_item, user_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from core.models.messaging import Conversation
-from core.orders import Shipping, add_to_cart, checkout, get_cart
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import Shipping, checkout
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, item_by_title, user_id
 from ui.widgets import plain

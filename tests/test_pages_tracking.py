@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from core.models.base import utcnow
 from core.models.trade import Order, Review
-from core.orders import Shipping, add_to_cart, checkout, get_cart
-from core.reviews import ReviewError, leave_review
-from core.tracking import confirm_received, mark_shipped
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import Shipping, checkout
+from core.trade.reviews import ReviewError, leave_review
+from core.trade.tracking import confirm_received, mark_shipped
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, click, errors, item_by_title, labels, open_item, user_id
 

@@ -20,8 +20,9 @@ from core.messaging.messages import mark_read, send_message
 from core.models.accounts import User
 from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.money import format_eur, parse_eur, price_field_text
-from core.offers import ACCEPTED_HOURS, accept, counter, decline, make_offer, withdraw
-from core.orders import AlreadyInCartError, CartError, add_to_cart
+from core.trade.cart import AlreadyInCartError, CartError, add_to_cart
+from core.trade.offer_answers import accept, counter, decline, withdraw
+from core.trade.offers import ACCEPTED_HOURS, make_offer
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session

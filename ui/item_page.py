@@ -10,8 +10,8 @@ from core.catalogue.listings import ItemView, ListingError, get_item_view, item_
 from core.catalogue.selling import delete_listing
 from core.i18n import _
 from core.models.accounts import User
-from core.orders import CartError, add_to_cart
-from core.reviews import seller_rating
+from core.trade.cart import CartError, add_to_cart
+from core.trade.reviews import seller_rating
 from ui import dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions

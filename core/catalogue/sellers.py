@@ -16,7 +16,7 @@ from core.i18n import _
 from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import OrderLine
-from core.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
+from core.trade.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
 
 ITEMS_SHOWN = 48  # the newest listings on the page; the count says how many there are
 

@@ -30,6 +30,7 @@ from core.catalogue.listings import (
 from core.catalogue.photos import PreparedPhoto
 from core.db import begin_write
 from core.i18n import _, ngettext
+from core.messaging.messages import OfferEnd
 from core.models.base import utcnow
 from core.models.catalogue import (
     BRAND_MAX,
@@ -43,8 +44,8 @@ from core.models.catalogue import (
     item_search_text,
 )
 from core.money import PriceError, parse_eur
-from core.offers import OfferEnd, end_offers
 from core.text import text_problem
+from core.trade.offers import end_offers
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,7 @@ def update_listing(
     revision, so a checkout confirmed before it buys nothing. ``embedding`` is the new
     cover's; a new cover without one drops the old cover's
     (``core.catalogue.embeddings.index_missing`` makes it again). A lower price ends the
-    pending offers at or above it (``core.offers``). Raises InvalidListingError,
+    pending offers at or above it (``core.trade.offers``). Raises InvalidListingError,
     ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
     nothing changes on error.
     """

@@ -195,7 +195,7 @@ class ConversationView:
 
     @property
     def can_offer(self) -> bool:
-        """The buyer may make an offer now (what ``core.offers.make_offer`` checks)."""
+        """The buyer may make an offer now (what ``core.trade.offers.make_offer`` checks)."""
         return (
             self.is_buyer and self.item_available and self.pending is None and self.accepted is None
         )

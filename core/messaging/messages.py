@@ -3,7 +3,7 @@
 Messages are plain text, capped at ``MESSAGE_MAX`` characters, and rate-limited per sender.
 A message is one transaction: the conversation's conditional UPDATE (participant, rate
 limit: the first statement), the other side's unread count +1, the message row and the
-notification. The offers of ``core.offers`` post their events through the same helpers
+notification. The offers of ``core.trade.offers`` post their events through the same helpers
 (``touch``, ``add_message``); ``describe_event`` says an event as a sentence.
 """
 

@@ -18,7 +18,8 @@ from core.messaging.notifications import (
     unread_count,
 )
 from core.models.messaging import Conversation, Notification
-from core.orders import Shipping, add_to_cart, checkout, get_cart
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import Shipping, checkout
 from tests.listing_helpers import add_items, make_user
 
 SHIP = Shipping("Bea", "1 rue de la Paix", "75002", "Paris")

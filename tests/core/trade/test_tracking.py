@@ -14,9 +14,10 @@ from core.messaging.notifications import Kind
 from core.models.base import utcnow
 from core.models.messaging import Notification
 from core.models.trade import Order
-from core.orders import add_to_cart, purchases, sales
 from core.text import CONTROL_MESSAGE
-from core.tracking import (
+from core.trade.cart import add_to_cart
+from core.trade.orders import purchases, sales
+from core.trade.tracking import (
     COMPLETE_AFTER,
     RECEIVE_AFTER,
     OrderNotFoundError,
@@ -27,8 +28,8 @@ from core.tracking import (
     settle_due,
     timeline,
 )
+from tests.core.trade.test_checkout import buy
 from tests.listing_helpers import add_items
-from tests.test_orders import buy
 
 MS = timedelta(milliseconds=1)  # SQLite dates the automatic steps to the millisecond
 

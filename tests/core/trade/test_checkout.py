@@ -1,4 +1,5 @@
-"""Cart, checkout and orders on a real database: the rules, one transaction, the race."""
+"""Checkout on a real database (core/trade/checkout.py): the rules, one transaction, one
+order per seller, the race, and the buyer gets what they confirmed."""
 
 from __future__ import annotations
 
@@ -10,44 +11,23 @@ from sqlmodel import Session, select
 
 from core.db import session_scope
 from core.models.accounts import User
-from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.catalogue import Item, Photo
 from core.models.trade import CartLine, Order, OrderLine
-from core.orders import (
+from core.trade.cart import CartError, add_to_cart, cart_size, get_cart, remove_from_cart
+from core.trade.checkout import (
     CartChangedError,
-    CartError,
     CheckoutError,
     ConfirmedItem,
     ItemsUnavailableError,
     Shipping,
     ShippingError,
-    add_to_cart,
-    cart_size,
     check_shipping,
     checkout,
-    get_cart,
-    purchases,
-    remove_from_cart,
-    sales,
     shipping_from_profile,
 )
+from core.trade.orders import purchases, sales
 from tests.listing_helpers import add_items
-
-SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
-
-
-@pytest.fixture
-def items(engine, people) -> dict[str, int]:
-    ids = add_items(
-        engine,
-        people["seller"],
-        [
-            dict(title="Red dress", price_cents=4500),
-            dict(title="Blue jeans", price_cents=3500),
-            dict(title="Green hat", price_cents=1200),
-        ],
-    )
-    own = add_items(engine, people["buyer"], [dict(title="Buyer's own coat", price_cents=9000)])
-    return {"dress": ids[0], "jeans": ids[1], "hat": ids[2], "own": own[0]}
+from tests.trade_helpers import SHIP, buy, mark_sold, seller_edits
 
 
 def count(engine, model) -> int:
@@ -64,64 +44,6 @@ def confirmed(session, item_id) -> ConfirmedItem:
     """An item as a confirmation would show it now."""
     item = session.get(Item, item_id)
     return ConfirmedItem(item.id, item.revision, item.price_cents, item.title)
-
-
-def mark_sold(engine, item_id) -> None:
-    with session_scope(engine) as s:
-        s.get(Item, item_id).status = ItemStatus.SOLD.value
-
-
-def buy(engine, buyer_id, shipping=SHIP):
-    """The one order of a checkout of items of one seller."""
-    with Session(engine) as s:
-        cart = get_cart(s, buyer_id)
-        (order,) = checkout(s, buyer_id, shipping, cart.confirmation)
-        return order
-
-
-# --- cart -------------------------------------------------------------------------------
-
-
-def test_cart_rules(engine, people, items):
-    buyer = people["buyer"]
-    with Session(engine) as s:
-        add_to_cart(s, buyer, items["dress"])
-        for item_id, message in [
-            (items["dress"], "already in your cart"),
-            (items["own"], "your own item"),
-            (999_999, "does not exist"),
-        ]:
-            with pytest.raises(CartError, match=message):
-                add_to_cart(s, buyer, item_id)
-        mark_sold(engine, items["jeans"])
-        with pytest.raises(CartError, match="already sold"):
-            add_to_cart(s, buyer, items["jeans"])
-        assert cart_size(s, buyer) == 1
-
-
-def test_remove_only_touches_the_users_own_lines(engine, people, items):
-    with Session(engine) as s:
-        add_to_cart(s, people["buyer"], items["dress"])
-        add_to_cart(s, people["rival"], items["dress"])
-        remove_from_cart(s, people["rival"], items["dress"])
-        remove_from_cart(s, people["rival"], items["dress"])  # twice: nothing happens
-        assert cart_size(s, people["buyer"]) == 1
-        assert cart_size(s, people["rival"]) == 0
-
-
-def test_sold_lines_are_flagged_and_left_out_of_the_total(engine, people, items):
-    buyer = people["buyer"]
-    with Session(engine) as s:
-        for name in ("dress", "jeans", "hat"):
-            add_to_cart(s, buyer, items[name])
-    mark_sold(engine, items["jeans"])
-    with Session(engine) as s:
-        cart = get_cart(s, buyer)
-    assert [e.item.title for e in cart.entries] == ["Red dress", "Blue jeans", "Green hat"]
-    assert [e.available for e in cart.entries] == [True, False, True]
-    assert cart.total_cents == 4500 + 1200
-    assert cart.item_ids == [items["dress"], items["hat"]]
-    assert all(e.thumbnail for e in cart.entries)
 
 
 # --- checkout -----------------------------------------------------------------------------
@@ -240,39 +162,6 @@ def test_shipping_is_tidied_and_prefilled(engine, people):
     assert shipping_from_profile(user) == Shipping("Zoe", "", "", "Lyon")
 
 
-def test_orders_views(engine, people, items):
-    with Session(engine) as s:
-        add_to_cart(s, people["buyer"], items["dress"])
-    first = buy(engine, people["buyer"])
-    with Session(engine) as s:
-        add_to_cart(s, people["rival"], items["hat"])
-    buy(engine, people["rival"], Shipping("Rita", "2 av", "69001", "Lyon"))
-    with Session(engine) as s:
-        mine = purchases(s, people["buyer"])
-        sold = sales(s, people["seller"])
-        assert sales(s, people["buyer"]) == []
-    assert [(o.order_id, o.total_cents, [ln.title for ln in o.lines]) for o in mine] == [
-        (first.id, 4500, ["Red dress"])
-    ]
-    assert [(o.buyer_name, o.total_cents, o.shipping.city) for o in sold] == [
-        ("Rita", 1200, "Lyon"),
-        ("Bea", 4500, "Paris"),
-    ]
-
-
-def test_a_sale_shows_only_the_sellers_lines(engine, people, items):
-    other = add_items(engine, people["rival"], [dict(title="Rival's scarf", price_cents=800)])[0]
-    with Session(engine) as s:
-        add_to_cart(s, people["buyer"], items["dress"])
-        add_to_cart(s, people["buyer"], other)
-        checkout(s, people["buyer"], SHIP, get_cart(s, people["buyer"]).confirmation)
-    with Session(engine) as s:
-        (sale,) = sales(s, people["seller"])
-        bought = purchases(s, people["buyer"])
-    assert [ln.title for ln in sale.lines] == ["Red dress"] and sale.total_cents == 4500
-    assert sorted(p.total_cents for p in bought) == [800, 4500]  # one parcel per seller
-
-
 # --- the race -----------------------------------------------------------------------------
 
 
@@ -340,31 +229,6 @@ def test_overlapping_carts_race_all_or_nothing(engine, people, items):
 
 
 # --- the buyer gets what they confirmed -----------------------------------------------------
-
-
-def seller_edits(engine, people, item_id, **changes) -> None:
-    """The seller edits the listing through the app's own write (bumps its revision)."""
-    from core.catalogue.listings import get_own_listing
-    from core.catalogue.selling import update_listing
-    from tests.listing_helpers import draft
-
-    with Session(engine) as s:
-        view = get_own_listing(s, people["seller"], item_id)
-        item = view.item
-        fields = dict(
-            title=item.title,
-            category=item.category,
-            size=item.size,
-            brand=item.brand,
-            price=f"{item.price_cents / 100:.2f}",
-        )
-        update_listing(
-            s,
-            people["seller"],
-            item_id,
-            draft(**{**fields, **changes}),
-            [p.id for p in view.photos],
-        )
 
 
 def test_a_listing_swapped_at_the_same_price_is_not_bought(engine, people, items):

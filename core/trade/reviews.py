@@ -21,9 +21,9 @@ from core.messaging.notifications import Kind, notify
 from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.trade import REVIEW_COMMENT_MAX, Order, OrderStatus, Review
-from core.orders import order_labels
 from core.text import text_problem
-from core.tracking import OrderNotFoundError
+from core.trade.orders import order_labels
+from core.trade.tracking import OrderNotFoundError
 
 STARS = 5
 REVIEWABLE = (OrderStatus.RECEIVED.value, OrderStatus.COMPLETED.value)

@@ -1,49 +1,42 @@
-"""Cart, checkout and orders (plain functions over a session).
+"""Checkout: what the buyer confirmed, bought in one transaction, one order per seller
+(plain functions over a session). The cart is ``core.trade.cart``, the orders made here
+``core.trade.orders``.
 
-Checkout is one transaction whose first statement marks the items sold only where they
-are still available (a conditional UPDATE): of two buyers racing for one item, the
-second one's UPDATE finds it sold (SQLite serialises the writers; PostgreSQL re-checks
-the row after the first commit), and its whole checkout is refused and rolled back.
-The unique item_id of order_lines backs this up in the schema. An item confirmed at the
-price of the buyer's accepted offer (``core.offers``) is bought at that price only if the
-same transaction marks the offer used; the sale ends the items' other open offers.
+Checkout is one transaction whose first statement marks the items sold only where they are
+still available (a conditional UPDATE): of two buyers racing for one item, the second one's
+UPDATE finds it sold (SQLite serialises the writers; PostgreSQL re-checks the row after the
+first commit), and its whole checkout is refused and rolled back. The unique item_id of
+order_lines backs this up in the schema. An item confirmed at the price of the buyer's
+accepted offer (``core.trade.accepted_offers``) is bought at that price only if the same
+transaction marks the offer used; the sale ends the items' other open offers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, insert, literal, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from core.accounts.accounts import POSTAL_CODE_MESSAGE, POSTAL_CODE_RE
 from core.db import begin_write
 from core.errors import FieldErrors, UserError
 from core.i18n import _, ngettext
-from core.messaging.badges import cart_lines_query
+from core.messaging.messages import OfferEnd
 from core.messaging.notifications import Kind, notify
 from core.models.accounts import ADDRESS_MAX, CITY_MAX, DISPLAY_NAME_MAX, POSTAL_CODE_MAX, User
 from core.models.base import utcnow
 from core.models.catalogue import TITLE_MAX, Item, ItemStatus, Photo
-from core.models.trade import CartLine, Order, OrderLine, OrderStatus, Review
-from core.offers import (
-    AcceptedOffer,
-    OfferEnd,
+from core.models.trade import CartLine, Order, OrderLine, OrderStatus
+from core.text import text_problem
+from core.trade.accepted_offers import (
     OfferLine,
     OfferNoLongerValidError,
-    accepted_offers_for,
-    end_offers,
     use_offers,
 )
-from core.text import text_problem
-
-
-class CartError(UserError):
-    """A cart change that was refused; ``str(exc)`` is for the user."""
+from core.trade.offers import end_offers
 
 
 class CheckoutError(UserError):
@@ -55,10 +48,6 @@ class ShippingError(FieldErrors, CheckoutError):
 
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors, _("Check the shipping address."))
-
-
-class AlreadyInCartError(CartError):
-    """The item is in the user's cart already (a second click, another tab)."""
 
 
 def quoted_titles(titles: Sequence[str]) -> str:
@@ -97,130 +86,6 @@ class ConfirmedItem:
     price_cents: int  # the price the buyer confirmed: the asking price, or the offer's
     title: str = ""
     offer_id: int | None = None  # bought at this accepted offer's price
-
-
-# --- cart -----------------------------------------------------------------------------------
-
-
-def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
-    """Put an available item of another seller in the user's cart, once.
-
-    Raises CartError (no such item, your own item, sold, already in the cart).
-    """
-    now = utcnow()
-    addable = (
-        select(literal(user_id), Item.id, literal(now, CartLine.added_at.type))
-        .where(
-            Item.id == item_id,
-            Item.status == ItemStatus.AVAILABLE.value,
-            Item.seller_id != user_id,
-            ~exists().where(CartLine.user_id == user_id, CartLine.item_id == item_id),
-        )
-        .subquery()
-    )
-    statement = (
-        insert(CartLine.__table__)
-        .from_select(["user_id", "item_id", "added_at"], select(*addable.c))
-        .returning(CartLine.__table__.c.id)  # rows, not rowcount: both databases agree
-    )
-    try:
-        added = len(session.exec(statement).all())  # writes first: no stale read to act on
-        if added == 1:
-            session.commit()
-            return
-        session.rollback()
-    except IntegrityError:  # the same line added a moment ago (another tab)
-        session.rollback()
-        added = 0
-    item = session.exec(  # plain columns: a rollback cannot expire them into new reads
-        select(Item.seller_id, Item.status).where(Item.id == item_id)
-    ).first()
-    session.rollback()  # the read only explains the refusal: end its transaction
-    if item is None:
-        raise CartError(_("This item does not exist (it may have been removed)."))
-    if item.seller_id == user_id:
-        raise CartError(_("This is your own item."))
-    if item.status != ItemStatus.AVAILABLE.value:
-        raise CartError(_("This item is already sold."))
-    raise AlreadyInCartError(_("This item is already in your cart."))
-
-
-def remove_from_cart(session: Session, user_id: int, item_id: int) -> None:
-    """Take an item out of the user's cart (nothing happens if it is not there)."""
-    session.exec(delete(CartLine).where(CartLine.user_id == user_id, CartLine.item_id == item_id))
-    session.commit()
-
-
-@dataclass(frozen=True)
-class CartEntry:
-    item: Item
-    thumbnail: bytes | None
-    available: bool  # False: sold meanwhile, flagged and left out of the total
-    offer: AcceptedOffer | None = None  # the buyer's live accepted offer, below the asking price
-
-    @property
-    def price_cents(self) -> int:
-        """What the buyer pays for it: the accepted offer's price, or the asking price."""
-        return self.offer.price_cents if self.offer is not None else self.item.price_cents
-
-
-@dataclass(frozen=True)
-class Cart:
-    entries: list[CartEntry]
-
-    @property
-    def available(self) -> list[CartEntry]:
-        return [e for e in self.entries if e.available]
-
-    @property
-    def item_ids(self) -> list[int]:
-        """The items a checkout of this cart buys."""
-        return [e.item.id for e in self.available]
-
-    @property
-    def confirmation(self) -> tuple[ConfirmedItem, ...]:
-        """What a checkout of this cart buys, as the buyer sees it now."""
-        return tuple(
-            ConfirmedItem(
-                e.item.id,
-                e.item.revision,
-                e.price_cents,
-                e.item.title,
-                e.offer.id if e.offer is not None else None,
-            )
-            for e in self.available
-        )
-
-    @property
-    def total_cents(self) -> int:
-        return sum(e.price_cents for e in self.available)
-
-
-def get_cart(session: Session, user_id: int) -> Cart:
-    """The user's cart, oldest line first; sold items are flagged; an item with the user's
-    live accepted offer is at the offer's price."""
-    rows = session.exec(
-        select(Item, Photo.thumbnail)
-        .join(CartLine, CartLine.item_id == Item.id)
-        .join(Photo, (Photo.item_id == Item.id) & (Photo.position == 0), isouter=True)
-        .where(CartLine.user_id == user_id)
-        .order_by(CartLine.added_at, CartLine.id)
-    ).all()
-    offers = accepted_offers_for(session, user_id, (item.id for item, _thumb in rows))
-    entries = []
-    for item, thumb in rows:
-        available = item.status == ItemStatus.AVAILABLE.value and item.seller_id != user_id
-        offer = offers.get(item.id) if available else None
-        entries.append(CartEntry(item, thumb, available, offer))
-    return Cart(entries)
-
-
-def cart_size(session: Session, user_id: int) -> int:
-    """How many lines the user's cart has."""
-    return session.exec(select(cart_lines_query(user_id))).one()
-
-
-# --- checkout ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -374,7 +239,7 @@ def checkout(
                 Kind.ITEM_SOLD,
                 actor_id=buyer_id,
                 item_id=lines[0][0].id,
-                item_title=_titles(item.title for item, _thumb in lines),
+                item_title=short_titles(item.title for item, _thumb in lines),
                 order_id=order.id,
                 price_cents=order.total_cents,
             )
@@ -404,7 +269,7 @@ def checkout(
     return orders
 
 
-def _titles(titles) -> str:
+def short_titles(titles) -> str:
     """One title, or the first and how many more ("Red dress + 2"), within the title cap."""
     titles = list(titles)
     more = f" + {len(titles) - 1}" if len(titles) > 1 else ""
@@ -451,122 +316,3 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
             ).format(names=quoted_titles(changed))
         )
     return CartChangedError()
-
-
-# --- orders -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderItem:
-    """A line as it was bought (copied at checkout)."""
-
-    item_id: int
-    title: str
-    brand: str
-    size: str
-    price_cents: int
-    thumbnail: bytes | None
-
-
-@dataclass(frozen=True)
-class OrderReview:
-    """The buyer's review of this order, if they left one."""
-
-    rating: int
-    comment: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class OrderSummary:
-    """An order (one parcel) as its buyer or its seller sees it, with where it stands."""
-
-    order_id: int
-    created_at: datetime
-    lines: list[OrderItem]
-    buyer_name: str
-    shipping: Shipping
-    status: str = OrderStatus.PAID.value
-    tracking: str = ""
-    shipped_at: datetime | None = None
-    received_at: datetime | None = None
-    completed_at: datetime | None = None
-    seller_id: int = 0
-    seller_name: str = ""
-    review: OrderReview | None = None
-
-    @property
-    def total_cents(self) -> int:
-        return sum(line.price_cents for line in self.lines)
-
-
-def _summaries(session: Session, *where) -> list[OrderSummary]:
-    seller = aliased(User)
-    rows = session.exec(
-        select(Order, OrderLine, User.display_name, seller.display_name, Review)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(User, User.id == Order.buyer_id)
-        .join(seller, seller.id == Order.seller_id)
-        .join(Review, Review.order_id == Order.id, isouter=True)
-        .where(*where)
-        .order_by(Order.created_at.desc(), Order.id.desc(), OrderLine.id)
-    ).all()
-    summaries: dict[int, OrderSummary] = {}
-    for order, line, buyer_name, seller_name, review in rows:
-        if order.id not in summaries:
-            summaries[order.id] = OrderSummary(
-                order_id=order.id,
-                created_at=order.created_at,
-                lines=[],
-                buyer_name=buyer_name,
-                shipping=Shipping(
-                    order.shipping_name,
-                    order.shipping_address,
-                    order.shipping_postal_code,
-                    order.shipping_city,
-                ),
-                status=order.status,
-                tracking=order.tracking,
-                shipped_at=order.shipped_at,
-                received_at=order.received_at,
-                completed_at=order.completed_at,
-                seller_id=order.seller_id,
-                seller_name=seller_name,
-                review=(
-                    OrderReview(review.rating, review.comment, review.created_at)
-                    if review
-                    else None
-                ),
-            )
-        summaries[order.id].lines.append(
-            OrderItem(
-                line.item_id, line.title, line.brand, line.size, line.price_cents, line.thumbnail
-            )
-        )
-    return list(summaries.values())
-
-
-def order_labels(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-    """Each order's first item and its title for a notification ("Red dress + 2")."""
-    lines: dict[int, list] = {}
-    for line in session.exec(
-        select(OrderLine.order_id, OrderLine.item_id, OrderLine.title)
-        .where(OrderLine.order_id.in_(list(order_ids)))
-        .order_by(OrderLine.order_id, OrderLine.id)
-    ).all():
-        lines.setdefault(line.order_id, []).append(line)
-    return {
-        order_id: (rows[0].item_id, _titles(row.title for row in rows))
-        for order_id, rows in lines.items()
-    }
-
-
-def purchases(session: Session, buyer_id: int) -> list[OrderSummary]:
-    """The buyer's orders, newest first, with every line."""
-    return _summaries(session, Order.buyer_id == buyer_id)
-
-
-def sales(session: Session, seller_id: int) -> list[OrderSummary]:
-    """The seller's orders (one per checkout that bought their items), newest first, with
-    the buyer's name and where to ship."""
-    return _summaries(session, Order.seller_id == seller_id)

@@ -31,8 +31,8 @@ from core.i18n import N_, _
 from core.messaging.notifications import Kind, notify
 from core.models.base import utcnow
 from core.models.trade import TRACKING_MAX, Order, OrderStatus
-from core.orders import order_labels
 from core.text import text_problem
+from core.trade.orders import order_labels
 
 RECEIVE_AFTER = timedelta(days=14)  # shipped -> received by itself
 COMPLETE_AFTER = timedelta(days=2)  # received -> completed by itself (the problem window)
