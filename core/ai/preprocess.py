@@ -151,7 +151,7 @@ def preprocess(
 def model_input(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSING) -> np.ndarray:
     """An upright RGB image already decoded (the photo prepared for storage, at most
     ``photos.MAX_SIDE`` px) to CLIP's ``pixel_values``, close to what ``preprocess`` makes
-    of the upload's bytes (tests/test_ai_preprocess.py says how close): box-reduced by an
+    of the upload's bytes (tests/core/ai/test_preprocess.py says how close): box-reduced by an
     integer factor while it keeps 1.5 x the pixels the bicubic resize needs (as the draft
     decode of ``preprocess`` does; Pillow keeps the geometry exact), then as
     ``preprocess_image``. ``image`` itself is not changed."""

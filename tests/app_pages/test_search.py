@@ -13,8 +13,8 @@ from core.ai.model_dir import model_fingerprint
 from core.catalogue.embeddings import index_missing
 from core.db import make_engine
 from core.models.catalogue import Item, Photo
+from tests.app_pages.test_catalogue import card_titles, open_shop
 from tests.apptest import start_app, texts
-from tests.test_pages_catalogue import card_titles, open_shop
 from tests.tiny_clip import SHARED_TOKENIZER
 
 
@@ -116,9 +116,9 @@ def test_a_new_listing_is_saved_with_the_embedding_the_suggestion_computed(model
 
     from core.catalogue.embeddings import from_blob
     from core.models.catalogue import ItemEmbedding
+    from tests.app_pages.test_sell import GOOD, fill, photo_file
     from tests.apptest import log_in, open_page
     from tests.shop_helpers import app_db, click, item_by_title
-    from tests.test_pages_sell import GOOD, fill, photo_file
     from ui.pages import SELL
 
     at = open_page(log_in(start_app(), "user2@gmail.com"), SELL.path)

@@ -82,7 +82,7 @@ def test_register_logs_the_new_user_in_and_keeps_markup_verbatim(app_env):
     open_page(at, "app_pages/profile.py")
     assert {t.label: t.value for t in at.text_input}["Display name"] == name
     assert {t.label: t.value for t in at.text_input}["E-mail"] == "zoe@example.com"
-    # how names and titles are shown as text: tests/test_widgets.py and the e2e journey
+    # how names and titles are shown as text: tests/ui/test_widgets.py and the e2e journey
     # the new account can log in from a fresh session (credentials refreshed)
     assert _logged_in(log_in(start_app(), "zoe@example.com", "long-enough"))
 

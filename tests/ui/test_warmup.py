@@ -12,8 +12,8 @@ import pytest
 from core.ai.classifier import Classifier
 from core.db import make_engine
 from core.schema import upgrade_schema
+from tests.app_pages.test_catalogue import card_titles
 from tests.apptest import start_app, texts
-from tests.test_pages_catalogue import card_titles
 from ui import warmup
 
 WARMING = "The AI is warming up"

@@ -15,13 +15,13 @@ from core.models.accounts import User
 from core.models.trade import Order, Review
 from core.trade.reviews import leave_review
 from core.trade.tracking import RECEIVE_AFTER, TrackingError, confirm_received, mark_shipped
+from tests.app_pages.test_cart_orders import fill_cart
+from tests.app_pages.test_french import spaced
+from tests.app_pages.test_inbox import open_talk, opened_by_core
+from tests.app_pages.test_tracking import open_seller, place_order
 from tests.apptest import log_in, open_page, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, errors, item_by_title, labels, mark_sold, open_item, user_id
-from tests.test_pages_cart_orders import fill_cart
-from tests.test_pages_french import spaced
-from tests.test_pages_inbox import open_talk, opened_by_core
-from tests.test_pages_tracking import open_seller, place_order
 
 CART, ORDERS, INBOX = "app_pages/cart.py", "app_pages/orders.py", "app_pages/inbox.py"
 DRESS, HAT = "Red wrap midi dress", "Straw-colour fedora"  # Camille's, €45.00 and €25.00

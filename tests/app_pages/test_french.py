@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 from core.models.catalogue import Item
 from core.trade.cart import add_to_cart, get_cart
 from core.trade.checkout import Shipping, checkout
+from tests.app_pages.test_language import switch
 from tests.apptest import log_in, open_page, submit_login, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, errors, user_id
 from tests.test_navigation import follow_address, registered
-from tests.test_pages_language import switch
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

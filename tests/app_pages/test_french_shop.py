@@ -18,6 +18,9 @@ from core.catalogue.shop import ShopPage
 from core.errors import FieldErrors
 from core.i18n import format_day, use_language
 from core.models.catalogue import Item
+from tests.app_pages.test_favourites import heart, like, register_fan
+from tests.app_pages.test_french import in_french, logged_in_in_french, spaced
+from tests.app_pages.test_search import indexed, model_dir  # noqa: F401 (fixtures, with the model)
 from tests.apptest import open_page, submit_login, texts
 from tests.listing_helpers import add_items
 from tests.shop_helpers import (
@@ -31,9 +34,6 @@ from tests.shop_helpers import (
     open_item,
     user_id,
 )
-from tests.test_pages_favourites import heart, like, register_fan
-from tests.test_pages_french import in_french, logged_in_in_french, spaced
-from tests.test_pages_search import indexed, model_dir  # noqa: F401 (fixtures, with the model)
 from tests.tiny_clip import SHARED_TOKENIZER
 from ui.favourites import HEART_ON
 
