@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import ListingDraft, create_listing
-from demo.seed import DEMO_LISTINGS
+from demo.listings import DEMO_LISTINGS
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import (

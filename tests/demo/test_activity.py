@@ -18,7 +18,8 @@ from core.trade.orders import purchases, sales
 from core.trade.reviews import seller_rating
 from core.trade.tracking import settle_due
 from demo.activity import MEMBERS
-from demo.seed import DEMO_LISTINGS, create_demo_database, demo_user_ids
+from demo.listings import DEMO_LISTINGS
+from demo.seed import create_demo_database, demo_user_ids
 
 
 @pytest.fixture

@@ -12,13 +12,8 @@ from core.models.accounts import User
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.meta import AppMeta
 from demo.activity import MEMBERS
-from demo.seed import (
-    DEMO_LISTINGS,
-    DEMO_PASSWORD,
-    demo_accounts_exist,
-    reset_database,
-    seed_demo_data,
-)
+from demo.listings import DEMO_LISTINGS
+from demo.seed import DEMO_PASSWORD, demo_accounts_exist, reset_database, seed_demo_data
 
 
 def _on_sale(s) -> int:

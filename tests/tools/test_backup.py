@@ -25,7 +25,8 @@ from sqlmodel import Session
 from core.catalogue.selling import create_listing
 from core.db import make_engine, normalise_url
 from core.schema import upgrade_schema
-from demo.seed import DEMO_LISTINGS, create_demo_database
+from demo.listings import DEMO_LISTINGS
+from demo.seed import create_demo_database
 from tests.conftest import DB_PARAMS, PG_URL, ROOT
 from tests.listing_helpers import draft, make_user, photo
 from tools import backup
