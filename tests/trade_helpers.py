@@ -7,10 +7,7 @@ from sqlmodel import Session
 from core.db import session_scope
 from core.models.catalogue import Item, ItemStatus
 from core.trade.cart import get_cart
-from core.trade.checkout import (
-    Shipping,
-    checkout,
-)
+from core.trade.checkout import Shipping, checkout
 
 SHIP = Shipping("Bea Buyer", "1 rue de la Paix", "75002", "Paris")
 

@@ -21,11 +21,7 @@ from core.catalogue.search import (
     Sort,
     price_range,
 )
-from core.models.catalogue import (
-    BRAND_MAX,
-    MAX_PRICE_CENTS,
-    Condition,
-)
+from core.models.catalogue import BRAND_MAX, MAX_PRICE_CENTS, Condition
 from core.text import has_unusable_characters
 
 ITEM_PARAM = (

@@ -12,12 +12,7 @@ from sqlmodel import Session, select
 from core.errors import FieldErrors, UserError
 from core.i18n import N_, _
 from core.models.accounts import User
-from core.models.catalogue import (
-    Condition,
-    Item,
-    ItemStatus,
-    Photo,
-)
+from core.models.catalogue import Condition, Item, ItemStatus, Photo
 from core.models.trade import CartLine
 
 CONDITION_LABELS: dict[str, str] = {  # in English: shown through condition_label()

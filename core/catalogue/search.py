@@ -20,13 +20,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import Session, select
 
 from core.i18n import N_, _
-from core.models.catalogue import (
-    Item,
-    ItemStatus,
-    Photo,
-    brand_key,
-    fold_words,
-)
+from core.models.catalogue import Item, ItemStatus, Photo, brand_key, fold_words
 
 PAGE_SIZE = 24
 COUNT_CAP = 1000  # "1 000+ items": counting further would cost more as the catalogue grows

@@ -21,11 +21,7 @@ from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _, ngettext
 from core.messaging.badges import unread_messages_query
-from core.messaging.conversations import (
-    ConversationError,
-    ConversationNotFoundError,
-    aware,
-)
+from core.messaging.conversations import ConversationError, ConversationNotFoundError, aware
 from core.messaging.notifications import Kind, mark_conversation_read, notify
 from core.models.base import utcnow
 from core.models.messaging import MESSAGE_MAX, Conversation, Message, MessageKind

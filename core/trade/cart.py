@@ -15,10 +15,7 @@ from core.messaging.badges import cart_lines_query
 from core.models.base import utcnow
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import CartLine
-from core.trade.accepted_offers import (
-    AcceptedOffer,
-    accepted_offers_for,
-)
+from core.trade.accepted_offers import AcceptedOffer, accepted_offers_for
 from core.trade.checkout import ConfirmedItem
 
 

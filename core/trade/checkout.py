@@ -31,11 +31,7 @@ from core.models.base import utcnow
 from core.models.catalogue import TITLE_MAX, Item, ItemStatus, Photo
 from core.models.trade import CartLine, Order, OrderLine, OrderStatus
 from core.text import text_problem
-from core.trade.accepted_offers import (
-    OfferLine,
-    OfferNoLongerValidError,
-    use_offers,
-)
+from core.trade.accepted_offers import OfferLine, OfferNoLongerValidError, use_offers
 from core.trade.offers import end_offers
 
 

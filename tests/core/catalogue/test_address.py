@@ -7,11 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from core.catalogue.address import MAX_BRANDS, MAX_SEARCH_TEXT, ShopAddress, ShopFilters
-from core.catalogue.search import (
-    Cursor,
-    PageRequest,
-    Sort,
-)
+from core.catalogue.search import Cursor, PageRequest, Sort
 from core.catalogue.shop import browse
 from core.models.base import utcnow
 from tests.core.catalogue.test_search import expected_order

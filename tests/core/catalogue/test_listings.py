@@ -6,15 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from core.catalogue.listings import (
-    ListingNotFoundError,
-    get_item_view,
-    seller_listings,
-)
+from core.catalogue.listings import ListingNotFoundError, get_item_view, seller_listings
 from core.catalogue.search import search_catalogue
-from core.catalogue.selling import (
-    create_listing,
-)
+from core.catalogue.selling import create_listing
 from core.db import session_scope
 from core.models.catalogue import Item, ItemStatus
 from core.models.trade import CartLine

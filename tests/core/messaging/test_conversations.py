@@ -15,10 +15,7 @@ from core.messaging.conversations import (
     open_conversation,
 )
 from core.messaging.inbox import conversation
-from core.messaging.messages import (
-    mark_read,
-    send_message,
-)
+from core.messaging.messages import mark_read, send_message
 from core.models.messaging import Conversation, Message
 from tests.talk_helpers import at_once, count, opened, send, sold, talk
 

@@ -8,10 +8,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from core.catalogue.selling import delete_listing
-from core.messaging.conversations import (
-    ConversationError,
-    open_conversation,
-)
+from core.messaging.conversations import ConversationError, open_conversation
 from core.messaging.inbox import conversation, inbox
 from tests.listing_helpers import add_items
 from tests.talk_helpers import opened, send

@@ -17,12 +17,7 @@ from core.models.catalogue import Item
 from core.models.trade import CartLine, Offer, Order, OrderLine
 from core.trade.accepted_offers import accepted_offers_for
 from core.trade.cart import add_to_cart, get_cart
-from core.trade.checkout import (
-    CheckoutError,
-    ConfirmedItem,
-    ItemsUnavailableError,
-    checkout,
-)
+from core.trade.checkout import CheckoutError, ConfirmedItem, ItemsUnavailableError, checkout
 from tests.core.trade.test_checkout import seller_edits
 from tests.talk_helpers import accepted_offer, at_once, count, notices, rows, status
 from tests.trade_helpers import SHIP

@@ -13,9 +13,7 @@ from core.models.base import utcnow
 from core.models.trade import Offer, OrderLine
 from core.trade.accepted_offers import accepted_offer_for
 from core.trade.cart import add_to_cart, get_cart
-from core.trade.checkout import (
-    checkout,
-)
+from core.trade.checkout import checkout
 from core.trade.offer_answers import accept, counter, decline, withdraw
 from core.trade.offers import ACCEPTED_FOR, OfferError, OfferNotFoundError, make_offer
 from tests.talk_helpers import (

@@ -15,9 +15,7 @@ from core.messaging.messages import MESSAGES_PER_MINUTE, RateLimitedError, send_
 from core.models.messaging import Message
 from core.models.trade import Offer
 from core.trade.cart import add_to_cart, get_cart
-from core.trade.checkout import (
-    checkout,
-)
+from core.trade.checkout import checkout
 from core.trade.offer_answers import accept, counter, withdraw
 from core.trade.offers import OfferError, make_offer
 from tests.core.trade.test_checkout import seller_edits

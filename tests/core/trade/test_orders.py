@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from core.trade.cart import add_to_cart, get_cart
-from core.trade.checkout import (
-    Shipping,
-    checkout,
-)
+from core.trade.checkout import Shipping, checkout
 from core.trade.orders import purchases, sales
 from tests.listing_helpers import add_items
 from tests.trade_helpers import SHIP, buy

@@ -23,12 +23,7 @@ from core.models.messaging import Notification
 from core.models.trade import Review
 from core.text import CONTROL_MESSAGE
 from core.trade.orders import purchases, sales
-from core.trade.reviews import (
-    ReviewError,
-    leave_review,
-    seller_rating,
-    seller_reviews,
-)
+from core.trade.reviews import ReviewError, leave_review, seller_rating, seller_reviews
 from core.trade.tracking import OrderNotFoundError, complete_order, confirm_received, mark_shipped
 from tests.core.trade.test_tracking import place_order
 from tests.listing_helpers import add_items, make_user
