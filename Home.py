@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from core.badges import Badges, badges
+from core.messaging.badges import Badges, badges
 from ui import header, layout, pages, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch

@@ -2,18 +2,17 @@
 
 import streamlit as st
 
-from core.categories import size_label
+from core.catalogue.categories import size_label
 from core.i18n import _, ngettext
 from core.money import format_eur
-from core.orders import (
+from core.trade.cart import get_cart, remove_from_cart
+from core.trade.checkout import (
     CheckoutError,
     ConfirmedItem,
     Shipping,
     ShippingError,
     check_shipping,
     checkout,
-    get_cart,
-    remove_from_cart,
     shipping_from_profile,
 )
 from ui import dialogs, pages

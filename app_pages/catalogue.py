@@ -4,13 +4,14 @@ The address (query parameters) says what is shown: see ui/catalogue.py."""
 
 import streamlit as st
 
-from core import attributes, categories
-from core.catalogue import ITEM_PARAM, MAX_SEARCH_TEXT, PageRequest, Sort, sort_label
-from core.categories import SIZES
+from core.catalogue import attributes, categories
+from core.catalogue.address import ITEM_PARAM, MAX_SEARCH_TEXT
+from core.catalogue.categories import SIZES
+from core.catalogue.listings import CONDITION_LABELS, condition_label
+from core.catalogue.search import PageRequest, Sort, sort_label
+from core.catalogue.shop import browse
 from core.i18n import _, format_number
-from core.listings import CONDITION_LABELS, condition_label
-from core.models import MAX_PRICE_CENTS
-from core.shop import browse
+from core.models.catalogue import MAX_PRICE_CENTS
 from ui import catalogue as shop
 from ui import search, warmup
 from ui.favourites import page_hearts

@@ -3,7 +3,7 @@ as sold (no buying them), and each can be taken out with its heart."""
 
 import streamlit as st
 
-from core.favourites import favourites
+from core.catalogue.favourites import favourites
 from core.i18n import _, ngettext
 from ui import pages
 from ui.auth import require_user

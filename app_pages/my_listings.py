@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core import categories
-from core.favourites import seller_favourite_counts
+from core.catalogue import categories
+from core.catalogue.favourites import seller_favourite_counts
+from core.catalogue.listings import seller_listings
 from core.i18n import _, ngettext
-from core.listings import seller_listings
-from core.models import ItemStatus
+from core.models.catalogue import ItemStatus
 from ui import dialogs, pages
 from ui.auth import require_user
 from ui.item_page import confirm_delete

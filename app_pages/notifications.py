@@ -4,7 +4,7 @@ where it happened. Showing them marks them read (the bell goes back to zero)."""
 import streamlit as st
 
 from core.i18n import _
-from core.notifications import Kind, NotificationView, mark_read, recent
+from core.messaging.notifications import Kind, NotificationView, mark_read, recent
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session

@@ -3,13 +3,13 @@ received, completed) and the next step for whoever takes it; the buyer's review.
 
 import streamlit as st
 
-from core.categories import ONE_SIZE, size_label
+from core.catalogue.categories import ONE_SIZE, size_label
 from core.errors import UserError
 from core.i18n import _, format_day
-from core.models import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
-from core.orders import OrderSummary, purchases, sales
-from core.reviews import REVIEWABLE, leave_review
-from core.tracking import (
+from core.models.trade import REVIEW_COMMENT_MAX, TRACKING_MAX, OrderStatus
+from core.trade.orders import OrderSummary, purchases, sales
+from core.trade.reviews import REVIEWABLE, leave_review
+from core.trade.tracking import (
     COMPLETE_AFTER,
     complete_order,
     confirm_received,
@@ -24,7 +24,7 @@ from ui.sellers import stars
 from ui.state import db_session
 from ui.widgets import flash, item_link, money, plain, thumbnail
 
-STATUS_BADGES = {  # the label: core.tracking.status_label
+STATUS_BADGES = {  # the label: core.trade.tracking.status_label
     OrderStatus.PAID: (":material/inventory_2:", "orange"),
     OrderStatus.SHIPPED: (":material/local_shipping:", "blue"),
     OrderStatus.RECEIVED: (":material/markunread_mailbox:", "violet"),

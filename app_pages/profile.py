@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from core.accounts import (
+from core.accounts.accounts import (
     PASSWORD_MIN_CHARS,
     AccountError,
     ProfileUpdate,

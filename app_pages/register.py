@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.accounts import PASSWORD_MIN_CHARS, AccountError, register_user
+from core.accounts.accounts import PASSWORD_MIN_CHARS, AccountError, register_user
 from core.i18n import _
 from ui import pages
 from ui.auth import go_back_after_login, start_session

@@ -3,20 +3,17 @@ the main colour and the pattern, fields."""
 
 import streamlit as st
 
-from core import attributes, categories
-from core.i18n import _
-from core.listings import (
+from core.catalogue import attributes, categories
+from core.catalogue.listings import (
     CONDITION_LABELS,
     InvalidListingError,
-    ListingDraft,
     ListingError,
-    check_listing,
     condition_label,
-    create_listing,
     get_own_listing,
     item_id_from_text,
-    update_listing,
 )
+from core.catalogue.selling import ListingDraft, check_listing, create_listing, update_listing
+from core.i18n import _
 from core.money import price_field_text
 from ui import classifier, pages, search
 from ui.auth import require_user

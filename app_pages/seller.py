@@ -3,8 +3,13 @@ since, rating, number sold, the items for sale and the latest reviews."""
 
 import streamlit as st
 
+from core.catalogue.sellers import (
+    ITEMS_SHOWN,
+    SellerNotFoundError,
+    seller_id_from_text,
+    seller_profile,
+)
 from core.i18n import _, format_day, format_number, ngettext
-from core.sellers import ITEMS_SHOWN, SellerNotFoundError, seller_id_from_text, seller_profile
 from ui import pages
 from ui.sellers import member_since, rating_text, stars
 from ui.state import db_session

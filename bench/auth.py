@@ -1,7 +1,8 @@
 """Per-rerun cost of the server-side session check with 10 and 10 000 users (and sessions).
 
-Every script run checks the tab's session in the database (``core.sessions.session_user``:
-one indexed look-up that also loads the user). Side by side in one run, for each size:
+Every script run checks the tab's session in the database
+(``core.accounts.sessions.session_user``: one indexed look-up that also loads the user).
+Side by side in one run, for each size:
 - the check itself against what a run cost before sessions were server-side (loading the
   user by id from the session state), and against a look-up by e-mail;
 - the shop page through Home.py (AppTest), logged out and logged in, many runs.
@@ -40,9 +41,10 @@ def make_database(path: Path, users: int) -> str:
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from core import sessions
+    from core.accounts import sessions
     from core.db import make_engine
-    from core.models import AuthSession, User, utcnow
+    from core.models.accounts import AuthSession, User
+    from core.models.base import utcnow
     from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{path}")
@@ -90,10 +92,10 @@ def make_database(path: Path, users: int) -> str:
 def time_checks(db: Path, token: str, repeats: int) -> dict:
     from sqlmodel import Session
 
-    from core import sessions
-    from core.accounts import get_user_by_email
+    from core.accounts import sessions
+    from core.accounts.accounts import get_user_by_email
     from core.db import make_engine
-    from core.models import User
+    from core.models.accounts import User
 
     engine = make_engine(f"sqlite:///{db}")
     timings: dict[str, list[float]] = {"session_check": [], "user_by_id": [], "user_by_email": []}

@@ -51,9 +51,11 @@ def fill(engine, count: int, seed: int = 1) -> None:
     """The demo data, then generated listings up to ``count`` available items."""
     from sqlalchemy import insert, select
 
-    from core import categories
-    from core.models import Condition, Item, Photo, User, brand_key, item_search_text, utcnow
-    from core.photos import prepare_photo
+    from core.catalogue import categories
+    from core.catalogue.photos import prepare_photo
+    from core.models.accounts import User
+    from core.models.base import utcnow
+    from core.models.catalogue import Condition, Item, Photo, brand_key, item_search_text
     from demo.illustrations import COLOURS, garment_jpeg
     from demo.seed import create_demo_database
 
@@ -141,7 +143,7 @@ def bench_size(count: int, runs: int, work: Path) -> dict:
     from sqlmodel import Session
     from streamlit.testing.v1 import AppTest
 
-    from core.catalogue import CatalogueQuery, PageRequest, known_brands, search_catalogue
+    from core.catalogue.search import CatalogueQuery, PageRequest, known_brands, search_catalogue
     from core.db import make_engine
 
     data_dir = work / f"data-{count}"

@@ -106,8 +106,8 @@ def ensure_model(model_dir: Path) -> None:
 def seeded_database(path: Path, model_dir: Path) -> None:
     """The demo data, and every listing's embedding of the model (as after the app's
     background job): what a restarted shop has."""
+    from core.catalogue.embeddings import index_with_model
     from core.db import make_engine
-    from core.embeddings import index_with_model
     from demo.seed import create_demo_database
 
     engine = make_engine(f"sqlite:///{path}")

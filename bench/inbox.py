@@ -2,7 +2,7 @@
 
 Every run of a logged-in page reads three counts for the navigation and the bell: the
 cart's lines, the unread messages over the person's conversations and the unread
-notifications (``core.badges.badges``: one statement of index reads). The header's timed
+notifications (``core.messaging.badges.badges``: one statement of index reads). The header's timed
 refresh reads the last two (``unread_counts``). Side by side in one run, on a small and a
 large marketplace built the same way:
 - ``cart_only``: what a run read before this issue (the cart's COUNT), the baseline;
@@ -42,15 +42,11 @@ def build(url: str, users: int, messages: int, seed: int = 7) -> dict:
     from sqlalchemy import insert, text
 
     from core.db import make_engine
-    from core.models import (
-        CartLine,
-        Conversation,
-        Item,
-        Message,
-        Notification,
-        User,
-        utcnow,
-    )
+    from core.models.accounts import User
+    from core.models.base import utcnow
+    from core.models.catalogue import Item
+    from core.models.messaging import Conversation, Message, Notification
+    from core.models.trade import CartLine
     from core.schema import drop_schema, upgrade_schema
 
     rng = random.Random(seed)
@@ -159,7 +155,7 @@ def naive_unread(session, user_id: int) -> int:
     last message in each conversation (a stand-in for "last read")."""
     from sqlalchemy import and_, func, or_, select
 
-    from core.models import Conversation, Message
+    from core.models.messaging import Conversation, Message
 
     mine = (
         select(Message.conversation_id, func.max(Message.id).label("last"))
@@ -187,8 +183,8 @@ def naive_unread(session, user_id: int) -> int:
 def measure(world: dict, people: int = 300, seed: int = 11) -> dict:
     from sqlmodel import Session
 
-    from core.badges import badges, unread_counts
-    from core.orders import cart_size
+    from core.messaging.badges import badges, unread_counts
+    from core.trade.cart import cart_size
 
     rng = random.Random(seed)
     who = [rng.randrange(1, world["users"] + 1) for _ in range(people)] + [world["busiest"]] * 20

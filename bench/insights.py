@@ -40,10 +40,13 @@ def _ms(xs: list[float]) -> float:
 def build(path: Path, listings: int, seed: int = 5) -> None:
     from sqlalchemy import insert, text
 
-    from core import categories
-    from core.accounts import hash_password
+    from core.accounts.accounts import hash_password
+    from core.catalogue import categories
     from core.db import make_engine
-    from core.models import Favourite, Item, Order, OrderLine, User, utcnow
+    from core.models.accounts import User
+    from core.models.base import utcnow
+    from core.models.catalogue import Favourite, Item
+    from core.models.trade import Order, OrderLine
     from core.schema import upgrade_schema
 
     rng = random.Random(seed)

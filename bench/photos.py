@@ -37,7 +37,10 @@ import sys
 import time
 from pathlib import Path
 
-from core.photos import MAX_UPLOAD_BYTES, MEMORY_BOUND_MB  # the bounds the rules state
+from core.catalogue.photo_checks import (  # the bounds the rules state
+    MAX_UPLOAD_BYTES,
+    MEMORY_BOUND_MB,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -212,7 +215,7 @@ def measure(path: Path, design: str, runs: int) -> dict:
     from PIL import Image
 
     from core.ai.preprocess import prepare_for_model
-    from core.photos import PhotoError
+    from core.catalogue.photo_checks import PhotoError
 
     data = path.read_bytes()
 

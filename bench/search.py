@@ -11,7 +11,7 @@ random unit embedding (512 dimensions: the cost is the same as real ones).
 Measured per size (p50 over the queries, each query different; one core for numpy, as
 under load):
 - text query end to end: tokenise + text tower + vector search under the shop's filters +
-  keyword matches + fusion + fetching the page of 24 cards (``core.catalogue.browse``);
+  keyword matches + fusion + fetching the page of 24 cards (``core.catalogue.shop.browse``);
   the same search by keywords only (as without a model), side by side;
 - similar items (the item page's row); the index's load time from the database and its
   memory (its arrays, and the process's resident memory before and after);
@@ -75,8 +75,8 @@ def random_units(n: int, seed: int) -> np.ndarray:
 def store_embeddings(engine, model: str, seed: int) -> int:
     from sqlalchemy import insert, select
 
-    from core.embeddings import to_blob
-    from core.models import Item, ItemEmbedding
+    from core.catalogue.embeddings import to_blob
+    from core.models.catalogue import Item, ItemEmbedding
 
     with engine.connect() as conn:
         ids = [row[0] for row in conn.execute(select(Item.id).order_by(Item.id))]
@@ -96,8 +96,8 @@ def candidates(session, index, queries: np.ndarray, k: int = 24) -> dict:
     numkong, ours (int8 with numkong, the top 200 rescored from the database), and usearch's
     HNSW (int8) when installed; recall@24 against the truth. bench/vector_index.py compares
     more candidates (sqlite-vec, numpy float16 and int8) in more detail."""
-    from core.embeddings import stored_vectors
-    from core.semantic import SemanticQuery, nearest
+    from core.catalogue.embeddings import stored_vectors
+    from core.catalogue.semantic import SemanticQuery, nearest
 
     ids = np.asarray(sorted(stored_vectors(session, index.model, range(1, 10**7)).keys()))
     f32 = np.stack(list(stored_vectors(session, index.model, ids.tolist()).values()))
@@ -159,11 +159,11 @@ def bench_size(count: int, model_dir: Path, n_queries: int, work: Path) -> dict:
     from sqlmodel import Session
 
     from core.ai.text import TextEncoder
-    from core.catalogue import ShopAddress, ShopFilters
+    from core.catalogue.address import ShopAddress, ShopFilters
+    from core.catalogue.embeddings import LiveIndex
+    from core.catalogue.semantic import SemanticQuery, similar_items
+    from core.catalogue.shop import browse
     from core.db import make_engine
-    from core.embeddings import LiveIndex
-    from core.semantic import SemanticQuery, similar_items
-    from core.shop import browse
 
     path = work / f"search-{count}.db"
     engine = make_engine(f"sqlite:///{path}")

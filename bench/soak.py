@@ -1,9 +1,10 @@
 """Soak test: N processes x M threads mixing, for a fixed time, what the app's pages do.
 
-Each thread logs in (good password, wrong password, unknown e-mail: core.accounts.log_in, a
-server-side session and its check, as ui/accounts.py does), registers, searches
-the catalogue (search_catalogue, count_matches) and shops (add_to_cart, get_cart,
-remove_from_cart, checkout) on a fresh database seeded with several thousand listings.
+Each thread logs in (good password, wrong password, unknown e-mail:
+core.accounts.accounts.log_in, a server-side session and its check, as ui/accounts.py does),
+registers, searches the catalogue (search_catalogue, count_matches) and shops (add_to_cart,
+get_cart, remove_from_cart, checkout) on a fresh database seeded with several thousand
+listings.
 Refusals meant for the user (wrong password, locked e-mail, AccountError, CartError,
 CheckoutError) count as "refused"; any other exception is an error, counted by kind (class
 and message) and by operation. Prints a table per database, one JSON object last.
@@ -44,12 +45,14 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from core import categories
-    from core.accounts import MAX_FAILED_LOGINS, hash_password
+    from core.accounts.accounts import MAX_FAILED_LOGINS, hash_password
+    from core.catalogue import categories
+    from core.catalogue.photos import prepare_photo
+    from core.catalogue.selling import photo_row
     from core.db import make_engine
-    from core.listings import photo_row
-    from core.models import Condition, Item, LoginAttempt, User, utcnow
-    from core.photos import prepare_photo
+    from core.models.accounts import LoginAttempt, User
+    from core.models.base import utcnow
+    from core.models.catalogue import Condition, Item
     from core.schema import drop_schema
     from demo.illustrations import garment_jpeg
     from demo.seed import create_demo_database
@@ -105,8 +108,9 @@ class Stats:
 
     def call(self, name: str, fn, *args):
         """``fn(*args)``; a str (its reason) or an expected refusal is 'refused'; None if not ok."""
-        from core.accounts import AccountError
-        from core.orders import CartError, CheckoutError
+        from core.accounts.accounts import AccountError
+        from core.trade.cart import CartError
+        from core.trade.checkout import CheckoutError
 
         entry, start, result = self.op(name), time.perf_counter(), None
         try:
@@ -152,9 +156,10 @@ def in_session(engine, fn):
 
 
 def log_in(engine, email: str, password: str) -> bool:
-    """The log-in page as ui/accounts.py runs it: core.accounts.log_in (counted attempts, bcrypt),
-    then a server-side session, then the next run's check of that session."""
-    from core import accounts, sessions
+    """The log-in page as ui/accounts.py runs it: core.accounts.accounts.log_in (counted
+    attempts, bcrypt), then a server-side session, then the next run's check of that
+    session."""
+    from core.accounts import accounts, sessions
 
     user = in_session(engine, accounts.log_in)(email, password)  # raises LoginRefused
     token = in_session(engine, sessions.start_session)(user.id)
@@ -163,7 +168,7 @@ def log_in(engine, email: str, password: str) -> bool:
 
 def browse(session, query, next_page: bool) -> None:
     """The shop page: a page of results, sometimes the next one too."""
-    from core.catalogue import PageRequest, search_catalogue
+    from core.catalogue.search import PageRequest, search_catalogue
 
     page = search_catalogue(session, query, PageRequest())
     if next_page and page.has_next:
@@ -171,14 +176,16 @@ def browse(session, query, next_page: bool) -> None:
 
 
 def thread_main(engine, plan: dict, tag: str, buyer: int, stop: float, stats: Stats) -> None:
-    from core import accounts, orders
-    from core.catalogue import CatalogueQuery, Sort, count_matches
+    from core.accounts import accounts
+    from core.catalogue.search import CatalogueQuery, Sort, count_matches
+    from core.trade.cart import add_to_cart, get_cart, remove_from_cart
+    from core.trade.checkout import Shipping, checkout
 
     rng, n, me = random.Random(tag), 0, f"buyer{buyer}@example.com"
     buyer_id, items, call = plan["buyers"][buyer], plan["items"], stats.call
-    ship = orders.Shipping("Soak Buyer", "1 rue du Test", "75001", "Paris")
-    add, cart_of = in_session(engine, orders.add_to_cart), in_session(engine, orders.get_cart)
-    remove, buy = in_session(engine, orders.remove_from_cart), in_session(engine, orders.checkout)
+    ship = Shipping("Soak Buyer", "1 rue du Test", "75001", "Paris")
+    add, cart_of = in_session(engine, add_to_cart), in_session(engine, get_cart)
+    remove, buy = in_session(engine, remove_from_cart), in_session(engine, checkout)
     while time.time() < stop:
         n += 1
         op = rng.choices(list(MIX), list(MIX.values()))[0]

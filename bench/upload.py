@@ -42,9 +42,9 @@ import numpy as np
 from photos import phone_jpeg, phone_jpeg_50mp_25mb  # bench/photos.py, beside this script
 from PIL import Image
 
-from core import photos
 from core.ai.classifier import Classifier
 from core.ai.preprocess import decode_photo, model_input, prepare_for_model, preprocess_image
+from core.catalogue import photo_checks, photos
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,14 +84,16 @@ def _today_thumbnail(image: Image.Image) -> Image.Image:
 
 
 def today_prepare_photo(data: bytes, *, name: str = "The file", steps: dict | None = None):
-    """``core.photos.prepare_photo`` as it was (the header checks and decode are unchanged
+    """``core.catalogue.photos.prepare_photo`` as it was (the header checks and decode are unchanged
     and shared); ``steps`` collects the time of each step, in seconds."""
     clock = _Clock(steps)
-    image = photos.read_header(data, name=name)
-    photos.check_shape(image, name=name)
-    photos.check_pixels(image, data, name=name)
+    image = photo_checks.read_header(data, name=name)
+    photo_checks.check_shape(image, name=name)
+    photo_checks.check_pixels(image, data, name=name)
     clock.lap("header")
-    image = photos.decode(image, name=name, draft=photos.reduced_size(image.size, photos.MAX_SIDE))
+    image = photo_checks.decode(
+        image, name=name, draft=photo_checks.reduced_size(image.size, photos.MAX_SIDE)
+    )
     clock.lap("decode")
     orientation = photos._orientation(image)
     image = photos.to_rgb(image)
@@ -156,11 +158,11 @@ def profile_today(classifier: Classifier, data: bytes, steps: dict) -> None:
 def profile_one_decode(classifier: Classifier, data: bytes, steps: dict) -> None:
     """The steps of ``prepare_photo`` + ``model_input``, one by one (same calls)."""
     clock = _Clock(steps)
-    image = photos.read_header(data)
-    photos.check_shape(image)
-    photos.check_pixels(image, data)
+    image = photo_checks.read_header(data)
+    photo_checks.check_shape(image)
+    photo_checks.check_pixels(image, data)
     clock.lap("header")
-    image = photos.decode(image, draft=photos.reduced_size(image.size, photos.MAX_SIDE))
+    image = photo_checks.decode(image, draft=photo_checks.reduced_size(image.size, photos.MAX_SIDE))
     clock.lap("decode")
     orientation = photos._orientation(image)
     image = photos.to_rgb(image)

@@ -22,10 +22,11 @@ import pandas as pd
 from sqlalchemy import Date, Integer, and_, case, cast, func, or_, select
 from sqlmodel import Session
 
-from core import categories
+from core.catalogue import categories
+from core.catalogue.listings import condition_label
 from core.i18n import _
-from core.listings import condition_label
-from core.models import Favourite, Item, ItemStatus, Order, OrderLine
+from core.models.catalogue import Favourite, Item, ItemStatus
+from core.models.trade import Order, OrderLine
 
 PERCENTILES = (10, 25, 50, 75, 90)
 CONFIDENCE_BINS = 10  # 0-10 %, 10-20 %, ... 90-100 %

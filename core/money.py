@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 
 from core.errors import UserError
 from core.i18n import FORMAT_LOCALES, _, current_language, format_price
-from core.models import MAX_PRICE_CENTS
+from core.models.catalogue import MAX_PRICE_CENTS
 
 # ASCII digits only: "\d" would take "١٢" (Arabic-Indic) for 12
 _PRICE_RE = re.compile(r"^\s*(?:€\s*)?([0-9]{1,9})(?:[.,]([0-9]{1,2}))?\s*(?:€|eur|EUR)?\s*$")

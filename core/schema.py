@@ -75,9 +75,10 @@ def metadata() -> MetaData:
     return SQLModel.metadata
 
 
-# Objects of the schema that are not SQLModel tables, made by DDL next to them (core.models)
-# and by the revisions: SQLite's full-text table with its shadow tables, PostgreSQL's GIN
-# index on the items' text. Autogenerate would otherwise propose to drop them.
+# Objects of the schema that are not SQLModel tables, made by DDL next to them
+# (core.models.catalogue) and by the revisions: SQLite's full-text table with its shadow
+# tables, PostgreSQL's GIN index on the items' text. Autogenerate would otherwise propose to
+# drop them.
 _FTS_TABLE = "items_fts"
 _GIN_INDEX = "ix_items_search"
 

@@ -27,17 +27,23 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from core.accounts import hash_password
-from core.categories import BY_CODE
-from core.conversations import open_conversation, send_message
-from core.favourites import add_favourite
-from core.listings import photo_row
-from core.models import Item, ItemStatus, Notification, User, utcnow
-from core.offers import accept, counter, make_offer
-from core.orders import add_to_cart, checkout, get_cart, shipping_from_profile
-from core.photos import prepare_photo
-from core.reviews import leave_review
-from core.tracking import complete_order, confirm_received, mark_shipped
+from core.accounts.accounts import hash_password
+from core.catalogue.categories import BY_CODE
+from core.catalogue.favourites import add_favourite
+from core.catalogue.photos import prepare_photo
+from core.catalogue.selling import photo_row
+from core.messaging.conversations import open_conversation
+from core.messaging.messages import send_message
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item, ItemStatus
+from core.models.messaging import Notification
+from core.trade.cart import add_to_cart, get_cart
+from core.trade.checkout import checkout, shipping_from_profile
+from core.trade.offer_answers import accept, counter
+from core.trade.offers import make_offer
+from core.trade.reviews import leave_review
+from core.trade.tracking import complete_order, confirm_received, mark_shipped
 from demo.illustrations import garment_jpeg
 
 ACCEPTED_FOR = timedelta(hours=48)

@@ -312,7 +312,7 @@ def draw_garment(category: str, colour: str, size: int = 800) -> Image.Image:
 
 @lru_cache(maxsize=64)
 def garment_jpeg(category: str, colour: str, size: int = 800) -> bytes:
-    """The illustration as JPEG bytes, ready for ``core.photos.prepare_photo``."""
+    """The illustration as JPEG bytes, ready for ``core.catalogue.photos.prepare_photo``."""
     out = io.BytesIO()
     draw_garment(category, colour, size).save(out, format="JPEG", quality=90)
     return out.getvalue()

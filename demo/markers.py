@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.models import AppMeta
+from core.models.meta import AppMeta
 
 SEEDED_KEY = "demo_seeded_at"
 DEMO_IDS_KEY = "demo_user_ids"  # the seeded accounts, by id: an e-mail can belong to anyone

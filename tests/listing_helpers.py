@@ -8,11 +8,13 @@ from datetime import timedelta
 from PIL import Image
 from sqlmodel import Session
 
-from core.catalogue import CatalogueQuery, search_catalogue
+from core.catalogue.photos import PreparedPhoto, prepare_photo
+from core.catalogue.search import CatalogueQuery, search_catalogue
+from core.catalogue.selling import ListingDraft
 from core.db import session_scope
-from core.listings import ListingDraft
-from core.models import Item, Photo, User, utcnow
-from core.photos import PreparedPhoto, prepare_photo
+from core.models.accounts import User
+from core.models.base import utcnow
+from core.models.catalogue import Item, Photo
 
 HASH = "$2b$12$" + "a" * 53
 

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import accounts
+from core.accounts import accounts
 from core.db import make_engine
-from core.models import Item, ItemStatus
+from core.models.catalogue import Item, ItemStatus
 
 CATALOGUE = "app_pages/catalogue.py"
 

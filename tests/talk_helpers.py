@@ -10,7 +10,14 @@ from contextlib import contextmanager
 from sqlalchemy import event, func
 from sqlmodel import Session, select
 
-from core.models import Conversation, Message, Notification, Offer
+from core.db import session_scope
+from core.messaging.conversations import open_conversation
+from core.messaging.messages import send_message
+from core.models.catalogue import Item
+from core.models.messaging import Conversation, Message, Notification
+from core.models.trade import Offer
+from core.trade.offer_answers import accept
+from core.trade.offers import make_offer
 
 
 def rows(engine, model, *where) -> list:
@@ -84,3 +91,40 @@ def pause_after(engine, step: int, fragment: str, seconds: float = 0.4) -> Itera
     finally:
         event.remove(engine, "after_cursor_execute", listener)
     assert done, f"step {step} never ran a statement with {fragment!r}"
+
+
+def opened(engine, buyer, item_id) -> int:
+    with Session(engine) as s:
+        return open_conversation(s, buyer, item_id)
+
+
+def send(engine, sender, conversation_id, body="Hello") -> int:
+    with Session(engine) as s:
+        return send_message(s, sender, conversation_id, body)
+
+
+def sold(engine, item_id) -> None:
+    with session_scope(engine) as s:
+        s.get(Item, item_id).status = "sold"
+
+
+def run(engine, step, *args):
+    with Session(engine) as s:
+        return step(s, *args)
+
+
+def status(engine, offer_id) -> str:
+    return offer(engine, offer_id).status
+
+
+def accepted_offer(engine, people, chat, price=4000) -> int:
+    """Bea offers ``price``, Sam accepts."""
+    offer_id = run(engine, make_offer, people["buyer"], chat, price)
+    run(engine, accept, people["seller"], offer_id)
+    return offer_id
+
+
+def item_lock(engine) -> str:
+    """The statement that takes an offer step's lock on the item: SQLite's write lock
+    (``begin_write``), PostgreSQL's row lock for share."""
+    return "FOR SHARE" if engine.dialect.name == "postgresql" else "app_meta"

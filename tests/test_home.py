@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from demo.seed import DEMO_LISTINGS
+from demo.listings import DEMO_LISTINGS
 from tests.conftest import ROOT
 
 

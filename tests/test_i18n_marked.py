@@ -5,7 +5,7 @@ to a Streamlit element, to a page link, or to an error meant for people
 (``core.errors.UserError`` and its subclasses) must be wrapped in ``_()``, ``ngettext()``,
 ``pgettext()`` (or be a constant marked with ``N_()``). Text without words (icons,
 markdown marks, placeholders only) needs no translation. It names each string it finds by
-file and line; tests/test_i18n.py checks that every marked string has its French.
+file and line; tests/core/test_i18n.py checks that every marked string has its French.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ database, and our own server-side session behind a signed re-login cookie.
 Why not the library's cookie: it is a 30-day bearer token (the e-mail and an expiry,
 signed) that nothing on the server can revoke, so "Log out" and a password change could
 not end it, and its decoder lets errors other than a bad signature escape. Here a log-in
-creates a row in ``sessions`` (``core.sessions``); the cookie names that row; every run
-checks the row, so log-out, password changes and replicas all agree.
+creates a row in ``sessions`` (``core.accounts.sessions``); the cookie names that row; every
+run checks the row, so log-out, password changes and replicas all agree.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 import extra_streamlit_components as stx
 import streamlit as st
 
-from core import accounts, sessions
+from core.accounts import accounts, sessions
 from core.i18n import _
-from core.models import User
+from core.models.accounts import User
 from demo.markers import demo_accounts_exist, demo_user_ids
 from ui import pages
 from ui.i18n import adopt_account_language
@@ -164,7 +164,7 @@ def demo_accounts_on() -> bool:
 
 
 class _DatabaseLogin:
-    """What the log-in widget calls on submit: ``core.accounts.log_in`` on the database.
+    """What the log-in widget calls on submit: ``core.accounts.accounts.log_in`` on the database.
 
     streamlit-authenticator checks passwords against a credentials dict held in memory and
     counts failures in that dict; our store of record is the database (limits that hold

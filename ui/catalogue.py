@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from core.catalogue import ITEM_PARAM, ShopAddress, ShopFilters, Sort, known_brands
+from core.catalogue.address import ITEM_PARAM, ShopAddress, ShopFilters
+from core.catalogue.search import Sort, known_brands
 from ui.state import db_session
 
 TEXT = "f_text"

@@ -207,7 +207,7 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
 
 def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
     """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
-    validation (~16 ms a chart; tests/test_insights_page.py validates every chart) and
+    validation (~16 ms a chart; tests/app_pages/test_insights.py validates every chart) and
     meant to be cached with the figures: building an Altair chart costs 5-60 ms, which
     would be paid on every run."""
     # fit the container's width, axes and labels included (by default the plot area alone

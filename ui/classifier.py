@@ -15,13 +15,14 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from core import attributes, categories
 from core.ai.classifier import Classifier, Look, Score
 from core.ai.download import download
 from core.ai.errors import ModelError, ModelMissingError
 from core.ai.preprocess import CLIP_PREPROCESSING, preprocess
+from core.catalogue import attributes, categories
+from core.catalogue.photo_checks import PhotoError, megabytes
+from core.catalogue.photos import PreparedPhoto
 from core.i18n import N_, _, format_number, format_share
-from core.photos import PhotoError, PreparedPhoto, megabytes
 from ui import warmup
 from ui.state import get_settings
 

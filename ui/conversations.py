@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.conversations import (
+from core.catalogue.listings import ItemView
+from core.errors import UserError
+from core.i18n import N_, _, ngettext
+from core.messaging.conversations import (
     ConversationNotFoundError,
-    ConversationView,
-    InboxEntry,
-    MessageView,
-    conversation,
     conversation_id_from_text,
     conversations_about,
     existing_conversation,
-    inbox,
-    mark_read,
     open_conversation,
-    send_message,
 )
-from core.errors import UserError
-from core.i18n import N_, _, ngettext
-from core.listings import ItemView
-from core.models import MESSAGE_MAX, MessageKind, User
+from core.messaging.inbox import ConversationView, InboxEntry, MessageView, conversation, inbox
+from core.messaging.messages import mark_read, send_message
+from core.models.accounts import User
+from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.money import format_eur, parse_eur, price_field_text
-from core.offers import ACCEPTED_HOURS, accept, counter, decline, make_offer, withdraw
-from core.orders import AlreadyInCartError, CartError, add_to_cart
+from core.trade.cart import AlreadyInCartError, CartError, add_to_cart
+from core.trade.offer_answers import accept, counter, decline, withdraw
+from core.trade.offers import ACCEPTED_HOURS, make_offer
 from ui import pages
 from ui.auth import require_user
 from ui.state import db_session

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlmodel import Session
 
-from core.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
+from core.catalogue.favourites import FavouriteError, ItemHearts, favourite_ids, set_favourite
 from core.i18n import _, ngettext
-from core.models import Item, ItemStatus, User
+from core.models.accounts import User
+from core.models.catalogue import Item, ItemStatus
 from ui import pages
 from ui.auth import refresh_user, require_user
 from ui.state import db_session

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.badges import unread_counts
 from core.i18n import _
+from core.messaging.badges import unread_counts
 from ui import pages
 from ui.auth import refresh_user
 from ui.state import current_user, db_session

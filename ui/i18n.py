@@ -12,9 +12,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import accounts, i18n
+from core import i18n
+from core.accounts import accounts
 from core.i18n import LANGUAGES, _
-from core.models import User
+from core.models.accounts import User
 from ui.state import current_user, db_session
 
 LANGUAGE_KEY = "_language"

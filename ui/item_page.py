@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.catalogue import ShopAddress
-from core.favourites import item_hearts
+from core.catalogue.address import ShopAddress
+from core.catalogue.favourites import item_hearts
+from core.catalogue.listings import ItemView, ListingError, get_item_view, item_id_from_text
+from core.catalogue.selling import delete_listing
 from core.i18n import _
-from core.listings import (
-    ItemView,
-    ListingError,
-    delete_listing,
-    get_item_view,
-    item_id_from_text,
-)
-from core.models import User
-from core.orders import CartError, add_to_cart
-from core.reviews import seller_rating
+from core.models.accounts import User
+from core.trade.cart import CartError, add_to_cart
+from core.trade.reviews import seller_rating
 from ui import dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions

@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 import streamlit as st
 
-from core.badges import Badges
 from core.i18n import N_, _, format_number
+from core.messaging.badges import Badges
 
 APP_NAME = "Seconde Main"  # the brand: the same in every language
 

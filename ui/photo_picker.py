@@ -30,16 +30,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from core.ai.preprocess import CLIP_PREPROCESSING, prepare_for_model
+from core.catalogue.listings import ItemPhoto
+from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, PhotoError, check_size, megabytes
+from core.catalogue.photos import PreparedPhoto
 from core.i18n import _, ngettext
-from core.listings import ItemPhoto
-from core.models import MAX_PHOTOS_PER_ITEM
-from core.photos import (
-    MAX_UPLOAD_BYTES,
-    PhotoError,
-    PreparedPhoto,
-    check_size,
-    megabytes,
-)
+from core.models.catalogue import MAX_PHOTOS_PER_ITEM
 from ui.widgets import plain
 
 _MAX_REPORTED = 50  # browser-refused files said at most (the report comes from the browser)

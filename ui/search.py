@@ -20,12 +20,12 @@ from sqlmodel import Session
 from core.ai.classifier import Classifier, Look
 from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
-from core.catalogue import CatalogueCard
-from core.embeddings import LiveIndex, embedded_count, index_missing
+from core.catalogue.embeddings import LiveIndex, embedded_count, index_missing
+from core.catalogue.photo_checks import PhotoError, check_size
+from core.catalogue.search import CatalogueCard
+from core.catalogue.selling import CoverEmbedding
+from core.catalogue.semantic import SemanticQuery, similar_items
 from core.i18n import _
-from core.listings import CoverEmbedding
-from core.photos import PhotoError, check_size
-from core.semantic import SemanticQuery, similar_items
 from ui import warmup
 from ui.state import get_engine
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from babel.dates import format_date
 
 from core.i18n import FORMAT_LOCALES, _, current_language, format_number, ngettext
-from core.reviews import STARS, Rating
+from core.trade.reviews import STARS, Rating
 from ui import pages
 from ui.widgets import plain
 

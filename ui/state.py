@@ -14,7 +14,7 @@ from sqlmodel import Session
 from core.config import ConfigError, Settings, load_settings
 from core.db import make_engine
 from core.i18n import _
-from core.models import User
+from core.models.accounts import User
 from core.schema import SchemaError, upgrade_schema
 from demo.markers import demo_accounts_exist
 

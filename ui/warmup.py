@@ -34,7 +34,7 @@ from core.ai.classifier import Classifier
 from core.ai.errors import ModelError
 from core.ai.model_dir import MANIFEST_NAME, check_model, model_fingerprint, read_manifest
 from core.ai.text import TextEncoder
-from core.embeddings import LiveIndex
+from core.catalogue.embeddings import LiveIndex
 from core.i18n import N_, _
 from ui.state import get_engine, get_settings
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from core import attributes, categories
+from core.catalogue import attributes, categories
+from core.catalogue.listings import condition_label
 from core.i18n import N_, _, format_day, format_moment, pgettext
-from core.listings import condition_label
-from core.models import Item, ItemStatus
+from core.models.catalogue import Item, ItemStatus
 from core.money import format_eur
 from ui import pages
 from ui.auth import cookie_change_pending

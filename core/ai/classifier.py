@@ -1,13 +1,13 @@
 """Zero-shot garment classifier: CLIP over ONNX Runtime, in process.
 
 At load, the text tower runs once over the prompts' token ids (generated into
-``core/category_tokens.py``) and each category keeps the mean of its prompts' unit text
+``core/catalogue/category_tokens.py``) and each category keeps the mean of its prompts' unit text
 embeddings; per photo only the image tower runs. A category's logit is the logit scale
 times the cosine of the photo with each of its prompts, averaged over its prompts, which
 is also what the prototype's single graph (``logits_per_image`` over every prompt) gives,
 so both kinds of model directory answer the same.
 
-The colour and pattern prompts (``core/attribute_tokens.py``) go through the same load of
+The colour and pattern prompts (``core/catalogue/attribute_tokens.py``) go through the same load of
 the text tower (a second batch); each colour and pattern keeps its prompts' mean unit
 embedding the same way, so a photo's one image embedding gives its category, its main
 colour and its pattern.
@@ -59,7 +59,7 @@ class Look:
     patterns: list[Score] = field(default_factory=list)
 
 
-# The prompt sets of core/attribute_tokens.py that a Look gives, in Look's field order.
+# The prompt sets of core/catalogue/attribute_tokens.py that a Look gives, in Look's field order.
 ATTRIBUTE_SETS = ("colour", "pattern")
 
 
@@ -78,7 +78,7 @@ class PromptSet:
 def attribute_prompts() -> tuple[np.ndarray, np.ndarray, dict[str, PromptSet]]:
     """The token ids and masks of the colour and pattern prompts, and each set's codes,
     averaging weights and rows among those prompts."""
-    from core import attribute_tokens as tokens  # imported late: `tokens` regenerates it
+    from core.catalogue import attribute_tokens as tokens  # imported late: `tokens` regenerates it
 
     sets = {}
     for name in ATTRIBUTE_SETS:
@@ -121,7 +121,7 @@ def _checked(failure: str, run, *args):
 
 
 class Classifier:
-    """CLIP zero-shot classifier over the categories of ``core/category_tokens.py``.
+    """CLIP zero-shot classifier over the categories of ``core/catalogue/category_tokens.py``.
 
     Build it with ``Classifier.load(model_dir)``; cache it (``st.cache_resource``).
     """
@@ -194,7 +194,9 @@ class Classifier:
                 )
             )
             raise ModelError(message.format(folder=model_dir))
-        from core import category_tokens as tokens  # imported late: `tokens` regenerates it
+        from core.catalogue import (
+            category_tokens as tokens,  # imported late: `tokens` regenerates it
+        )
 
         input_ids = np.asarray(tokens.INPUT_IDS, dtype=np.int64)
         attention_mask = np.asarray(tokens.ATTENTION_MASK, dtype=np.int64)
@@ -298,7 +300,7 @@ class Classifier:
     def embed_photos(self, photos: Sequence[bytes]) -> np.ndarray:
         """Unit image embeddings (N, D), float32, of photos' bytes (stored listing photos).
 
-        Raises ``core.photos.PhotoError`` when one is not a usable photo."""
+        Raises ``core.catalogue.photo_checks.PhotoError`` when one is not a usable photo."""
         pixels = np.concatenate([preprocess(photo, self.preprocessing) for photo in photos])
         return self.embed_pixels(pixels).astype(np.float32)
 
@@ -339,8 +341,8 @@ class Classifier:
         )
 
     def look_at(self, photo_bytes: bytes) -> Look:
-        """``look`` for a photo's bytes. Raises ``core.photos.PhotoError`` when the bytes are
-        not a usable photo."""
+        """``look`` for a photo's bytes. Raises ``core.catalogue.photo_checks.PhotoError``
+        when the bytes are not a usable photo."""
         return self.look(preprocess(photo_bytes, self.preprocessing))
 
     def _ranked(
@@ -382,6 +384,6 @@ class Classifier:
     def classify(self, photo_bytes: bytes) -> list[CategoryScore]:
         """Every category with its probability, most likely first.
 
-        Raises ``core.photos.PhotoError`` when the bytes are not a usable photo.
+        Raises ``core.catalogue.photo_checks.PhotoError`` when the bytes are not a usable photo.
         """
         return self.classify_pixels(preprocess(photo_bytes, self.preprocessing))

@@ -1,10 +1,11 @@
 """CLIP's image preprocessing, from uploaded bytes to ``pixel_values``, with the photo
-checks and the reduced JPEG decode of ``core.photos`` (one set of rules for every upload).
+checks and the reduced JPEG decode of ``core.catalogue.photo_checks`` (one set of rules for
+every upload).
 
-An upload is decoded once: ``prepare_for_model`` prepares it with ``core.photos.prepare_photo``
-(stored copy, thumbnail) and makes its ``pixel_values`` from the same decoded, upright image
-(``model_input``). ``preprocess`` (bytes in) stays for everything else: tests, the export's
-checks, a stored photo.
+An upload is decoded once: ``prepare_for_model`` prepares it with
+``core.catalogue.photos.prepare_photo`` (stored copy, thumbnail) and makes its
+``pixel_values`` from the same decoded, upright image (``model_input``). ``preprocess``
+(bytes in) stays for everything else: tests, the export's checks, a stored photo.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from core import photos
+from core.catalogue import photo_checks, photos
 from core.i18n import _
 
 # A JPEG of more than DRAFT_MIN_PIXELS is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
@@ -68,14 +69,18 @@ CLIP_PREPROCESSING = Preprocessing()
 def _open_reduced(data: bytes, min_side: int) -> Image.Image | None:
     """Decode ``data``, a JPEG at reduced size; None when anything is off.
 
-    The same header checks and pixel budget as every upload (``core.photos``): nothing
-    is decoded that would hold more than ``photos.MAX_DECODED_PIXELS`` at once.
+    The same header checks and pixel budget as every upload
+    (``core.catalogue.photo_checks``): nothing is decoded that would hold more than
+    ``photo_checks.MAX_DECODED_PIXELS`` at once.
     """
     try:
-        image = photos.read_header(data)
-        photos.check_pixels(image, data)
-        big = image.format in photos.JPEG_FORMATS and image.width * image.height > DRAFT_MIN_PIXELS
-        return photos.decode(image, draft=(min_side, min_side) if big else None)
+        image = photo_checks.read_header(data)
+        photo_checks.check_pixels(image, data)
+        big = (
+            image.format in photo_checks.JPEG_FORMATS
+            and image.width * image.height > DRAFT_MIN_PIXELS
+        )
+        return photo_checks.decode(image, draft=(min_side, min_side) if big else None)
     except Exception:
         return None
 
@@ -88,9 +93,9 @@ def decode_photo(data: bytes, *, draft: bool = True, name: str | None = None) ->
     """
     image = _open_reduced(data, DRAFT_MIN_SIDE) if draft else None
     if image is None:
-        # photos.open_image raises PhotoError with the user-facing reason (empty, not an
+        # photo_checks.open_image raises PhotoError with the user-facing reason (empty, not an
         # image, truncated, too large...), or decodes in full if only the fast path failed.
-        image = photos.open_image(data, name=name or _("The photo"))
+        image = photo_checks.open_image(data, name=name or _("The photo"))
     with contextlib.suppress(Exception):  # a broken EXIF block is no reason to refuse a photo
         image = ImageOps.exif_transpose(image)
     return photos.to_rgb(image)
@@ -146,7 +151,7 @@ def preprocess(
 def model_input(image: Image.Image, prep: Preprocessing = CLIP_PREPROCESSING) -> np.ndarray:
     """An upright RGB image already decoded (the photo prepared for storage, at most
     ``photos.MAX_SIDE`` px) to CLIP's ``pixel_values``, close to what ``preprocess`` makes
-    of the upload's bytes (tests/test_ai_preprocess.py says how close): box-reduced by an
+    of the upload's bytes (tests/core/ai/test_preprocess.py says how close): box-reduced by an
     integer factor while it keeps 1.5 x the pixels the bicubic resize needs (as the draft
     decode of ``preprocess`` does; Pillow keeps the geometry exact), then as
     ``preprocess_image``. ``image`` itself is not changed."""

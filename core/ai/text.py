@@ -8,7 +8,7 @@ Thread safety (Streamlit runs sessions in threads and shares one cached encoder)
 tokenizer is configured once in ``load`` and only read afterwards (``encode`` takes the Rust
 tokenizer by shared reference; mutating its padding or truncation while another thread
 encodes is what raises "Already borrowed", so we never do), and ONNX Runtime documents
-``InferenceSession.run`` as safe to call concurrently. ``tests/test_ai_text.py`` embeds from
+``InferenceSession.run`` as safe to call concurrently. ``tests/core/ai/test_text.py`` embeds from
 8 threads at once and checks every result against a serial run.
 """
 

@@ -5,7 +5,7 @@ Every row is scored (exact search, no graph to tune), from int8 rows with a per-
 by numkong's SIMD int8 dot kernel: 100 000 CLIP ViT-B/32 embeddings take 52 MB (float32
 would take 205 MB) and score in about 9 ms on one core. int8 alone keeps about 98 % of the
 true top 24, so callers rescore a larger pool with the float32 embeddings the database
-keeps (``core.semantic.nearest``), which gives the exact top. bench/vector_index.py
+keeps (``core.catalogue.semantic.nearest``), which gives the exact top. bench/vector_index.py
 compares this with float32 and float16 numpy, usearch's HNSW and sqlite-vec.
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.photos import MAX_UPLOAD_BYTES, megabytes
+from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, megabytes
 
 pytestmark = pytest.mark.browser
 

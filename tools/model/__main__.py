@@ -1,7 +1,8 @@
 """Model tooling: ``python -m tools.model tokens|download|export|check|evaluate|index``.
 
-- ``tokens``: tokenise the prompts of ``core/categories.py`` into ``core/category_tokens.py``
-  and those of ``core/attributes.py`` (colours, patterns) into ``core/attribute_tokens.py``.
+- ``tokens``: tokenise the prompts of ``core/catalogue/categories.py`` into
+  ``core/catalogue/category_tokens.py`` and those of ``core/catalogue/attributes.py``
+  (colours, patterns) into ``core/catalogue/attribute_tokens.py``.
 - ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
 - ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
 - ``check``: whether the model folder holds a complete model, every file checked against the
@@ -53,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     tokens = commands.add_parser(
-        "tokens", help="regenerate core/category_tokens.py and core/attribute_tokens.py"
+        "tokens",
+        help="regenerate core/catalogue/category_tokens.py and core/catalogue/attribute_tokens.py",
     )
     tokens.add_argument(
         "--tokenizer",
@@ -125,8 +127,8 @@ def _parser() -> argparse.ArgumentParser:
 def index_command(model_dir: Path) -> str:
     """``python -m tools.model index``: the listings of DATABASE_URL without an embedding of
     the model in ``model_dir`` get one, with a progress bar."""
+    from core.catalogue.embeddings import embedded_count, index_with_model
     from core.db import make_engine, session_scope
-    from core.embeddings import embedded_count, index_with_model
     from core.schema import upgrade_schema
 
     engine = make_engine(load_settings().database_url)

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.ai.classifier import Classifier
 from core.ai.model_dir import Progress
-from core.categories import BY_CODE
+from core.catalogue.categories import BY_CODE
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 # Folder names of ../shared/images (the prototype's seed photos and the CC0 clothing sample)
@@ -79,7 +79,7 @@ def evaluate(
     Photos lying directly in ``photo_dir`` are labelled by their file name (``pant.jpg``),
     as in the prototype's seed photos; the others by their class folder.
     """
-    from core.photos import PhotoError
+    from core.catalogue.photo_checks import PhotoError
 
     mapping = {**DEFAULT_FOLDER_MAP, **(mapping or {})}
 

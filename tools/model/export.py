@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from core import category_tokens
 from core.ai.classifier import prompt_weights, softmax
 from core.ai.errors import ModelError
 from core.ai.model_dir import (
@@ -38,6 +37,7 @@ from core.ai.model_dir import (
 from core.ai.onnx import open_session, run_image_tower, run_text_tower, unit
 from core.ai.preprocess import preprocess, preprocess_image
 from core.ai.tokenizer import load_tokenizer
+from core.catalogue import category_tokens
 from tools.model.progress import TextBar
 from tools.model.tokens import shared_tokenizer
 

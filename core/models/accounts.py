@@ -1,0 +1,74 @@
+"""The people's tables: users, failed log-ins, log-in sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Index,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
+
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 50
+ADDRESS_MAX = 200
+CITY_MAX = 80
+POSTAL_CODE_MAX = 10
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        # e-mails are stored lower-cased; the functional index makes that a rule
+        Index("ux_users_email_lower", text("lower(email)"), unique=True),
+        CheckConstraint(f"length(email) BETWEEN 3 AND {EMAIL_MAX}", name="ck_users_email_len"),
+        CheckConstraint(
+            f"length(display_name) BETWEEN 1 AND {DISPLAY_NAME_MAX}", name="ck_users_name_len"
+        ),
+        CheckConstraint("password_hash LIKE '$2%'", name="ck_users_bcrypt_hash"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=EMAIL_MAX, unique=True)
+    display_name: str = Field(max_length=DISPLAY_NAME_MAX)
+    password_hash: str = Field(max_length=100)
+    birthday: date | None = None
+    address: str | None = Field(default=None, max_length=ADDRESS_MAX)
+    postal_code: str | None = Field(default=None, max_length=POSTAL_CODE_MAX)
+    city: str | None = Field(default=None, max_length=CITY_MAX)
+    # the language the person chose (core.i18n.LANGUAGES); None: their browser's
+    language: str | None = Field(default=None, max_length=5)
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One failed log-in, kept in the database so limits hold across restarts and replicas."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=EMAIL_MAX)
+    attempted_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A logged-in browser: its re-login cookie names this row, so that a log-out or a
+    password change ends it on every replica, and open tabs notice on their next run."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user", "user_id", "revoked_at"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the random token in the cookie: a copy of the database gives no cookie
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None

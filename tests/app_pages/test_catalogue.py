@@ -1,0 +1,390 @@
+"""The shop and the item page (``?item=ID``), through the real pages (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from core.catalogue.photos import prepare_photo
+from core.catalogue.selling import ListingDraft, create_listing
+from demo.listings import DEMO_LISTINGS
+from tests.apptest import log_in, open_page, start_app, texts
+from tests.conftest import ROOT
+from tests.shop_helpers import (
+    CATALOGUE,
+    app_db,
+    click,
+    enabled,
+    item_by_title,
+    jpeg,
+    labels,
+    mark_sold,
+    open_item,
+    user_id,
+)
+from ui.widgets import plain
+
+
+def card_titles(at) -> list[str]:
+    return [
+        m.value.strip("*").replace("\\", "")
+        for m in at.markdown
+        if m.value.startswith("**") and "€" not in m.value
+    ]
+
+
+def caption(at) -> str:
+    return next(c.value for c in at.caption if " item" in c.value)
+
+
+def test_the_shop_shows_every_available_item_logged_out(app_env):
+    at = start_app()
+    assert at.title[0].value == "Second-hand clothes"
+    assert sorted(card_titles(at)) == sorted(d.title for d in DEMO_LISTINGS)
+    assert caption(at) == "24 items · page 1 of 1"
+    assert not enabled(at, "Next") and not enabled(at, "Previous")
+    assert "€" in texts(at)
+
+
+def test_search_sort_and_filters(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("jeans").run()
+    assert card_titles(at) == ["Straight-leg 501 jeans"]
+    at.text_input(key="f_text").input("LEVI").run()  # brand, any case, word prefix
+    assert sorted(card_titles(at)) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    at.selectbox(key="f_sort").set_value("price_up").run()
+    assert card_titles(at) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    for words in ("levis", "levi's", "Levi’s"):  # the search box's own example
+        at.text_input(key="f_text").input(words).run()
+        assert sorted(card_titles(at)) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    at.text_input(key="f_text").input("carhartt-wip t-shirt").run()
+    assert card_titles(at) == ["Black oversized logo tee"]
+    at.text_input(key="f_text").input("nothing-like-this").run()
+    assert "No item matches your search" in texts(at)
+
+    at = start_app()
+    at.button_group(key="f_categories").set_value(["shoes", "hat"]).run()
+    assert len(card_titles(at)) == 4
+    at.multiselect(key="f_sizes").set_value(["38"]).run()
+    assert card_titles(at) == ["White leather sneakers"]
+
+    at = start_app()
+    at.multiselect(key="f_brands").set_value(["levis"]).run()  # typed: no apostrophe
+    assert sorted(card_titles(at)) == ["Denim cut-off shorts", "Straight-leg 501 jeans"]
+    at.button_group(key="f_conditions").set_value(["very_good"]).run()
+    assert card_titles(at) == ["Straight-leg 501 jeans"]
+    click(at, "Clear the filters")
+    assert len(card_titles(at)) == 24
+
+
+def test_price_range_and_an_upside_down_one(app_env):
+    at = start_app()
+    at.number_input(key="f_low").set_value(100).run()
+    assert sorted(card_titles(at)) == ["Black leather biker jacket", "Camel wool coat"]
+    at.number_input(key="f_high").set_value(50).run()  # min 100, max 50: read as 50 to 100
+    assert sorted(card_titles(at)) == [
+        "Green hooded parka", "Olive field jacket", "Tan leather tote bag", "White leather sneakers"
+    ]  # fmt: skip
+    assert caption(at) == ("4 items · page 1 of 1 · min and max price swapped: €50.00 to €100.00")
+    assert not at.warning
+    assert at.query_params == {"min": "100", "max": "50"}  # the address keeps what was typed
+    assert at.number_input(key="f_low").value == 100 and at.number_input(key="f_high").value == 50
+
+
+def open_shop(params: dict) -> AppTest:
+    """A fresh browser opening the shop at an address (a shared link, a reload)."""
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def link_queries(at) -> dict[str, str]:
+    return {link.proto.label: link.proto.query_string for link in at.get("page_link")}
+
+
+def test_the_address_says_the_search_filters_and_sort(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("leather").run()
+    at.button_group(key="f_conditions").set_value(["very_good"]).run()
+    at.selectbox(key="f_sort").set_value("price_down").run()
+    shown = card_titles(at)
+    assert shown == ["Black leather biker jacket", "Tan leather tote bag", "White leather sneakers"]
+    assert at.query_params == {"q": "leather", "condition": "very_good", "sort": "price_down"}
+    # the cards open their item after the same address, so the item page can go back to it
+    items = [link.proto.query_string for link in at.get("page_link")
+             if "item=" in link.proto.query_string]  # fmt: skip
+    prefix = "q=leather&condition=very_good&sort=price_down&item="
+    assert len(items) == len(shown) and all(q.startswith(prefix) for q in items)
+
+    shared = open_shop(dict(at.query_params))  # the link shared, or the page reloaded
+    assert card_titles(shared) == shown
+    assert shared.text_input(key="f_text").value == "leather"
+    assert shared.button_group(key="f_conditions").value == ["very_good"]
+    assert shared.selectbox(key="f_sort").value == "price_down"
+    assert shared.query_params == at.query_params
+
+    many = open_shop({"category": ["shoes", "hat"], "size": ["38", "One size"], "min": "20"})
+    assert sorted(card_titles(many)) == [
+        "Burgundy wool felt hat", "Straw-colour fedora", "White leather sneakers"
+    ]  # fmt: skip
+    assert many.multiselect(key="f_sizes").value == ["38", "One size"]
+
+
+def test_back_to_an_earlier_address_shows_it_whatever_the_widgets_said(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("shirt").run()
+    earlier = dict(at.query_params)
+    at.selectbox(key="f_sort").set_value("price_up").run()
+    at.text_input(key="f_text").input("jeans").run()
+    assert at.query_params == {"q": "jeans", "sort": "price_up"}
+    at.query_params.clear()  # the browser's Back button: the earlier URL, widgets unchanged
+    at.query_params.update(earlier)
+    at.run()
+    assert at.text_input(key="f_text").value == "shirt"
+    assert at.selectbox(key="f_sort").value == "newest"
+    assert at.query_params == earlier
+    assert sorted(card_titles(at)) == sorted(card_titles(open_shop(earlier)))
+
+
+def test_an_address_it_does_not_understand_is_the_plain_shop(app_env):
+    at = open_shop({"sort": "cheapest", "category": "nope", "min": "-5", "max": "1e9",
+                    "after": "x_1", "page": "7", "q": "a\x00b", "size": "XXXXL"})  # fmt: skip
+    assert caption(at) == "24 items · page 1 of 1"
+    assert at.query_params == {}  # written back as understood
+    at = open_shop({"before": "99999999_1", "sort": "price_up"})  # an old cursor: no error
+    assert not at.exception
+
+
+def add_listings(app_env, count: int) -> None:
+    engine = app_db(app_env)
+    seller = user_id(engine, "user1@gmail.com")
+    photo = prepare_photo(jpeg())
+    with Session(engine) as s:
+        for n in range(count):
+            draft = ListingDraft(
+                title=f"Plain tee number {n:02d}",
+                category="t-shirt",
+                size="M",
+                brand="Basics",
+                condition="good",
+                price=str(5 + n),
+            )
+            create_listing(s, seller, draft, [photo])
+
+
+def test_pages_next_previous_first_last(app_env):
+    add_listings(app_env, 40)  # 64 items: pages of 24, 24 and 16
+    at = start_app()
+    first = card_titles(at)
+    assert caption(at) == "64 items · page 1 of 3" and first[0] == "Plain tee number 39"
+    click(at, "Next")
+    second = card_titles(at)
+    assert caption(at) == "64 items · page 2 of 3" and not set(first) & set(second)
+    assert set(at.query_params) == {"after", "page"} and at.query_params["page"] == "2"
+    assert card_titles(open_shop(dict(at.query_params))) == second  # a page can be shared
+    click(at, "Next")
+    third = card_titles(at)
+    assert caption(at) == "64 items · page 3 of 3" and len(third) == 16
+    assert not enabled(at, "Next") and not enabled(at, "Last")
+    click(at, "Previous")
+    assert card_titles(at) == second and at.query_params["page"] == "2"
+    click(at, "First")
+    assert card_titles(at) == first and not enabled(at, "Previous")
+    assert at.query_params == {}
+    click(at, "Last")
+    assert card_titles(at) == third and caption(at) == "64 items · page 3 of 3"
+    assert at.query_params == {"last": "1"}
+    # a new search starts again on its first page
+    at.text_input(key="f_text").input("tee").run()
+    assert caption(at) == "42 items · page 1 of 2"  # and two demo tees
+    assert at.query_params == {"q": "tee"}
+
+
+def test_filters_survive_a_visit_to_an_item(app_env):
+    at = start_app()
+    at.text_input(key="f_text").input("shirt").run()
+    at.selectbox(key="f_sort").set_value("price_up").run()
+    shown = card_titles(at)
+    item = item_by_title(app_db(app_env), shown[0]).id
+    at.query_params["item"] = str(item)  # the card's link: the same address and the item
+    at.run()
+    assert shown[0] in [h.value.replace("\\", "") for h in at.header]
+    assert at.query_params == {"q": "shirt", "sort": "price_up", "item": str(item)}
+    assert link_queries(at)["Back to the shop"] == "q=shirt&sort=price_up"
+    del at.query_params["item"]  # Back (or "Back to the shop")
+    at.run()
+    assert at.text_input(key="f_text").value == "shirt"
+    assert at.selectbox(key="f_sort").value == "price_up"
+    assert card_titles(at) == shown
+    at.text_input(key="f_text").input("jeans").run()  # a new search shows results, no item
+    assert card_titles(at) == ["Straight-leg 501 jeans"]
+    assert "item" not in at.query_params
+
+
+def test_item_page_logged_out_shows_everything_and_sends_to_log_in(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    at = open_item(start_app(), item.id)
+    page = texts(at).replace("\\", "")
+    for fact in ("Red wrap midi dress", "€45.00", "Dress", "Sézane", "Very good", "Camille"):
+        assert fact in page, fact
+    assert "Worn twice to weddings" in next(t.value for t in at.text)
+    assert len(at.get("image")) >= 1
+    click(at, "Log in to buy")
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at, "user2@gmail.com")
+    assert at.query_params.get("item") == str(item.id)  # back on the item after logging in
+    assert "Add to cart" in labels(at)
+    del at.query_params["item"]  # Back to the shop: the item does not come back
+    at.run()
+    assert at.title[0].value == "Second-hand clothes"
+
+
+def test_an_item_asked_to_log_in_for_does_not_come_back_by_itself(app_env):
+    item = item_by_title(app_db(app_env), "Red wrap midi dress")
+    at = open_item(start_app(), item.id)
+    click(at, "Log in to buy")
+    assert "Welcome back" in [t.value for t in at.title]
+    open_page(at, CATALOGUE)  # Back, without logging in: the shop, not the item
+    at.query_params.clear()
+    at.run()
+    assert at.title[0].value == "Second-hand clothes"
+    assert "item" not in at.query_params
+
+
+def test_unknown_items_say_so(app_env):
+    for raw in ("999999", "abc", "-3", ""):
+        at = open_item(start_app(), raw)
+        assert "Item not found" in [t.value for t in at.title], raw
+
+
+def test_add_to_cart_once_then_in_your_cart(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    at = open_item(log_in(start_app(), "user2@gmail.com"), item.id)
+    click(at, "Add to cart")
+    assert "Added to your cart." in [s.value for s in at.success]
+    assert "Add to cart" not in labels(at) and not enabled(at, "In your cart")
+
+
+def test_add_to_cart_of_an_item_sold_meanwhile(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    at = open_item(log_in(start_app(), "user2@gmail.com"), item.id)
+    mark_sold(engine, item.id)
+    at.run()  # the click reruns the page, which now knows the item is sold
+    assert "This item is sold." in [i.value for i in at.info]
+    assert "Add to cart" not in labels(at)
+
+
+def test_the_seller_sees_edit_and_delete_and_can_delete(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    at = open_item(log_in(start_app(), "user1@gmail.com"), item.id)
+    assert {"Edit", "Delete"} <= set(labels(at)) and "Add to cart" not in labels(at)
+    click(at, "Delete")
+    click(at, "Cancel", key="cancel_delete")
+    click(at, "Delete")
+    click(at, "Delete", key="confirm_delete")
+    assert "My listings" in [t.value for t in at.title]
+    assert "Your listing is deleted." in [s.value for s in at.success]
+    open_item(at, item.id)
+    assert "Item not found" in [t.value for t in at.title]
+
+
+def test_edit_goes_to_the_sell_page(app_env):
+    item = item_by_title(app_db(app_env), "Red wrap midi dress")
+    at = open_item(log_in(start_app(), "user1@gmail.com"), item.id)
+    click(at, "Edit")
+    assert "Edit your listing" in [t.value for t in at.title]
+    assert at.text_input(key=f"sell_title_{item.id}-0").value == "Red wrap midi dress"
+
+
+def test_a_sold_item_cannot_be_bought_or_changed(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    mark_sold(engine, item.id)
+    at = open_item(log_in(start_app(), "user2@gmail.com"), item.id)
+    assert "This item is sold." in [i.value for i in at.info]
+    assert "Add to cart" not in labels(at)
+    at = open_item(log_in(start_app(), "user1@gmail.com"), item.id)
+    assert "You sold this item." in [i.value for i in at.info]
+    assert not {"Edit", "Delete"} & set(labels(at))
+    assert item.title not in card_titles(open_page(at, CATALOGUE))
+
+
+def test_user_text_is_shown_as_text_never_as_markdown_or_html(app_env):
+    engine = app_db(app_env)
+    title = "**Bold** <b>tag</b> [link](http://evil.example) :red[x] $x$"
+    description = "# Not a heading\n<script>alert(1)</script>\n- not a list"
+    with Session(engine) as s:
+        create_listing(
+            s,
+            user_id(engine, "user1@gmail.com"),
+            ListingDraft(
+                title=title,
+                description=description,
+                category="hat",
+                size="One size",
+                brand="<i>Brand</i>",
+                condition="good",
+                price="10",
+            ),
+            [prepare_photo(jpeg())],
+        )
+    at = start_app()
+    assert f"**{plain(title)}**" in [m.value for m in at.markdown]  # escaped on the card
+    assert not any(title in m.value for m in at.markdown)
+    item = item_by_title(engine, title)
+    at = open_item(at, item.id)
+    assert plain(title) in [h.value for h in at.header]
+    assert description in [t.value for t in at.text]  # st.text: no markdown at all
+    assert not any("<i>Brand</i>" in m.value for m in at.markdown)
+    assert not at.get("html") or all("<b>tag</b>" not in h.proto.body for h in at.get("html"))
+
+
+def test_an_impossible_item_id_is_just_not_found(app_env):
+    at = start_app()
+    for raw in ("100000000000000000000", "2147483648", "-3", "abc", ""):
+        at.query_params["item"] = raw
+        at.run()
+        assert not at.exception, raw
+        assert "Item not found" in [t.value for t in at.title], raw
+
+
+@pytest.mark.parametrize("raw", ["١", "۱", "１", " 1", "1 ", "+1", "1_0", "0x1", "²"])
+def test_an_item_id_is_ascii_digits_only(app_env, raw):
+    """Before: int() read "١" (an Arabic digit) as 1 and opened item 1."""
+    at = start_app()
+    at.query_params["item"] = raw
+    at.run()
+    assert not at.exception, raw
+    assert "Item not found" in [t.value for t in at.title], raw
+
+
+def test_colour_and_pattern_filters_and_the_item_page(app_env):
+    at = start_app()
+    at.multiselect(key="f_colours").set_value(["red"]).run()  # burgundy is red too
+    assert sorted(card_titles(at)) == ["Burgundy wool felt hat", "Red wrap midi dress"]
+    assert at.query_params == {"colour": "red"}
+    at.button_group(key="f_categories").set_value(["dress"]).run()
+    assert card_titles(at) == ["Red wrap midi dress"]
+    assert at.query_params == {"category": "dress", "colour": "red"}
+    click(at, "Clear the filters")
+    at.button_group(key="f_patterns").set_value(["printed"]).run()
+    assert card_titles(at) == ["Black oversized logo tee"]
+    at.text_input(key="f_text").input("noir").run()  # the colour's French name, with the filter
+    assert card_titles(at) == ["Black oversized logo tee"]
+
+    shared = open_shop({"colour": ["navy", "teal"], "pattern": "plain"})  # teal: not a colour
+    assert sorted(card_titles(shared)) == [
+        "Navy canvas running shoes", "Navy summer dress with belt"
+    ]  # fmt: skip
+    assert shared.multiselect(key="f_colours").value == ["navy"]
+    assert shared.query_params == {"colour": "navy", "pattern": "plain"}
+
+    item = open_item(start_app(), item_by_title(app_db(app_env), "Red wrap midi dress").id)
+    assert any("**Colour:** Red · **Pattern:** Plain" in m.value for m in item.markdown)

@@ -1,0 +1,315 @@
+"""The hearts on the shop's cards and the item page, the Favourites page and the counts in
+My listings, through the real pages (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from core.accounts import accounts, sessions
+from core.catalogue.favourites import add_favourite
+from core.models.catalogue import Favourite, Item
+from tests.apptest import log_in, open_page, start_app, submit_login, texts
+from tests.shop_helpers import (
+    CATALOGUE,
+    app_db,
+    item_by_title,
+    labels,
+    mark_sold,
+    open_item,
+    user_id,
+)
+from ui.favourites import HEART_OFF, HEART_ON
+
+FAVOURITES, LISTINGS = "app_pages/favourites.py", "app_pages/my_listings.py"
+# user1 sells these (demo data); user2 is the one who likes them
+DRESS, FEDORA = "Red wrap midi dress", "Straw-colour fedora"
+USER2_ITEM = "Navy summer dress with belt"
+
+
+def heart(at, key: str):
+    """The heart button ``key`` (heart_card_<id> on a card, heart_item on the item page)."""
+    found = [b for b in at.button if b.key == key]
+    assert len(found) == 1, (key, [b.key for b in at.button])
+    return found[0]
+
+
+def has_heart(at, key: str) -> bool:
+    return any(b.key == key for b in at.button)
+
+
+def press(at, key: str):
+    heart(at, key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def liked(engine, email: str) -> set[int]:
+    with Session(engine) as s:
+        uid = user_id(engine, email)
+        return set(s.exec(select(Favourite.item_id).where(Favourite.user_id == uid)).all())
+
+
+def like(engine, email: str, *titles: str) -> None:
+    with Session(engine) as s:
+        for title in titles:
+            add_favourite(s, user_id(engine, email), item_by_title(engine, title).id)
+
+
+def stay_on_the_shop(at) -> None:
+    """After the log-in page switched back to the shop: AppTest would run the page its own
+    last ``switch_page`` named (the log-in page) again, where a browser stays on the shop's
+    address; name the shop, keeping the address's query."""
+    at.switch_page(CATALOGUE)
+
+
+def text_of(at) -> str:
+    """What the page says, markdown escapes removed ("Straw-colour", not "Straw\\-colour")."""
+    return texts(at).replace("\\", "")
+
+
+def register_fan(engine) -> None:
+    with Session(engine) as s:
+        accounts.register_user(s, "fan@example.com", "Fay", "long-enough", "long-enough")
+
+
+def test_a_cards_heart_toggles_and_persists(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = log_in(start_app(), "user2@gmail.com")
+    open_page(at, CATALOGUE)
+    key = f"heart_card_{dress.id}"
+    assert heart(at, key).proto.icon == HEART_OFF
+    press(at, key)
+    assert heart(at, key).proto.icon == HEART_ON
+    assert liked(engine, "user2@gmail.com") == {dress.id}
+    assert at.title[0].value == "Second-hand clothes"  # still the shop, same address
+    again = open_page(log_in(start_app(), "user2@gmail.com"), CATALOGUE)  # another visit
+    assert heart(again, key).proto.icon == HEART_ON
+    press(again, key)
+    assert heart(again, key).proto.icon == HEART_OFF
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+def test_a_heart_keeps_the_shops_search_and_page(app_env):
+    engine = app_db(app_env)
+    at = log_in(start_app(), "user2@gmail.com")
+    open_page(at, CATALOGUE)
+    at.query_params.update({"q": "dress", "sort": "price_up"})
+    at.run()
+    shown = [b.key for b in at.button if (b.key or "").startswith("heart_card_")]
+    assert shown
+    press(at, shown[0])
+    assert at.query_params.get("q") == "dress" and at.query_params.get("sort") == "price_up"
+    assert [b.key for b in at.button if (b.key or "").startswith("heart_card_")] == shown
+    assert liked(engine, "user2@gmail.com") == {int(shown[0].removeprefix("heart_card_"))}
+
+
+def test_the_item_pages_heart_and_how_many_people_like_it(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
+    assert heart(at, "heart_item").label == "Add to favourites"
+    assert heart(at, "heart_item").proto.icon == HEART_OFF
+    assert "like this" not in texts(at) and "likes this" not in texts(at)
+    press(at, "heart_item")
+    assert heart(at, "heart_item").label == "In your favourites"
+    assert heart(at, "heart_item").proto.icon == HEART_ON
+    assert "1 person likes this" in texts(at)
+    assert at.query_params.get("item") == str(dress.id)
+    # persisted: another visit sees it, and logged-out visitors see the count too
+    later = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
+    assert heart(later, "heart_item").label == "In your favourites"
+    assert "1 person likes this" in texts(open_item(start_app(), dress.id))
+    press(at, "heart_item")
+    assert heart(at, "heart_item").label == "Add to favourites"
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+def test_the_seller_sees_the_count_but_has_no_heart(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    like(engine, "user2@gmail.com", DRESS)
+    register_fan(engine)  # a third person likes it too
+    like(engine, "fan@example.com", DRESS)
+    at = open_item(log_in(start_app(), "user1@gmail.com"), dress.id)
+    assert not has_heart(at, "heart_item")
+    assert "2 people like this" in texts(at)
+    at.query_params.clear()
+    open_page(at, CATALOGUE)  # no heart on one's own cards, a heart on the others'
+    own = item_by_title(engine, FEDORA).id
+    other = item_by_title(engine, USER2_ITEM).id
+    assert not has_heart(at, f"heart_card_{own}") and not has_heart(at, f"heart_card_{dress.id}")
+    assert has_heart(at, f"heart_card_{other}")
+
+
+def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = start_app()
+    at.switch_page(CATALOGUE)
+    # the shop's address (repeated keys too) and the item
+    at.query_params.update({"colour": ["red", "blue"], "q": "dress", "item": str(dress.id)})
+    at.run()
+    assert heart(at, "heart_item").proto.icon == HEART_OFF
+    press(at, "heart_item")
+    assert "Welcome back" in [t.value for t in at.title]
+    assert liked(engine, "user2@gmail.com") == set()  # nothing done before logging in
+    log_in(at, "user2@gmail.com")
+    assert at.query_params.get("item") == str(dress.id)  # back on the item
+    assert at.query_params.get("colour") == ["red", "blue"] and at.query_params.get("q") == "dress"
+    assert heart(at, "heart_item").label == "Add to favourites"
+    stay_on_the_shop(at)
+    press(at, "heart_item")  # now the heart works
+    assert heart(at, "heart_item").label == "In your favourites"
+    assert liked(engine, "user2@gmail.com") == {dress.id}
+
+
+def test_logged_out_a_cards_heart_asks_to_log_in_then_back_to_the_same_search(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = start_app()
+    at.switch_page(CATALOGUE)
+    at.query_params.update({"q": "dress"})
+    at.run()
+    press(at, f"heart_card_{dress.id}")
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at, "user2@gmail.com")
+    assert at.title[0].value == "Second-hand clothes" and at.query_params.get("q") == "dress"
+    stay_on_the_shop(at)
+    press(at, f"heart_card_{dress.id}")
+    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON
+
+
+def test_an_item_sold_while_the_page_was_open_is_not_added(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
+    mark_sold(engine, dress.id)  # bought by someone else meanwhile
+    press(at, "heart_item")
+    assert [t.value for t in at.toast] == [
+        "This item is already sold: it can no longer be added to favourites."
+    ]
+    assert not has_heart(at, "heart_item")  # a sold item: no new favourite
+    assert "This item is sold." in texts(at)
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+def test_a_sold_favourite_can_be_taken_out_on_its_page(app_env):
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    like(engine, "user2@gmail.com", DRESS)
+    mark_sold(engine, dress.id)
+    at = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
+    assert "This item is sold." in texts(at) and "Add to cart" not in labels(at)
+    assert heart(at, "heart_item").proto.icon == HEART_ON and "1 person likes this" in texts(at)
+    press(at, "heart_item")
+    assert not has_heart(at, "heart_item")  # sold: it cannot be added again
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+# --- the Favourites page ------------------------------------------------------------------
+
+
+def test_the_favourites_page_lists_them_and_a_sold_one_as_sold(app_env):
+    engine = app_db(app_env)
+    dress, fedora = item_by_title(engine, DRESS), item_by_title(engine, FEDORA)
+    like(engine, "user2@gmail.com", DRESS, FEDORA)
+    mark_sold(engine, dress.id)
+    at = open_page(log_in(start_app(), "user2@gmail.com"), FAVOURITES)
+    assert at.title[0].value == "Favourites"
+    page = text_of(at)
+    assert DRESS in page and FEDORA in page
+    assert "2 items · 1 sold" in page
+    assert page.count("Sold") == 1  # the badge on the dress's card
+    assert not {"Add to cart", "Buy"} & set(labels(at))  # nothing to buy here
+    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON  # sold: still removable
+    press(at, f"heart_card_{dress.id}")
+    assert DRESS not in text_of(at) and FEDORA in text_of(at)
+    assert liked(engine, "user2@gmail.com") == {fedora.id}
+    press(at, f"heart_card_{fedora.id}")
+    assert "Nothing here yet" in " ".join(i.value for i in at.info)
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+def test_a_deleted_listing_leaves_the_favourites_page(app_env):
+    engine = app_db(app_env)
+    like(engine, "user2@gmail.com", DRESS, FEDORA)
+    with Session(engine) as s:
+        s.delete(s.get(Item, item_by_title(engine, DRESS).id))
+        s.commit()
+    at = open_page(log_in(start_app(), "user2@gmail.com"), FAVOURITES)
+    assert DRESS not in text_of(at) and FEDORA in text_of(at)
+
+
+def test_no_favourites_yet_leads_to_the_shop(app_env):
+    at = open_page(log_in(start_app(), "user2@gmail.com"), FAVOURITES)
+    assert "Nothing here yet" in " ".join(i.value for i in at.info)
+    assert "Go to the shop" in [link.label for link in at.get("page_link")]
+
+
+def test_logged_out_the_favourites_page_asks_to_log_in_then_back(app_env):
+    at = open_page(start_app(), FAVOURITES)
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at, "user2@gmail.com")
+    assert at.title[0].value == "Favourites"
+
+
+# --- My listings ----------------------------------------------------------------------------
+
+
+def test_my_listings_shows_how_many_people_like_each_listing(app_env):
+    engine = app_db(app_env)
+    register_fan(engine)
+    like(engine, "user2@gmail.com", DRESS, FEDORA)
+    like(engine, "fan@example.com", DRESS)
+    at = open_page(log_in(start_app(), "user1@gmail.com"), LISTINGS)
+    captions = [c.value for c in at.caption if "listed" in c.value]
+    assert len(captions) == 12
+    assert sorted(c.rsplit("♥ ", 1)[1] for c in captions) == ["0"] * 10 + ["1", "2"]
+
+
+# --- the cost of a page ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def statements():
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_the_hearts_of_a_shop_page_are_one_query(app_env, statements):
+    engine = app_db(app_env)
+    like(engine, "user2@gmail.com", DRESS, FEDORA)
+    at = open_page(log_in(start_app(), "user2@gmail.com"), CATALOGUE)
+    statements.clear()
+    at.run()  # one run of the shop: 24 cards
+    cards = [b for b in at.button if (b.key or "").startswith("heart_card_")]
+    assert len(cards) == 12  # user1's items; user2's own have no heart
+    assert sum(b.proto.icon == HEART_ON for b in cards) == 2
+    hearts = [s for s in statements if "favourites" in s]
+    assert len(hearts) == 1, hearts
+
+
+def test_a_heart_click_after_the_session_ended_elsewhere_asks_to_log_in(app_env):
+    """A session that ended elsewhere: the click changes nothing; the heart, now a logged-out
+    visitor's, asks to log in, then comes back to the item."""
+    engine = app_db(app_env)
+    dress = item_by_title(engine, DRESS)
+    at = open_item(submit_login(start_app(), "user2@gmail.com", "tototo"), dress.id)
+    with Session(engine) as s:  # e.g. a password change in another browser
+        sessions.end_other_sessions(s, user_id(engine, "user2@gmail.com"))
+    press(at, "heart_item")
+    assert liked(engine, "user2@gmail.com") == set()
+    assert "Welcome back" in [t.value for t in at.title]
+    log_in(at, "user2@gmail.com")
+    assert at.query_params.get("item") == str(dress.id)
+    assert heart(at, "heart_item").label == "Add to favourites"

@@ -1,0 +1,58 @@
+"""The insights page through the real app (AppTest)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from core.models.catalogue import Item
+from tests.apptest import log_in, open_page, start_app, texts
+from tests.shop_helpers import app_db
+
+INSIGHTS = "app_pages/insights.py"
+
+
+def give_suggestions(engine) -> int:
+    """As if every listing had been made with the AI, which took each coat for a dress
+    (changed by the seller) and got the rest right; returns how many were kept."""
+    with Session(engine) as s:
+        items = s.exec(select(Item)).all()
+        for item in items:
+            item.ai_category = "dress" if item.category == "coat" else item.category
+            item.ai_confidence = 0.42 if item.category == "coat" else 0.93
+            s.add(item)
+        s.commit()
+        return sum(1 for item in items if item.category != "coat"), len(items)
+
+
+def charts_drawn(at) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+def test_logged_out_visitors_see_the_marketplace_and_the_ai(app_env):
+    kept, total = give_suggestions(app_db(app_env))
+    assert 0 < kept < total  # the demo has coats
+    at = open_page(start_app(), INSIGHTS)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Insights"]
+    assert [s.value for s in at.subheader] == [
+        "Listings by category",
+        "Prices by category",
+        "Sales per week",
+        "Suggested against chosen",
+        "Kept against the AI's confidence",
+    ]
+    assert "Log in to see how your own listings are doing." in texts(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["On sale"] == str(total)
+    assert metrics["Listings with a suggestion"] == str(total)
+    assert metrics["Suggestions kept"] == f"{kept / total:.0%}"
+    assert charts_drawn(at) == 5
+
+
+def test_a_seller_sees_their_own_shop(app_env):
+    at = open_page(log_in(start_app(), "user1@gmail.com"), INSIGHTS)
+    assert not at.exception
+    assert "Your prices against the market" in [s.value for s in at.subheader]
+    assert {m.label for m in at.metric} >= {"Sold", "Revenue", "Days to sell"}
+    assert "No listing was made with an AI suggestion yet." in texts(at)
+    assert charts_drawn(at) == 3 + 3  # the marketplace's and the seller's

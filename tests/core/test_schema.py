@@ -1,0 +1,297 @@
+"""Migrations (core/schema.py, migrations/): the revisions build the models' schema, an
+upgrade from the first revision keeps every row and value, databases made before migrations
+are recognised and stamped, never recreated, servers starting together upgrade once, and a
+database newer than the code stops the app with a sentence."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, inspect, select, text
+from sqlmodel import Session
+
+from core.db import make_engine
+from core.models.catalogue import Item
+from core.schema import (
+    BASELINE,
+    VERSION_TABLE,
+    NewerSchemaError,
+    UnknownSchemaError,
+    alembic_config,
+    configure_options,
+    current_revision,
+    drop_schema,
+    head_revision,
+    metadata,
+    upgrade_schema,
+)
+from tests.concurrency import at_once
+from tests.conftest import DB_PARAMS, _close, _fresh_engine
+from tests.listing_helpers import add_items, found, make_user
+
+T0 = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+HASH = "$2b$12$" + "a" * 53
+PHOTO = bytes(range(256)) * 8  # every byte value, NUL included
+VECTOR = np.linspace(-1, 1, 512, dtype="<f4").tobytes()
+
+# One or more real rows in every table of the first revision, in an order that satisfies the
+# foreign keys (ids are given by the database: 1, 2... in a new table, on both databases).
+BASELINE_ROWS: list[tuple[str, dict]] = [
+    ("users", dict(email="camille@example.com", display_name="Camille", password_hash=HASH,
+                   birthday=date(1991, 5, 17), address="3 rue des Lilas", postal_code="75011",
+                   city="Paris", language="fr", created_at=T0, password_changed_at=T0)),
+    ("users", dict(email="hugo@example.com", display_name="Hugo", password_hash=HASH,
+                   created_at=T0, password_changed_at=T0)),
+    ("login_attempts", dict(email="hugo@example.com", attempted_at=T0)),
+    ("app_meta", dict(key="cookie_secret", value="k" * 64)),
+    ("items", dict(seller_id=1, title="Veste en jean", description="Portée deux fois.",
+                   category="jacket", size="M", brand="Levi's", condition="very_good",
+                   price_cents=4500, status="sold", colour="blue", pattern="plain",
+                   ai_category="jacket", ai_confidence=0.82, revision=2,
+                   search_text="veste en jean levis levi s", brand_key="levis",
+                   created_at=T0, updated_at=T0)),
+    ("items", dict(seller_id=1, title="Robe rouge", description="", category="dress",
+                   size="S", brand="Sézane", condition="good", price_cents=6000,
+                   status="available", colour=None, pattern=None, ai_category=None,
+                   ai_confidence=None, revision=1, search_text="robe rouge sezane",
+                   brand_key="sezane", created_at=T0, updated_at=T0)),
+    ("photos", dict(item_id=2, position=0, thumbnail=PHOTO[:300], image=PHOTO, width=1200,
+                    height=1600, created_at=T0)),
+    ("cart_lines", dict(user_id=2, item_id=2, added_at=T0)),
+    ("item_embeddings", dict(item_id=2, model="0123456789abcdef", vector=VECTOR, created_at=T0)),
+    ("favourites", dict(user_id=2, item_id=2, created_at=T0)),
+    ("conversations", dict(item_id=1, item_title="Veste en jean", buyer_id=2, seller_id=1,
+                           buyer_unread=0, seller_unread=1, created_at=T0,
+                           last_message_at=T0)),
+    ("offers", dict(conversation_id=1, item_id=1, buyer_id=2, seller_id=1, made_by=2,
+                    price_cents=4000, item_revision=2, asking_cents=4500, status="used",
+                    created_at=T0, answered_at=T0, expires_at=T0 + timedelta(hours=48))),
+    ("messages", dict(conversation_id=1, sender_id=2, kind="text", body="Encore dispo ?",
+                      offer_id=None, created_at=T0)),
+    ("messages", dict(conversation_id=1, sender_id=2, kind="offer", body="", offer_id=1,
+                      created_at=T0)),
+    ("orders", dict(buyer_id=2, seller_id=1, status="completed", tracking="LA123456789FR",
+                    shipped_at=T0, received_at=T0, completed_at=T0, total_cents=4000,
+                    shipping_name="Hugo", shipping_address="8 quai Saint-Vincent",
+                    shipping_postal_code="69001", shipping_city="Lyon", created_at=T0)),
+    ("order_lines", dict(order_id=1, item_id=1, seller_id=1, title="Veste en jean",
+                         brand="Levi's", size="M", price_cents=4000, thumbnail=PHOTO[:300],
+                         offer_id=1)),
+    ("sessions", dict(token_hash="f" * 64, user_id=2, created_at=T0,
+                      expires_at=T0 + timedelta(days=30), revoked_at=None)),
+    ("notifications", dict(user_id=1, kind="order_paid", actor_id=2, item_title="Veste en jean",
+                           item_id=1, conversation_id=1, order_id=1, price_cents=4000,
+                           created_at=T0, read_at=None)),
+    ("reviews", dict(order_id=1, seller_id=1, buyer_id=2, rating=5, comment="Parfait, merci !",
+                     created_at=T0)),
+]  # fmt: skip
+
+
+def _migrate(engine, revision: str) -> None:
+    """Run the revisions themselves up to ``revision`` (not the from-scratch create_all)."""
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def _all_rows(engine, tables: MetaData) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            name: [tuple(r) for r in conn.execute(select(table).order_by(*table.primary_key))]
+            for name, table in tables.tables.items()
+        }
+
+
+@pytest.fixture(params=DB_PARAMS)
+def baseline_db(request, tmp_path):
+    """A database at the first revision holding BASELINE_ROWS, and its tables as reflected
+    then (the columns a release without migrations had)."""
+    engine = _fresh_engine(request.param, tmp_path)
+    drop_schema(engine)
+    _migrate(engine, BASELINE)
+    tables = MetaData()
+    tables.reflect(engine, only=lambda name, _: name in metadata().tables)
+    with engine.begin() as conn:
+        for name, row in BASELINE_ROWS:
+            conn.execute(tables.tables[name].insert().values(**row))
+    yield engine, tables
+    _close(engine)
+
+
+def test_every_table_of_the_first_revision_holds_rows_in_the_upgrade_test(baseline_db):
+    _engine, tables = baseline_db
+    assert set(tables.tables) == {name for name, _row in BASELINE_ROWS}
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "before-migrations"])
+def test_an_upgrade_from_the_first_revision_keeps_every_row_and_value(baseline_db, stamped):
+    engine, tables = baseline_db
+    if not stamped:  # what today's main made: the same tables, no alembic_version
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+    before = _all_rows(engine, tables)
+
+    change = upgrade_schema(engine)
+
+    assert (change.before, change.after) == (BASELINE if stamped else "", head_revision())
+    assert current_revision(engine) == head_revision()
+    assert _all_rows(engine, tables) == before  # every row, every value, photos' bytes too
+    with Session(engine) as session:  # the app reads the upgraded rows
+        jacket = session.get(Item, 1)
+        assert (jacket.title, jacket.ai_category, jacket.ai_colour) == (
+            "Veste en jean",
+            "jacket",
+            None,
+        )
+    assert found(engine, text="sezane") == {2}  # the full-text index survived
+    # ids go on where they were: nothing is reused
+    assert add_items(engine, 1, [{"title": "Jupe plissée"}]) == [3]
+    assert found(engine, text="plissee") == {3}
+
+
+def test_a_second_start_changes_nothing(engine):
+    head = head_revision()
+    assert upgrade_schema(engine).before == head
+    assert not upgrade_schema(engine).changed
+
+
+@pytest.mark.parametrize("kind", DB_PARAMS)
+def test_the_revisions_build_exactly_the_models_schema(kind, tmp_path):
+    """Fails when a model changes without a migration: autogenerate must find nothing to do,
+    and the revisions must make the same indexes, constraints and full-text objects as a new
+    database's create_all."""
+    engine = _fresh_engine(kind, tmp_path)
+    drop_schema(engine)
+    _migrate(engine, "head")
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts=configure_options()), metadata()
+        )
+        migrated = _schema_objects(conn)
+    assert diff == [], "a model changed without a migration: " + repr(diff)
+    drop_schema(engine)
+    assert upgrade_schema(engine).before is None  # a new database: create_all, then stamped
+    with engine.connect() as conn:
+        created = _schema_objects(conn)
+    assert migrated == created
+    _close(engine)
+
+
+def _schema_objects(conn) -> set[tuple]:
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(
+            text("SELECT type, name, tbl_name, type = 'trigger' AND sql FROM sqlite_master")
+        )
+    else:
+        rows = conn.execute(
+            text(
+                "SELECT 'index', indexname, tablename, indexdef FROM pg_indexes "
+                "WHERE schemaname = 'public' UNION ALL "
+                "SELECT 'constraint', conname, conrelid::regclass::text, "
+                "pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace"
+            )
+        )
+    return {tuple(r) for r in rows}
+
+
+@pytest.mark.parametrize("kind", DB_PARAMS)
+def test_servers_starting_together_upgrade_once(kind, tmp_path, baseline_db_factory):
+    first = baseline_db_factory(kind, tmp_path)
+    engines = [first, *(make_engine(first.url.render_as_string(False)) for _ in range(2))]
+    results = [change.before for change in at_once(upgrade_schema, engines)]
+    assert sorted(results) == ["", head_revision(), head_revision()]  # one upgraded
+    for engine in engines:
+        _close(engine)
+
+
+@pytest.fixture
+def baseline_db_factory():
+    def make(kind, tmp_path):
+        engine = _fresh_engine(kind, tmp_path)
+        drop_schema(engine)
+        _migrate(engine, BASELINE)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))  # made before migrations
+        return engine
+
+    return make
+
+
+def test_a_database_unlike_the_first_revision_is_refused_and_left_alone(
+    tmp_path, baseline_db_factory
+):
+    engine = baseline_db_factory("sqlite", tmp_path)
+    with engine.begin() as conn:  # an even older version: users without a language
+        conn.execute(text("ALTER TABLE users DROP COLUMN language"))
+    with pytest.raises(UnknownSchemaError, match=r"users\.language.*Nothing was changed"):
+        upgrade_schema(engine)
+    assert VERSION_TABLE not in inspect(engine).get_table_names()
+    assert "ai_colour" not in {c["name"] for c in inspect(engine).get_columns("items")}
+    engine.dispose()
+
+
+def test_a_database_newer_than_the_code_stops_the_app_with_a_sentence(app_env):
+    from core.config import load_settings
+    from tests.apptest import start_app
+
+    engine = make_engine(load_settings().database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0999_from_the_future'"))
+    with pytest.raises(NewerSchemaError, match="0999_from_the_future"):
+        upgrade_schema(engine)
+    engine.dispose()
+    at = start_app()
+    said = [e.value for e in at.error]
+    assert any("upgraded by a newer version of the app" in e for e in said), said
+
+
+def test_a_downgrade_and_an_upgrade_keep_search_working(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    upgrade_schema(engine)
+    seller = make_user(engine, "s@example.com")
+    add_items(engine, seller, [{"title": "Chemise à carreaux"}])
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), BASELINE)
+    assert current_revision(engine) == BASELINE
+    assert upgrade_schema(engine).before == BASELINE
+    assert found(engine, text="carreaux") == {1}
+    engine.dispose()
+
+
+def test_make_migrate_upgrades_by_hand_and_says_what_it_did(tmp_path, capsys):
+    from tools.migrate import main
+
+    url = f"sqlite:///{tmp_path / 'by-hand.db'}"
+    assert main(["--database-url", url]) == 0
+    assert main(["--database-url", url]) == 0
+    assert main(["status", "--database-url", url]) == 0
+    said = capsys.readouterr().out.splitlines()
+    head = head_revision()
+    assert said[0].endswith(f"created at {head}")
+    assert said[1].endswith(f"already at {head}; nothing to do")
+    assert said[2].endswith(f"at {head}; this code's newest is {head}")
+
+
+def test_a_start_at_the_newest_revision_needs_no_alembic(tmp_path):
+    """Every start but an upgrade's: the revision files name the newest revision as Alembic
+    does, and the check reads the stamp with plain SQL (Alembic costs the first page after a
+    restart about half a second to import)."""
+    import subprocess
+    import sys
+
+    from core.schema import newest_revision
+
+    assert newest_revision() == head_revision()
+    url = f"sqlite:///{tmp_path / 'at-head.db'}"
+    upgrade_schema(make_engine(url))
+    check = (
+        "import sys\nfrom core.db import make_engine\nfrom core.schema import upgrade_schema\n"
+        f"change = upgrade_schema(make_engine({url!r}))\n"
+        "assert not change.changed, change\nassert 'alembic' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)
