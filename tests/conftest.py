@@ -17,7 +17,35 @@ from demo.seed import create_demo_database
 from tests import listing_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"... under pytest-xdist
+
+
+def _worker_database(url: str | None) -> str | None:
+    """TEST_DATABASE_URL for this test process: under pytest-xdist each worker gets its own
+    database on that server (``<name>_gw0``..., made when missing), since every test starts
+    from an empty schema there. Subprocesses (a real server) inherit it."""
+    if not url or not WORKER:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from core.db import normalise_url
+
+    name = f"{make_url(url).database}_{WORKER}"
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        known = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}
+        ).first()
+        if not known:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    worker_url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = worker_url
+    return worker_url
+
+
+PG_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
 
 DB_PARAMS = [
     "sqlite",

@@ -69,7 +69,10 @@ def app_url(tmp_path_factory) -> Iterator[str]:
             yield base
     finally:  # kept with the screenshots, for a failing CI run
         SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / "server.log", SHOTS / "server.log")
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # one server per test process
+        shutil.copy(
+            root / "server.log", SHOTS / (f"server-{worker}.log" if worker else "server.log")
+        )
 
 
 @pytest.fixture(scope="session")
