@@ -21,11 +21,21 @@ from demo.activity import MEMBERS
 from demo.listings import DEMO_LISTINGS
 from demo.markers import demo_user_ids
 from demo.seed import create_demo_database
+from tests.conftest import DB_PARAMS, _close, _fresh_engine
 
 
-@pytest.fixture
-def demo(engine):
+@pytest.fixture(scope="module", params=DB_PARAMS)
+def engine(request, tmp_path_factory):
+    """One demo with its life per database for the whole module (seeding it takes seconds):
+    the tests only read it (a refused log-in adds a failed attempt, which none counts)."""
+    engine = _fresh_engine(request.param, tmp_path_factory.mktemp("demo"))
     create_demo_database(engine, activity=True)
+    yield engine
+    _close(engine)
+
+
+@pytest.fixture(scope="module")
+def demo(engine):
     with Session(engine) as s:
         ids = {u.email: u.id for u in s.exec(select(User)).all()}
     return ids["user1@gmail.com"], ids["user2@gmail.com"]
