@@ -27,11 +27,19 @@ def _wait_for_no_cookie(someone, timeout: float = 20) -> None:
         time.sleep(0.2)
 
 
-def _logged_out(someone) -> bool:
-    return (
-        someone.page.get_by_role("link", name="Log in").count() == 1
-        and someone.page.get_by_role("link", name="Profile").count() == 0
-    )
+def _logged_out(someone, timeout: float = 15) -> bool:
+    """The logged-out navigation (Log in, no Profile), waited for: on a busy machine the
+    page settles before a cookie's rerun has redrawn it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if (
+            someone.page.get_by_role("link", name="Log in").count() == 1
+            and someone.page.get_by_role("link", name="Profile").count() == 0
+        ):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
 
 
 def test_a_cookie_replayed_after_log_out_logs_nobody_in(person):
