@@ -77,16 +77,12 @@ def prepare() -> None:
                 importlib.import_module(name)
         from core.config import load_settings
         from core.db import make_engine
-        from core.schema import upgrade_schema
+        from ui.state import prepare_database  # no component: safe outside a script run
 
         settings = load_settings()
         engine = make_engine(settings.database_url)
         try:
-            upgrade_schema(engine)
-            if settings.demo_data:
-                from demo.seed import seed_demo_data
-
-                seed_demo_data(engine)
+            prepare_database(engine, settings)
         finally:
             engine.dispose()
     except Exception:  # the first page's own start-up check says it in a sentence

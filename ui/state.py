@@ -53,6 +53,14 @@ def get_engine() -> Engine:
 def _engine() -> Engine:
     settings = get_settings()
     engine = make_engine(settings.database_url)
+    prepare_database(engine, settings)
+    return engine
+
+
+def prepare_database(engine: Engine, settings: Settings) -> None:
+    """The schema brought to this version's (core.schema), and the demo data seeded if on
+    and not yet there (the seeding's code, drawings and photos, is imported only then):
+    the first run's start-up, or ui.serve's head start. Needs no script run."""
     change = upgrade_schema(engine)
     if change.before is not None and change.changed:
         logging.getLogger(__name__).warning(
@@ -63,11 +71,10 @@ def _engine() -> Engine:
     if settings.demo_data:
         with Session(engine) as session:
             seeded = demo_accounts_exist(session)
-        if not seeded:  # the seeding's code (drawings, photos) is imported only to seed
+        if not seeded:
             from demo.seed import seed_demo_data
 
             seed_demo_data(engine)
-    return engine
 
 
 def start_up_problem() -> str | None:
