@@ -4,15 +4,17 @@ TEST_DATABASE_URL is set), the seeded demo data, and AppTest set-up."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import close_all_sessions
 
 from core.db import make_engine
-from core.schema import drop_schema, upgrade_schema
+from core.schema import current_revision, drop_schema, metadata, newest_revision, upgrade_schema
 from demo.seed import create_demo_database
 from tests import listing_helpers
 
@@ -75,20 +77,62 @@ def _close(engine: Engine) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _empty_sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file at the newest schema per test process, copied by each test."""
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _emptied_postgres() -> Engine:
+    """The worker's PostgreSQL database at the newest schema, without a row: the tables are
+    truncated (identities restarted) when the schema is exactly the app's newest, and made
+    again from nothing otherwise (a test of migrations may have left another revision)."""
+    engine = make_engine(PG_URL)
+    tables = [t.name for t in metadata().sorted_tables]
+    intact = current_revision(engine) == newest_revision() and set(tables) <= set(
+        inspect(engine).get_table_names()
+    )
+    if intact:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} "
+                "RESTART IDENTITY CASCADE"
+            )
+    else:
+        drop_schema(engine)
+        upgrade_schema(engine)
+    return engine
+
+
 @pytest.fixture(params=DB_PARAMS)
 def engine(request, tmp_path) -> Iterator[Engine]:
     """An empty schema on a real database: SQLite always, PostgreSQL when configured."""
-    engine = _fresh_engine(request.param, tmp_path)
-    upgrade_schema(engine)
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("_empty_sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = _emptied_postgres()
     yield engine
     _close(engine)
 
 
 @pytest.fixture(params=DB_PARAMS)
 def seeded_engine(request, tmp_path) -> Iterator[Engine]:
-    """A database holding the demo accounts and listings."""
-    engine = _fresh_engine(request.param, tmp_path)
-    create_demo_database(engine)
+    """A database holding the demo accounts and listings (SQLite: a copy of one seeding)."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("seeded_sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = _emptied_postgres()
+        create_demo_database(engine)
     yield engine
     _close(engine)
 
@@ -108,8 +152,6 @@ def seeded_sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def app_env(monkeypatch, tmp_path, seeded_sqlite_template) -> Path:
     """Environment for AppTest / a real server: a fresh seeded SQLite file in tmp_path."""
-    import shutil
-
     import streamlit as st
 
     data_dir = tmp_path / "data"
@@ -160,3 +202,18 @@ def people(engine) -> dict[str, int]:
         "rival": make(engine, "rival@example.com", "Rita"),
         "outsider": make(engine, "outsider@example.com", "Otto"),
     }
+
+
+def _schedule_weight(item: pytest.Item) -> tuple[int, int]:
+    """The browser files first, the largest (the longest) first; every other file after them
+    in its usual order. pytest-xdist hands files out in this order (``--dist loadfile
+    --no-loadscope-reorder`` in pyproject.toml): a long browser file started last would keep
+    one worker busy while the others wait (its own default starts the files of most tests
+    first, which puts the browser files, few tests of many seconds each, at the end)."""
+    if "e2e" in item.path.parts:
+        return 0, -item.path.stat().st_size
+    return 1, 0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_schedule_weight)  # stable: the order within a group is kept

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def app_url(tmp_path_factory, seeded_sqlite_template) -> Iterator[str]:
     """The app, started as a person starts it, on a fresh database with the test model."""
     from tests.tiny_clip import copy_model, tiny_models
 
@@ -58,12 +58,8 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     )
     # the demo accounts and listings, without the demo's life (demo/activity.py): the
     # journeys count on the 24 listings on sale and empty carts, inboxes and orders
-    from core.db import make_engine
-    from demo.seed import create_demo_database
-
-    engine = make_engine(env["DATABASE_URL"])
-    create_demo_database(engine)
-    engine.dispose()
+    (root / "data").mkdir()
+    shutil.copy(seeded_sqlite_template, root / "data" / "marketplace.db")
     try:
         with running_app(env, root / "server.log") as base:
             yield base
