@@ -8,6 +8,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+# bcrypt at 4 rounds (a millisecond a check, not a quarter of a second): set before the app's
+# modules are imported, and inherited by the servers the tests start. The tests that compare
+# times put the real cost back (tests/core/accounts/test_accounts.py, real_cost).
+os.environ.setdefault("BCRYPT_ROUNDS", "4")
+
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import os
 import re
 import secrets
 import unicodedata
@@ -35,7 +37,25 @@ from core.models.accounts import (
 from core.models.base import utcnow
 from core.text import has_unusable_characters, text_problem
 
-BCRYPT_ROUNDS = 12
+DEFAULT_BCRYPT_ROUNDS = 12
+
+
+def bcrypt_rounds(environ=os.environ) -> int:
+    """bcrypt's cost: 12 (a check takes about 0.25 s), or ``BCRYPT_ROUNDS`` from 4 to 31.
+    The test suite sets 4 (a millisecond a check): never lower it where people log in. A
+    value that is not a whole number in that range is ignored, with a warning."""
+    raw = environ.get("BCRYPT_ROUNDS", "").strip()
+    if not raw:
+        return DEFAULT_BCRYPT_ROUNDS
+    if raw.isdigit() and 4 <= int(raw) <= 31:
+        return int(raw)
+    logging.getLogger(__name__).warning(
+        "BCRYPT_ROUNDS=%r is not a whole number from 4 to 31: %d used", raw, DEFAULT_BCRYPT_ROUNDS
+    )
+    return DEFAULT_BCRYPT_ROUNDS
+
+
+BCRYPT_ROUNDS = bcrypt_rounds()
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt's limit: bcrypt 5 raises on anything longer
 MAX_FAILED_LOGINS = 5

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import bcrypt
 import pytest
 from passlib.hash import bcrypt as passlib_bcrypt
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit_authenticator.utilities import Hasher
 
 from core.accounts import accounts
@@ -19,7 +19,7 @@ LONG = "x" * 100
 
 def test_hashes_are_2b_and_accepted_by_every_checker():
     h = accounts.hash_password("correct horse")
-    assert h.startswith("$2b$12$")
+    assert h.startswith(f"$2b${accounts.BCRYPT_ROUNDS:02d}$")
     assert accounts.verify_password("correct horse", h)
     assert passlib_bcrypt.verify("correct horse", h)
     assert bcrypt.checkpw(b"correct horse", h.encode())
@@ -208,10 +208,17 @@ def test_change_password(seeded_engine):
         assert not accounts.verify_password("tototo", user.password_hash)
 
 
+def test_bcrypt_costs_12_unless_told_otherwise():
+    assert accounts.bcrypt_rounds({}) == 12  # where people log in
+    assert accounts.bcrypt_rounds({"BCRYPT_ROUNDS": "4"}) == 4  # the tests (tests/conftest.py)
+    for odd in ("3", "32", "twelve", "-1", "12.5"):
+        assert accounts.bcrypt_rounds({"BCRYPT_ROUNDS": odd}) == 12
+
+
 def test_an_unknown_email_costs_a_password_check():
     # the decoy is a bcrypt hash of the same cost as real ones, checked the same way
     accounts.spend_a_password_check("anything")
-    assert accounts._decoy_hash().startswith(f"$2b${accounts.BCRYPT_ROUNDS}$")
+    assert accounts._decoy_hash().startswith(f"$2b${accounts.BCRYPT_ROUNDS:02d}$")
     assert not accounts.verify_password("anything", accounts._decoy_hash())
 
 
@@ -306,13 +313,26 @@ def test_control_characters_are_refused_with_a_field_message(engine, bad):
         assert s.get(User, user.id).display_name == "Name"
 
 
+@pytest.fixture
+def real_cost(monkeypatch, seeded_engine):
+    """bcrypt at the cost people's log-ins pay (the suite runs at 4 rounds), for checks that
+    compare times: user1's hash and the decoy at 12 rounds."""
+    monkeypatch.setattr(accounts, "_hasher", accounts._bcrypt.using(ident="2b", rounds=12))
+    accounts._decoy_hash.cache_clear()
+    with Session(seeded_engine) as s:
+        user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
+        user.password_hash = accounts.hash_password("tototo")
+        s.add(user)
+        s.commit()
+    yield seeded_engine
+    accounts._decoy_hash.cache_clear()  # the next test's decoy at the suite's cost again
+
+
 @pytest.mark.parametrize("password", ["toto\x00to", "tototo\ud800", "\x00"])
-def test_a_password_with_control_characters_is_just_wrong_and_costs_a_check(
-    seeded_engine, password
-):
+def test_a_password_with_control_characters_is_just_wrong_and_costs_a_check(real_cost, password):
     import time
 
-    with Session(seeded_engine) as s:
+    with Session(real_cost) as s:
         start = time.perf_counter()
         with pytest.raises(accounts.LoginRefused, match="Wrong e-mail or password"):
             accounts.log_in(s, "user1@gmail.com", password)
