@@ -100,3 +100,21 @@ def begin_write(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.exec(_TAKE_WRITE_LOCK)
+
+
+_PG_KEYED_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+RATE_LIMIT_LOCKS = 1  # a namespace of begin_keyed_write: one sender's rate-limited writes
+
+
+def begin_keyed_write(session: Session, namespace: int, key: int) -> None:
+    """``begin_write``, then wait for the other transactions holding the same (namespace,
+    key) to end: what a write counts (a rate limit: the sender's messages of the last
+    minute) cannot change between its count and its insert.
+
+    PostgreSQL reads committed rows at each statement, so parallel writers each count
+    without the others' uncommitted rows: a transaction-scoped advisory lock makes them
+    take turns. SQLite has one writer at a time already (``begin_write``).
+    """
+    begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PG_KEYED_LOCK, {"namespace": namespace, "key": key})

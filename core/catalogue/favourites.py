@@ -43,6 +43,9 @@ def add_favourite(session: Session, user_id: int, item_id: int) -> None:
             Item.seller_id != user_id,
             ~exists().where(Favourite.user_id == user_id, Favourite.item_id == item_id),
         )
+        # PostgreSQL: a sale that has locked the item (not yet committed) is waited for,
+        # and the item read again after it: an item sold meanwhile is refused, never added
+        .with_for_update(read=True, of=Item)
         .subquery()
     )
     statement = (

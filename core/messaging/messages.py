@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, select
 
-from core.db import begin_write
+from core.db import RATE_LIMIT_LOCKS, begin_keyed_write, begin_write
 from core.errors import UserError
 from core.i18n import _, ngettext
 from core.messaging.badges import unread_messages_query
@@ -210,7 +210,7 @@ def send_message(session: Session, sender_id: int, conversation_id: int, body: s
     text = check_message(body)
     now = utcnow()
     try:
-        begin_write(session)
+        begin_keyed_write(session, RATE_LIMIT_LOCKS, sender_id)  # counted one at a time
         talk = touch(session, conversation_id, sender_id, now, under_rate_limit(sender_id, now))
         if talk is None:
             raise _refused(session, sender_id, conversation_id, now)

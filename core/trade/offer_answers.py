@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
-from core.db import begin_write
+from core.db import RATE_LIMIT_LOCKS, begin_keyed_write, begin_write
 from core.errors import UserError
 from core.i18n import N_, _
 from core.messaging.messages import (
@@ -211,7 +211,7 @@ def counter(session: Session, user_id: int, offer_id: int, price_cents: int) -> 
     RateLimitedError or OfferNotFoundError."""
     now = utcnow()
     try:
-        begin_write(session)
+        begin_keyed_write(session, RATE_LIMIT_LOCKS, user_id)  # counted one at a time
         item_id = _offer_item(session, user_id, offer_id)
         item = lock_item(session, item_id)
         if item is None:

@@ -36,7 +36,7 @@ from sqlalchemy import and_, exists, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.db import begin_write
+from core.db import RATE_LIMIT_LOCKS, begin_keyed_write
 from core.errors import UserError
 from core.i18n import _, format_moment
 from core.messaging.conversations import ConversationNotFoundError, aware
@@ -141,7 +141,7 @@ def make_offer(session: Session, buyer_id: int, conversation_id: int, price_cent
     already waiting or accepted), RateLimitedError or ConversationNotFoundError."""
     now = utcnow()
     try:
-        begin_write(session)
+        begin_keyed_write(session, RATE_LIMIT_LOCKS, buyer_id)  # counted one at a time
         talk = session.exec(
             select(Conversation.buyer_id, Conversation.seller_id, Conversation.item_id).where(
                 Conversation.id == conversation_id,

@@ -264,3 +264,38 @@ def test_a_favourite_added_by_another_tab_while_inserting_is_no_error(engine, pe
         thread.join(30)
     assert done == [None]
     assert rows(engine) == 1
+
+
+def test_an_item_sold_while_adding_it_is_refused_not_added(engine, people, items):
+    """The sale has marked the item sold but not committed yet when the heart is clicked:
+    the favourite waits for the sale, then reads the item again and is refused (PostgreSQL
+    read the committed row, "available", and added it)."""
+    fan, dress = people["fan"], items["dress"]
+    done: list[BaseException | None] = []
+    with engine.connect() as sale:
+        if engine.dialect.name == "sqlite":
+            sale.exec_driver_sql("UPDATE app_meta SET value = value WHERE 0")  # the write lock
+        sale.execute(text("UPDATE items SET status = 'sold' WHERE id = :id"), {"id": dress})
+
+        def heart() -> None:
+            with Session(engine) as s:
+                try:
+                    add_favourite(s, fan, dress)
+                    done.append(None)
+                except BaseException as exc:  # reported by the assertions below
+                    done.append(exc)
+
+        thread = threading.Thread(target=heart)
+        thread.start()
+        if engine.dialect.name == "postgresql":  # commit once the favourite waits on the sale
+            deadline = time.monotonic() + 10
+            while _waiting_on_a_lock(engine) == 0 and not done:
+                assert time.monotonic() < deadline, "the favourite never waited"
+                time.sleep(0.02)
+        else:
+            time.sleep(0.3)
+        sale.commit()
+        thread.join(30)
+    assert len(done) == 1 and isinstance(done[0], FavouriteError), done
+    assert "already sold" in str(done[0])
+    assert rows(engine) == 0

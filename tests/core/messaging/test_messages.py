@@ -26,7 +26,7 @@ from core.models.base import utcnow
 from core.models.messaging import MESSAGE_MAX, Message
 from core.text import CONTROL_MESSAGE
 from tests.listing_helpers import add_items
-from tests.talk_helpers import count, notices, opened, rows, send, talk
+from tests.talk_helpers import at_once, count, notices, opened, rows, send, talk
 
 
 @pytest.mark.parametrize(
@@ -159,6 +159,20 @@ def test_at_most_so_many_messages_a_minute(engine, people, items):
     assert count(engine, Message) == MESSAGES_PER_MINUTE  # the refused one wrote nothing
     assert talk(engine, cid).seller_unread == MESSAGES_PER_MINUTE
     send(engine, people["seller"], cid, "Calm down")  # the limit is the sender's own
+
+
+def test_the_limit_holds_when_the_messages_come_in_parallel(engine, people, items):
+    """Fifteen tabs sending at once (PostgreSQL counted each without the others' uncommitted
+    messages: up to 15 of 15 were stored); SQLite has one writer at a time."""
+    buyer = people["buyer"]
+    cid = opened(engine, buyer, items["dress"])
+    results = at_once(
+        engine, [lambda s, n=n: send_message(s, buyer, cid, f"m{n}") for n in range(15)]
+    )
+    refused = [r for r in results if isinstance(r, RateLimitedError)]
+    assert len(refused) == 15 - MESSAGES_PER_MINUTE, results
+    assert count(engine, Message) == MESSAGES_PER_MINUTE
+    assert talk(engine, cid).seller_unread == MESSAGES_PER_MINUTE
 
 
 def test_the_minute_passes(engine, people, items):
