@@ -35,7 +35,7 @@ from core.models.accounts import (
     User,
 )
 from core.models.base import utcnow
-from core.text import has_unusable_characters, text_problem
+from core.text import CONTROL_MESSAGE, has_unstorable_characters, text_problem, without_invisible
 
 DEFAULT_BCRYPT_ROUNDS = 12
 
@@ -68,10 +68,6 @@ WRONG_CREDENTIALS_MESSAGE = N_("Wrong e-mail or password.")
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# characters that show as nothing: format characters (zero-width spaces and joiners, BOM,
-# soft hyphen...) and the letters that are blank fillers (Hangul, braille)
-_INVISIBLE = "Cf"
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
 
 
@@ -92,10 +88,7 @@ def normalise_email(email: str | None) -> str:
     spaces, soft hyphens), trimmed, lower-cased, and a non-ASCII domain in its ASCII
     (IDNA) form. What still is not ASCII is refused by ``check_email``."""
     value = unicodedata.normalize("NFKC", email or "")
-    value = "".join(
-        ch for ch in value if unicodedata.category(ch) != _INVISIBLE and ch not in _BLANK_LETTERS
-    )
-    value = value.strip().lower()
+    value = without_invisible(value).strip().lower()
     local, at, domain = value.rpartition("@")
     if at:
         domain = domain.rstrip(".")  # "gmail.com." is gmail.com (the DNS root)
@@ -115,7 +108,7 @@ def hash_password(password: str) -> str:
 
 def _fits_bcrypt(password: str) -> bool:
     return (
-        not has_unusable_characters(password)  # NUL: bcrypt raises; a lone surrogate: UTF-8 does
+        not has_unstorable_characters(password)  # NUL: bcrypt raises; a lone surrogate: UTF-8 does
         and len(password.encode("utf-8")) <= PASSWORD_MAX_BYTES
     )
 
@@ -146,9 +139,10 @@ def spend_a_password_check(password: str) -> None:
 
 
 def check_email(email: str | None) -> str:
-    """The normalised e-mail, or AccountError."""
-    if problem := text_problem(email):
-        raise AccountError("email", problem)
+    """The normalised e-mail, or AccountError. Invisible characters are dropped, not
+    refused (a pasted address often carries one); control characters are refused."""
+    if email and has_unstorable_characters(email):
+        raise AccountError("email", _(CONTROL_MESSAGE))
     email = normalise_email(email)
     if not email:
         raise AccountError("email", _("Enter your e-mail address."))
@@ -167,7 +161,7 @@ def check_new_password(password: str | None, repeat: str | None, field: str = "p
     """The password if it may be set, or AccountError (never lets bcrypt see > 72 bytes)."""
     if not password:
         raise AccountError(field, _("Enter a password."))
-    if has_unusable_characters(password):  # bcrypt refuses NUL; none can be typed anyway
+    if has_unstorable_characters(password):  # bcrypt refuses NUL; none can be typed anyway
         raise AccountError(field, _("The password cannot contain control characters."))
     if len(password) < PASSWORD_MIN_CHARS:
         raise AccountError(
@@ -348,7 +342,7 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     email = normalise_email(email)
     if not email or not password:
         raise LoginRefused(_("Enter your e-mail and your password."))
-    if len(email) > EMAIL_MAX or has_unusable_characters(email):
+    if len(email) > EMAIL_MAX or has_unstorable_characters(email):
         spend_a_password_check(password)  # no account can have it: not worth storing
         raise LoginRefused()
     attempt = start_login_attempt(session, email)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from core.models.base import utcnow
 from core.models.trade import Order, Review
+from core.text import CONTROL_MESSAGE
 from core.trade.cart import add_to_cart, get_cart
 from core.trade.checkout import Shipping, checkout
 from core.trade.reviews import ReviewError, leave_review
@@ -169,7 +170,7 @@ def test_the_forms_say_what_to_fix(app_env):
     (tracking,) = [t for t in at.text_input if "tracking number" in t.label]
     tracking.input("6A\u202e1234")
     click(at, "Mark as shipped")
-    assert errors(at) == ["Remove the invisible control characters from this field."]
+    assert errors(at) == [CONTROL_MESSAGE]
     assert order(app_env, order_id).status == "paid" and "Mark as shipped" in labels(at)
     with Session(app_db(app_env)) as s:
         mark_shipped(s, user_id(app_db(app_env), "user1@gmail.com"), order_id)
