@@ -31,6 +31,7 @@ import migrations
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.db import BEGIN_IMMEDIATE, make_engine
 from core.i18n import _
+from core.models.base import Id
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -98,6 +99,8 @@ def _render_item(type_, obj, autogen_context):
         return f"sa.String(length={obj.impl.length})" if obj.impl.length else "sa.String()"
     if isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if isinstance(obj, Id):
+        return "sa.Integer()"
     return False
 
 

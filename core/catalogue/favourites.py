@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _
-from core.models.base import utcnow
+from core.models.base import id_literal, utcnow
 from core.models.catalogue import Favourite, Item, ItemStatus, Photo
 
 
@@ -36,7 +36,7 @@ def add_favourite(session: Session, user_id: int, item_id: int) -> None:
     """
     now = utcnow()
     addable = (
-        select(literal(user_id), Item.id, literal(now, Favourite.created_at.type))
+        select(id_literal(user_id), Item.id, literal(now, Favourite.created_at.type))
         .where(
             Item.id == item_id,
             Item.status == ItemStatus.AVAILABLE.value,

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _
-from core.models.base import utcnow
+from core.models.base import id_literal, utcnow
 from core.models.catalogue import Item, ItemStatus
 from core.models.messaging import Conversation
 
@@ -83,7 +83,7 @@ def open_conversation(session: Session, buyer_id: int, item_id: int) -> int:
         select(
             Item.id,
             Item.title,
-            literal(buyer_id),
+            id_literal(buyer_id),
             Item.seller_id,
             literal(now, Conversation.created_at.type),
             literal(now, Conversation.last_message_at.type),

@@ -137,19 +137,37 @@ def recent(session: Session, user_id: int, limit: int = RECENT_LIMIT) -> list[No
     ]
 
 
+MARK_READ_BATCH = 1000  # ids per statement when marking given notifications read
+
+
 def mark_read(session: Session, user_id: int, ids: list[int] | None = None) -> int:
     """Mark the user's unread notifications read (only ``ids`` if given); how many were.
     Only the user's own: another user's ids are ignored."""
     where = [Notification.user_id == user_id, Notification.read_at.is_(None)]
-    if ids is not None:
-        if not ids:
-            return 0
-        where.append(Notification.id.in_(ids))
-    done = session.exec(
-        update(Notification).where(*where).values(read_at=utcnow()).returning(Notification.id)
-    ).all()
-    session.commit()
-    return len(done)
+    if ids is None:
+        batches: list[list[int] | None] = [None]
+    else:  # a statement takes so many values at most (SQLite 32 766, PostgreSQL 65 535)
+        unique = sorted(set(ids))
+        batches = [
+            unique[at : at + MARK_READ_BATCH] for at in range(0, len(unique), MARK_READ_BATCH)
+        ]
+    now, done = utcnow(), 0
+    try:
+        for batch in batches:
+            chosen = [] if batch is None else [Notification.id.in_(batch)]
+            done += len(
+                session.exec(
+                    update(Notification)
+                    .where(*where, *chosen)
+                    .values(read_at=now)
+                    .returning(Notification.id)
+                ).all()
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return done
 
 
 def mark_conversation_read(session: Session, user_id: int, conversation_id: int) -> None:

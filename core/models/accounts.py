@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
+from core.models.base import NEVER_REUSE_IDS, Id, fk_column, utcnow
 
 EMAIL_MAX = 254
 DISPLAY_NAME_MAX = 50
@@ -33,7 +33,7 @@ class User(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     email: str = Field(max_length=EMAIL_MAX, unique=True)
     display_name: str = Field(max_length=DISPLAY_NAME_MAX)
     password_hash: str = Field(max_length=100)
@@ -53,7 +53,7 @@ class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"), NEVER_REUSE_IDS)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     email: str = Field(max_length=EMAIL_MAX)
     attempted_at: datetime = Field(default_factory=utcnow)
 
@@ -65,7 +65,7 @@ class AuthSession(SQLModel, table=True):
     __tablename__ = "sessions"
     __table_args__ = (Index("ix_sessions_user", "user_id", "revoked_at"), NEVER_REUSE_IDS)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     # sha256 of the random token in the cookie: a copy of the database gives no cookie
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))

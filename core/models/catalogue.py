@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from core.catalogue import attributes, categories
-from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
+from core.models.base import NEVER_REUSE_IDS, Id, fk_column, utcnow
 
 MAX_PRICE_CENTS = 100_000 * 100  # 100 000 EUR
 TITLE_MAX = 80
@@ -117,7 +117,7 @@ class Item(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     seller_id: int = Field(sa_column=fk_column("users.id"))
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
@@ -231,7 +231,7 @@ class Photo(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     item_id: int = Field(sa_column=fk_column("items.id", cascade=True))
     position: int = 0
     # the thumbnail first: SQLite reads a row's columns in order, so the catalogue's
@@ -257,7 +257,7 @@ class ItemEmbedding(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     item_id: int = Field(sa_column=fk_column("items.id", cascade=True))
     # the model's fingerprint (core.ai.model_dir.model_fingerprint): embeddings of two
     # models are never compared
@@ -278,7 +278,7 @@ class Favourite(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     item_id: int = Field(sa_column=fk_column("items.id", cascade=True))  # indexed: counts per item
     created_at: datetime = Field(default_factory=utcnow)

@@ -10,14 +10,13 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     Text,
     UniqueConstraint,
     text,
 )
 from sqlmodel import Field, SQLModel
 
-from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
+from core.models.base import NEVER_REUSE_IDS, Id, fk_column, utcnow
 from core.models.catalogue import TITLE_MAX
 
 MESSAGE_MAX = 1000
@@ -52,10 +51,10 @@ class Conversation(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )  # fmt: skip
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     item_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
     )
     item_title: str = Field(max_length=TITLE_MAX)  # as it was when the conversation began
     buyer_id: int = Field(sa_column=fk_column("users.id", cascade=True))
@@ -89,18 +88,16 @@ class Message(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     conversation_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Id, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False)
     )
     sender_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     kind: str = Field(default=MessageKind.TEXT.value, max_length=20)
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     offer_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
     )
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -119,28 +116,26 @@ class Notification(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )  # fmt: skip
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     kind: str = Field(max_length=30)  # core.messaging.notifications.Kind
     actor_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     )
     # what it is about (any may be NULL); the text is made from kind and these at display
     item_title: str = Field(default="", max_length=TITLE_MAX)
     item_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
     )
     conversation_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Id, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
     )
     order_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("orders.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("orders.id", ondelete="SET NULL"), nullable=True),
     )
     price_cents: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

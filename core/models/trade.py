@@ -10,7 +10,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     Text,
     UniqueConstraint,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from core.models.accounts import ADDRESS_MAX, CITY_MAX, DISPLAY_NAME_MAX, POSTAL_CODE_MAX
-from core.models.base import NEVER_REUSE_IDS, fk_column, utcnow
+from core.models.base import NEVER_REUSE_IDS, Id, fk_column, utcnow
 from core.models.catalogue import BRAND_MAX, MAX_PRICE_CENTS, SIZE_MAX, TITLE_MAX
 
 TRACKING_MAX = 100
@@ -33,7 +32,7 @@ class CartLine(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     item_id: int = Field(sa_column=fk_column("items.id", cascade=True))
     added_at: datetime = Field(default_factory=utcnow)
@@ -70,7 +69,7 @@ class Order(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     buyer_id: int = Field(sa_column=fk_column("users.id"))
     seller_id: int = Field(sa_column=fk_column("users.id"))
     status: str = Field(default="paid", max_length=12)
@@ -102,7 +101,7 @@ class OrderLine(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     order_id: int = Field(sa_column=fk_column("orders.id", cascade=True))
     item_id: int = Field(sa_column=fk_column("items.id"))
     seller_id: int = Field(sa_column=fk_column("users.id"))
@@ -115,7 +114,7 @@ class OrderLine(SQLModel, table=True):
     # the accepted offer this line was bought at (None: the asking price)
     offer_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("offers.id", ondelete="SET NULL"), nullable=True),
     )
 
 
@@ -157,16 +156,14 @@ class Offer(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )  # fmt: skip
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     conversation_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Id, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False)
     )
     # NULL once the listing is deleted: the conversation keeps its history (the prices)
     item_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
+        sa_column=Column(Id, ForeignKey("items.id", ondelete="SET NULL"), nullable=True),
     )
     buyer_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     seller_id: int = Field(sa_column=fk_column("users.id", cascade=True))
@@ -193,7 +190,7 @@ class Review(SQLModel, table=True):
         NEVER_REUSE_IDS,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
     order_id: int = Field(sa_column=fk_column("orders.id", cascade=True))
     seller_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     buyer_id: int = Field(sa_column=fk_column("users.id", cascade=True))

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core.errors import UserError
 from core.i18n import _
 from core.messaging.badges import cart_lines_query
-from core.models.base import utcnow
+from core.models.base import id_literal, utcnow
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import CartLine
 from core.trade.accepted_offers import AcceptedOffer, accepted_offers_for
@@ -34,7 +34,7 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
     """
     now = utcnow()
     addable = (
-        select(literal(user_id), Item.id, literal(now, CartLine.added_at.type))
+        select(id_literal(user_id), Item.id, literal(now, CartLine.added_at.type))
         .where(
             Item.id == item_id,
             Item.status == ItemStatus.AVAILABLE.value,

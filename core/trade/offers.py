@@ -49,7 +49,7 @@ from core.messaging.messages import (
     under_rate_limit,
 )
 from core.messaging.notifications import Kind, notify
-from core.models.base import utcnow
+from core.models.base import id_literal, utcnow
 from core.models.catalogue import MAX_PRICE_CENTS, Item, ItemStatus
 from core.models.messaging import Conversation, MessageKind
 from core.models.trade import Offer, OfferStatus
@@ -157,11 +157,11 @@ def make_offer(session: Session, buyer_id: int, conversation_id: int, price_cent
             raise item_gone(session, talk.item_id)
         check_offer_price(price_cents, item.price_cents)
         values = {
-            "conversation_id": literal(conversation_id),
-            "item_id": literal(item.id),
-            "buyer_id": literal(buyer_id),
-            "seller_id": literal(talk.seller_id),
-            "made_by": literal(buyer_id),
+            "conversation_id": id_literal(conversation_id),
+            "item_id": id_literal(item.id),
+            "buyer_id": id_literal(buyer_id),
+            "seller_id": id_literal(talk.seller_id),
+            "made_by": id_literal(buyer_id),
             "price_cents": literal(price_cents),
             "item_revision": literal(item.revision),
             "asking_cents": literal(item.price_cents),
