@@ -7,4 +7,4 @@ replica or manual edit can store what the app forbids. Code imports a table from
 (``from core.models.catalogue import Item``): nothing is re-exported here.
 """
 
-from core.models import accounts, catalogue, messaging, meta, trade  # noqa: F401
+from core.models import accounts, catalogue, messaging, meta, moderation, trade  # noqa: F401

@@ -1,11 +1,14 @@
-"""The people's tables: users, failed log-ins, log-in sessions."""
+"""The people's tables: users, failed log-ins, log-in sessions, password resets."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
+    ForeignKey,
     Index,
     text,
 )
@@ -18,6 +21,14 @@ DISPLAY_NAME_MAX = 50
 ADDRESS_MAX = 200
 CITY_MAX = 80
 POSTAL_CODE_MAX = 10
+
+
+REASON_MAX = 500  # a moderator's reason, a report's details
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"  # opens the admin page: reports, AI flags, moderation (core.moderation)
 
 
 class User(SQLModel, table=True):
@@ -45,6 +56,10 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    role: str = Field(default=Role.MEMBER.value, max_length=10)
+    # suspended by an administrator: log-in refused, sessions ended, listings hidden
+    suspended_at: datetime | None = None
+    suspended_reason: str | None = Field(default=None, max_length=REASON_MAX)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -72,3 +87,32 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset request for an e-mail (``core.accounts.resets``). Every request is a
+    row, for an existing account or not, so that the per-address limit counts them all and
+    the answer does not tell which addresses exist. A row with an account holds the sha256 of
+    the single-use token in the e-mailed link (the link itself is never stored)."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        Index("ix_password_resets_email_at", "email", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
+    email: str = Field(max_length=EMAIL_MAX)  # normalised, as typed (the limit's key)
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # an administrator who issued the link (no e-mail sent), or None: asked by e-mail
+    issued_by: int | None = Field(
+        default=None,
+        sa_column=Column(Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    used_at: datetime | None = None

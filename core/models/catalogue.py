@@ -74,6 +74,7 @@ def brand_key(brand: str) -> str:
 class ItemStatus(StrEnum):
     AVAILABLE = "available"
     SOLD = "sold"
+    HIDDEN = "hidden"  # by an administrator (core.moderation): out of the shop until restored
 
 
 class Condition(StrEnum):
@@ -95,7 +96,7 @@ class Item(SQLModel, table=True):
         CheckConstraint(
             f"length(description) <= {DESCRIPTION_MAX}", name="ck_items_description_len"
         ),
-        CheckConstraint("status IN ('available', 'sold')", name="ck_items_status"),
+        CheckConstraint("status IN ('available', 'sold', 'hidden')", name="ck_items_status"),
         CheckConstraint(
             "condition IN ('new_with_tags', 'very_good', 'good', 'satisfactory')",
             name="ck_items_condition",

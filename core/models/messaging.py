@@ -138,5 +138,6 @@ class Notification(SQLModel, table=True):
         sa_column=Column(Id, ForeignKey("orders.id", ondelete="SET NULL"), nullable=True),
     )
     price_cents: int | None = None
+    note: str = Field(default="", max_length=500)  # a moderator's reason (a hidden listing)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
