@@ -17,7 +17,8 @@ PACKAGES = ("core", "ui", "demo", "tools")
 # tables (core.models) are open to all. Accounts and messaging stand alone; trade reads
 # accounts (the postal code rule) and writes messages (offers, notifications); the catalogue
 # ends offers when a listing changes, shows sellers' reviews and embeds covers with the AI;
-# the AI reads uploads with the catalogue's photo checks and its generated prompt tokens.
+# the AI reads uploads with the catalogue's photo checks and its generated prompt tokens;
+# moderation acts on all of them.
 DOMAINS = {
     "core.accounts": set(),
     "core.messaging": set(),
@@ -25,6 +26,15 @@ DOMAINS = {
     "core.catalogue": {"core.ai", "core.messaging", "core.trade"},
     "core.ai": {"core.catalogue"},
     "core.insights": {"core.catalogue"},
+    # reports, AI flags, administrators' actions: they reach every other domain; none reads
+    # them (the blocks' SQL predicate lives with its table, in core.models.moderation)
+    "core.moderation": {
+        "core.accounts",
+        "core.catalogue",
+        "core.messaging",
+        "core.trade",
+        "core.ai",
+    },
 }
 INFRASTRUCTURE = (
     "core.config", "core.db", "core.schema", "core.errors", "core.text", "core.money", "core.i18n",
