@@ -7,7 +7,6 @@ import json
 import time
 import uuid
 
-import jwt
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -70,15 +69,13 @@ def _unsigned(claims: dict) -> str:
 FUTURE = int(time.time()) + 86_400
 ODD_COOKIES = {
     "alg-none": _unsigned({"sid": "t" * 43, "exp": FUTURE}),
-    "hs512": jwt.encode({"sid": "t" * 43, "exp": FUTURE}, "x" * 64, algorithm="HS512"),
-    "old-library-format": jwt.encode(
-        {"username": "user1@gmail.com", "exp_date": FUTURE}, "guess", algorithm="HS256"
-    ),
     "garbage": "%%%not-a-token%%%",
 }
 
 
-@pytest.mark.parametrize("kind", sorted(ODD_COOKIES))
+# in the browser: a forged token and one that is no token at all (the other kinds, and more,
+# are refused by core.accounts.sessions.decode_cookie: tests/core/accounts/test_sessions.py)
+@pytest.mark.parametrize("kind", ["alg-none", "garbage"])
 def test_a_cookie_that_does_not_verify_is_ignored_and_deleted(person, app_url, kind):
     visitor = person(f"odd-{kind}")
     visitor.context.add_cookies([{"name": COOKIE, "value": ODD_COOKIES[kind], "url": app_url}])
