@@ -24,6 +24,7 @@ _KEYS = {
     "data_dir": "DATA_DIR",
     "demo_data": "DEMO_DATA",
     "ai_warmup": "AI_WARMUP",
+    "app_url": "APP_URL",
     "smtp_host": "SMTP_HOST",
     "smtp_port": "SMTP_PORT",
     "smtp_tls": "SMTP_TLS",
@@ -73,6 +74,8 @@ class Settings:
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
     mail: MailSettings | None = None  # None: no SMTP_HOST, resets by e-mail are off
+    # the app's public address, for links in e-mails; None: the address the browser shows
+    app_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -126,7 +129,15 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         raise ConfigError(
             _("AI_WARMUP must be background, off or wait, not {value}.").format(value=repr(warmup))
         )
+    app_url = pick("app_url")
+    if app_url is not None and not app_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            _("APP_URL must be the app's address, like {example}, not {value}.").format(
+                example="https://shop.example.com", value=repr(app_url)
+            )
+        )
     return Settings(
+        app_url=app_url.rstrip("/") if app_url else None,
         mail=_mail_settings(pick),
         data_dir=data_dir,
         database_url=database_url,

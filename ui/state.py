@@ -42,6 +42,15 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+def app_url() -> str:
+    """The app's address for links sent out (reset e-mails): APP_URL when set, else the
+    address this browser shows (which the browser reports: set APP_URL on a public site)."""
+    configured = get_settings().app_url
+    if configured:
+        return configured
+    return (st.context.url or "http://localhost:8501").rstrip("/")
+
+
 def get_engine() -> Engine:
     """The app's engine; on first start the schema is created or upgraded to this version's
     (core.schema), and the demo data seeded if on."""
