@@ -48,7 +48,12 @@ def app_url() -> str:
     configured = get_settings().app_url
     if configured:
         return configured
-    return (st.context.url or "http://localhost:8501").rstrip("/")
+    from ui.pages import BY_URL_PATH
+
+    url = (st.context.url or "http://localhost:8501").rstrip("/")
+    root, _slash, last = url.rpartition("/")
+    # the browser's address names this page (/forgot_password): the app's is before it
+    return root if last in BY_URL_PATH and "//" in root else url
 
 
 def get_engine() -> Engine:
