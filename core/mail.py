@@ -15,7 +15,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from core.config import MailSettings
 
@@ -40,7 +40,8 @@ def build_message(settings: MailSettings, mail: Mail) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2]  # "Shop <a@b.c>": b.c
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(mail.body)  # text/plain, utf-8
     return message
 

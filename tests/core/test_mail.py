@@ -13,7 +13,8 @@ from tests.smtp_server import smtp_server
 
 
 def settings(port: int) -> MailSettings:
-    return MailSettings(host="127.0.0.1", port=port, tls="none", user=None, sender="shop@ex.com")
+    sender = "Seconde Main <shop@ex.com>"
+    return MailSettings(host="127.0.0.1", port=port, tls="none", user=None, sender=sender)
 
 
 def test_a_plain_text_e_mail_arrives_whole():
@@ -21,11 +22,11 @@ def test_a_plain_text_e_mail_arrives_whole():
         send(settings(inbox.port), Mail("ann@example.com", "Réinitialisation", "Voilà : é ü €"))
         (message,) = inbox.messages
     assert (message["To"], message["From"], message["Subject"]) == (
-        "ann@example.com", "shop@ex.com", "Réinitialisation",
+        "ann@example.com", "Seconde Main <shop@ex.com>", "Réinitialisation",
     )  # fmt: skip
     assert message.get_content_type() == "text/plain"
     assert message.get_content().strip() == "Voilà : é ü €"
-    assert message["Message-ID"] and message["Date"]
+    assert message["Message-ID"].endswith("@ex.com>") and message["Date"]
 
 
 def test_a_server_that_does_not_answer_is_a_clear_error(caplog):
