@@ -3,6 +3,7 @@ e-mails: the same answer for every address, single-use links that expire, sessio
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from core.i18n import _, use_language
 from core.mail import wait_until_sent
 from core.models.accounts import AuthSession, LoginAttempt, PasswordReset, Role, User
 from core.models.base import utcnow
+from tests.app_server import free_port
 from tests.listing_helpers import make_user
 from tests.smtp_server import link_of, smtp_server
 
@@ -229,3 +231,30 @@ def test_an_administrator_issues_a_link_that_works(engine, ann):
     with Session(engine) as s:
         resets.reset_password(s, link.rsplit("=", 1)[1], NEW, NEW)
         assert accounts.log_in(s, KNOWN, NEW).id == ann
+
+
+def test_parallel_requests_do_not_slip_past_the_limit(engine, ann, mail):
+    answers: list[str] = []
+
+    def one() -> None:
+        try:
+            answers.append(ask(engine, mail))
+        except resets.ResetRefused as exc:
+            answers.append(str(exc))
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wait_until_sent()
+    assert sorted(answers).count(_(resets.SENT_MESSAGE)) == resets.MAX_REQUESTS
+    assert len(rows(engine)) == resets.MAX_REQUESTS
+
+
+def test_a_mail_server_that_fails_changes_nothing_in_the_answer(engine, ann, caplog):
+    dead = MailSettings(host="127.0.0.1", port=free_port(), tls="none", user=None, sender="a@b.c")
+    assert ask(engine, dead) == _(resets.SENT_MESSAGE)
+    wait_until_sent()
+    assert "not sent" in caplog.text  # logged for the operator
+    assert len(rows(engine)) == 1
