@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from core.accounts import accounts, resets, sessions
@@ -258,3 +258,22 @@ def test_a_mail_server_that_fails_changes_nothing_in_the_answer(engine, ann, cap
     wait_until_sent()
     assert "not sent" in caplog.text  # logged for the operator
     assert len(rows(engine)) == 1
+
+
+def test_known_and_unknown_addresses_cost_the_same_statements(engine, ann, mail):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        work = {}
+        for email in (KNOWN, UNKNOWN):
+            statements.clear()
+            ask(engine, mail, email)
+            work[email] = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    wait_until_sent()
+    assert work[KNOWN] == work[UNKNOWN] and len(work[KNOWN]) >= 4
