@@ -23,4 +23,5 @@ with left:
                 first="`user1@gmail.com`", second="`user2@gmail.com`", password="`tototo`"
             )
         )
+    pages.FORGOT_PASSWORD.link()
     pages.REGISTER.link(_("No account yet? Register"))

@@ -6,7 +6,7 @@ Precedence: an environment variable wins over a secret, which wins over the defa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import UserError
@@ -24,12 +24,21 @@ _KEYS = {
     "data_dir": "DATA_DIR",
     "demo_data": "DEMO_DATA",
     "ai_warmup": "AI_WARMUP",
+    "app_url": "APP_URL",
+    "smtp_host": "SMTP_HOST",
+    "smtp_port": "SMTP_PORT",
+    "smtp_tls": "SMTP_TLS",
+    "smtp_user": "SMTP_USER",
+    "smtp_password": "SMTP_PASSWORD",
+    "smtp_sender": "SMTP_SENDER",
 }
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;
 # "off": by the first page that needs it, in its own run (that visitor waits);
 # "wait": by the thread, and every page that needs it waits for it (deterministic tests).
 AI_WARMUP_MODES = ("background", "off", "wait")
+# how the SMTP connection is secured -> its usual port
+SMTP_TLS_MODES = {"none": 25, "starttls": 587, "ssl": 465}
 MIN_COOKIE_SECRET_BYTES = 32
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -37,6 +46,18 @@ _FALSE = {"0", "false", "no", "off"}
 
 class ConfigError(UserError):
     """A setting that cannot work; the message says which one and how to fix it."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server that sends e-mails (password resets); absent: no e-mail is sent."""
+
+    host: str
+    port: int
+    tls: str  # one of SMTP_TLS_MODES
+    user: str | None
+    password: str | None = field(default=None, repr=False)
+    sender: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,9 @@ class Settings:
     ai_warmup: str = "background"  # one of AI_WARMUP_MODES
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
+    mail: MailSettings | None = None  # None: no SMTP_HOST, resets by e-mail are off
+    # the app's public address, for links in e-mails; None: the address the browser shows
+    app_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,11 +129,54 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         raise ConfigError(
             _("AI_WARMUP must be background, off or wait, not {value}.").format(value=repr(warmup))
         )
+    app_url = pick("app_url")
+    if app_url is not None and not app_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            _("APP_URL must be the app's address, like {example}, not {value}.").format(
+                example="https://shop.example.com", value=repr(app_url)
+            )
+        )
     return Settings(
+        app_url=app_url.rstrip("/") if app_url else None,
+        mail=_mail_settings(pick),
         data_dir=data_dir,
         database_url=database_url,
         cookie_secret=secret,
         model_dir=Path(pick("model_dir") or DEFAULT_MODEL_DIR),
         demo_data=demo_data,
         ai_warmup=warmup,
+    )
+
+
+def _mail_settings(pick) -> MailSettings | None:
+    """The SMTP settings, or None without SMTP_HOST; ConfigError for one that cannot work."""
+    host = pick("smtp_host")
+    if host is None:
+        return None
+    tls = (pick("smtp_tls") or "starttls").lower()
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(
+            _("SMTP_TLS must be none, starttls or ssl, not {value}.").format(value=repr(tls))
+        )
+    raw_port = pick("smtp_port")
+    if raw_port is None:
+        port = SMTP_TLS_MODES[tls]
+    elif raw_port.isdigit() and 1 <= int(raw_port) <= 65535:
+        port = int(raw_port)
+    else:
+        raise ConfigError(
+            _("SMTP_PORT must be a port number (1 to 65535), not {value}.").format(
+                value=repr(raw_port)
+            )
+        )
+    user = pick("smtp_user")
+    sender = pick("smtp_sender") or user
+    if not sender or "@" not in sender:
+        raise ConfigError(
+            _(
+                "SMTP_SENDER must be the e-mail address resets are sent from, like {example}."
+            ).format(example="no-reply@example.com")
+        )
+    return MailSettings(
+        host=host, port=port, tls=tls, user=user, password=pick("smtp_password"), sender=sender
     )

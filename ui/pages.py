@@ -85,10 +85,18 @@ INSIGHTS = Screen(
 SELLER = Screen(
     "app_pages/seller.py", "seller", N_("Seller"), ":material/storefront:", Audience.LINKED
 )
+FORGOT_PASSWORD = Screen(  # linked from the log-in page
+    "app_pages/forgot_password.py", "forgot_password", N_("Forgot your password?"),
+    ":material/lock_reset:", Audience.LINKED,
+)  # fmt: skip
+RESET_PASSWORD = Screen(  # opened by the e-mailed link (core.accounts.resets.RESET_PAGE)
+    "app_pages/reset_password.py", "reset_password", N_("Choose a new password"),
+    ":material/password:", Audience.LINKED,
+)  # fmt: skip
 
 SCREENS = (
     SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, INSIGHTS,
-    PROFILE, NOTIFICATIONS, SELLER,
+    PROFILE, NOTIFICATIONS, SELLER, FORGOT_PASSWORD, RESET_PASSWORD,
 )  # fmt: skip
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}

@@ -42,6 +42,20 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+def app_url() -> str:
+    """The app's address for links sent out (reset e-mails): APP_URL when set, else the
+    address this browser shows (which the browser reports: set APP_URL on a public site)."""
+    configured = get_settings().app_url
+    if configured:
+        return configured
+    from ui.pages import BY_URL_PATH
+
+    url = (st.context.url or "http://localhost:8501").rstrip("/")
+    root, _slash, last = url.rpartition("/")
+    # the browser's address names this page (/forgot_password): the app's is before it
+    return root if last in BY_URL_PATH and "//" in root else url
+
+
 def get_engine() -> Engine:
     """The app's engine; on first start the schema is created or upgraded to this version's
     (core.schema), and the demo data seeded if on."""

@@ -76,6 +76,7 @@ def test_the_log_in_page_and_its_refusal_in_french(app_env):
     at = open_page(in_french(), "app_pages/login.py")
     assert [t.value for t in at.title] == ["Bon retour parmi nous"]
     assert "Pas encore de compte ? Inscrivez-vous" in [link.value for link in at.page_link]
+    assert "Mot de passe oublié ?" in [link.value for link in at.page_link]
     assert any("Comptes de démonstration" in c.value for c in at.caption)
     submit_login(at, "user1@gmail.com", "not-the-password")  # the form's labels: ui/auth.py
     assert "E-mail ou mot de passe incorrect." in [e.value for e in at.error]

@@ -51,3 +51,37 @@ def test_a_short_cookie_secret_is_refused_with_a_clear_message(secret):
     with pytest.raises(ConfigError, match="at least 32 bytes"):
         load_settings(env={"COOKIE_SECRET": secret}, secrets={})
     assert load_settings(env={"COOKIE_SECRET": "é" * 16}, secrets={}).cookie_secret == "é" * 16
+
+
+def test_smtp_settings_turn_resets_by_e_mail_on():
+    assert load_settings(env={}, secrets={}).mail is None  # no SMTP_HOST: off
+    mail = load_settings(
+        env={"SMTP_HOST": "smtp.example.com", "SMTP_USER": "shop@example.com"},
+        secrets={"SMTP_PASSWORD": "pw"},
+    ).mail
+    assert (mail.host, mail.port, mail.tls, mail.user, mail.password, mail.sender) == (
+        "smtp.example.com", 587, "starttls", "shop@example.com", "pw", "shop@example.com",
+    )  # fmt: skip
+    assert "pw" not in repr(mail)
+    mail = load_settings(
+        env={"SMTP_HOST": "h", "SMTP_TLS": "SSL", "SMTP_SENDER": "a@b.c"}, secrets={}
+    ).mail
+    assert (mail.port, mail.tls, mail.user, mail.sender) == (465, "ssl", None, "a@b.c")
+    local = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": "2525", "SMTP_TLS": "none"}
+    assert load_settings(env={**local, "SMTP_SENDER": "a@b.c"}, secrets={}).mail.port == 2525
+    for bad, word in (
+        ({"SMTP_TLS": "maybe"}, "SMTP_TLS"),
+        ({"SMTP_PORT": "70000"}, "SMTP_PORT"),
+        ({"SMTP_PORT": "x"}, "SMTP_PORT"),
+        ({"SMTP_SENDER": ""}, "SMTP_SENDER"),  # no sender and no user to send as
+    ):
+        with pytest.raises(ConfigError, match=word):
+            load_settings(env={**local, "SMTP_SENDER": "a@b.c", **bad}, secrets={})
+
+
+def test_app_url_is_an_http_address():
+    assert load_settings(env={}, secrets={}).app_url is None
+    env = {"APP_URL": "https://shop.example.com/"}
+    assert load_settings(env=env, secrets={}).app_url == "https://shop.example.com"
+    with pytest.raises(ConfigError, match="APP_URL"):
+        load_settings(env={"APP_URL": "javascript:alert(1)"}, secrets={})
