@@ -40,7 +40,11 @@ INFRASTRUCTURE = (
     "core.config", "core.db", "core.schema", "core.errors", "core.text", "core.money", "core.i18n",
 )  # fmt: skip
 MAX_LINES = 450
-GENERATED = ("core/catalogue/category_tokens.py", "core/catalogue/attribute_tokens.py")
+GENERATED = (
+    "core/catalogue/category_tokens.py",
+    "core/catalogue/attribute_tokens.py",
+    "core/moderation/flag_tokens.py",
+)
 
 
 def _module_name(path: Path) -> str:
