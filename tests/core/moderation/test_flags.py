@@ -227,3 +227,14 @@ def test_the_admin_page_can_describe_a_flag_in_french():
         assert "12" in said and "99" in said and "similar" not in said
         assert "83" in explain_score(NOT_CLOTHING, 0.83)
     assert reason_label("scam") == "scam"
+
+
+def test_the_subjects_change_no_category_or_colour(tiny, classifier, photos):
+    """The subjects go through the text tower as their own batch: the int8 tower scales
+    activations per batch, so a mixed batch would move the categories' embeddings."""
+    plain = Classifier.load(tiny.quantized_dir)
+    vector = plain.embed_photos([photos[0].image])
+    assert np.array_equal(plain.logits_of(vector), classifier.logits_of(vector))
+    assert np.array_equal(
+        plain.attribute_logits("colour", vector), classifier.attribute_logits("colour", vector)
+    )
