@@ -15,7 +15,7 @@ from core.catalogue.listings import (
 from core.catalogue.selling import ListingDraft, check_listing, create_listing, update_listing
 from core.i18n import _
 from core.money import price_field_text
-from ui import classifier, pages, search
+from ui import classifier, flags, pages, search
 from ui.auth import require_user
 from ui.photo_picker import pick_photos
 from ui.state import db_session
@@ -225,6 +225,8 @@ if submit:
             else:
                 saved_id = create_listing(session, user.id, draft, chosen, embedding=cover).id
                 message = _("Your item is on sale.")
+        if not item:  # flags for the administrators; never blocks or undoes the sale
+            flags.flag_new_listing(saved_id, cover)
     except InvalidListingError as exc:
         slots = {
             "photos": photo_error,

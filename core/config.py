@@ -5,6 +5,7 @@ Precedence: an environment variable wins over a secret, which wins over the defa
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ _KEYS = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "smtp_sender": "SMTP_SENDER",
+    "flag_not_clothing_threshold": "FLAG_NOT_CLOTHING_THRESHOLD",
+    "flag_duplicate_threshold": "FLAG_DUPLICATE_THRESHOLD",
 }
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;
@@ -39,6 +42,24 @@ _KEYS = {
 AI_WARMUP_MODES = ("background", "off", "wait")
 # how the SMTP connection is secured -> its usual port
 SMTP_TLS_MODES = {"none": 25, "starttls": 587, "ssl": 465}
+# The AI flags of new listings (core/moderation/flags.py): a listing is flagged for the
+# administrators (never hidden) when its score reaches the threshold.
+# "Not clothing": the probability CLIP gives the non-garment subjects (a car, a screenshot, a
+# face, food...) against the garment categories, softmax at CLIP's logit scale 100. It is
+# nearly all-or-nothing: 0.01 of cosine is one logit, and a garment photo is some 0.05-0.10
+# nearer its garment prompt than any other, so its mass on the subjects is under 0.01, and
+# a car's is above 0.99. 0.7 leaves the unsure middle (a garment worn in a selfie, a bag
+# on a sofa) unflagged: the model must find a non-garment clearly likelier than a garment.
+# Reasoned, not measured: no real model was at hand when it was chosen.
+DEFAULT_FLAG_NOT_CLOTHING_THRESHOLD = 0.7
+# "Duplicate": the cosine of the cover's image embedding with another seller's cover.
+# The same photo re-encoded as JPEG or resized gives 0.97-1.00 with CLIP ViT-B/32 (its
+# 224 px centre crop erases resizing; int8 towers add ~0.01 of noise); two different
+# garments photographed alike (flat lay, white background, same category) reach 0.85-0.93;
+# a crop or a new photo of the same garment, 0.90-0.95. 0.95 flags re-used photos and lets
+# look-alike garments by.
+# Reasoned, not measured: no real model was at hand when it was chosen.
+DEFAULT_FLAG_DUPLICATE_THRESHOLD = 0.95
 MIN_COOKIE_SECRET_BYTES = 32
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -71,6 +92,8 @@ class Settings:
     # the demo accounts (public passwords) and listings: on for the embedded SQLite only
     demo_data: bool = False
     ai_warmup: str = "background"  # one of AI_WARMUP_MODES
+    flag_not_clothing_threshold: float = DEFAULT_FLAG_NOT_CLOTHING_THRESHOLD
+    flag_duplicate_threshold: float = DEFAULT_FLAG_DUPLICATE_THRESHOLD
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
     mail: MailSettings | None = None  # None: no SMTP_HOST, resets by e-mail are off
@@ -136,6 +159,13 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
                 example="https://shop.example.com", value=repr(app_url)
             )
         )
+    thresholds = {
+        name: _threshold(_KEYS[name], pick(name), default)
+        for name, default in (
+            ("flag_not_clothing_threshold", DEFAULT_FLAG_NOT_CLOTHING_THRESHOLD),
+            ("flag_duplicate_threshold", DEFAULT_FLAG_DUPLICATE_THRESHOLD),
+        )
+    }
     return Settings(
         app_url=app_url.rstrip("/") if app_url else None,
         mail=_mail_settings(pick),
@@ -145,6 +175,7 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         model_dir=Path(pick("model_dir") or DEFAULT_MODEL_DIR),
         demo_data=demo_data,
         ai_warmup=warmup,
+        **thresholds,
     )
 
 
@@ -180,3 +211,20 @@ def _mail_settings(pick) -> MailSettings | None:
     return MailSettings(
         host=host, port=port, tls=tls, user=user, password=pick("smtp_password"), sender=sender
     )
+
+
+def _threshold(key: str, value: str | None, default: float) -> float:
+    """A flag threshold: a number (above 1 turns the flag off, 0 flags every listing)."""
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ConfigError(
+            _("{key} must be a number such as {example}, not {value}.").format(
+                key=key, example=default, value=repr(value)
+            )
+        )
+    return number

@@ -41,7 +41,11 @@ INFRASTRUCTURE = (
     "core.mail",
 )  # fmt: skip
 MAX_LINES = 450
-GENERATED = ("core/catalogue/category_tokens.py", "core/catalogue/attribute_tokens.py")
+GENERATED = (
+    "core/catalogue/category_tokens.py",
+    "core/catalogue/attribute_tokens.py",
+    "core/moderation/flag_tokens.py",
+)
 
 
 def _module_name(path: Path) -> str:

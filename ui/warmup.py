@@ -36,6 +36,7 @@ from core.ai.model_dir import MANIFEST_NAME, check_model, model_fingerprint, rea
 from core.ai.text import TextEncoder
 from core.catalogue.embeddings import LiveIndex
 from core.i18n import N_, _
+from core.moderation.flags import flag_prompts
 from ui.state import get_engine, get_settings
 
 _log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class AI:
                 self.model_dir,
                 verify=False,
                 text_session=text_encoder.session if text_encoder else None,
+                extra_prompts=flag_prompts(),  # the "not clothing" flag's subjects
             )
             fingerprint = model_fingerprint(manifest)
             if classifier.embeds:

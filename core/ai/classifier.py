@@ -143,6 +143,7 @@ class Classifier:
         attribute_sets: Mapping[str, PromptSet] | None = None,
         attribute_ids: np.ndarray | None = None,
         attribute_mask: np.ndarray | None = None,
+        extra_embeddings: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self._session = session
         self.backend = backend  # "split" (image tower + cached text) or "full" (single graph)
@@ -159,10 +160,19 @@ class Classifier:
         self.attribute_sets = dict(attribute_sets or {})
         self._attribute_ids = attribute_ids  # the single graph's second run, per photo
         self._attribute_mask = attribute_mask
+        # other callers' prompts (load's ``extra_prompts``): unit text embeddings (P, D) per
+        # prompt, by name; none from the single graph
+        self.extra_embeddings = dict(extra_embeddings or {})
 
     @classmethod
     def load(
-        cls, model_dir: Path, *, backend: str = "auto", verify: bool = True, text_session=None
+        cls,
+        model_dir: Path,
+        *,
+        backend: str = "auto",
+        verify: bool = True,
+        text_session=None,
+        extra_prompts: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> Classifier:
         """Load the model in ``model_dir``.
 
@@ -170,8 +180,10 @@ class Classifier:
         or "auto" (split when both towers are there). Each file's size and sha256 are checked
         against the manifest unless ``verify`` is false. ``text_session``: the text tower's
         session when one is open already (the text encoder's: opening one takes seconds).
-        Raises ModelMissingError when there is no model, ModelError when it is incomplete,
-        damaged or unusable.
+        ``extra_prompts``: other prompt sets, by name, as (token ids, attention mask), run
+        through the text tower in the same load (a batch each) into ``extra_embeddings``
+        (split towers only). Raises ModelMissingError when there is no model, ModelError
+        when it is incomplete, damaged or unusable.
         """
         if backend not in ("auto", "split", "full"):
             raise ValueError(f"unknown backend {backend!r}")
@@ -247,6 +259,22 @@ class Classifier:
             )
             for ids, mask in ((input_ids, attention_mask), (attribute_ids, attribute_mask))
         )
+        extra_embeddings = {
+            name: unit(
+                _checked(
+                    _(
+                        "The text model {path} fails on the prompts; download or export the "
+                        "model again."
+                    ).format(path=text_entry["path"]),
+                    run_text_tower,
+                    text_session,
+                    np.asarray(ids, np.int64),
+                    np.asarray(mask, np.int64),
+                    text_entry.get("output", ""),
+                )
+            )
+            for name, (ids, mask) in (extra_prompts or {}).items()
+        }
         del text_session  # only its output is kept: the text tower's memory goes back (unless
         # the text encoder shares it)
         category_embeddings = weights @ unit(text)
@@ -283,6 +311,7 @@ class Classifier:
             category_embeddings=category_embeddings,
             logit_scale=float(manifest["logit_scale"]),
             attribute_sets=attribute_sets,
+            extra_embeddings=extra_embeddings,
             **common,
         )
 

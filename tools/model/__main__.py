@@ -2,7 +2,8 @@
 
 - ``tokens``: tokenise the prompts of ``core/catalogue/categories.py`` into
   ``core/catalogue/category_tokens.py`` and those of ``core/catalogue/attributes.py``
-  (colours, patterns) into ``core/catalogue/attribute_tokens.py``.
+  (colours, patterns) into ``core/catalogue/attribute_tokens.py``, and the non-garment
+  prompts of ``core/moderation/subjects.py`` into ``core/moderation/flag_tokens.py``.
 - ``download``: fetch pre-quantised CLIP ViT-B/32 ONNX towers from the Hugging Face Hub.
 - ``export``: export and quantise CLIP from a checkpoint (needs torch: ``tools/model/export.py``).
 - ``check``: whether the model folder holds a complete model, every file checked against the
@@ -39,6 +40,7 @@ from tools.model.evaluate import evaluate, format_evaluation, parse_folder_map
 from tools.model.progress import TextBar
 from tools.model.tokens import (
     ATTRIBUTE_TOKENS_PATH,
+    FLAG_TOKENS_PATH,
     TOKENS_COMMAND,
     TOKENS_PATH,
     shared_tokenizer,
@@ -55,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tokens = commands.add_parser(
         "tokens",
-        help="regenerate core/catalogue/category_tokens.py and core/catalogue/attribute_tokens.py",
+        help="regenerate core/catalogue/category_tokens.py, core/catalogue/attribute_tokens.py "
+        "and core/moderation/flag_tokens.py",
     )
     tokens.add_argument(
         "--tokenizer",
@@ -63,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     tokens.add_argument("--output", type=Path, default=TOKENS_PATH)
     tokens.add_argument("--attributes-output", type=Path, default=ATTRIBUTE_TOKENS_PATH)
+    tokens.add_argument("--flags-output", type=Path, default=FLAG_TOKENS_PATH)
     tokens.add_argument("--check", action="store_true", help="fail if the module is stale")
 
     down = commands.add_parser("download", help="fetch quantised ONNX towers from the Hub")
@@ -146,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "tokens":
-            outputs = (args.output, args.attributes_output)
+            outputs = (args.output, args.attributes_output, args.flags_output)
             stale = write_tokens(args.tokenizer or shared_tokenizer(), *outputs, check=args.check)
             if args.check:
                 for path in stale:
