@@ -24,6 +24,7 @@ _KEYS = {
     "data_dir": "DATA_DIR",
     "demo_data": "DEMO_DATA",
     "ai_warmup": "AI_WARMUP",
+    "admin_emails": "ADMIN_EMAILS",
 }
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;
@@ -50,6 +51,8 @@ class Settings:
     # the demo accounts (public passwords) and listings: on for the embedded SQLite only
     demo_data: bool = False
     ai_warmup: str = "background"  # one of AI_WARMUP_MODES
+    # the administrators named by the setting (lower-cased); others get users.role 'admin'
+    admin_emails: frozenset[str] = frozenset()
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
 
@@ -112,4 +115,10 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         model_dir=Path(pick("model_dir") or DEFAULT_MODEL_DIR),
         demo_data=demo_data,
         ai_warmup=warmup,
+        admin_emails=parse_admin_emails(pick("admin_emails")),
     )
+
+
+def parse_admin_emails(raw: str | None) -> frozenset[str]:
+    """ADMIN_EMAILS ("a@x.org, b@y.org") as a set of lower-cased e-mails."""
+    return frozenset(e.strip().lower() for e in (raw or "").split(",") if e.strip())
