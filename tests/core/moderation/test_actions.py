@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from core.accounts.accounts import LoginRefused, hash_password, log_in
 from core.accounts.sessions import session_user, start_session
+from core.catalogue.listings import ListingNotFoundError, get_item_view
 from core.config import load_settings
 from core.db import session_scope
 from core.messaging.notifications import recent
@@ -56,6 +57,9 @@ def test_hide_and_restore_a_listing(engine, people, items, admin):
     report = run(engine, report_item, people["buyer"], items["dress"], "counterfeit").report_id
     run(engine, hide_item, admin, items["dress"], "Counterfeit logo", report)
     assert status(engine, items["dress"]) == "hidden"
+    with pytest.raises(ListingNotFoundError):  # its address shows nothing to others
+        run(engine, get_item_view, items["dress"], people["buyer"])
+    assert run(engine, get_item_view, items["dress"], people["seller"]).is_own
     with Session(engine) as s:
         assert s.get(Report, report).status == "acted"
         (notice,) = recent(s, people["seller"])
