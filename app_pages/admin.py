@@ -20,8 +20,9 @@ DONE_KEY = "moderation_done"
 user = require_user(pages.ADMIN)
 with db_session() as session:
     allowed = is_admin(session, user.id)
-if not allowed:  # nothing of the page, not even its title: the same as an unknown address
-    pages.not_found()
+if not allowed:  # nothing of the page, not even its title: the words of an unknown address
+    st.title(_(pages.NOT_FOUND_TITLE), anchor=False)
+    st.markdown(_("There is no page at this address. It may have moved, or the link is mistyped."))
     st.stop()
 
 st.set_page_config(page_title=f"{_(pages.ADMIN.title)} · {pages.APP_NAME}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from core.models.accounts import User
 from core.models.catalogue import Item
 from core.models.moderation import ModerationAction
 from core.moderation.reports import report_item
@@ -13,6 +14,7 @@ from tests.apptest import log_in, open_page, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import app_db, click, user_id
 from tests.test_navigation import BASE, at_address, follow_address, registered
+from ui.state import _USER_KEY as CURRENT_USER_KEY
 from ui.state import TOKEN_KEY
 
 ADMIN_PAGE = "app_pages/admin.py"
@@ -66,3 +68,19 @@ def test_the_admin_sees_the_queue_and_hides_a_listing(app_env):
         assert s.get(Item, item_id).status == "hidden"
         assert s.exec(select(ModerationAction)).one().reason == "Counterfeit, confirmed"
     assert "No open reports" in texts(at)
+
+
+def test_the_page_itself_refuses_a_member(app_env):
+    """The page's own check, without Home.py's navigation (which leaves it out already): run
+    alone for a logged-in member, it draws "Page not found" and nothing of its own."""
+    engine = app_db(app_env)
+    camille_reports(engine)
+    with Session(engine) as s:
+        camille = s.get(User, user_id(engine, "user1@gmail.com"))
+        s.expunge(camille)
+    at = AppTest.from_file(str(ROOT / ADMIN_PAGE), default_timeout=60)
+    at.session_state[CURRENT_USER_KEY] = camille
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Page not found"]
+    assert "Fake logo" not in texts(at) and not at.tabs and not at.text_input
