@@ -84,3 +84,18 @@ def test_the_page_itself_refuses_a_member(app_env):
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Page not found"]
     assert "Fake logo" not in texts(at) and not at.tabs and not at.text_input
+
+
+def test_the_admin_finds_and_suspends_a_member_then_reads_the_log(app_env):
+    engine = app_db(app_env)
+    at = open_page(at_admin_address("user2@gmail.com"), ADMIN_PAGE)
+    next(t for t in at.text_input if t.label == "Find a member by e-mail").input(
+        "USER1@gmail.com"
+    ).run()
+    assert "Camille" in texts(at)
+    next(t for t in at.text_input if t.label.startswith("Reason")).input("Spam in messages")
+    click(at, "Suspend member")
+    with Session(engine) as s:
+        camille = s.get(User, user_id(engine, "user1@gmail.com"))
+    assert camille.suspended_reason == "Spam in messages"
+    assert "Member suspended" in texts(at) and "Spam in messages" in texts(at)  # the log
