@@ -21,7 +21,7 @@ from core.models.accounts import User
 from core.models.messaging import MESSAGE_MAX, MessageKind
 from core.models.moderation import ReportTarget
 from core.money import format_eur, parse_eur, price_field_text
-from core.trade.cart import AlreadyInCartError, CartError, add_to_cart
+from core.trade.cart import AlreadyInCartError, add_to_cart
 from core.trade.offer_answers import accept, counter, decline, withdraw
 from core.trade.offers import ACCEPTED_HOURS, make_offer
 from ui import pages
@@ -217,7 +217,7 @@ def _accepted(user: User, view: ConversationView) -> None:
                 add_to_cart(session, user.id, view.item_id)
         except AlreadyInCartError:
             pass  # there already: the cart shows it at this price
-        except CartError as exc:
+        except UserError as exc:  # sold, or a block between the two
             st.error(str(exc))
             return
         pages.CART.go()

@@ -8,11 +8,12 @@ from core.catalogue.address import ShopAddress
 from core.catalogue.favourites import item_hearts
 from core.catalogue.listings import ItemView, ListingError, get_item_view, item_id_from_text
 from core.catalogue.selling import delete_listing
+from core.errors import UserError
 from core.i18n import _
 from core.models.accounts import User
 from core.models.catalogue import ItemStatus
 from core.models.moderation import ReportTarget
-from core.trade.cart import CartError, add_to_cart
+from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
 from ui import dialogs, pages, search, warmup
 from ui.auth import require_user
@@ -133,7 +134,7 @@ def _actions(user: User | None, view: ItemView) -> None:
             try:
                 with db_session() as session:
                     add_to_cart(session, user.id, item.id)
-            except CartError as exc:
+            except UserError as exc:  # sold meanwhile, or a block between the two
                 st.error(str(exc))
             else:
                 st.session_state[FLASH_KEY] = _("Added to your cart.")

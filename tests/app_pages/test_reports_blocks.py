@@ -62,3 +62,13 @@ def test_a_blocked_conversation_has_no_message_box(app_env):
     assert "One of you blocked the other" in texts(at)
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Report)).one() == 0
+
+
+def test_add_to_cart_from_a_page_shown_before_the_block_says_why(app_env):
+    engine = app_db(app_env)
+    hugo, camille = user_id(engine, "user2@gmail.com"), user_id(engine, "user1@gmail.com")
+    at = open_item(log_in(start_app(), "user2@gmail.com"), item_by_title(engine, DRESS).id)
+    with Session(engine) as s:
+        block(s, camille, hugo)
+    click(at, "Add to cart")
+    assert "You cannot do this: one of you has blocked the other." in texts(at)
