@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from core.messaging.badges import Badges, badges
+from core.moderation.admins import is_admin
 from ui import header, layout, pages, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch
@@ -38,13 +39,15 @@ user = restore_session()  # this tab's session, checked before the navigation is
 choose_language(user)  # this session's, the account's, or the browser's
 
 counts = Badges()
+admin = False
 if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
     with db_session() as session:
         counts = badges(session, user.id)
+        admin = is_admin(session, user.id)  # the admin page exists for administrators only
 
 logged_in = user is not None
 page = st.navigation(
-    pages.navigation(logged_in, counts=counts, requested=pages.requested_url_path()),
+    pages.navigation(logged_in, counts=counts, requested=pages.requested_url_path(), admin=admin),
     position="top",
 )
 pages.quick_links(logged_in, counts=counts)  # shown on narrow screens only

@@ -32,6 +32,8 @@ ICONS = {
     Kind.ORDER_SHIPPED: ":material/local_shipping:",
     Kind.ORDER_RECEIVED: ":material/inventory_2:",
     Kind.REVIEW: ":material/star:",
+    Kind.LISTING_HIDDEN: ":material/visibility_off:",
+    Kind.LISTING_RESTORED: ":material/visibility:",
 }
 
 
@@ -39,6 +41,8 @@ def destination(n: NotificationView) -> tuple[pages.Screen, dict[str, str], str]
     """Where a notification leads: the conversation, the orders, or the person's own page."""
     if n.conversation_id is not None:
         return pages.INBOX, {"c": str(n.conversation_id)}, _("Open the conversation")
+    if n.kind in (Kind.LISTING_HIDDEN, Kind.LISTING_RESTORED):
+        return pages.MY_LISTINGS, {}, _("See your listings")
     if n.kind is Kind.REVIEW:
         return pages.SELLER, {"id": str(user.id)}, _("See your seller page")
     if n.order_id is not None:

@@ -10,9 +10,11 @@ from core.catalogue.sellers import (
     seller_profile,
 )
 from core.i18n import _, format_day, format_number, ngettext
+from core.models.moderation import ReportTarget
 from ui import pages
+from ui.moderation import block_button, report_form
 from ui.sellers import member_since, rating_text, stars
-from ui.state import db_session
+from ui.state import current_user, db_session
 from ui.widgets import item_card, plain
 
 PER_ROW = 4
@@ -39,6 +41,11 @@ facts = [
     _("{n} for sale").format(n=format_number(profile.on_sale)),
 ]
 st.markdown(" · ".join(f"**{fact}**" for fact in facts))
+viewer = current_user()
+if viewer is not None and viewer.id != profile.seller_id:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        report_form(viewer, ReportTarget.MEMBER, profile.seller_id)
+        block_button(viewer, profile.seller_id, profile.display_name)
 
 st.subheader(_("For sale"), anchor=False)
 if not profile.items:

@@ -34,6 +34,7 @@ _KEYS = {
     "smtp_sender": "SMTP_SENDER",
     "flag_not_clothing_threshold": "FLAG_NOT_CLOTHING_THRESHOLD",
     "flag_duplicate_threshold": "FLAG_DUPLICATE_THRESHOLD",
+    "admin_emails": "ADMIN_EMAILS",
 }
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;
@@ -94,6 +95,8 @@ class Settings:
     ai_warmup: str = "background"  # one of AI_WARMUP_MODES
     flag_not_clothing_threshold: float = DEFAULT_FLAG_NOT_CLOTHING_THRESHOLD
     flag_duplicate_threshold: float = DEFAULT_FLAG_DUPLICATE_THRESHOLD
+    # the administrators named by the setting (lower-cased); others get users.role 'admin'
+    admin_emails: frozenset[str] = frozenset()
     cookie_name: str = "marketplace_auth"
     cookie_expiry_days: float = 30.0
     mail: MailSettings | None = None  # None: no SMTP_HOST, resets by e-mail are off
@@ -176,6 +179,7 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         demo_data=demo_data,
         ai_warmup=warmup,
         **thresholds,
+        admin_emails=parse_admin_emails(pick("admin_emails")),
     )
 
 
@@ -228,3 +232,8 @@ def _threshold(key: str, value: str | None, default: float) -> float:
             )
         )
     return number
+
+
+def parse_admin_emails(raw: str | None) -> frozenset[str]:
+    """ADMIN_EMAILS ("a@x.org, b@y.org") as a set of lower-cased e-mails."""
+    return frozenset(e.strip().lower() for e in (raw or "").split(",") if e.strip())

@@ -105,6 +105,7 @@ def begin_write(session: Session) -> None:
 _PG_KEYED_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 RATE_LIMIT_LOCKS = 1  # a namespace of begin_keyed_write: one sender's rate-limited writes
 RESET_REQUEST_LOCKS = 2  # another: the password-reset requests of one e-mail address
+REPORT_LOCKS = 3  # another: one member's reports (core.moderation.reports)
 
 
 def begin_keyed_write(session: Session, namespace: int, key: int) -> None:

@@ -19,3 +19,11 @@ class FieldErrors(UserError):
     def __init__(self, errors: dict[str, str], summary: str | None = None):
         super().__init__(summary if summary is not None else _("Some fields need your attention."))
         self.errors = dict(errors)
+
+
+class BlockedError(UserError):
+    """A step between two members one of whom blocked the other (``core.moderation.blocks``):
+    no messages, offers, answers or purchases between them, either way."""
+
+    def __init__(self) -> None:
+        super().__init__(_("You cannot do this: one of you has blocked the other."))

@@ -38,6 +38,7 @@ from core.models.accounts import User
 from core.models.base import utcnow
 from core.models.catalogue import Item, ItemStatus
 from core.models.messaging import Notification
+from core.moderation.reports import report_item, report_member
 from core.trade.cart import add_to_cart, get_cart
 from core.trade.checkout import checkout, shipping_from_profile
 from core.trade.offer_answers import accept, counter
@@ -102,6 +103,7 @@ _DATED = {  # the timestamps a scene dates, by table
     "orders": ("created_at", "shipped_at", "received_at", "completed_at"),
     "notifications": ("created_at",),
     "reviews": ("created_at",),
+    "reports": ("created_at",),
 }
 
 
@@ -352,6 +354,7 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
         for item_id, seller_id in on_sale:
             if seller_id == camille.id and rng.random() < 0.3:
                 add_favourite(s, hugo.id, item_id)
+    _report(engine, now, lea, ines, yanis, camille)
     _suggest(engine)
     with engine.begin() as conn:  # what is older than three days was seen then
         seen = now - timedelta(days=3)
@@ -361,6 +364,22 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
             .values(read_at=seen)
         )
     return [m.id for m in members]
+
+
+def _report(engine, now, lea: User, ines: User, yanis: User, camille: User) -> None:
+    """Two open reports, so that the demo's admin page (Hugo) has a queue: Léa reports one of
+    Camille's listings, Inès reports Yanis."""
+    with Session(engine) as s:
+        item_id = s.exec(
+            select(Item.id)
+            .where(Item.seller_id == camille.id, Item.status == ItemStatus.AVAILABLE.value)
+            .order_by(Item.id.desc())
+        ).first()
+    with _Scene(engine, now - timedelta(hours=5)), Session(engine) as s:
+        if item_id is not None:
+            report_item(s, lea.id, item_id, "counterfeit", "The logo looks printed on, not sewn.")
+    with _Scene(engine, now - timedelta(hours=2)), Session(engine) as s:
+        report_member(s, ines.id, yanis.id, "spam", "Sent me the same message five times.")
 
 
 def _buy_new(engine, seller: User, buyer: User, category, colour, title, brand, size,

@@ -21,7 +21,7 @@ from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import photo_row
 from core.config import load_settings
 from core.db import make_engine, session_scope
-from core.models.accounts import User
+from core.models.accounts import Role, User
 from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.meta import AppMeta
@@ -40,11 +40,13 @@ class DemoUser:
     address: str
     postal_code: str
     city: str
+    role: str = Role.MEMBER.value
 
 
 DEMO_USERS = (
     DemoUser("user1@gmail.com", "Camille", "12 rue des Lilas", "75011", "Paris"),
-    DemoUser("user2@gmail.com", "Hugo", "4 place Bellecour", "69002", "Lyon"),
+    # the demo's administrator: the admin page (reports, AI flags, moderation)
+    DemoUser("user2@gmail.com", "Hugo", "4 place Bellecour", "69002", "Lyon", Role.ADMIN.value),
 )
 
 
@@ -73,6 +75,7 @@ def seed_demo_data(engine: Engine, *, activity: bool = True) -> bool:
                     address=u.address,
                     postal_code=u.postal_code,
                     city=u.city,
+                    role=u.role,
                     created_at=now - timedelta(days=60),
                 )
                 for u in DEMO_USERS

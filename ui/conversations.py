@@ -19,12 +19,14 @@ from core.messaging.inbox import ConversationView, InboxEntry, MessageView, conv
 from core.messaging.messages import mark_read, send_message
 from core.models.accounts import User
 from core.models.messaging import MESSAGE_MAX, MessageKind
+from core.models.moderation import ReportTarget
 from core.money import format_eur, parse_eur, price_field_text
-from core.trade.cart import AlreadyInCartError, CartError, add_to_cart
+from core.trade.cart import AlreadyInCartError, add_to_cart
 from core.trade.offer_answers import accept, counter, decline, withdraw
 from core.trade.offers import ACCEPTED_HOURS, make_offer
 from ui import pages
 from ui.auth import require_user
+from ui.moderation import block_button, blocked_with, report_form
 from ui.state import db_session
 from ui.widgets import flash, item_link, moment, money, plain, thumbnail
 
@@ -112,11 +114,22 @@ def render_conversation(user: User, raw_id: str | None) -> None:
                 _("No message yet: write to {name} below.").format(name=plain(view.other_name))
             )
         for message in view.messages:
-            _message(message)
-    _message_box(user, view)
+            _message(user, message)
+    other = view.seller_id if view.is_buyer else view.buyer_id
+    if blocked_with(user.id, other):  # the core refuses anyway: say it instead of the box
+        st.info(
+            _("One of you blocked the other: no messages or offers in this conversation."),
+            icon=":material/block:",
+        )
+    else:
+        _message_box(user, view)
+    with st.container(horizontal=True):
+        report_form(user, ReportTarget.MEMBER, other, label=_("Report {name}").format(
+            name=view.other_name))  # fmt: skip
+        block_button(user, other, view.other_name)
 
 
-def _message(message: MessageView) -> None:
+def _message(user: User, message: MessageView) -> None:
     who = _("You") if message.mine else message.sender_name
     side = "user" if message.mine else "assistant"  # Streamlit's name of the side: not shown
     with st.chat_message(
@@ -126,6 +139,8 @@ def _message(message: MessageView) -> None:
         st.caption(f"{plain(who)} · {moment(message.created_at)}")
         if message.kind is MessageKind.TEXT:
             st.text(message.body)
+            if not message.mine:
+                report_form(user, ReportTarget.MESSAGE, message.id)
         else:
             st.markdown(f":material/sell: *{plain(message.text)}*")
 
@@ -202,7 +217,7 @@ def _accepted(user: User, view: ConversationView) -> None:
                 add_to_cart(session, user.id, view.item_id)
         except AlreadyInCartError:
             pass  # there already: the cart shows it at this price
-        except CartError as exc:
+        except UserError as exc:  # sold, or a block between the two
             st.error(str(exc))
             return
         pages.CART.go()

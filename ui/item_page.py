@@ -8,14 +8,18 @@ from core.catalogue.address import ShopAddress
 from core.catalogue.favourites import item_hearts
 from core.catalogue.listings import ItemView, ListingError, get_item_view, item_id_from_text
 from core.catalogue.selling import delete_listing
+from core.errors import UserError
 from core.i18n import _
 from core.models.accounts import User
-from core.trade.cart import CartError, add_to_cart
+from core.models.catalogue import ItemStatus
+from core.models.moderation import ReportTarget
+from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
 from ui import dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
+from ui.moderation import report_form
 from ui.sellers import seller_link
 from ui.state import db_session
 from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
@@ -58,6 +62,8 @@ def render_item_page(
         flash(FLASH_KEY)
         _actions(user, view)
         item_page_actions(user, view)
+        if user is not None and not view.is_own:
+            report_form(user, ReportTarget.ITEM, item.id)
     _similar(user, item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
 
@@ -95,6 +101,12 @@ def _photos(view: ItemView) -> None:
 
 def _actions(user: User | None, view: ItemView) -> None:
     item = view.item
+    if view.is_own and item.status == ItemStatus.HIDDEN.value:
+        st.warning(
+            _("The administrators hid this listing: your notifications say why."),
+            icon=":material/visibility_off:",
+        )
+        return
     if view.is_own:
         if view.is_sold:
             st.info(_("You sold this item."))
@@ -122,7 +134,7 @@ def _actions(user: User | None, view: ItemView) -> None:
             try:
                 with db_session() as session:
                     add_to_cart(session, user.id, item.id)
-            except CartError as exc:
+            except UserError as exc:  # sold meanwhile, or a block between the two
                 st.error(str(exc))
             else:
                 st.session_state[FLASH_KEY] = _("Added to your cart.")

@@ -22,6 +22,7 @@ class Audience(Enum):
     LOGGED_OUT = "logged_out"  # in the navigation only while logged out
     LOGGED_IN = "logged_in"  # in the navigation only while logged in; reachable by URL always
     LINKED = "linked"  # never in the navigation: reached by links (a seller's page), for all
+    ADMIN = "admin"  # administrators only: for anyone else the page does not exist at all
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,13 @@ RESET_PASSWORD = Screen(  # opened by the e-mailed link (core.accounts.resets.RE
     ":material/password:", Audience.LINKED,
 )  # fmt: skip
 
+ADMIN = Screen(
+    "app_pages/admin.py", "admin", N_("Moderation"), ":material/shield_person:", Audience.ADMIN
+)
+
 SCREENS = (
     SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, INSIGHTS,
-    PROFILE, NOTIFICATIONS, SELLER, FORGOT_PASSWORD, RESET_PASSWORD,
+    PROFILE, NOTIFICATIONS, SELLER, FORGOT_PASSWORD, RESET_PASSWORD, ADMIN,
 )  # fmt: skip
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}
@@ -137,12 +142,12 @@ def requested_url_path() -> str | None:
     return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
 
 
-def is_known(url_path: str | None) -> bool:
-    return url_path is None or url_path in BY_URL_PATH
-
-
 def navigation(
-    logged_in: bool, *, counts: Badges | None = None, requested: str | None = None
+    logged_in: bool,
+    *,
+    counts: Badges | None = None,
+    requested: str | None = None,
+    admin: bool = False,
 ) -> list[st.Page]:
     """This run's pages: the shop first (the default), then what this visitor may see.
 
@@ -151,11 +156,15 @@ def navigation(
     /login goes to the shop. An address that names no screen (``requested``) gets a hidden
     "Page not found" page at that very address: Streamlit routes it there (instead of
     running the shop under its own "Page not found" pop-up), the address bar keeps what was
-    typed and nothing in the navigation is highlighted.
+    typed and nothing in the navigation is highlighted. The admin page is registered for
+    administrators only (``admin``): anyone else's /admin is that "Page not found".
     """
-    pages = []
+    pages, known = [], set()
     for screen in SCREENS:
-        shown = screen.audience is Audience.EVERYONE or (
+        if screen.audience is Audience.ADMIN and not admin:
+            continue
+        known.add(screen.url_path)
+        shown = screen.audience in (Audience.EVERYONE, Audience.ADMIN) or (
             screen.audience is not Audience.LINKED
             and (screen.audience is Audience.LOGGED_IN) == logged_in
         )
@@ -169,7 +178,7 @@ def navigation(
                 visibility="visible" if shown else "hidden",
             )
         )
-    if not is_known(requested) and _may_be_url_path(requested):
+    if requested is not None and requested not in known and _may_be_url_path(requested):
         pages.append(
             st.Page(
                 not_found,

@@ -120,6 +120,9 @@ def item_card(
 def status_badge(item: Item) -> None:
     if item.status == ItemStatus.SOLD.value:
         st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
+    elif item.status == ItemStatus.HIDDEN.value:  # by an administrator (core.moderation)
+        st.badge(_("Hidden by the administrators"), icon=":material/visibility_off:",
+                 color="orange")  # fmt: skip
     else:
         st.badge(_("On sale"), icon=":material/storefront:", color="green")
 

@@ -64,6 +64,9 @@ FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 POSTAL_CODE_MESSAGE = N_("The postal code must be 4 to 10 digits.")
 LOCKED_MESSAGE = N_("Too many failed log-ins for this e-mail. Try again in 15 minutes.")
 WRONG_CREDENTIALS_MESSAGE = N_("Wrong e-mail or password.")
+SUSPENDED_MESSAGE = N_(
+    "This account is suspended by the administrators; write to them if you think it is a mistake."
+)
 
 _hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
@@ -358,6 +361,12 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     if not verify_password(password, user.password_hash):
         raise LoginRefused()
     clear_failed_logins(session, email)
+    # read again, after the password: only its owner learns it is suspended (a suspension
+    # made during the bcrypt check counts too)
+    suspended = session.exec(select(User.suspended_at).where(User.id == user.id)).first()
+    session.rollback()
+    if suspended is not None:
+        raise LoginRefused(_(SUSPENDED_MESSAGE))
     return user
 
 

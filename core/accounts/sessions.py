@@ -72,6 +72,7 @@ def session_user(session: Session, token: str | None) -> User | None:
             AuthSession.token_hash == _hash(token),
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > utcnow(),
+            User.suspended_at.is_(None),  # a suspended member's tabs are logged out too
         )
     ).first()
 

@@ -110,7 +110,7 @@ def item_id_from_text(raw: str | None) -> int:
 def get_item_view(session: Session, item_id: int, viewer_id: int | None = None) -> ItemView:
     """The item, its photos in order, its seller's name, and what the viewer can do with it.
 
-    Raises ListingNotFoundError.
+    A listing an administrator hid is shown to its seller only. Raises ListingNotFoundError.
     """
     row = session.exec(
         select(Item, User.display_name)
@@ -120,6 +120,8 @@ def get_item_view(session: Session, item_id: int, viewer_id: int | None = None) 
     if row is None:
         raise ListingNotFoundError()
     item, seller_name = row
+    if item.status == ItemStatus.HIDDEN.value and item.seller_id != viewer_id:
+        raise ListingNotFoundError()  # hidden by an administrator: its seller alone sees it
     photos = session.exec(
         select(Photo).where(Photo.item_id == item_id).order_by(Photo.position)
     ).all()

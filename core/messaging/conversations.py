@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.db import begin_write
-from core.errors import UserError
+from core.errors import BlockedError, UserError
 from core.i18n import _
 from core.models.base import id_literal, utcnow
 from core.models.catalogue import Item, ItemStatus
 from core.models.messaging import Conversation
+from core.models.moderation import blocked_between
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
@@ -92,6 +93,7 @@ def open_conversation(session: Session, buyer_id: int, item_id: int) -> int:
             Item.id == item_id,
             Item.status == ItemStatus.AVAILABLE.value,
             Item.seller_id != buyer_id,
+            ~blocked_between(buyer_id, Item.seller_id),
         )
         .subquery()
     )
@@ -113,7 +115,11 @@ def open_conversation(session: Session, buyer_id: int, item_id: int) -> int:
     except IntegrityError:  # opened a moment ago (another tab): use that one
         session.rollback()
     found = existing_conversation(session, buyer_id, item_id)
-    item = session.exec(select(Item.seller_id, Item.status).where(Item.id == item_id)).first()
+    item = session.exec(
+        select(Item.seller_id, Item.status, blocked_between(buyer_id, Item.seller_id)).where(
+            Item.id == item_id
+        )
+    ).first()
     session.rollback()  # the reads only explain
     if found is not None:
         return found
@@ -123,6 +129,8 @@ def open_conversation(session: Session, buyer_id: int, item_id: int) -> int:
         raise ConversationError(_("This is your own item: buyers write to you about it."))
     if item.status != ItemStatus.AVAILABLE.value:
         raise ConversationError(_("This item is sold: it can no longer be discussed."))
+    if item[2]:
+        raise BlockedError()
     raise ConversationError(_("The conversation could not be opened; try again."))
 
 

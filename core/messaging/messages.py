@@ -18,13 +18,14 @@ from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, select
 
 from core.db import RATE_LIMIT_LOCKS, begin_keyed_write, begin_write
-from core.errors import UserError
+from core.errors import BlockedError, UserError
 from core.i18n import _, ngettext
 from core.messaging.badges import unread_messages_query
 from core.messaging.conversations import ConversationError, ConversationNotFoundError, aware
 from core.messaging.notifications import Kind, mark_conversation_read, notify
 from core.models.base import utcnow
 from core.models.messaging import MESSAGE_MAX, Conversation, Message, MessageKind
+from core.models.moderation import blocked_between
 from core.money import format_eur
 from core.text import text_problem
 
@@ -211,7 +212,14 @@ def send_message(session: Session, sender_id: int, conversation_id: int, body: s
     now = utcnow()
     try:
         begin_keyed_write(session, RATE_LIMIT_LOCKS, sender_id)  # counted one at a time
-        talk = touch(session, conversation_id, sender_id, now, under_rate_limit(sender_id, now))
+        talk = touch(
+            session,
+            conversation_id,
+            sender_id,
+            now,
+            under_rate_limit(sender_id, now),
+            ~blocked_between(Conversation.buyer_id, Conversation.seller_id),
+        )
         if talk is None:
             raise _refused(session, sender_id, conversation_id, now)
         message_id = add_message(session, talk.id, sender_id, MessageKind.TEXT, now, body=text)
@@ -235,7 +243,9 @@ def _refused(session: Session, user_id: int, conversation_id: int, now: datetime
     """Why a write in a conversation matched nothing (after a rollback)."""
     session.rollback()
     mine = session.exec(
-        select(Conversation.id).where(
+        select(
+            Conversation.id, blocked_between(Conversation.buyer_id, Conversation.seller_id)
+        ).where(
             Conversation.id == conversation_id,
             or_(Conversation.buyer_id == user_id, Conversation.seller_id == user_id),
         )
@@ -244,6 +254,8 @@ def _refused(session: Session, user_id: int, conversation_id: int, now: datetime
     session.rollback()  # the reads only explain
     if mine is None:
         return ConversationNotFoundError()
+    if mine[1]:
+        return BlockedError()
     if retry_at is not None:
         return RateLimitedError(retry_at, now)
     return ConversationError(_("The message could not be sent; try again."))

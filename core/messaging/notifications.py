@@ -37,6 +37,8 @@ class Kind(StrEnum):
     ORDER_SHIPPED = "order_shipped"  # to the buyer
     ORDER_RECEIVED = "order_received"  # to the seller
     REVIEW = "review"  # to the seller
+    LISTING_HIDDEN = "listing_hidden"  # to the seller: an administrator hid it (note: why)
+    LISTING_RESTORED = "listing_restored"  # to the seller: it is on sale again (note: why)
 
 
 def notify(
@@ -50,6 +52,7 @@ def notify(
     conversation_id: int | None = None,
     order_id: int | None = None,
     price_cents: int | None = None,
+    note: str = "",
 ) -> None:
     """Record a notification for ``user_id`` in the caller's transaction (no commit).
 
@@ -81,6 +84,7 @@ def notify(
             conversation_id=conversation_id,
             order_id=order_id,
             price_cents=price_cents,
+            note=note,
             created_at=now,
         )
     )
@@ -104,6 +108,7 @@ class NotificationView:
     price_cents: int | None
     created_at: datetime
     unread: bool
+    note: str = ""  # a moderator's reason
 
     @property
     def text(self) -> str:
@@ -132,6 +137,7 @@ def recent(session: Session, user_id: int, limit: int = RECENT_LIMIT) -> list[No
             price_cents=n.price_cents,
             created_at=n.created_at,
             unread=n.read_at is None,
+            note=n.note or "",
         )
         for n, name in rows
     ]
@@ -191,6 +197,7 @@ def describe(n: NotificationView) -> str:
         "who": n.actor_name or _("Someone"),
         "title": _("“{title}”").format(title=n.item_title) if n.item_title else _("an item"),
         "price": format_eur(n.price_cents) if n.price_cents is not None else "",
+        "note": n.note,
     }
     sentence = "{who}: {title}"  # a kind this version does not know
     match n.kind:
@@ -216,4 +223,8 @@ def describe(n: NotificationView) -> str:
             sentence = _("{who} received {title}.")
         case Kind.REVIEW:
             sentence = _("{who} reviewed you for {title}.")
+        case Kind.LISTING_HIDDEN:
+            sentence = _("The administrators hid your listing {title}. Reason: {note}")
+        case Kind.LISTING_RESTORED:
+            sentence = _("The administrators put your listing {title} back on sale. Reason: {note}")
     return sentence.format(**facts)

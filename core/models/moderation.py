@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    UniqueConstraint,
+    and_,
+    exists,
+    or_,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from core.models.accounts import REASON_MAX
@@ -33,6 +43,17 @@ class Block(SQLModel, table=True):
     blocker_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     blocked_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+def blocked_between(a, b):
+    """SQL: one of ``a`` and ``b`` (ids or id columns) blocked the other. Messaging and trade
+    put it in their statements' WHERE, so a stale page or a second tab is refused too."""
+    return exists().where(
+        or_(
+            and_(Block.blocker_id == a, Block.blocked_id == b),
+            and_(Block.blocker_id == b, Block.blocked_id == a),
+        )
+    )
 
 
 class ReportTarget(StrEnum):

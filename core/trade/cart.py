@@ -9,11 +9,12 @@ from sqlalchemy import delete, exists, insert, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.errors import UserError
+from core.errors import BlockedError, UserError
 from core.i18n import _
 from core.messaging.badges import cart_lines_query
 from core.models.base import id_literal, utcnow
 from core.models.catalogue import Item, ItemStatus, Photo
+from core.models.moderation import blocked_between
 from core.models.trade import CartLine
 from core.trade.accepted_offers import AcceptedOffer, accepted_offers_for
 from core.trade.checkout import ConfirmedItem
@@ -40,6 +41,7 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
             Item.status == ItemStatus.AVAILABLE.value,
             Item.seller_id != user_id,
             ~exists().where(CartLine.user_id == user_id, CartLine.item_id == item_id),
+            ~blocked_between(user_id, Item.seller_id),
         )
         .subquery()
     )
@@ -58,7 +60,9 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
         session.rollback()
         added = 0
     item = session.exec(  # plain columns: a rollback cannot expire them into new reads
-        select(Item.seller_id, Item.status).where(Item.id == item_id)
+        select(Item.seller_id, Item.status, blocked_between(user_id, Item.seller_id)).where(
+            Item.id == item_id
+        )
     ).first()
     session.rollback()  # the read only explains the refusal: end its transaction
     if item is None:
@@ -67,6 +71,8 @@ def add_to_cart(session: Session, user_id: int, item_id: int) -> None:
         raise CartError(_("This is your own item."))
     if item.status != ItemStatus.AVAILABLE.value:
         raise CartError(_("This item is already sold."))
+    if item[2]:
+        raise BlockedError()
     raise AlreadyInCartError(_("This item is already in your cart."))
 
 

@@ -29,6 +29,7 @@ from core.messaging.notifications import Kind, notify
 from core.models.accounts import ADDRESS_MAX, CITY_MAX, DISPLAY_NAME_MAX, POSTAL_CODE_MAX, User
 from core.models.base import utcnow
 from core.models.catalogue import TITLE_MAX, Item, ItemStatus, Photo
+from core.models.moderation import blocked_between
 from core.models.trade import CartLine, Order, OrderLine, OrderStatus
 from core.text import text_problem
 from core.trade.accepted_offers import OfferLine, OfferNoLongerValidError, use_offers
@@ -182,6 +183,7 @@ def checkout(
                 Item.status == ItemStatus.AVAILABLE.value,
                 Item.seller_id != buyer_id,
                 Item.id.in_(in_cart),
+                ~blocked_between(buyer_id, Item.seller_id),
             )
             .values(status=ItemStatus.SOLD.value, updated_at=now)
             .returning(Item.id)
@@ -280,7 +282,13 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
         i.id: i
         for i in session.exec(
             select(
-                Item.id, Item.title, Item.status, Item.seller_id, Item.revision, Item.price_cents
+                Item.id,
+                Item.title,
+                Item.status,
+                Item.seller_id,
+                Item.revision,
+                Item.price_cents,
+                blocked_between(buyer_id, Item.seller_id).label("blocked"),
             ).where(Item.id.in_(ids))
         ).all()
     }
@@ -297,6 +305,13 @@ def _unavailable(session: Session, buyer_id: int, confirmed: list[ConfirmedItem]
         )
     if any(i.seller_id == buyer_id for i in items.values()):
         return CheckoutError(_("You cannot buy your own item."))
+    if blocked := [i.title for i in items.values() if i.blocked]:
+        return CheckoutError(
+            _(
+                "You cannot buy {names}: you or its seller blocked the other. Remove it from "
+                "your cart. Nothing was bought."
+            ).format(names=quoted_titles(blocked))
+        )
     changed = [
         c.title or items[c.item_id].title
         for c in confirmed

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from core.db import RATE_LIMIT_LOCKS, begin_keyed_write, begin_write
-from core.errors import UserError
+from core.errors import BlockedError, UserError
 from core.i18n import N_, _
 from core.messaging.messages import (
     OfferEnd,
@@ -24,6 +24,7 @@ from core.messaging.messages import (
 from core.messaging.notifications import Kind
 from core.models.base import utcnow
 from core.models.messaging import MessageKind
+from core.models.moderation import blocked_between
 from core.models.trade import Offer, OfferStatus
 from core.trade.offers import (
     ACCEPTED_FOR,
@@ -68,11 +69,13 @@ _ANSWERED_COLUMNS = (
 
 
 def _addressed_to(user_id: int):
-    """SQL: the pending offer waits for ``user_id``'s answer."""
+    """SQL: the pending offer waits for ``user_id``'s answer (and neither side blocked the
+    other)."""
     return and_(
         Offer.status == OfferStatus.PENDING.value,
         Offer.made_by != user_id,
         or_(Offer.buyer_id == user_id, Offer.seller_id == user_id),
+        ~blocked_between(Offer.buyer_id, Offer.seller_id),
     )
 
 
@@ -105,13 +108,19 @@ def _why_not_answered(
     None if the offer still waits for this user's step (something else refused it)."""
     session.rollback()
     offer = session.exec(
-        select(Offer.status, Offer.made_by, Offer.buyer_id, Offer.seller_id).where(
-            Offer.id == offer_id
-        )
+        select(
+            Offer.status,
+            Offer.made_by,
+            Offer.buyer_id,
+            Offer.seller_id,
+            blocked_between(Offer.buyer_id, Offer.seller_id),
+        ).where(Offer.id == offer_id)
     ).first()
     session.rollback()
     if offer is None or user_id not in (offer.buyer_id, offer.seller_id):
         return OfferNotFoundError()
+    if offer[4] and not author:
+        return BlockedError()
     if offer.status != OfferStatus.PENDING.value:
         return OfferError(_(_ANSWERED[OfferStatus(offer.status)]))
     if author and offer.made_by != user_id:

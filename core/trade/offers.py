@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.db import RATE_LIMIT_LOCKS, begin_keyed_write
-from core.errors import UserError
+from core.errors import BlockedError, UserError
 from core.i18n import _, format_moment
 from core.messaging.conversations import ConversationNotFoundError, aware
 from core.messaging.messages import (
@@ -52,6 +52,7 @@ from core.messaging.notifications import Kind, notify
 from core.models.base import id_literal, utcnow
 from core.models.catalogue import MAX_PRICE_CENTS, Item, ItemStatus
 from core.models.messaging import Conversation, MessageKind
+from core.models.moderation import blocked_between
 from core.models.trade import Offer, OfferStatus
 from core.money import format_eur
 
@@ -176,7 +177,11 @@ def make_offer(session: Session, buyer_id: int, conversation_id: int, price_cent
             insert(Offer.__table__)
             .from_select(
                 list(values),
-                select(*values.values()).where(~open_offer, under_rate_limit(buyer_id, now)),
+                select(*values.values()).where(
+                    ~open_offer,
+                    under_rate_limit(buyer_id, now),
+                    ~blocked_between(buyer_id, talk.seller_id),
+                ),
             )
             .returning(Offer.__table__.c.id)
         ).all()
@@ -206,6 +211,14 @@ def make_offer(session: Session, buyer_id: int, conversation_id: int, price_cent
 def _why_no_offer(session: Session, buyer_id: int, conversation_id: int, now) -> UserError:
     """Why the buyer's offer was not made (after a rollback)."""
     session.rollback()
+    blocked = session.exec(
+        select(blocked_between(Conversation.buyer_id, Conversation.seller_id)).where(
+            Conversation.id == conversation_id
+        )
+    ).first()
+    if blocked:
+        session.rollback()
+        return BlockedError()
     current = session.exec(
         select(Offer.status, Offer.made_by, Offer.price_cents, Offer.expires_at)
         .where(
