@@ -12,7 +12,7 @@ from core.moderation.admins import is_admin, set_role
 from core.moderation.queue import QueuedReport, audit_log, find_member, open_reports
 from ui import pages
 from ui.auth import require_user
-from ui.state import db_session
+from ui.state import app_url, db_session
 from ui.widgets import flash, moment, plain
 
 DONE_KEY = "moderation_done"
@@ -38,6 +38,7 @@ ACTIONS = {  # the audit log's codes, as words
     "dismiss": N_("Report dismissed"),
     "grant_admin": N_("Made administrator"),
     "revoke_admin": N_("Administrator role removed"),
+    "issue_reset": N_("Password-reset link issued"),
 }
 TARGETS = {"item": N_("Listing"), "member": N_("Member"), "message": N_("Message")}
 
@@ -146,6 +147,7 @@ def members_tab() -> None:
                 grant = row[1].form_submit_button(_("Make administrator"))
             elif member.id != user.id:
                 revoke = row[1].form_submit_button(_("Remove administrator role"))
+            reset = member.suspended_at is None and row[2].form_submit_button(_("Reset link"))
         if suspend:
             act(actions.suspend_member, member.id, reason, done=_("The member is suspended."))
         if unsuspend:
@@ -156,8 +158,25 @@ def members_tab() -> None:
         if revoke:
             act(set_role, member.id, Role.MEMBER, reason,
                 done=_("The administrator role is removed."))  # fmt: skip
+        if reset:
+            issue_link(member.id, reason)
         if member.named_admin:
             st.caption(_("Named administrator by the ADMIN_EMAILS setting."))
+
+
+def issue_link(member_id: int, reason: str) -> None:
+    """A password-reset link to pass on to the member (no e-mail is sent)."""
+    try:
+        with db_session() as session:
+            link = actions.issue_reset_link(session, user.id, member_id, app_url(), reason)
+    except UserError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.success(
+        _("Pass this link on to the member: it works once, for 30 minutes."),
+        icon=":material/key:",
+    )
+    st.code(link, language=None)
 
 
 with db_session() as session:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
+from core.accounts import resets
 from core.db import begin_write
 from core.i18n import _
 from core.messaging.notifications import Kind, notify
@@ -31,6 +32,7 @@ class Action(StrEnum):
     DISMISS = "dismiss"
     GRANT_ADMIN = "grant_admin"
     REVOKE_ADMIN = "revoke_admin"
+    ISSUE_RESET = "issue_reset"  # a password-reset link given to pass on (no SMTP server)
 
 
 def _log(session: Session, admin_id: int, action: Action, reason: str, now, **about) -> None:
@@ -255,3 +257,22 @@ def dismiss(session: Session, admin_id: int, report_id: int, reason: str) -> Non
              item_id=row[0], member_id=row[1])  # fmt: skip
 
     _run(session, admin_id, step)
+
+
+def issue_reset_link(
+    session: Session, admin_id: int, member_id: int, base_url: str, reason: str
+) -> str:
+    """A password-reset link for a member, to pass on (a site without SMTP server, or a
+    member who lost their mailbox): ``core.accounts.resets`` makes it, valid once for 30
+    minutes; the audit log keeps who issued it, for whom and why. Raises NotAllowedError,
+    ModerationError (no reason) or ResetRefused (no such member, suspended)."""
+    why = check_reason(reason)
+    require_admin(session, admin_id)
+    session.rollback()  # the check's read: the link's own transaction starts afresh
+    link = resets.issue_reset_link(session, admin_id, member_id, base_url)
+    _run(
+        session,
+        admin_id,
+        lambda: _log(session, admin_id, Action.ISSUE_RESET, why, utcnow(), member_id=member_id),
+    )
+    return link

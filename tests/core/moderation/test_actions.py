@@ -26,6 +26,7 @@ from core.moderation.actions import (
 from core.moderation.admins import ModerationError, NotAllowedError, is_admin, set_role
 from core.moderation.queue import audit_log
 from core.moderation.reports import report_item
+from tests.listing_helpers import make_user
 from tests.talk_helpers import count, rows, run
 
 
@@ -124,3 +125,32 @@ def test_roles_are_logged_and_a_suspended_admin_is_none(engine, people, admin):
     assert not run(engine, is_admin, rita)
     with Session(engine) as s:
         assert s.exec(select(User.role).where(User.id == rita)).one() == "admin"
+
+
+def test_an_issued_reset_link_works_once_and_is_in_the_audit_log(
+    engine, people, admin, monkeypatch
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from core.accounts.resets import ResetRefused, reset_password
+    from core.moderation.actions import issue_reset_link
+
+    buyer = people["buyer"]
+    with Session(engine) as s, pytest.raises(NotAllowedError):
+        issue_reset_link(s, people["seller"], buyer, "https://shop.example", "asked by phone")
+    with Session(engine) as s:
+        link = issue_reset_link(s, admin, buyer, "https://shop.example", "asked by phone")
+    assert link.startswith("https://shop.example/reset_password?token=")
+    with Session(engine) as s:
+        token = parse_qs(urlsplit(link).query)["token"][0]
+        reset_password(s, token, "a-new-password", "a-new-password")
+        with pytest.raises(ResetRefused):
+            reset_password(s, token, "another-password", "another-password")
+        (entry,) = s.exec(select(ModerationAction)).all()
+    assert (entry.action, entry.admin_id, entry.member_id) == ("issue_reset", admin, buyer)
+    assert entry.reason == "asked by phone"
+    # an administrator named by ADMIN_EMAILS may issue one too
+    named = make_user(engine, "boss@example.org", "Boss")
+    monkeypatch.setenv("ADMIN_EMAILS", "boss@example.org")
+    with Session(engine) as s:
+        assert issue_reset_link(s, named, buyer, "https://shop.example", "lost mailbox")
