@@ -295,3 +295,22 @@ def test_a_start_at_the_newest_revision_needs_no_alembic(tmp_path):
         "assert not change.changed, change\nassert 'alembic' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", check], check=True)
+
+
+@pytest.mark.parametrize("demo_ids", ["1", "2", None])
+def test_a_demo_seeded_before_moderation_gets_its_administrator(baseline_db, demo_ids):
+    """0003_trust_and_safety makes the demo's user2@gmail.com an administrator, as a new
+    seeding does, when that account is one of the seeded ones (app_meta keeps their ids)."""
+    engine, _tables = baseline_db
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET email = 'user2@gmail.com' WHERE id = 1"))
+        conn.execute(text("DELETE FROM app_meta WHERE key = 'demo_user_ids'"))
+        if demo_ids is not None:
+            conn.execute(
+                text("INSERT INTO app_meta (key, value) VALUES ('demo_user_ids', :v)"),
+                {"v": demo_ids},
+            )
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        roles = dict(conn.execute(text("SELECT id, role FROM users ORDER BY id")).all())
+    assert roles == {1: "admin" if demo_ids == "1" else "member", 2: "member"}
