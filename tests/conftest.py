@@ -82,16 +82,21 @@ def _close(engine: Engine) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def _empty_sqlite_template(tmp_path_factory) -> Path:
-    """One SQLite file at the newest schema per test process, copied by each test."""
-    path = tmp_path_factory.mktemp("empty") / "empty.db"
+def _sqlite_template(path: Path, make) -> Path:
+    """An SQLite file made by ``make(engine)``, whole in its one file (the WAL folded in),
+    for tests to copy."""
     engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine)
+    make(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def _empty_sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file at the newest schema per test process, copied by each test."""
+    return _sqlite_template(tmp_path_factory.mktemp("empty") / "empty.db", upgrade_schema)
 
 
 def _emptied_postgres() -> Engine:
@@ -145,13 +150,7 @@ def seeded_engine(request, tmp_path) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def seeded_sqlite_template(tmp_path_factory) -> Path:
     """One seeded SQLite file per test session, copied by tests that need a fresh one."""
-    path = tmp_path_factory.mktemp("template") / "seeded.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_demo_database(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return _sqlite_template(tmp_path_factory.mktemp("template") / "seeded.db", create_demo_database)
 
 
 @pytest.fixture

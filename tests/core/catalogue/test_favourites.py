@@ -232,6 +232,18 @@ def _waiting_on_a_lock(engine) -> int:
         ).scalar_one()
 
 
+def _until_it_waits(engine, done: list, what: str) -> None:
+    """Return once the other thread waits on a lock (PostgreSQL shows it), or after a moment
+    on SQLite (whose busy wait shows nowhere)."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    deadline = time.monotonic() + 10
+    while _waiting_on_a_lock(engine) == 0 and not done:
+        assert time.monotonic() < deadline, f"{what} never waited"
+        time.sleep(0.02)
+
+
 def test_a_favourite_added_by_another_tab_while_inserting_is_no_error(engine, people, items):
     """The unique constraint's path: the other tab's row is not committed yet when this one
     checks and inserts; PostgreSQL makes this insert wait, then fails it with a unique
@@ -252,13 +264,7 @@ def test_a_favourite_added_by_another_tab_while_inserting_is_no_error(engine, pe
 
         thread = threading.Thread(target=this_tab)
         thread.start()
-        if engine.dialect.name == "postgresql":  # commit once this tab's insert waits on it
-            deadline = time.monotonic() + 10
-            while _waiting_on_a_lock(engine) == 0:
-                assert time.monotonic() < deadline, "the insert never waited"
-                time.sleep(0.02)
-        else:
-            time.sleep(0.3)
+        _until_it_waits(engine, done, "the insert")  # then commit the other tab's
         assert done == []  # still waiting for the other tab
         other_tab.commit()
         thread.join(30)
@@ -287,13 +293,7 @@ def test_an_item_sold_while_adding_it_is_refused_not_added(engine, people, items
 
         thread = threading.Thread(target=heart)
         thread.start()
-        if engine.dialect.name == "postgresql":  # commit once the favourite waits on the sale
-            deadline = time.monotonic() + 10
-            while _waiting_on_a_lock(engine) == 0 and not done:
-                assert time.monotonic() < deadline, "the favourite never waited"
-                time.sleep(0.02)
-        else:
-            time.sleep(0.3)
+        _until_it_waits(engine, done, "the favourite")  # then commit the sale
         sale.commit()
         thread.join(30)
     assert len(done) == 1 and isinstance(done[0], FavouriteError), done
