@@ -41,6 +41,7 @@ ACTIONS = {  # the audit log's codes, as words
     "issue_reset": N_("Password-reset link issued"),
 }
 TARGETS = {"item": N_("Listing"), "member": N_("Member"), "message": N_("Message")}
+ITEM_STATUSES = {"available": N_("on sale"), "sold": N_("sold"), "hidden": N_("hidden")}
 
 
 def act(step, *args, done: str) -> None:
@@ -68,7 +69,8 @@ def show_report(report: QueuedReport) -> None:
         st.caption(moment(report.created_at))
         if report.item_title is not None:
             st.markdown(_("Listing: {title} ({status})").format(
-                title=plain(report.item_title), status=report.item_status))  # fmt: skip
+                title=plain(report.item_title),
+                status=_(ITEM_STATUSES.get(report.item_status, report.item_status))))  # fmt: skip
         if report.member_name is not None:
             suspended = _(" (suspended)") if report.member_suspended else ""
             st.markdown(_("Member: {name}").format(name=plain(report.member_name)) + suspended)
@@ -181,7 +183,6 @@ def issue_link(member_id: int, reason: str) -> None:
 
 with db_session() as session:
     queue = open_reports(session, user.id)
-    log = audit_log(session, user.id)
 queue_tab, members, log_tab = st.tabs(
     [_("Queue ({n})").format(n=format_number(len(queue))), _("Members"), _("Audit log")]
 )
@@ -192,7 +193,9 @@ with queue_tab:
         show_report(report)
 with members:
     members_tab()
-with log_tab:
+with log_tab:  # read after the other tabs ran: an action taken there shows at once
+    with db_session() as session:
+        log = audit_log(session, user.id)
     if not log:
         st.info(_("Nothing yet: every moderation action is logged here."))
     for entry in log:

@@ -30,12 +30,15 @@ if not rows:
     st.stop()
 
 on_sale = sum(r.item.status == ItemStatus.AVAILABLE.value for r in rows)
-sold = len(rows) - on_sale
-st.caption(
-    ngettext("{n} on sale", "{n} on sale", on_sale).format(n=on_sale)
-    + " · "
-    + ngettext("{n} sold", "{n} sold", sold).format(n=sold)
-)
+sold = sum(r.item.status == ItemStatus.SOLD.value for r in rows)
+hidden = len(rows) - on_sale - sold  # by the administrators
+counts = [
+    ngettext("{n} on sale", "{n} on sale", on_sale).format(n=on_sale),
+    ngettext("{n} sold", "{n} sold", sold).format(n=sold),
+]
+if hidden:
+    counts.append(ngettext("{n} hidden", "{n} hidden", hidden).format(n=hidden))
+st.caption(" · ".join(counts))
 
 
 for row in rows:

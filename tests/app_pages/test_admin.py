@@ -59,6 +59,7 @@ def test_the_admin_sees_the_queue_and_hides_a_listing(app_env):
     assert [t.value for t in at.title] == ["Moderation"]
     page = texts(at)
     assert "Counterfeit" in page and "Fake logo" in page and "Reported by Camille" in page
+    assert "(on sale)" in page  # the listing's status in words, not its code
     click(at, "Hide listing")  # no reason: refused with a sentence
     assert "Write the reason" in texts(at)
     (reason,) = [t for t in at.text_input if t.label.startswith("Reason")]
@@ -99,3 +100,16 @@ def test_the_admin_finds_and_suspends_a_member_then_reads_the_log(app_env):
         camille = s.get(User, user_id(engine, "user1@gmail.com"))
     assert camille.suspended_reason == "Spam in messages"
     assert "Member suspended" in texts(at) and "Spam in messages" in texts(at)  # the log
+
+
+def test_a_reset_link_for_a_member_shows_and_is_in_the_log_at_once(app_env):
+    at = open_page(at_admin_address("user2@gmail.com"), ADMIN_PAGE)
+    next(t for t in at.text_input if t.label == "Find a member by e-mail").input(
+        "user1@gmail.com"
+    ).run()
+    next(t for t in at.text_input if t.label.startswith("Reason")).input("Lost her mailbox")
+    click(at, "Reset link")
+    (link,) = at.code
+    assert "/reset_password?token=" in link.value
+    page = texts(at)  # the audit log, drawn after the Members tab in the same run
+    assert "Password-reset link issued" in page and "Lost her mailbox" in page

@@ -250,3 +250,13 @@ def test_the_order_shows_what_was_bought_after_the_seller_edits(app_env):
     assert any("Red wrap midi dress" in m.value for m in at.markdown)
     assert not any("Something else" in m.value for m in at.markdown)
     assert any("Sézane · size S" in c.value for c in at.caption)
+
+
+def test_my_listings_counts_a_hidden_listing_apart(app_env):
+    engine = app_db(app_env)
+    item = item_by_title(engine, "Red wrap midi dress")
+    with Session(engine) as s:
+        s.get(Item, item.id).status = "hidden"  # by an administrator
+        s.commit()
+    at = open_page(log_in(start_app(), "user1@gmail.com"), LISTINGS)
+    assert "11 on sale · 0 sold · 1 hidden" in texts(at)
