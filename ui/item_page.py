@@ -13,6 +13,7 @@ from core.i18n import _
 from core.models.accounts import User
 from core.models.catalogue import ItemStatus
 from core.models.moderation import ReportTarget
+from core.moderation.blocks import is_blocked
 from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
 from ui import dialogs, pages, search, warmup
@@ -40,6 +41,11 @@ def render_item_page(
             view = get_item_view(session, item_id_from_text(raw_id), user.id if user else None)
             hearts = item_hearts(session, view.item.id, user.id if user else None)
             rating = seller_rating(session, view.item.seller_id)
+            blocked = (  # one of the two blocked the other: nothing to buy, ask or offer
+                user is not None
+                and not view.is_own
+                and is_blocked(session, user.id, view.item.seller_id)
+            )
     except ListingError:
         st.title(_("Item not found"))
         st.info(_("This item does not exist (it may have been removed)."))
@@ -60,8 +66,14 @@ def render_item_page(
             st.text(item.description)
         st.divider()
         flash(FLASH_KEY)
-        _actions(user, view)
-        item_page_actions(user, view)
+        if blocked:
+            st.info(
+                _("One of you blocked the other: no messages, offers or purchases between you."),
+                icon=":material/block:",
+            )
+        else:
+            _actions(user, view)
+            item_page_actions(user, view)
         if user is not None and not view.is_own:
             report_form(user, ReportTarget.ITEM, item.id)
     _similar(user, item.id, query)

@@ -7,6 +7,7 @@ from sqlmodel import Session, func, select
 
 from core.messaging.conversations import open_conversation
 from core.models.moderation import Report
+from core.models.trade import CartLine
 from core.moderation.blocks import block
 from tests.apptest import log_in, start_app, texts
 from tests.shop_helpers import app_db, click, item_by_title, open_item, user_id
@@ -70,5 +71,22 @@ def test_add_to_cart_from_a_page_shown_before_the_block_says_why(app_env):
     at = open_item(log_in(start_app(), "user2@gmail.com"), item_by_title(engine, DRESS).id)
     with Session(engine) as s:
         block(s, camille, hugo)
-    click(at, "Add to cart")
-    assert "You cannot do this: one of you has blocked the other." in texts(at)
+    click(at, "Add to cart")  # the page drawn before the block: its rerun says why
+    assert "One of you blocked the other" in texts(at)
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(CartLine)).one() == 0
+
+
+def test_an_item_page_says_a_block_up_front(app_env):
+    """Either way: no Add to cart, no message or offer, a sentence instead."""
+    engine = app_db(app_env)
+    hugo, camille = user_id(engine, "user2@gmail.com"), user_id(engine, "user1@gmail.com")
+    dress = item_by_title(engine, DRESS).id
+    at = open_item(log_in(start_app(), "user2@gmail.com"), dress)
+    assert any(b.label == "Add to cart" for b in at.button)
+    with Session(engine) as s:
+        block(s, camille, hugo)  # the seller blocked the visitor
+    open_item(at, dress)
+    assert "One of you blocked the other" in texts(at)
+    labels = {b.label for b in at.button}
+    assert "Add to cart" not in labels and "Message the seller" not in labels
