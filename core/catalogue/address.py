@@ -21,6 +21,7 @@ from core.catalogue.search import (
     Sort,
     price_range,
 )
+from core.models.base import ID_MAX
 from core.models.catalogue import BRAND_MAX, MAX_PRICE_CENTS, Condition
 from core.text import has_unusable_characters
 
@@ -31,7 +32,6 @@ MAX_SEARCH_TEXT = 200  # characters of the search box
 MAX_BRANDS = 20
 MAX_PAGE_NUMBER = 999_999
 MAX_RANKED = 10_000  # positions in a ranked search (core/catalogue/semantic.py keeps far fewer)
-_MAX_ID = 2**31 - 1  # PostgreSQL's integer
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALL_SIZES = frozenset(size for family in SIZES.values() for size in family)
 _CONDITIONS = frozenset(c.value for c in Condition)
@@ -205,7 +205,7 @@ def _cursor_text(cursor: Cursor) -> str:
 
 def _cursor_from_text(raw: str | None, sort: Sort) -> Cursor | None:
     value_text, _sep, id_text = (raw or "").partition("_")
-    item_id = _whole(id_text, _MAX_ID, least=1)
+    item_id = _whole(id_text, ID_MAX, least=1)
     if item_id is None:
         return None
     if sort is Sort.RELEVANCE:  # the item's position in the ranking

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from core.errors import FieldErrors, UserError
 from core.i18n import N_, _
 from core.models.accounts import User
+from core.models.base import ID_MAX
 from core.models.catalogue import Condition, Item, ItemStatus, Photo
 from core.models.trade import CartLine
 
@@ -93,16 +94,13 @@ class ItemView:
         return self.item.status == ItemStatus.SOLD.value
 
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id cannot exist anywhere
-
-
 def item_id_from_text(raw: str | None) -> int:
     """The id in ``?item=`` / ``?edit=``, or ListingNotFoundError. ASCII digits only:
     ``int()`` would also read "١" (an Arabic 1), " 7" or "1_0"."""
     if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
         raise ListingNotFoundError()
     value = int(raw)
-    if not 0 < value <= MAX_ID:
+    if not 0 < value <= ID_MAX:
         raise ListingNotFoundError()
     return value
 

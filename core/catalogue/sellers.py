@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.catalogue.listings import MAX_ID
 from core.catalogue.search import CatalogueCard
 from core.errors import UserError
 from core.i18n import _
 from core.models.accounts import User
+from core.models.base import ID_MAX
 from core.models.catalogue import Item, ItemStatus, Photo
 from core.models.trade import OrderLine
 from core.trade.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
@@ -32,7 +32,7 @@ def seller_id_from_text(raw: str | None) -> int:
     if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
         raise SellerNotFoundError()
     value = int(raw)
-    if not 0 < value <= MAX_ID:
+    if not 0 < value <= ID_MAX:
         raise SellerNotFoundError()
     return value
 

@@ -18,13 +18,10 @@ from sqlmodel import Session, select
 from core.db import begin_write
 from core.errors import BlockedError, UserError
 from core.i18n import _
-from core.models.base import id_literal, utcnow
+from core.models.base import ID_MAX, id_literal, utcnow
 from core.models.catalogue import Item, ItemStatus
 from core.models.messaging import Conversation
 from core.models.moderation import blocked_between
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
-
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -46,7 +43,7 @@ def conversation_id_from_text(raw: str | None) -> int:
     if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
         raise ConversationNotFoundError()
     value = int(raw)
-    if not 0 < value <= MAX_ID:
+    if not 0 < value <= ID_MAX:
         raise ConversationNotFoundError()
     return value
 
