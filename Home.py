@@ -4,8 +4,8 @@ import logging
 
 import streamlit as st
 
+from core.accounts.roles import is_admin
 from core.messaging.badges import Badges, badges
-from core.moderation.admins import is_admin
 from ui import header, layout, pages, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch

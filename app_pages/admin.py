@@ -4,11 +4,12 @@ checked before anything of the page is drawn (the navigation leaves it out for t
 
 import streamlit as st
 
+from core.accounts.roles import is_admin
 from core.errors import UserError
 from core.i18n import N_, _, format_number
 from core.models.accounts import Role
 from core.moderation import actions
-from core.moderation.admins import is_admin, set_role
+from core.moderation.admins import set_role
 from core.moderation.queue import QueuedReport, audit_log, find_member, open_reports
 from ui import pages
 from ui.auth import require_user

@@ -30,11 +30,12 @@ from core.accounts.accounts import (
     hash_password,
     normalise_email,
 )
+from core.accounts.roles import is_admin
 from core.config import MailSettings, load_settings
 from core.db import RESET_REQUEST_LOCKS, begin_keyed_write, begin_write
 from core.i18n import N_, _, current_language, is_language, use_language
 from core.mail import Mail, send_later
-from core.models.accounts import AuthSession, LoginAttempt, PasswordReset, Role, User
+from core.models.accounts import AuthSession, LoginAttempt, PasswordReset, User
 from core.models.base import utcnow
 
 LINK_LIFETIME = timedelta(minutes=30)
@@ -243,13 +244,7 @@ def issue_reset_link(session: Session, admin_id: int, member_id: int, base_url: 
     (no e-mail is sent: for a site without SMTP server); it voids the member's older
     links. Raises ResetRefused if ``admin_id`` is not an administrator, the member does not
     exist or is suspended."""
-    admin = session.get(User, admin_id)
-    named = admin is not None and admin.email.lower() in load_settings().admin_emails
-    if (
-        admin is None
-        or admin.suspended_at is not None
-        or not (admin.role == Role.ADMIN.value or named)
-    ):
+    if not is_admin(session, admin_id):
         raise ResetRefused(_("Only an administrator can issue a reset link."), field="admin")
     member = session.get(User, member_id)
     if member is None:

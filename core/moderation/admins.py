@@ -1,13 +1,12 @@
-"""Administrators: named by the ADMIN_EMAILS setting, or given the role ``admin`` in the
-users table (``python -m tools.admin grant EMAIL``, or by another administrator). Every
-write of ``core.moderation`` checks it in core, not only the admin page."""
+"""Administrators (who they are: ``core.accounts.roles``): granting and revoking the role,
+and the check every write of ``core.moderation`` makes in core, not only the admin page."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from core.config import load_settings
+from core.accounts.roles import is_admin
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import _
@@ -26,27 +25,6 @@ class NotAllowedError(UserError):
 
 class ModerationError(UserError):
     """A moderation step that was refused; ``str(exc)`` is for the administrator."""
-
-
-def admin_emails() -> frozenset[str]:
-    """The e-mails the ADMIN_EMAILS setting names (read at each call: a changed secret
-    counts at the next page view)."""
-    return load_settings().admin_emails
-
-
-def is_admin(session: Session, user: User | int | None) -> bool:
-    """Whether this user (a row or an id) is an administrator now: their role in the
-    database (read again: a revoked role counts at once), or their e-mail in ADMIN_EMAILS.
-    A suspended account is no administrator."""
-    if user is None:
-        return False
-    user_id = user if isinstance(user, int) else user.id
-    row = session.exec(
-        select(User.email, User.role, User.suspended_at).where(User.id == user_id)
-    ).first()
-    if row is None or row.suspended_at is not None:
-        return False
-    return row.role == Role.ADMIN.value or row.email.lower() in admin_emails()
 
 
 def require_admin(session: Session, user_id: int | None) -> int:

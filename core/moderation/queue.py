@@ -11,11 +11,12 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from core.accounts.roles import admin_emails
 from core.models.accounts import User
 from core.models.catalogue import Item, Photo
 from core.models.messaging import Message
 from core.models.moderation import ModerationAction, Report, ReportStatus
-from core.moderation.admins import admin_emails, require_admin
+from core.moderation.admins import require_admin
 from core.moderation.reports import reason_label
 
 QUEUE_LIMIT = 50

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.accounts.accounts import LoginRefused, hash_password, log_in
+from core.accounts.roles import is_admin
 from core.accounts.sessions import session_user, start_session
 from core.catalogue.listings import ListingNotFoundError, get_item_view
 from core.config import load_settings
@@ -23,7 +24,7 @@ from core.moderation.actions import (
     restore_member,
     suspend_member,
 )
-from core.moderation.admins import ModerationError, NotAllowedError, is_admin, set_role
+from core.moderation.admins import ModerationError, NotAllowedError, set_role
 from core.moderation.queue import audit_log
 from core.moderation.reports import report_item
 from tests.listing_helpers import make_user
