@@ -145,7 +145,9 @@ class Person:
 
     def log_in_for_good(self, email: str, password: str) -> Person:
         """Log in and wait for the re-login cookie, so that a new page load (goto) is
-        still logged in: the browser sets the cookie a moment after the log-in."""
+        still logged in: the browser sets the cookie a moment after the log-in. Then wait
+        for the rerun the cookie's component asks for: a click before it ends may be
+        overtaken by it (Streamlit keeps the last rerun request)."""
         self.log_in(email, password)
         # .first: on a phone the side menu's link and the page's own both exist
         self.page.get_by_role("link", name="Profile").first.wait_for(timeout=20_000)
@@ -154,7 +156,7 @@ class Person:
             if time.monotonic() > deadline:
                 pytest.fail("logged in, but the browser never got the re-login cookie")
             time.sleep(0.2)
-        return self
+        return self.settle()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -11,6 +11,7 @@ import requests
 from PIL import Image
 
 from tests.app_server import running_app
+from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.browser
 
@@ -37,26 +38,11 @@ def test_a_real_server_drops_the_uploads_once_prepared(browser, tmp_path):
     )
     with running_app(env, tmp_path / "server.log") as base:
         context = browser.new_context()
-        page = context.new_page()
+        seller = Person(context, base, "uploads-seller").log_in_for_good(
+            "user1@gmail.com", "tototo"
+        )
+        page = seller.page
         page.set_default_timeout(60_000)
-        page.goto(f"{base}/login")
-        page.get_by_label("E-mail").fill("user1@gmail.com")
-        page.get_by_label("Password", exact=True).fill("tototo")
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("link", name="Profile").wait_for()  # logged in: the full navigation
-        # the re-login cookie's component reruns the page it was drawn on once the browser
-        # has it: a click before that may be overtaken by that rerun (Streamlit keeps the
-        # last rerun request), as for someone clicking within a split second of logging in
-        deadline = time.monotonic() + 30
-        while not any(c["name"] == "marketplace_auth" for c in context.cookies()):
-            assert time.monotonic() < deadline, "logged in, but no re-login cookie"
-            time.sleep(0.2)
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 0.6:  # and the rerun it causes is over
-            assert time.monotonic() < deadline + 30, "the page never stopped running"
-            if page.locator('[data-testid="stStatusWidget"]').count():
-                quiet_since = time.monotonic()
-            time.sleep(0.1)
         page.get_by_role("link", name="Sell").click()
         page.get_by_text("Sell an item").wait_for()
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(paths)
