@@ -1,5 +1,6 @@
 """Entry point: page config, the navigation, and the gate between logged-out and logged-in."""
 
+import dataclasses
 import logging
 
 import streamlit as st
@@ -44,6 +45,8 @@ if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox
     with db_session() as session:
         counts = badges(session, user.id)
         admin = is_admin(session, user.id)  # the admin page exists for administrators only
+    if pages.requested_url_path() == pages.NOTIFICATIONS.url_path:  # marked read as shown
+        counts = dataclasses.replace(counts, notifications=0)
 
 logged_in = user is not None
 page = st.navigation(

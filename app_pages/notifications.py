@@ -46,7 +46,7 @@ def destination(n: NotificationView) -> tuple[pages.Screen, dict[str, str], str]
     if n.kind is Kind.REVIEW:
         return pages.SELLER, {"id": str(user.id)}, _("See your seller page")
     if n.order_id is not None:
-        return pages.ORDERS, {}, _("See the order")
+        return pages.ORDERS, {"order": str(n.order_id)}, _("See the order")
     if n.item_id is not None:
         return pages.SHOP, {"item": str(n.item_id)}, _("See the item")
     return pages.SHOP, {}, _("Go to the shop")
@@ -63,7 +63,6 @@ for n in shown:
         screen, query, label = destination(n)
         screen.link(label, query=query or None, icon=":material/arrow_forward:")
 
-unread = [n.id for n in shown if n.unread]
-if unread:  # seen now: shown in bold this once, read from the next run on
-    with db_session() as session:
-        mark_read(session, user.id, unread)
+if any(n.unread for n in shown):  # seen now: in bold this once, read from the next run on
+    with db_session() as session:  # older ones past the list too: the bell shows 0 here
+        mark_read(session, user.id, up_to_id=max(n.id for n in shown))

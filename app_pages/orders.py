@@ -195,16 +195,42 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         show_review(order, sale=sale)
 
 
-# a keyed tab bar that reruns on a switch: the server knows the open tab, so that an action
-# on a sale (which reruns the page) stays on "My sales"
-purchases_tab, sales_tab = st.tabs(
-    [
-        _("My purchases ({n})").format(n=len(bought)),
-        _("My sales ({n})").format(n=len(sold)),
-    ],
-    key="orders_tab",
-    on_change="rerun",
-)
+TABS_KEY = "orders_tab"
+_SIDE_KEY = "_orders_side"  # "sales" or "purchases": the tab last opened, whatever its count
+_FOCUSED_KEY = "_orders_focused"  # the ?order= this tab has already opened
+
+
+def focus(orders: list[OrderSummary], wanted: str | None) -> list[OrderSummary]:
+    """The orders with the one the address names (``?order=N``, from a notification) first."""
+    return sorted(orders, key=lambda o: str(o.order_id) != wanted)
+
+
+def remember_side(labels: list[str]) -> None:
+    chose_sales = st.session_state.get(TABS_KEY) == labels[1]
+    st.session_state[_SIDE_KEY] = "sales" if chose_sales else "purchases"
+
+
+# the tab: the one the person last opened (kept when a count in its label changes); a
+# notification's order opens its own side once; on a first visit, "My sales" for a person
+# who only sells. Keyed and rerun on a switch, so that an action on a sale stays there.
+side = st.session_state.get(_SIDE_KEY)
+wanted = st.query_params.get("order")
+if wanted and st.session_state.get(_FOCUSED_KEY) != wanted:
+    st.session_state[_FOCUSED_KEY] = wanted
+    if any(str(o.order_id) == wanted for o in sold):
+        side = "sales"
+    elif any(str(o.order_id) == wanted for o in bought):
+        side = "purchases"
+if side is None:
+    side = "sales" if sold and not bought else "purchases"
+labels = [
+    _("My purchases ({n})").format(n=len(bought)),
+    _("My sales ({n})").format(n=len(sold)),
+]
+st.session_state[_SIDE_KEY] = side
+st.session_state[TABS_KEY] = labels[1] if side == "sales" else labels[0]
+bought, sold = focus(bought, wanted), focus(sold, wanted)
+purchases_tab, sales_tab = st.tabs(labels, key=TABS_KEY, on_change=remember_side, args=(labels,))
 with purchases_tab:
     if not bought:
         st.info(_("You have not bought anything yet."))

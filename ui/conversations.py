@@ -18,7 +18,7 @@ from core.messaging.conversations import (
 from core.messaging.inbox import ConversationView, InboxEntry, MessageView, conversation, inbox
 from core.messaging.messages import mark_read, send_message
 from core.models.accounts import User
-from core.models.messaging import MESSAGE_MAX, MessageKind
+from core.models.messaging import MessageKind
 from core.models.moderation import ReportTarget
 from core.money import format_eur, parse_eur, price_field_text
 from core.trade.cart import AlreadyInCartError, add_to_cart
@@ -145,20 +145,26 @@ def _message(user: User, message: MessageView) -> None:
             st.markdown(f":material/sell: *{plain(message.text)}*")
 
 
+_UNSENT_KEY = "_unsent_message"  # (conversation id, text, why) of a message refused
+
+
 def _message_box(user: User, view: ConversationView) -> None:
-    body = st.chat_input(
-        _("Write to {name}").format(name=view.other_name),
-        max_chars=MESSAGE_MAX,
-        key=f"message_{view.id}",
-    )
+    """The message box. No ``max_chars`` on it: the browser would drop a longer paste whole,
+    without a word. A message refused (too long, too many at once, a block) is said, and its
+    text goes back into the box to be shortened or sent later: nothing typed is lost."""
+    key = f"message_{view.id}"
+    unsent = st.session_state.pop(_UNSENT_KEY, None)
+    if unsent is not None and unsent[0] == view.id:
+        st.session_state[key] = unsent[1]  # before the box: it shows the text again
+        st.error(unsent[2] + " " + _("It was not sent: its text is back in the box."))
+    body = st.chat_input(_("Write to {name}").format(name=view.other_name), key=key)
     if body is None:
         return
     try:
         with db_session() as session:
             send_message(session, user.id, view.id, body)
     except UserError as exc:
-        st.error(str(exc))
-        return
+        st.session_state[_UNSENT_KEY] = (view.id, body, str(exc))
     st.rerun()
 
 

@@ -146,10 +146,15 @@ def recent(session: Session, user_id: int, limit: int = RECENT_LIMIT) -> list[No
 MARK_READ_BATCH = 1000  # ids per statement when marking given notifications read
 
 
-def mark_read(session: Session, user_id: int, ids: list[int] | None = None) -> int:
-    """Mark the user's unread notifications read (only ``ids`` if given); how many were.
-    Only the user's own: another user's ids are ignored."""
+def mark_read(
+    session: Session, user_id: int, ids: list[int] | None = None, *, up_to_id: int | None = None
+) -> int:
+    """Mark the user's unread notifications read (only ``ids`` if given; only those up to
+    ``up_to_id``, the newest the person saw, if given); how many were. Only the user's own:
+    another user's ids are ignored."""
     where = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+    if up_to_id is not None:  # what came after the page was read stays new
+        where.append(Notification.id <= up_to_id)
     if ids is None:
         batches: list[list[int] | None] = [None]
     else:  # a statement takes so many values at most (SQLite 32 766, PostgreSQL 65 535)

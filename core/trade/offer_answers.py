@@ -26,6 +26,7 @@ from core.models.base import utcnow
 from core.models.messaging import MessageKind
 from core.models.moderation import blocked_between
 from core.models.trade import Offer, OfferStatus
+from core.money import format_eur
 from core.trade.offers import (
     ACCEPTED_FOR,
     OfferError,
@@ -225,8 +226,15 @@ def counter(session: Session, user_id: int, offer_id: int, price_cents: int) -> 
         item = lock_item(session, item_id)
         if item is None:
             raise item_gone(session, item_id)
-        seller_id = session.exec(select(Offer.seller_id).where(Offer.id == offer_id)).first()
+        answered = session.exec(
+            select(Offer.seller_id, Offer.price_cents, Offer.status, Offer.made_by).where(
+                Offer.id == offer_id
+            )
+        ).first()
+        seller_id, offered_cents, status, made_by = answered or (None, None, None, None)
         check_offer_price(price_cents, item.price_cents, buyer=user_id != seller_id)
+        if status == OfferStatus.PENDING.value and made_by != user_id:  # else refused below
+            check_counter_price(price_cents, offered_cents, seller=user_id == seller_id)
         old = _answer(
             session,
             user_id,
@@ -266,6 +274,25 @@ def counter(session: Session, user_id: int, offer_id: int, price_cents: int) -> 
         session.rollback()
         raise
     return new_id
+
+
+def check_counter_price(price_cents: int, offered_cents: int, *, seller: bool) -> None:
+    """A counter-offer moves towards the other side's price: the seller asks more than the
+    buyer offered, the buyer offers less than the seller's counter. Otherwise accepting is
+    what they mean, and a counter would cost the one who makes it. OfferError."""
+    if seller and price_cents <= offered_cents:
+        message = _(
+            "Your counter-offer must be above the buyer's offer of {price}: to sell at that "
+            "price, accept it."
+        )
+    elif not seller and price_cents >= offered_cents:
+        message = _(
+            "Your counter-offer must be below the seller's price of {price}: to pay that, "
+            "accept it."
+        )
+    else:
+        return
+    raise OfferError(message.format(price=format_eur(offered_cents)))
 
 
 def _why_not_countered(session: Session, user_id: int, offer_id: int, now) -> UserError:

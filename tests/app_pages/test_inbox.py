@@ -112,7 +112,13 @@ def test_an_empty_or_too_long_message_is_refused(app_env):
     at = log_in(start_app(), BUYER)
     open_talk(at, cid)
     write(at, "   ")
-    assert errors(at) == ["Write a message first."]
+    assert errors(at) == ["Write a message first. It was not sent: its text is back in the box."]
+    long = "A long question about the seams. " * 31  # 1023 characters, pasted whole
+    write(at, long)
+    assert errors(at) == [
+        "A message can be at most 1000 characters (this one has 1022). "
+        "It was not sent: its text is back in the box."
+    ]
     assert count(engine, Message) == 0
 
 

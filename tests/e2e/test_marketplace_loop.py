@@ -1,6 +1,8 @@
 """The marketplace's loop between two people, in Chromium: user2 favourites an item of
-user1, asks about it and offers a price; user1 counters; user2 accepts and buys at that
-price; user1 ships; user2 confirms and reviews; the review is on user1's seller page.
+user1, asks about it (a pasted message over the limit is refused and kept in the box) and
+offers a price; user1 counters (under the offer: refused, with a sentence); user2 accepts
+and buys at that price; user1, told of the sale, ships from the notification (her sales
+open, the bell at zero); user2 confirms and reviews; the review is on user1's seller page.
 A screenshot at each step (test-artifacts/e2e)."""
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     hugo.page.get_by_role("button", name="Message the seller").click()
     hugo.settle()
     box = hugo.page.get_by_placeholder("Write to Camille")
+    pasted = "Is the parka warm enough? " * 40  # 1040 characters, over the 1000 a message takes
+    box.fill(pasted)
+    box.press("Enter")
+    hugo.settle()
+    hugo.page.get_by_text("A message can be at most 1000 characters").wait_for()
+    assert box.input_value() == pasted  # back in the box to be shortened, not lost
     box.fill("Hello! Is the parka warm enough for Lyon's winter?")
     box.press("Enter")
     hugo.settle()
@@ -67,6 +75,10 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     camille.page.goto(conversation)
     camille.settle()
     camille.page.get_by_text("warm enough for Lyon").wait_for()
+    camille.page.get_by_label("Your price (EUR)").fill("55")  # under Hugo's own 60
+    camille.page.get_by_role("button", name="Send the counter-offer").click()
+    camille.settle()
+    camille.page.get_by_text("must be above the buyer's offer of €60.00").wait_for()
     camille.page.get_by_label("Your price (EUR)").fill(COUNTER)
     camille.page.get_by_role("button", name="Send the counter-offer").click()
     camille.settle()
@@ -102,10 +114,14 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     assert "€68.00" in _order(hugo).inner_text()
     hugo.shot("bought at the offer price")
 
-    # Camille ships it
-    camille.goto("/orders")
-    camille.page.get_by_role("tab", name=re.compile("My sales")).click()
+    # Camille, told of the sale, ships it: the notification opens her sales (she has
+    # purchases too), and the bell says nothing new on the page that shows them
+    camille.goto("/notifications")
+    assert "Notifications (" not in camille.page.locator(".st-key-badges").inner_text()
+    camille.page.get_by_role("link", name="See the order").first.click()
     camille.settle()
+    sales_tab = camille.page.get_by_role("tab", name=re.compile("My sales"))
+    assert sales_tab.get_attribute("aria-selected") == "true"
     sale = _order(camille)
     sale.get_by_label("Carrier and tracking number (optional)").fill("Colissimo 6A12345678901")
     sale.get_by_role("button", name="Mark as shipped").click()

@@ -88,7 +88,13 @@ def test_recent_is_newest_first_and_capped(engine):
         for n in range(5):
             notify(s, sam, Kind.ITEM_SOLD, actor_id=bea, item_title=f"Item {n}")
         s.commit()
-        assert [n.item_title for n in recent(s, sam, limit=3)] == ["Item 4", "Item 3", "Item 2"]
+        shown = recent(s, sam, limit=3)
+        assert [n.item_title for n in shown] == ["Item 4", "Item 3", "Item 2"]
+        notify(s, sam, Kind.ITEM_SOLD, actor_id=bea, item_title="Item 5")  # while reading
+        s.commit()
+        # the page marks up to the newest it showed, older ones past the list too
+        assert mark_read(s, sam, up_to_id=max(n.id for n in shown)) == 5
+        assert [n.unread for n in recent(s, sam)] == [True] + [False] * 5
 
 
 def test_checkout_tells_each_seller_of_their_sale(engine):

@@ -63,8 +63,15 @@ def test_offer_counter_accept(engine, people, chat):
         run(engine, counter, seller, first, 4500)  # a seller's counter too, said to the seller
     with pytest.raises(OfferError, match=r"at least €0.01"):
         run(engine, counter, seller, first, 0)
+    for not_above in (3000, 2500):  # at or under the buyer's own offer: accepting is meant
+        with pytest.raises(OfferError, match=r"above the buyer's offer of €30.00: to sell at"):
+            run(engine, counter, seller, first, not_above)
+    assert status(engine, first) == "pending" and kinds(engine, chat) == ["offer"]
     second = run(engine, counter, seller, first, 4000)
     assert status(engine, first) == "countered"
+    with pytest.raises(OfferError, match=r"below the seller's price of €40.00: to pay that"):
+        run(engine, counter, buyer, second, 4000)
+    assert status(engine, second) == "pending"
     countered = offer(engine, second)
     assert (countered.made_by, countered.price_cents, countered.status) == (seller, 4000, "pending")
     assert notices(engine, buyer) == ["offer_countered"]
