@@ -16,7 +16,7 @@ left, _right = st.columns([1, 1])
 with left:
     user = login_form()
     if user is not None:
-        go_back_after_login()
+        go_back_after_login(user)
     if demo_accounts_on():
         st.caption(
             _("Demo accounts: {first} or {second}, password {password}.").format(

@@ -34,4 +34,4 @@ if submitted:
         st.error(str(exc))
     else:
         start_session(user)
-        go_back_after_login()
+        go_back_after_login(user)

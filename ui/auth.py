@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import extra_streamlit_components as stx
@@ -245,21 +246,25 @@ def start_session(user: User) -> None:
     _log.info("user %s logged in", user.id)
 
 
-def require_user(screen: pages.Screen) -> User:
-    """The logged-in user; a logged-out visitor is sent to the log-in page, then back."""
+def require_user(screen: pages.Screen, then: Callable[[User], None] | None = None) -> User:
+    """The logged-in user; a logged-out visitor is sent to the log-in page, then back, and
+    ``then(user)`` is done once logged in (what they clicked: a heart)."""
     user = current_user()
     if user is None:
         # the query too: /sell?edit=12 comes back to editing item 12, and every value of a
         # repeated key (the shop's /?colour=red&colour=blue&item=7), which to_dict() drops
         query = {key: st.query_params.get_all(key) for key in st.query_params}
-        st.session_state[NEXT_PAGE_KEY] = (screen, query)
+        st.session_state[NEXT_PAGE_KEY] = (screen, query, then)
         pages.LOGIN.go()
     return user
 
 
-def go_back_after_login() -> None:
-    """After logging in (or registering), go to the page that asked for it, or the shop."""
-    screen, query = st.session_state.pop(NEXT_PAGE_KEY, (pages.SHOP, {}))
+def go_back_after_login(user: User) -> None:
+    """After logging in (or registering), do what the visitor had clicked, then go to the
+    page that asked for it, or the shop."""
+    screen, query, then = st.session_state.pop(NEXT_PAGE_KEY, (pages.SHOP, {}, None))
+    if then is not None:
+        then(user)
     screen.go(query)
 
 

@@ -9,6 +9,7 @@ gets no heart on their own listing; everyone sees how many people like an item o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -91,7 +92,7 @@ def _heart(
             type="tertiary",
             help=_("Log in to keep it in favourites"),
         ):
-            require_user(back)
+            require_user(back, then=functools.partial(_favourite_after_login, item_id))
         return
     # a filled heart is drawn in a keyed container: Material Symbols draw "favorite" as an
     # outline unless a style rule fills it (ui/layout.py)
@@ -105,6 +106,16 @@ def _heart(
             on_click=_clicked,
             args=(item_id, not on),
         )
+
+
+def _favourite_after_login(item_id: int, user: User) -> None:
+    """The heart a visitor clicked before logging in, kept once they have (a toast if it
+    cannot be: their own listing, sold meanwhile)."""
+    try:
+        with db_session() as session:
+            set_favourite(session, user.id, item_id, True)
+    except FavouriteError as exc:
+        st.toast(str(exc), icon=":material/error:")
 
 
 def _clicked(item_id: int, wanted: bool) -> None:

@@ -145,7 +145,7 @@ def test_the_seller_sees_the_count_but_has_no_heart(app_env):
     assert has_heart(at, f"heart_card_{other}")
 
 
-def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back(app_env):
+def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back_and_keeps_it(app_env):
     engine = app_db(app_env)
     dress = item_by_title(engine, DRESS)
     at = start_app()
@@ -160,14 +160,16 @@ def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back(app_env)
     log_in(at, "user2@gmail.com")
     assert at.query_params.get("item") == str(dress.id)  # back on the item
     assert at.query_params.get("colour") == ["red", "blue"] and at.query_params.get("q") == "dress"
-    assert heart(at, "heart_item").label == "Add to favourites"
-    stay_on_the_shop(at)
-    press(at, "heart_item")  # now the heart works
+    # the heart clicked before logging in is kept, once
     assert heart(at, "heart_item").label == "In your favourites"
     assert liked(engine, "user2@gmail.com") == {dress.id}
+    stay_on_the_shop(at)
+    press(at, "heart_item")  # and the heart works as for anyone logged in
+    assert heart(at, "heart_item").label == "Add to favourites"
+    assert liked(engine, "user2@gmail.com") == set()
 
 
-def test_logged_out_a_cards_heart_asks_to_log_in_then_back_to_the_same_search(app_env):
+def test_logged_out_a_cards_heart_is_kept_after_log_in_back_on_the_same_search(app_env):
     engine = app_db(app_env)
     dress = item_by_title(engine, DRESS)
     at = start_app()
@@ -178,9 +180,8 @@ def test_logged_out_a_cards_heart_asks_to_log_in_then_back_to_the_same_search(ap
     assert "Welcome back" in [t.value for t in at.title]
     log_in(at, "user2@gmail.com")
     assert at.title[0].value == "Second-hand clothes" and at.query_params.get("q") == "dress"
-    stay_on_the_shop(at)
-    press(at, f"heart_card_{dress.id}")
-    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON
+    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON  # kept from before
+    assert liked(engine, "user2@gmail.com") == {dress.id}
 
 
 def test_an_item_sold_while_the_page_was_open_is_not_added(app_env):
@@ -300,8 +301,8 @@ def test_the_hearts_of_a_shop_page_are_one_query(app_env, statements):
 
 
 def test_a_heart_click_after_the_session_ended_elsewhere_asks_to_log_in(app_env):
-    """A session that ended elsewhere: the click changes nothing; the heart, now a logged-out
-    visitor's, asks to log in, then comes back to the item."""
+    """A session that ended elsewhere: the click changes nothing yet; the heart, now a
+    logged-out visitor's, asks to log in, then comes back to the item and keeps it."""
     engine = app_db(app_env)
     dress = item_by_title(engine, DRESS)
     at = open_item(submit_login(start_app(), "user2@gmail.com", "tototo"), dress.id)
@@ -312,4 +313,5 @@ def test_a_heart_click_after_the_session_ended_elsewhere_asks_to_log_in(app_env)
     assert "Welcome back" in [t.value for t in at.title]
     log_in(at, "user2@gmail.com")
     assert at.query_params.get("item") == str(dress.id)
-    assert heart(at, "heart_item").label == "Add to favourites"
+    assert heart(at, "heart_item").label == "In your favourites"  # what was clicked, kept
+    assert liked(engine, "user2@gmail.com") == {dress.id}
