@@ -130,8 +130,7 @@ class VectorIndex:
             if self._size == 0 or k <= 0:
                 return []
             if only is not None:
-                picked = [r for i in only if (r := self._row(int(i))) >= 0]
-                rows = np.sort(np.asarray(picked, np.int64))
+                rows = self._rows_of(only)
                 ids = self._ids[rows]
                 scores = _dots(self._rows[rows], q8[0]) * self._scale[rows] * q_scale[0]
             else:
@@ -147,6 +146,14 @@ class VectorIndex:
         top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
         order = np.lexsort((ids[top], -scores[top]))  # by score, then by id
         return [(int(ids[top[i]]), float(scores[top[i]])) for i in order]
+
+    def _rows_of(self, ids: Iterable[int]) -> np.ndarray:
+        """The rows of these ids (unknown ones left out), in row order: one vectorised
+        look-up, so that restricting a search to a category's 8 000 ids costs no loop."""
+        wanted = np.fromiter((int(i) for i in ids), np.int64)
+        wanted = wanted[(wanted >= 0) & (wanted < len(self._row_of))]
+        rows = self._row_of[wanted]
+        return np.unique(rows[rows >= 0])
 
     def _reserve(self, rows: int) -> None:
         if rows <= len(self._rows):
