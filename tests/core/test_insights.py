@@ -195,6 +195,7 @@ def test_weekly_fills_missing_weeks_and_reads_text_days():
 
 def test_every_chart_is_valid_vega_lite(engine, world):
     """The page draws specs made without Altair's validation (for speed): validate here."""
+    add_items(engine, world["sam"], [dict(ai_colour="red", colour=c) for c in ("red", "blue")])
     with Session(engine) as s:
         market = insights.marketplace(s, today=TODAY)
         mine = insights.seller(s, world["sam"], today=TODAY)
@@ -208,6 +209,7 @@ def test_every_chart_is_valid_vega_lite(engine, world):
         charts.price_gaps(mine.prices),
         charts.confusion(record.confusion),
         charts.acceptance_by_confidence(record.by_confidence),
+        charts.kept_by_pick(record.colours.by_pick, "Colour"),
     ]
     for chart in built:
         assert charts.spec(chart, validate=True) == charts.spec(chart)  # raises if invalid
