@@ -4,10 +4,9 @@ Comparables are the listings whose cover photo is nearest to the new cover (the 
 embedding the upload already computed), in the category the seller chose, never the
 seller's own, and only sold or on-sale ones (hidden ones never count):
 
-- the ``POOL`` nearest covers of the category, by the listings' in-memory index restricted
-  to the category, rescored exactly from the stored embeddings
-  (``core.catalogue.embeddings.nearest_covers``); covers less alike than ``MIN_SIMILARITY``
-  are no comparables;
+- the ``POOL`` nearest covers of the category, by the listings' in-memory index (the
+  nearest of all, kept if of the category; a small category read whole), rescored exactly
+  from the stored embeddings; covers less alike than ``MIN_SIMILARITY`` are no comparables;
 - each is scored by its cosine, plus ``BRAND_BONUS`` for the same brand, less
   ``CONDITION_STEP`` for each step of condition between it and the seller's item;
 - the best ``COMPARABLES`` sold ones first (a price someone paid), topped up with the best
@@ -24,7 +23,7 @@ weights (the tests' tiny model) they are only nearest vectors: the mechanics, no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,13 +31,14 @@ import numpy as np
 from sqlmodel import Session, select
 
 from core.ai.vectors import VectorIndex
-from core.catalogue.embeddings import nearest_covers
+from core.catalogue.embeddings import nearest_covers, rescore
 from core.models.catalogue import Condition, Item, ItemStatus, Photo, brand_key
 from core.models.trade import Order, OrderLine
 
 MIN_COMPARABLES = 5  # fewer, and a range would be noise: no suggestion
 COMPARABLES = 12  # at most, the ones the range is computed from
 POOL = 48  # nearest covers of the category looked at
+SCAN = 200  # nearest covers of the whole index read first (then 8 times more, then all)
 SHOWN = 3  # comparables shown as cards
 # CLIP ViT-B/32 puts two photos of garments of one kind at about 0.7-0.9 and unrelated
 # photos (a car, a landscape) at 0.5 or less: below this, no comparable (reasoned from
@@ -129,6 +129,54 @@ def category_ids(session: Session, category: str, *, exclude_seller: int | None)
     return [i for i in ids if i not in own]
 
 
+def _comparable_ids(
+    session: Session, ids: Sequence[int], category: str, seller_id: int | None
+) -> set[int]:
+    """Which of ``ids`` are sold or on-sale listings of ``category``, not ``seller_id``'s
+    (looked up by id: the ids drive the query)."""
+    conditions = [
+        Item.id.in_(list(ids)),
+        Item.category == category,
+        Item.status.in_([ItemStatus.SOLD.value, ItemStatus.AVAILABLE.value]),
+    ]
+    if seller_id is not None:
+        conditions.append(Item.seller_id != seller_id)
+    return set(session.exec(select(Item.id).where(*conditions)).all())
+
+
+def nearest_in_category(
+    session: Session,
+    index: VectorIndex,
+    vector: np.ndarray,
+    category: str,
+    seller_id: int | None,
+    exclude: Iterable[int] = (),
+) -> list[tuple[int, float]]:
+    """The ``POOL`` sold or on-sale listings of ``category`` (not ``seller_id``'s) whose
+    cover is nearest to ``vector``, with their exact cosine, nearest first.
+
+    As ``core.catalogue.semantic.nearest``: the whole index's nearest covers first (a
+    garment's nearest covers are mostly of its own category), kept if they pass in SQL, the
+    pool growing once; a category still short of ``POOL`` then (it is small, or far from the
+    cover) is read whole and only its covers are scored. Looking no further once the pool
+    reaches covers too unlike to count."""
+    excluded = set(exclude)
+    pool = SCAN
+    for _ in range(2):
+        hits = index.search(vector, pool, exclude=excluded)
+        kept = _comparable_ids(session, [i for i, _ in hits], category, seller_id)
+        ids = [i for i, _ in hits if i in kept]
+        # int8 scores are within ~0.02 of the exact ones: past this, nothing more counts
+        too_far = bool(hits) and hits[-1][1] < MIN_SIMILARITY - 0.02
+        if len(ids) >= POOL or len(hits) < pool or too_far:
+            break
+        pool *= 8
+    else:
+        allowed = category_ids(session, category, exclude_seller=seller_id)
+        return nearest_covers(session, index, vector, POOL, only=allowed, exclude=excluded)
+    return rescore(session, index.model, ids[:POOL], vector)
+
+
 def find_comparables(
     session: Session,
     index: VectorIndex,
@@ -143,8 +191,7 @@ def find_comparables(
     """The comparables of a cover of unit embedding ``vector`` in ``category``: sold ones
     first, then listed ones, each group best first; at most ``COMPARABLES``. Never the
     listings of ``seller_id`` nor those in ``exclude`` (the listing being edited)."""
-    allowed = category_ids(session, category, exclude_seller=seller_id)
-    near = nearest_covers(session, index, vector, POOL, only=allowed, exclude=exclude)
+    near = nearest_in_category(session, index, vector, category, seller_id, exclude)
     near = [(i, s) for i, s in near if s >= MIN_SIMILARITY]
     if not near:
         return []
