@@ -8,7 +8,8 @@ and a few brands; every cover a 512-dimension unit embedding (CLIP ViT-B/32's wi
 around its category's centre, so that a category's listings are alike (cosine ~0.8) and
 others less so, as real covers are. The in-memory index is loaded once (as the app keeps
 it), then each query is a new cover near a category's centre, from a random seller, with a
-condition and a brand:
+condition and a brand, the sizes' queries interleaved (one of each in turn: the machine's
+noise falls on all alike):
 - the price suggestion (``core.catalogue.price_hints.price_hint``: the category's ids, the
   index restricted to them, exact rescoring, the comparables' rows, the range and the three
   cards' thumbnails);
@@ -143,60 +144,74 @@ def build(path: Path, listings: int, seed: int = 7) -> dict:
     return {"codes": codes, "centres": centres, "users": users}
 
 
-def bench_size(listings: int, queries: int, work: Path) -> dict:
-    from sqlmodel import Session
+class Size:
+    """One size's marketplace, its index loaded (as the app keeps it), and its timings."""
 
-    from core.catalogue.embeddings import LiveIndex
-    from core.catalogue.lookalikes import own_lookalike
-    from core.catalogue.price_hints import PriceHint, price_hint
-    from core.db import make_engine
-    from core.models.catalogue import Condition
+    def __init__(self, listings: int, work: Path) -> None:
+        from sqlmodel import Session
 
-    path = work / f"price-{listings}.db"
-    started = time.perf_counter()
-    world = build(path, listings)
-    built_s = time.perf_counter() - started
-    engine = make_engine(f"sqlite:///{path}")
-    rng = random.Random(listings)
-    nrng = np.random.default_rng(listings)
-    hint_t, alike_t, both_t, shown, comparables = [], [], [], 0, []
-    with Session(engine) as session:
+        from core.catalogue.embeddings import LiveIndex
+        from core.db import make_engine
+
+        self.listings = listings
+        self.path = work / f"price-{listings}.db"
         started = time.perf_counter()
-        index = LiveIndex(MODEL).current(session)
-        load_s = time.perf_counter() - started
-        conditions = [c.value for c in Condition]
-        for n in range(queries + 5):  # 5 warm-up queries, not counted
-            c = rng.randrange(len(world["codes"]))
-            vector = world["centres"][c] * 2.0 + nrng.normal(size=DIM) / np.sqrt(DIM)
-            vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-            seller = rng.randrange(1, world["users"] + 1)
-            args = dict(seller_id=seller, condition=rng.choice(conditions), brand="Zara")
-            t0 = time.perf_counter()
-            hint = price_hint(session, index, vector, world["codes"][c], **args)
-            t1 = time.perf_counter()
-            own_lookalike(session, index, vector, seller)
-            t2 = time.perf_counter()
-            if n < 5:
-                continue
-            hint_t.append(t1 - t0)
-            alike_t.append(t2 - t1)
-            both_t.append(t2 - t0)
-            if isinstance(hint, PriceHint):
-                shown += 1
-                comparables.append(len(hint.comparables))
-    engine.dispose()
-    path.unlink()
-    return {
-        "listings": listings,
-        "build_s": round(built_s, 1),
-        "index_load_s": round(load_s, 2),
-        "hint_p50_ms": ms(hint_t),
-        "hint_p95_ms": p95(hint_t),
-        "lookalike_p50_ms": ms(alike_t),
-        "both_p50_ms": ms(both_t),
-        "suggestions_shown": f"{shown}/{queries}",
-        "comparables_median": statistics.median(comparables) if comparables else 0,
-    }
+        self.world = build(self.path, listings)
+        self.build_s = time.perf_counter() - started
+        self.engine = make_engine(f"sqlite:///{self.path}")
+        self.session = Session(self.engine)
+        started = time.perf_counter()
+        self.index = LiveIndex(MODEL).current(self.session)
+        self.load_s = time.perf_counter() - started
+        self.rng = random.Random(listings)
+        self.nrng = np.random.default_rng(listings)
+        self.hint, self.alike, self.both, self.comparables = [], [], [], []
+        self.shown = 0
+
+    def query(self, counted: bool) -> None:
+        """One new cover near a category's centre, from a random seller."""
+        from core.catalogue.lookalikes import own_lookalike
+        from core.catalogue.price_hints import PriceHint, price_hint
+        from core.models.catalogue import Condition
+
+        world, rng = self.world, self.rng
+        c = rng.randrange(len(world["codes"]))
+        vector = world["centres"][c] * 2.0 + self.nrng.normal(size=DIM) / np.sqrt(DIM)
+        vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+        seller = rng.randrange(1, world["users"] + 1)
+        condition = rng.choice([k.value for k in Condition])
+        t0 = time.perf_counter()
+        hint = price_hint(
+            self.session, self.index, vector, world["codes"][c],
+            seller_id=seller, condition=condition, brand="Zara",
+        )  # fmt: skip
+        t1 = time.perf_counter()
+        own_lookalike(self.session, self.index, vector, seller)
+        t2 = time.perf_counter()
+        if not counted:
+            return
+        self.hint.append(t1 - t0)
+        self.alike.append(t2 - t1)
+        self.both.append(t2 - t0)
+        if isinstance(hint, PriceHint):
+            self.shown += 1
+            self.comparables.append(len(hint.comparables))
+
+    def result(self, queries: int) -> dict:
+        self.session.close()
+        self.engine.dispose()
+        self.path.unlink()
+        return {
+            "listings": self.listings,
+            "build_s": round(self.build_s, 1),
+            "index_load_s": round(self.load_s, 2),
+            "hint_p50_ms": ms(self.hint),
+            "hint_p95_ms": p95(self.hint),
+            "lookalike_p50_ms": ms(self.alike),
+            "both_p50_ms": ms(self.both),
+            "suggestions_shown": f"{self.shown}/{queries}",
+            "comparables_median": statistics.median(self.comparables) if self.comparables else 0,
+        }
 
 
 def main() -> None:
@@ -204,12 +219,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=60)
     args = parser.parse_args()
-    results = []
     with tempfile.TemporaryDirectory() as work:
-        for size in args.sizes:
-            result = bench_size(size, args.queries, Path(work))
-            print(json.dumps(result), flush=True)
-            results.append(result)
+        sizes = [Size(n, Path(work)) for n in args.sizes]
+        # the sizes' queries interleaved, one of each in turn, so that the machine's noise
+        # falls on every size alike; 5 warm-up rounds not counted
+        for round_ in range(args.queries + 5):
+            for size in sizes:
+                size.query(counted=round_ >= 5)
+        results = [size.result(args.queries) for size in sizes]
+    for result in results:
+        print(json.dumps(result), flush=True)
     by_size = {r["listings"]: r for r in results}
     small, large = by_size.get(min(by_size)), by_size.get(max(by_size))
     growth = round(large["hint_p50_ms"] / small["hint_p50_ms"], 2)

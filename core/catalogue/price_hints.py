@@ -151,6 +151,8 @@ def nearest_in_category(
     category: str,
     seller_id: int | None,
     exclude: Iterable[int] = (),
+    *,
+    scan: int = SCAN,
 ) -> list[tuple[int, float]]:
     """The ``POOL`` sold or on-sale listings of ``category`` (not ``seller_id``'s) whose
     cover is nearest to ``vector``, with their exact cosine, nearest first.
@@ -161,7 +163,7 @@ def nearest_in_category(
     cover) is read whole and only its covers are scored. Looking no further once the pool
     reaches covers too unlike to count."""
     excluded = set(exclude)
-    pool = SCAN
+    pool = scan
     for _ in range(2):
         hits = index.search(vector, pool, exclude=excluded)
         kept = _comparable_ids(session, [i for i, _ in hits], category, seller_id)

@@ -18,6 +18,7 @@ from core.catalogue.price_hints import (
     TooFew,
     condition_gap,
     find_comparables,
+    nearest_in_category,
     price_hint,
     round_price,
 )
@@ -116,6 +117,18 @@ def test_sold_comparables_first_then_listed_each_nearest_first(engine, market):
     assert {market["skirt"], market["own"], ids[6]}.isdisjoint(c.item_id for c in found)
     sold_at = found[0].when
     assert abs((utcnow() - sold_at).total_seconds()) < 120  # when it sold, not when listed
+
+
+def test_a_category_the_nearest_covers_miss_is_read_whole(engine, market):
+    """The skirt and Sam's own dress are the nearest covers of all: a scan of 1 then 8 finds
+    too few dresses of others, so the category is read and only its covers are scored; the
+    same comparables as a scan that reaches them at once."""
+    with Session(engine) as s:
+        index = index_of(engine)
+        whole = nearest_in_category(s, index, QUERY, "dress", market["sam"], scan=1)
+        at_once = nearest_in_category(s, index, QUERY, "dress", market["sam"])
+    assert [i for i, _ in whole] == [i for i, _ in at_once]
+    assert {i for i, _ in whole} == set(market["ids"])  # the unlike one is scored, then cut
 
 
 def test_the_brand_and_the_condition_move_a_comparable(engine, market):
