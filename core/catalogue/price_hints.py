@@ -24,7 +24,7 @@ weights (the tests' tiny model) they are only nearest vectors: the mechanics, no
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -287,9 +287,7 @@ def price_hint(
         ).all()
     )
     with_photos = tuple(
-        Comparable(**{**c.__dict__, "thumbnail": thumbnails.get(c.item_id)})
-        if c.item_id in thumbnails
-        else c
+        replace(c, thumbnail=thumbnails[c.item_id]) if c.item_id in thumbnails else c
         for c in comparables
     )
     return PriceHint(
