@@ -38,7 +38,8 @@ from core.models.trade import Order, OrderLine
 MIN_COMPARABLES = 5  # fewer, and a range would be noise: no suggestion
 COMPARABLES = 12  # at most, the ones the range is computed from
 POOL = 48  # nearest covers of the category looked at
-SCAN = 200  # nearest covers of the whole index read first (then 8 times more, then all)
+SCAN = 100  # nearest covers of the whole index read first (then 8 times more, then all):
+# twice POOL, as most of a garment's nearest covers are of its own category
 SHOWN = 3  # comparables shown as cards
 # CLIP ViT-B/32 puts two photos of garments of one kind at about 0.7-0.9 and unrelated
 # photos (a car, a landscape) at 0.5 or less: below this, no comparable (reasoned from
