@@ -65,6 +65,12 @@ def ai_record(language: str) -> tuple[insights.AiRecord, dict[str, dict]]:
     if record.suggested:
         specs["confusion"] = charts.spec(charts.confusion(record.confusion))
         specs["confidence"] = charts.spec(charts.acceptance_by_confidence(record.by_confidence))
+    for name, picks, title in (
+        ("colours", record.colours, _("Colour")),
+        ("patterns", record.patterns, _("Pattern")),
+    ):
+        if picks is not None and picks.kept + picks.changed:
+            specs[name] = charts.spec(charts.kept_by_pick(picks.by_pick, title))
     return record, specs
 
 
@@ -158,3 +164,24 @@ with ai_tab:
         charts.show(specs["confusion"])
         st.subheader(_("Kept against the AI's confidence"), anchor=False)
         charts.show(specs["confidence"])
+        st.subheader(_("Colours and patterns"), anchor=False)
+        cols = st.columns(2)
+        for col, picks, label in (
+            (cols[0], record.colours, _("Colours kept")),
+            (cols[1], record.patterns, _("Patterns kept")),
+        ):
+            rate = picks.kept_rate if picks is not None else None
+            col.metric(label, "–" if rate is None else format_share(rate))
+        st.caption(
+            _(
+                "How often sellers kept the colour and the pattern the AI picked, when they "
+                "chose one: {colours} colour picks and {patterns} pattern picks were left "
+                "unsaid (both are optional), and are not counted."
+            ).format(
+                colours=format_number(record.colours.unsaid if record.colours else 0),
+                patterns=format_number(record.patterns.unsaid if record.patterns else 0),
+            )
+        )
+        for name in ("colours", "patterns"):
+            if name in specs:
+                charts.show(specs[name])

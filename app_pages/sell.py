@@ -15,7 +15,7 @@ from core.catalogue.listings import (
 from core.catalogue.selling import ListingDraft, check_listing, create_listing, update_listing
 from core.i18n import _
 from core.money import price_field_text
-from ui import classifier, flags, pages, search
+from ui import classifier, flags, pages, search, selling_aids
 from ui.auth import require_user
 from ui.photo_picker import pick_photos
 from ui.state import db_session
@@ -94,10 +94,37 @@ with left:
         choice.follow(first.key, look.categories)
         colour_choice.follow(first.key, look.colours)
         pattern_choice.follow(first.key, look.patterns)
+    # the cover to compare with the listings: the new one's embedding, or the edited one's
+    with db_session() as session:
+        compared = selling_aids.cover(
+            session, look.embedding if look else None, item.id if item else None
+        )
+        if look:  # a new cover: is it one of the seller's listings again?
+            selling_aids.show_lookalike(
+                selling_aids.lookalike(session, compared, user.id, item.id if item else None)
+            )
+
+if item is None:  # a new listing: its title and description drafted from the picks
+    picked_category = st.session_state.get(choice.widget_key)
+    picked_family = categories.get(picked_category).size_family.value if picked_category else ""
+    title_drafted, description_drafted = selling_aids.offer_drafts(
+        field("title", ""),
+        field("description", ""),
+        category=picked_category,
+        colour=st.session_state.get(colour_choice.widget_key),
+        pattern=st.session_state.get(pattern_choice.widget_key),
+        brand=st.session_state.get(field("brand", ""), ""),
+        size=st.session_state.get(f"sell_size_{picked_family}_{form_id}"),
+        condition=st.session_state.get(field("condition", None)),
+    )
+else:
+    title_drafted = description_drafted = False
 
 with right:
     st.subheader(_("Details"), anchor=False)
     title = st.text_input(_("Title"), key=field("title", item.title if item else ""), max_chars=80)
+    if title_drafted:
+        selling_aids.draft_note()
     title_error = st.empty()
     description = st.text_area(
         _("Description"),
@@ -105,6 +132,8 @@ with right:
         max_chars=2000,
         placeholder=_("Fit, material, flaws, why you are selling it..."),
     )
+    if description_drafted:
+        st.caption(_("Add the fit, the material, any flaw: what a buyer asks."))
     description_error = st.empty()
     category = st.selectbox(
         _("Category"),
@@ -167,12 +196,20 @@ with right:
     )
     condition_error = st.empty()
     cents = item.price_cents if item else 0
-    price = st.text_input(
-        _("Price (EUR)"),
-        key=field("price", price_field_text(cents) if item else ""),
-        placeholder=price_field_text(1250),
-    )
+    price_key = field("price", price_field_text(cents) if item else "")
+    price = st.text_input(_("Price (EUR)"), key=price_key, placeholder=price_field_text(1250))
     price_error = st.empty()
+    with db_session() as session:  # from comparable listings; a click puts it in the field
+        suggestion = selling_aids.hint(
+            session,
+            compared,
+            category,
+            seller_id=user.id,
+            condition=condition,
+            brand=brand,
+            item_id=item.id if item else None,
+        )
+    selling_aids.show_hint(suggestion, price_key)
     submit = st.button(
         _("Save the changes") if item else _("Put it on sale"),
         type="primary",

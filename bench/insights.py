@@ -41,7 +41,7 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
     from sqlalchemy import insert, text
 
     from core.accounts.accounts import hash_password
-    from core.catalogue import categories
+    from core.catalogue import attributes, categories
     from core.db import make_engine
     from core.models.accounts import User
     from core.models.base import utcnow
@@ -55,6 +55,8 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
     now = utcnow()
     codes = [c.code for c in categories.CATEGORIES]
     conditions = ["new_with_tags", "very_good", "good", "satisfactory"]
+    colours = [a.code for a in attributes.COLOURS]
+    patterns = [a.code for a in attributes.PATTERNS]
     users = max(20, listings // 10)
     with engine.begin() as conn:
         conn.execute(
@@ -70,6 +72,7 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
 
         def item(n):
             category = rng.choice(codes)
+            colour, pattern = rng.choice(colours), rng.choice(patterns)
             confidence = rng.betavariate(5, 2)
             kept = rng.random() < confidence
             return dict(
@@ -81,6 +84,10 @@ def build(path: Path, listings: int, seed: int = 5) -> None:
                 search_text=f"item {n}", brand_key="brand",
                 ai_category=category if kept else rng.choice(codes),
                 ai_confidence=round(confidence, 3),
+                colour=colour if rng.random() < 0.7 else rng.choice([None, *colours]),
+                ai_colour=colour,
+                pattern=pattern if rng.random() < 0.8 else rng.choice([None, *patterns]),
+                ai_pattern=pattern,
                 created_at=now - timedelta(days=rng.uniform(0, 84)), updated_at=now,
             )  # fmt: skip
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -198,3 +199,15 @@ def format_moment(moment: datetime, language: str | None = None) -> str:
         tzinfo=moment.tzinfo,
         locale=_locale(language or current_language()),
     ).rsplit(":", 1)[0]
+
+
+def format_ago(moment: datetime, now: datetime, language: str | None = None) -> str:
+    """How long before ``now`` ``moment`` was, in words: "today", "3 days ago", "il y a 2
+    mois" (rounded as people say it: 25 days is "1 month ago")."""
+    code = language or current_language()
+    if (now - moment).total_seconds() < 86400:
+        with use_language(code):
+            return _("today")
+    return format_timedelta(
+        -(now - moment), granularity="day", add_direction=True, locale=_locale(code)
+    )

@@ -7,7 +7,8 @@ in euros (floats) for the charts; counts as ints.
 
 The AI's track record is measured on real use: each listing keeps the category the
 classifier proposed first (``items.ai_category``) and its confidence next to the category
-the seller chose, so "kept" means the seller left the AI's first choice as it was.
+the seller chose, so "kept" means the seller left the AI's first choice as it was; and its
+colour and pattern picks (``items.ai_colour``, ``ai_pattern``) next to the seller's.
 
 Labels (categories, conditions, confidence bins) are in the person's language: a cache of
 these figures is per language.
@@ -22,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Date, Integer, and_, case, cast, func, or_, select
 from sqlmodel import Session
 
-from core.catalogue import categories
+from core.catalogue import attributes, categories
 from core.catalogue.listings import condition_label
 from core.i18n import _
 from core.models.catalogue import Favourite, Item, ItemStatus
@@ -297,16 +298,65 @@ def price_against_median(session: Session, seller_id: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class PickRecord:
+    """How sellers met the AI's colour (or pattern) picks: kept, changed for another, or
+    left unsaid (both are optional: an unsure pick is shown, never preselected)."""
+
+    suggested: int  # listings made with an AI pick
+    kept: int
+    changed: int
+    unsaid: int
+    by_pick: pd.DataFrame  # pick (label), suggested, kept, changed, unsaid, kept_rate
+
+    @property
+    def kept_rate(self) -> float | None:
+        """Kept, of the picks the seller answered with a choice of their own (an option
+        left unsaid judges nothing)."""
+        judged = self.kept + self.changed
+        return self.kept / judged if judged else None
+
+
+@dataclass(frozen=True)
 class AiRecord:
     suggested: int  # listings made with an AI suggestion
     kept: int  # of which the seller kept the AI's first choice
     confusion: pd.DataFrame  # suggested, chosen (labels), listings, share (of the row)
     by_confidence: pd.DataFrame  # bin, low (0..0.9), listings, kept, kept_rate
     by_category: pd.DataFrame  # category (label), suggested, kept, kept_rate
+    colours: PickRecord | None = None
+    patterns: PickRecord | None = None
 
     @property
     def kept_rate(self) -> float | None:
         return self.kept / self.suggested if self.suggested else None
+
+
+def pick_record(session: Session, ai_column, chosen_column, label) -> PickRecord:
+    """How often sellers kept the AI's pick of ``ai_column`` (``items.ai_colour`` or
+    ``ai_pattern``) as their ``chosen_column``, overall and per pick (``label``: a code's
+    label). One pass over the (ai pick, choice) index."""
+    counts: dict[str, list[int]] = {}  # pick -> [kept, changed, unsaid]
+    for pick, chosen, n in session.exec(
+        select(ai_column, chosen_column, func.count())
+        .where(ai_column.is_not(None))
+        .group_by(ai_column, chosen_column)
+    ).all():
+        entry = counts.setdefault(pick, [0, 0, 0])
+        entry[0 if chosen == pick else 2 if chosen is None else 1] += n
+    rows = [
+        (label(pick), sum(c), c[0], c[1], c[2], c[0] / (c[0] + c[1]) if c[0] + c[1] else None)
+        for pick, c in sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+    ]
+    by_pick = pd.DataFrame(
+        rows, columns=["pick", "suggested", "kept", "changed", "unsaid", "kept_rate"]
+    )
+    return PickRecord(
+        suggested=int(by_pick["suggested"].sum()),
+        kept=int(by_pick["kept"].sum()),
+        changed=int(by_pick["changed"].sum()),
+        unsaid=int(by_pick["unsaid"].sum()),
+        by_pick=by_pick,
+    )
 
 
 def ai_record(session: Session) -> AiRecord:
@@ -371,4 +421,6 @@ def ai_record(session: Session) -> AiRecord:
         confusion=confusion,
         by_confidence=by_confidence,
         by_category=by_category,
+        colours=pick_record(session, Item.ai_colour, Item.colour, attributes.colour_label),
+        patterns=pick_record(session, Item.ai_pattern, Item.pattern, attributes.pattern_label),
     )

@@ -46,6 +46,7 @@ from core.trade.offers import make_offer
 from core.trade.reviews import leave_review
 from core.trade.tracking import complete_order, confirm_received, mark_shipped
 from demo.illustrations import garment_jpeg
+from demo.listings import PRICE_HISTORY, SHOP_COLOURS
 
 ACCEPTED_FOR = timedelta(hours=48)
 
@@ -91,7 +92,6 @@ HISTORY = (
     (0, "shoes", "beige", "Beige ballet flats", "Repetto", "38", "good", 7500),
     (1, "pants", "olive", "Olive cargo trousers", "Carhartt WIP", "32", "good", 4500),
 )
-
 
 _DATED = {  # the timestamps a scene dates, by table
     "items": ("updated_at",),
@@ -180,9 +180,13 @@ def _ask(engine, buyer: User, item_id: int, body: str) -> int:
 
 def _suggest(engine: Engine, seed: int = 3) -> None:
     """Give every listing the AI's first suggestion as sellers met it: mostly right and
-    sure; sometimes a neighbouring category, less sure, which the seller changed."""
+    sure; sometimes a neighbouring category, less sure, which the seller changed. Its
+    colour and pattern picks likewise: mostly the seller's, sometimes a neighbouring colour
+    the seller changed; a pick where the seller said nothing stays unsaid."""
     rng = random.Random(seed)
     mistaken = {"skirt": "dress", "coat": "jacket", "shorts": "pants", "sweater": "shirt"}
+    near_colours = {"navy": "blue", "blue": "navy", "beige": "white", "brown": "beige",
+                    "pink": "red", "red": "pink", "grey": "white", "green": "grey"}  # fmt: skip
     with Session(engine) as s:
         for item in s.exec(select(Item).order_by(Item.id)).all():
             if item.category in mistaken and rng.random() < 0.5:
@@ -192,6 +196,10 @@ def _suggest(engine: Engine, seed: int = 3) -> None:
                 )
             else:
                 item.ai_category, item.ai_confidence = item.category, rng.uniform(0.55, 0.98)
+            colour = item.colour or rng.choice(list(near_colours))
+            swap = item.colour in near_colours and rng.random() < 0.2
+            item.ai_colour = near_colours[colour] if swap else colour
+            item.ai_pattern = item.pattern if item.pattern not in (None, "printed") else "plain"
             s.add(item)
         s.commit()
 
@@ -256,6 +264,32 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
         with _Scene(engine, moment + timedelta(days=3)):
             _receive(engine, buyer, order)
             _complete(engine, buyer, order, rng.choice([5, 5, 4, 4, 3]), rng.choice(comments))
+
+    # the members' sales that the price suggestion rests on (no review: lighter to seed)
+    members_only = [lea, yanis, ines]
+    for n, (seller_n, category, colour, title, brand, size, condition, price) in enumerate(
+        PRICE_HISTORY
+    ):
+        seller, buyer = people[seller_n], members_only[(seller_n - 1) % 3]
+        listed = now - timedelta(days=82 - n * 4.5, hours=rng.randint(0, 20))
+        with Session(engine) as s:
+            item = Item(seller_id=seller.id, title=title, category=category, size=size,
+                        brand=brand, condition=condition, price_cents=price,
+                        colour=SHOP_COLOURS[colour], pattern="plain",
+                        description=f"{brand}, size {size}.", created_at=listed,
+                        updated_at=listed)  # fmt: skip
+            s.add(item)
+            s.flush()
+            s.add(photo_row(item.id, 0, prepare_photo(garment_jpeg(category, colour))))
+            s.commit()
+            item_id = item.id
+        moment = min(listed + timedelta(days=rng.uniform(2, 8)), now - timedelta(days=3))
+        with _Scene(engine, moment):
+            order = _buy(engine, buyer, item_id)
+        with _Scene(engine, moment + timedelta(days=2)):
+            _ship(engine, seller, order)
+            _receive(engine, buyer, order)
+            _complete(engine, buyer, order, None)
 
     # Camille's sales: two completed, one shipped, one to ship
     for title, buyer, days, rating, comment in (

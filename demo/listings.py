@@ -1,5 +1,6 @@
 """The demo listings, as data: what each seller (an index into ``demo.seed.DEMO_USERS``)
-puts on sale, drawn by ``demo.illustrations``; ``demo.seed`` writes them."""
+puts on sale, drawn by ``demo.illustrations``; ``demo.seed`` writes them. And the members'
+past sales that the sell page's price suggestion rests on (``demo.activity`` makes them)."""
 
 from __future__ import annotations
 
@@ -311,4 +312,28 @@ DEMO_LISTINGS = (
         8500,
         "Roomy leather tote, fits a laptop. Corners lightly worn.",
     ),
+)
+
+# Sold between the demo's members (demo.activity) in three categories, so that the sell
+# page's price suggestion has comparables to show (at least MIN_COMPARABLES sold dresses,
+# jumpers and jackets besides the demo accounts' own); (seller: an index into the people of
+# demo.activity, 2 Léa, 3 Yanis, 4 Inès; category, drawing colour, title, brand, size,
+# condition, price in cents)
+PRICE_HISTORY = (
+    (2, "dress", "navy", "Navy wrap dress", "Sézane", "S", "very_good", 4200),
+    (3, "dress", "red", "Red slip dress", "Zara", "M", "good", 1900),
+    (4, "dress", "pink", "Pink linen sundress", "Rouje", "S", "very_good", 5200),
+    (2, "dress", "black", "Little black dress", "Mango", "M", "good", 2200),
+    (3, "dress", "green", "Green satin midi dress", "& Other Stories", "M", "very_good", 3800),
+    (4, "dress", "white", "White broderie dress", "Zara", "S", "new_with_tags", 3200),
+    (2, "sweater", "navy", "Navy lambswool jumper", "Uniqlo", "M", "good", 1800),
+    (3, "sweater", "camel", "Camel cashmere jumper", "COS", "L", "very_good", 4500),
+    (4, "sweater", "white", "Cream cable knit", "Mango", "S", "good", 2200),
+    (2, "sweater", "red", "Red merino crewneck", "Arket", "M", "very_good", 3000),
+    (3, "sweater", "grey", "Grey hooded jumper", "Carhartt WIP", "L", "satisfactory", 1500),
+    (4, "jacket", "denim", "Light denim jacket", "Levi's", "M", "very_good", 4000),
+    (2, "jacket", "black", "Black bomber jacket", "Alpha Industries", "M", "good", 5500),
+    (3, "jacket", "olive", "Olive utility jacket", "Carhartt WIP", "L", "good", 6000),
+    (4, "jacket", "beige", "Beige trench jacket", "Sandro", "S", "very_good", 8500),
+    (2, "jacket", "navy", "Navy quilted jacket", "Barbour", "M", "good", 7000),
 )

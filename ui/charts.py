@@ -205,6 +205,33 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(bars, rate, data=frame).resolve_scale(y="independent")
 
 
+def kept_by_pick(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """Horizontal bars: for each colour (or pattern) the AI picked, how often the sellers
+    who chose one kept its pick; the tooltip says how many picks, kept, changed, unsaid."""
+    judged = frame[frame["kept"] + frame["changed"] > 0]
+    return (
+        alt.Chart(judged)
+        .mark_bar(color="#1565c0")
+        .encode(
+            y=alt.Y("pick:N", sort=list(judged["pick"]), title=title),
+            x=alt.X(
+                "kept_rate:Q",
+                title=_("Kept by the seller"),
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=[
+                alt.Tooltip("pick:N", title=title),
+                alt.Tooltip("kept_rate:Q", title=_("Kept"), format=".0%"),
+                alt.Tooltip("suggested:Q", title=_("Suggestions")),
+                alt.Tooltip("kept:Q", title=_("Kept (listings)")),
+                alt.Tooltip("changed:Q", title=_("Changed")),
+                alt.Tooltip("unsaid:Q", title=_("Left unsaid")),
+            ],
+        )
+    )
+
+
 def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
     """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
     validation (~16 ms a chart; tests/app_pages/test_insights.py validates every chart) and

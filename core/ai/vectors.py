@@ -43,6 +43,28 @@ def _dots(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
     return out
 
 
+_SAMPLE = 16  # a large scan's threshold is read from every 16th score
+
+
+def _candidates(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions holding the ``k`` highest scores (and maybe a few more, for the caller to
+    order): every score from a threshold read on a sample, expected to let about 2k
+    through; when fewer pass (an unlucky sample), a full partition. Exact either way: if k
+    scores reach the threshold, the k highest are among them. At 100 000 rows it takes
+    0.1 ms where a partition of them all takes 1.2 ms (bench/price_hint.py)."""
+    n = len(scores)
+    if k >= n:
+        return np.arange(n)
+    if n >= 64 * _SAMPLE and 4 * k * _SAMPLE <= n:
+        sample = scores[::_SAMPLE]
+        rank = len(sample) - (2 * k) // _SAMPLE - 1  # about 2k scores above it in all
+        threshold = np.partition(sample, rank)[rank]
+        passing = np.flatnonzero(scores >= threshold)
+        if len(passing) >= k:
+            return passing
+    return np.argpartition(-scores, k - 1)[:k]
+
+
 class VectorIndex:
     """Unit vectors by integer id (``model``: whose embeddings they are); ``search`` gives
     the nearest ones by approximate cosine, for a caller to rescore exactly.
@@ -130,8 +152,7 @@ class VectorIndex:
             if self._size == 0 or k <= 0:
                 return []
             if only is not None:
-                picked = [r for i in only if (r := self._row(int(i))) >= 0]
-                rows = np.sort(np.asarray(picked, np.int64))
+                rows = self._rows_of(only)
                 ids = self._ids[rows]
                 scores = _dots(self._rows[rows], q8[0]) * self._scale[rows] * q_scale[0]
             else:
@@ -144,9 +165,17 @@ class VectorIndex:
         k = min(k, len(ids))
         if k == 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-        order = np.lexsort((ids[top], -scores[top]))  # by score, then by id
+        top = _candidates(scores, k)
+        order = np.lexsort((ids[top], -scores[top]))[:k]  # by score, then by id
         return [(int(ids[top[i]]), float(scores[top[i]])) for i in order]
+
+    def _rows_of(self, ids: Iterable[int]) -> np.ndarray:
+        """The rows of these ids (unknown ones left out), in row order: one vectorised
+        look-up, so that restricting a search to a category's 8 000 ids costs no loop."""
+        wanted = np.fromiter((int(i) for i in ids), np.int64)
+        wanted = wanted[(wanted >= 0) & (wanted < len(self._row_of))]
+        rows = self._row_of[wanted]
+        return np.unique(rows[rows >= 0])
 
     def _reserve(self, rows: int) -> None:
         if rows <= len(self._rows):

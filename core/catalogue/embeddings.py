@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +89,35 @@ def stored_vectors(session: Session, model: str, item_ids) -> dict[int, np.ndarr
         )
         found.update((item_id, from_blob(blob)) for item_id, blob in rows)
     return found
+
+
+def rescore(
+    session: Session, model: str, ids: Iterable[int], vector: np.ndarray
+) -> list[tuple[int, float]]:
+    """``ids`` with their exact cosine to the unit ``vector`` (from their stored float32
+    embeddings of ``model``), best first, ties by id; ids without one are left out."""
+    query = np.asarray(vector, np.float32).reshape(-1)
+    exact = stored_vectors(session, model, ids)
+    scored = [(i, float(v @ query)) for i, v in exact.items()]
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored
+
+
+def nearest_covers(
+    session: Session,
+    index: VectorIndex,
+    vector: np.ndarray,
+    k: int,
+    *,
+    only: Iterable[int] | None = None,
+    exclude: Iterable[int] = (),
+) -> list[tuple[int, float]]:
+    """The ``k`` listings whose cover is nearest to ``vector`` (with ``only``, among those;
+    never those in ``exclude``), with their exact cosine, nearest first: the in-memory
+    index's int8 candidates rescored from the database. Whatever their status: callers
+    filter (the AI flags, a seller's own look-alikes, the price hint's comparables)."""
+    hits = index.search(vector, k, only=only, exclude=exclude)
+    return rescore(session, index.model, [i for i, _ in hits], vector)
 
 
 def embedded_count(session: Session, model: str) -> tuple[int, int]:

@@ -23,7 +23,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from core.ai.vectors import VectorIndex
-from core.catalogue.embeddings import stored_vectors
+from core.catalogue.embeddings import rescore, stored_vectors
 from core.catalogue.search import (
     CatalogueCard,
     CataloguePage,
@@ -103,10 +103,7 @@ def nearest(
         allowed = set(session.exec(select(Item.id).where(*conditions))) - excluded
         kept = [i for i, _ in index.search(vector, max(limit, RESCORE), only=allowed)]
     candidates = kept[: max(limit, RESCORE)]
-    exact = stored_vectors(session, index.model, candidates)
-    scored = [(i, float(exact[i] @ vector)) for i in candidates if i in exact]
-    scored.sort(key=lambda pair: (-pair[1], pair[0]))
-    scored = scored[:limit]
+    scored = rescore(session, index.model, candidates, vector)[:limit]
     if margin is not None and scored:
         best = scored[0][1]
         scored = [(i, s) for i, s in scored if s >= best - margin]

@@ -115,6 +115,9 @@ class Item(SQLModel, table=True):
         Index("ix_items_seller_created", "seller_id", "created_at"),
         # the insights' AI track record reads only these (an index-only scan)
         Index("ix_items_ai", "ai_category", "category", "ai_confidence"),
+        # and the AI's colour and pattern picks against the sellers' (0004)
+        Index("ix_items_ai_colour", "ai_colour", "colour"),
+        Index("ix_items_ai_pattern", "ai_pattern", "pattern"),
         NEVER_REUSE_IDS,
     )
 

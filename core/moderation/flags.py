@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from core.ai.classifier import Classifier, prompt_weights, softmax
 from core.ai.model_dir import model_fingerprint
 from core.ai.onnx import unit
-from core.catalogue.embeddings import LiveIndex, stored_vectors
+from core.catalogue.embeddings import LiveIndex, nearest_covers, stored_vectors
 from core.catalogue.photo_checks import PhotoError
 from core.config import DEFAULT_FLAG_DUPLICATE_THRESHOLD, DEFAULT_FLAG_NOT_CLOTHING_THRESHOLD
 from core.db import begin_write, session_scope
@@ -100,19 +100,15 @@ def nearest_other_seller(
     if vectors is None:
         return None
     own = set(session.exec(select(Item.id).where(Item.seller_id == seller_id)))
-    hits = vectors.search(vector, DUPLICATE_CANDIDATES, exclude=own | {item_id})
-    ids = [i for i, _ in hits]
-    if not ids:
+    scored = nearest_covers(session, vectors, vector, DUPLICATE_CANDIDATES, exclude=own | {item_id})
+    if not scored:
         return None
+    ids = [i for i, _ in scored]
     sellers = dict(session.exec(select(Item.id, Item.seller_id).where(Item.id.in_(ids))).all())
-    exact = stored_vectors(session, index.model, ids)
-    query = np.asarray(vector, np.float32).reshape(-1)
-    scored = [
-        (i, float(exact[i] @ query))
-        for i in ids
-        if i in exact and sellers.get(i) is not None and sellers[i] != seller_id
-    ]
-    return min(scored, key=lambda pair: (-pair[1], pair[0]), default=None)
+    return next(
+        ((i, s) for i, s in scored if sellers.get(i) is not None and sellers[i] != seller_id),
+        None,
+    )
 
 
 def _cover_vector(session: Session, classifier: Classifier, model: str, item_id: int):

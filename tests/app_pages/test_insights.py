@@ -19,6 +19,7 @@ def give_suggestions(engine) -> int:
         for item in items:
             item.ai_category = "dress" if item.category == "coat" else item.category
             item.ai_confidence = 0.42 if item.category == "coat" else 0.93
+            item.ai_colour, item.ai_pattern = item.colour, "plain"  # the printed tee: changed
             s.add(item)
         s.commit()
         return sum(1 for item in items if item.category != "coat"), len(items)
@@ -40,13 +41,15 @@ def test_logged_out_visitors_see_the_marketplace_and_the_ai(app_env):
         "Sales per week",
         "Suggested against chosen",
         "Kept against the AI's confidence",
+        "Colours and patterns",
     ]
     assert "Log in to see how your own listings are doing." in texts(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["On sale"] == str(total)
     assert metrics["Listings with a suggestion"] == str(total)
     assert metrics["Suggestions kept"] == f"{kept / total:.0%}"
-    assert charts_drawn(at) == 5
+    assert (metrics["Colours kept"], metrics["Patterns kept"]) == ("100%", f"{23 / 24:.0%}")
+    assert charts_drawn(at) == 7
 
 
 def test_a_seller_sees_their_own_shop(app_env):

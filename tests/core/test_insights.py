@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlmodel import Session
 
@@ -143,6 +144,35 @@ def test_the_ais_track_record(engine, world):
     assert per == {"Dress": (5, 4), "Skirt": (1, 0)}
 
 
+def test_how_often_sellers_kept_the_ais_colour_and_pattern(engine):
+    sam = make_user(engine, "sam@example.com", "Sam")
+    picks = [  # (AI colour, chosen colour, AI pattern, chosen pattern)
+        ("red", "red", "striped", "striped"),
+        ("red", "red", "plain", "plain"),
+        ("red", "pink", "plain", "plain"),
+        ("red", None, "plain", "checked"),  # colour left unsaid: no judgement of the pick
+        ("navy", "navy", "floral", None),
+        (None, "black", None, "plain"),  # made without the AI: not counted
+    ]
+    add_items(
+        engine,
+        sam,
+        [dict(ai_colour=a, colour=c, ai_pattern=p, pattern=q) for a, c, p, q in picks],
+    )
+    with Session(engine) as s:
+        record = insights.ai_record(s)
+    colours, patterns = record.colours, record.patterns
+    assert (colours.suggested, colours.kept, colours.changed, colours.unsaid) == (5, 3, 1, 1)
+    assert colours.kept_rate == pytest.approx(3 / 4)
+    per = {r.pick: (r.suggested, r.kept, r.changed, r.unsaid) for r in colours.by_pick.itertuples()}
+    assert per == {"Red": (4, 2, 1, 1), "Navy": (1, 1, 0, 0)}
+    assert list(colours.by_pick["pick"]) == ["Red", "Navy"]  # most suggested first
+    assert (patterns.suggested, patterns.kept, patterns.changed, patterns.unsaid) == (5, 3, 1, 1)
+    per = {r.pick: r.kept_rate for r in patterns.by_pick.itertuples()}
+    assert per["Plain"] == pytest.approx(2 / 3) and per["Striped"] == 1.0
+    assert pd.isna(per["Floral"])  # only left unsaid: no rate
+
+
 def test_an_empty_marketplace_has_empty_figures(engine):
     sam = make_user(engine, "sam@example.com", "Sam")
     with Session(engine) as s:
@@ -154,6 +184,7 @@ def test_an_empty_marketplace_has_empty_figures(engine):
     assert (mine.on_sale, mine.sold, mine.average_days_to_sell) == (0, 0, None)
     assert mine.prices.empty
     assert record.suggested == 0 and record.kept_rate is None and record.confusion.empty
+    assert record.colours.suggested == 0 and record.colours.kept_rate is None
 
 
 def test_weekly_fills_missing_weeks_and_reads_text_days():
@@ -164,6 +195,7 @@ def test_weekly_fills_missing_weeks_and_reads_text_days():
 
 def test_every_chart_is_valid_vega_lite(engine, world):
     """The page draws specs made without Altair's validation (for speed): validate here."""
+    add_items(engine, world["sam"], [dict(ai_colour="red", colour=c) for c in ("red", "blue")])
     with Session(engine) as s:
         market = insights.marketplace(s, today=TODAY)
         mine = insights.seller(s, world["sam"], today=TODAY)
@@ -177,6 +209,7 @@ def test_every_chart_is_valid_vega_lite(engine, world):
         charts.price_gaps(mine.prices),
         charts.confusion(record.confusion),
         charts.acceptance_by_confidence(record.by_confidence),
+        charts.kept_by_pick(record.colours.by_pick, "Colour"),
     ]
     for chart in built:
         assert charts.spec(chart, validate=True) == charts.spec(chart)  # raises if invalid

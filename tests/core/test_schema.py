@@ -314,3 +314,29 @@ def test_a_demo_seeded_before_moderation_gets_its_administrator(baseline_db, dem
     with engine.connect() as conn:
         roles = dict(conn.execute(text("SELECT id, role FROM users ORDER BY id")).all())
     assert roles == {1: "admin" if demo_ids == "1" else "member", 2: "member"}
+
+
+def test_0004_indexes_the_ai_picks_of_a_database_holding_rows(baseline_db):
+    """0004_ai_pick_indexes on a database at 0003 whose listings hold the AI's colour and
+    pattern picks: every row kept, the two indexes there, the insights read the picks."""
+    from core import insights
+    from core.schema import _schema_lock
+
+    engine, tables = baseline_db
+    with _schema_lock(engine) as conn:  # 0003 copies items on SQLite: foreign keys off
+        command.upgrade(alembic_config(conn), "0003_trust_and_safety")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE items SET ai_colour = 'blue', ai_pattern = 'plain'"))
+    before = _all_rows(engine, tables)
+
+    change = upgrade_schema(engine)
+
+    assert (change.before, change.after) == ("0003_trust_and_safety", "0004_ai_pick_indexes")
+    assert _all_rows(engine, tables) == before
+    names = {index["name"] for index in inspect(engine).get_indexes("items")}
+    assert {"ix_items_ai_colour", "ix_items_ai_pattern"} <= names
+    with Session(engine) as session:
+        record = insights.ai_record(session)
+    # the jacket kept blue and plain; the dress left both unsaid
+    assert (record.colours.kept, record.colours.unsaid) == (1, 1)
+    assert (record.patterns.kept, record.patterns.unsaid) == (1, 1)

@@ -97,3 +97,28 @@ def test_the_demo_members_cannot_log_in_and_count_as_demo_accounts(engine, demo)
         for member in members:
             with pytest.raises(LoginRefused):
                 log_in(s, member.email, "tototo")
+
+
+def test_the_demo_has_enough_sales_for_a_price_suggestion(engine, demo):
+    """In the demo's dresses, jumpers and jackets, a cover like all of them gets a price
+    suggestion for either demo account (the embeddings here are one known vector: the
+    mechanics; with a real model, the drawings of one category look alike)."""
+    import numpy as np
+
+    from core.catalogue.embeddings import LiveIndex, save_embedding
+    from core.catalogue.price_hints import PriceHint, price_hint
+    from core.db import session_scope
+
+    model, vector = "demo-check", np.eye(16, dtype=np.float32)[0]
+    categories = ("dress", "sweater", "jacket")
+    with session_scope(engine) as s:
+        for item_id in s.exec(select(Item.id).where(Item.category.in_(categories))).all():
+            save_embedding(s, item_id, model, vector)
+    with Session(engine) as s:
+        index = LiveIndex(model, refresh_seconds=0).current(s)
+        for category in categories:
+            for seller in demo:
+                hint = price_hint(s, index, vector, category, seller_id=seller)
+                assert isinstance(hint, PriceHint) and hint.sold >= 5, (category, seller)
+        record = insights.ai_record(s)
+    assert 0.5 < record.colours.kept_rate < 1 and record.patterns.suggested > 0
