@@ -9,7 +9,8 @@ from core.catalogue.address import ITEM_PARAM, MAX_SEARCH_TEXT
 from core.catalogue.categories import SIZES
 from core.catalogue.listings import CONDITION_LABELS, condition_label
 from core.catalogue.search import PageRequest, Sort, sort_label
-from core.catalogue.shop import browse
+from core.catalogue.semantic import nearest_instead
+from core.catalogue.shop import browse, swapped_note
 from core.i18n import _, format_number
 from core.models.catalogue import MAX_PRICE_CENTS
 from ui import catalogue as shop
@@ -152,10 +153,31 @@ if getting_ready:
     )
 
 if not page.cards:
-    if address.filters.narrows:
-        st.info(_("No item matches your search. Try other words or fewer filters."))
-    else:
+    if swapped := swapped_note(address.filters.prices):
+        st.caption(swapped)
+    if not address.filters.narrows:
         st.info(_("Nothing is for sale right now. Come back soon!"))
+        st.stop()
+    words = address.filters.text.strip()
+    if words:
+        st.info(
+            _("No item matches “{words}”. Try other words or fewer filters.").format(
+                words=plain(words)
+            )
+        )
+    else:
+        st.info(_("No item matches your search. Try other words or fewer filters."))
+    if near is not None and photo is None:  # the AI's nearest all the same, said to be so
+        with db_session() as session:
+            instead = nearest_instead(session, near, address.filters.query(True))
+            hearts = page_hearts(session, user, [card.item.id for card in instead])
+        if instead:
+            st.subheader(_("The nearest listings, though they do not match"), anchor=False)
+            for start in range(0, len(instead), 4):
+                row = instead[start : start + 4]
+                for column, card in zip(st.columns(4), row, strict=False):
+                    with column:
+                        item_card(card.item, card.thumbnail, query=address.params(), hearts=hearts)
     st.stop()
 
 st.caption(shown.caption(address.filters.prices))

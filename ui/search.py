@@ -24,7 +24,7 @@ from core.catalogue.embeddings import LiveIndex, embedded_count, index_missing
 from core.catalogue.photo_checks import PhotoError, check_size
 from core.catalogue.search import CatalogueCard
 from core.catalogue.selling import CoverEmbedding
-from core.catalogue.semantic import SemanticQuery, similar_items
+from core.catalogue.semantic import SEMANTIC_FLOOR, SemanticQuery, similar_items
 from core.i18n import _
 from ui import warmup
 from ui.state import get_engine
@@ -97,7 +97,7 @@ def for_text(session: Session, text: str) -> SemanticQuery | None:
     except Exception:  # a model that loads but fails at run time: search by keywords
         _log.exception("text embedding failed")
         return None
-    return SemanticQuery(index, vector)
+    return SemanticQuery(index, vector, floor=SEMANTIC_FLOOR)
 
 
 def semantic_on() -> bool:

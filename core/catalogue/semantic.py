@@ -44,6 +44,12 @@ SEMANTIC_LIMIT = 48  # semantic matches taken into a text search: two pages
 # photo that fits a description at about 0.30 and a wrong garment at 0.20 or less: beyond
 # a gap of 0.05 the matches stop looking like what was asked for.
 SEMANTIC_MARGIN = 0.05
+# ...and only from this cosine up: below it nothing looks like the words (a wrong garment
+# at 0.20 or less, nonsense lower still), and the shop says that nothing matches rather
+# than call the least unlike listings matches. Reasoned from CLIP's usual scores, not
+# measured here (no real weights on the test machines): see the README's "AI search".
+SEMANTIC_FLOOR = 0.22
+NEAREST_INSTEAD = 8  # listings shown as "the nearest, not matches" when nothing matches
 SIMILAR_LIMIT = 8
 PHOTO_LIMIT = 48
 _PREFILTER_AFTER = 2  # rounds of a growing candidate pool before filtering first
@@ -52,10 +58,12 @@ RESCORE = 200  # candidates rescored exactly: int8's top 200 hold the exact top 
 
 @dataclass(frozen=True)
 class SemanticQuery:
-    """A query vector (unit, same model as ``index``) and the index to search."""
+    """A query vector (unit, same model as ``index``) and the index to search; ``floor``:
+    the least cosine a match has (a text's words; a photo's nearest are all shown)."""
 
     index: VectorIndex
     vector: np.ndarray
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,10 +112,21 @@ def nearest(
         kept = [i for i, _ in index.search(vector, max(limit, RESCORE), only=allowed)]
     candidates = kept[: max(limit, RESCORE)]
     scored = rescore(session, index.model, candidates, vector)[:limit]
+    if semantic.floor is not None:
+        scored = [(i, s) for i, s in scored if s >= semantic.floor]
     if margin is not None and scored:
         best = scored[0][1]
         scored = [(i, s) for i, s in scored if s >= best - margin]
     return scored
+
+
+def nearest_instead(
+    session: Session, semantic: SemanticQuery, query: CatalogueQuery, limit: int = NEAREST_INSTEAD
+) -> list[CatalogueCard]:
+    """When a search matches nothing: the listings nearest to it all the same (its filters
+    applied, no floor), to be shown as such, not as matches."""
+    near = nearest(session, replace(semantic, floor=None), query, limit=limit)
+    return cards_of(session, [i for i, _ in near])
 
 
 def _passing(session: Session, filters: CatalogueQuery, ids: Sequence[int]) -> set[int]:

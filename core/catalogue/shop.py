@@ -47,12 +47,17 @@ class ShopPage:
             where = _("page {number} of {pages}").format(number=self.number, pages=self.pages)
         elif self.number:
             where = _("page {number}").format(number=self.number)
-        swapped = ""
-        if prices.swapped:
-            swapped = _("min and max price swapped: {low} to {high}").format(
-                low=format_eur(prices.low_cents), high=format_eur(prices.high_cents)
-            )
-        return " · ".join(part for part in (count, where, swapped) if part)
+        return " · ".join(part for part in (count, where, swapped_note(prices)) if part)
+
+
+def swapped_note(prices: PriceRange) -> str:
+    """ "min and max price swapped: €50.00 to €100.00" when the prices were typed upside
+    down, else ""."""
+    if not prices.swapped:
+        return ""
+    return _("min and max price swapped: {low} to {high}").format(
+        low=format_eur(prices.low_cents), high=format_eur(prices.high_cents)
+    )
 
 
 def browse(

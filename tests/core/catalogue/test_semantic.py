@@ -224,6 +224,30 @@ def test_filters_and_sold_items_apply_to_semantic_matches(engine, shop, buyer):
         assert {i for i, _ in cheap} == set(ids[3:7])
 
 
+def test_words_like_no_cover_match_nothing_and_the_nearest_are_given_as_such(engine, shop):
+    ids, vectors = shop
+    _, index = live(engine)
+    # a query vector at a known cosine from the dress's cover (0.9, then 0.1), and below
+    # every other cover's 0.1 too: orthogonal parts only the dress's shares
+    others = np.stack([v for n, v in enumerate(vectors) if n])
+    away = np.linalg.svd(np.vstack([vectors[0], others]))[2][-1]  # orthogonal to every cover
+    away -= away @ vectors[0] * vectors[0]
+    away /= np.linalg.norm(away)
+    query = CatalogueQuery(text="zqxj", sort=Sort.RELEVANCE)
+    with Session(engine) as s:
+        close = SemanticQuery(index, unit(0.9 * vectors[0] + np.sqrt(1 - 0.81) * away), 0.22)
+        assert rank(s, query, close).ids == (ids[0],)
+        far = SemanticQuery(index, unit(0.1 * vectors[0] + np.sqrt(1 - 0.01) * away), 0.22)
+        assert rank(s, query, far).ids == ()  # under the floor: not a match
+        page = browse(s, ShopAddress(ShopFilters(text="zqxj")), far).page
+        assert page.cards == [] and page.total == 0
+        # the nearest all the same, nearest first, filters applied
+        instead = semantic.nearest_instead(s, far, CatalogueQuery(text="zqxj"), limit=3)
+        assert instead[0].item.id == ids[0] and len(instead) == 3
+        shirts = semantic.nearest_instead(s, far, CatalogueQuery(categories=("shirt",)))
+        assert [c.item.id for c in shirts] == [ids[1]]
+
+
 def test_a_narrow_filter_still_finds_its_few_matches_among_many(engine, seller):
     ids = add_items(engine, seller, [{"category": "t-shirt"}] * 300 + [{"category": "hat"}] * 3)
     vectors = random_units(len(ids), seed=4)
