@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import DESKTOP, Person
-from ui.i18n import SWITCH_KEY
+from ui.i18n import LANGUAGE_COOKIE, SWITCH_KEY
 
 TITLE = "Mustard merino crewneck"  # Camille's, 32.00
 PRICE = re.compile(r"32,00\s€")  # Babel's French: a no-break space before the euro sign
@@ -97,3 +97,29 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.page.get_by_role("heading", name="My orders").wait_for()
     assert "€32.00" in french.text()
     french.shot("switched to English")
+
+
+def test_a_visitors_language_survives_a_reload_before_any_log_in(person):
+    """An English browser, logged out, switches to French: a reload and another page stay
+    French (the browser keeps the choice), and switching back to English sticks the same."""
+    visitor = person("switcher")
+    visitor.goto("/")
+    visitor.page.get_by_role("heading", name="Second-hand clothes").wait_for()
+    switch = visitor.page.locator(f".st-key-{SWITCH_KEY}")
+    switch.locator("button").filter(has_text=re.compile(r"^FR$")).click()
+    visitor.settle()
+    visitor.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
+    deadline = time.monotonic() + 10  # the cookie is written by the page a moment later
+    while not any(c["name"] == LANGUAGE_COOKIE for c in visitor.context.cookies()):
+        assert time.monotonic() < deadline, "the browser never kept the language"
+        time.sleep(0.2)
+    visitor.goto("/")  # a reload: a new session
+    visitor.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
+    visitor.goto("/login")
+    visitor.page.get_by_role("heading", name="Bon retour parmi nous").wait_for()
+    switch.locator("button").filter(has_text=re.compile(r"^EN$")).click()
+    visitor.settle()
+    visitor.page.get_by_role("heading", name="Welcome back").wait_for()
+    time.sleep(1)  # the new choice written
+    visitor.goto("/login")
+    visitor.page.get_by_role("heading", name="Welcome back").wait_for()
