@@ -74,8 +74,23 @@ def show_timeline(order: OrderSummary) -> None:
     st.markdown("  \n".join(lines))
 
 
+def clicked_too_late(order: OrderSummary, *keys: str) -> None:
+    """A click this run on a step the order has moved past (another tab, the other side, or
+    the step that happens by itself came first): its button is not drawn any more, so
+    Streamlit would drop the click without a word. Say so."""
+    if any(st.session_state.get(f"{key}_{order.order_id}") is True for key in keys):
+        st.warning(
+            _(
+                "Order n°{number} is already “{status}”: your click came too late and changed "
+                "nothing."
+            ).format(number=order.order_id, status=status_label(order.status)),
+            icon=":material/update:",
+        )
+
+
 def sale_actions(order: OrderSummary) -> None:
     if order.status != OrderStatus.PAID.value:
+        clicked_too_late(order, "ship_submit")
         return
     with st.form(f"ship_{order.order_id}", clear_on_submit=True, border=False):
         tracking = st.text_input(
@@ -84,7 +99,10 @@ def sale_actions(order: OrderSummary) -> None:
             key=f"tracking_{order.order_id}",
         )
         if st.form_submit_button(
-            _("Mark as shipped"), type="primary", icon=":material/local_shipping:"
+            _("Mark as shipped"),
+            type="primary",
+            icon=":material/local_shipping:",
+            key=f"ship_submit_{order.order_id}",
         ):
             act(
                 mark_shipped,
@@ -96,6 +114,14 @@ def sale_actions(order: OrderSummary) -> None:
 
 def purchase_actions(order: OrderSummary) -> None:
     status = OrderStatus(order.status)
+    gone = []  # the steps this order has moved past, whose click is dropped
+    if status is not OrderStatus.SHIPPED:
+        gone.append("received")
+    if status is not OrderStatus.RECEIVED:
+        gone.append("fine")
+    if order.status not in REVIEWABLE or order.review is not None:
+        gone.append("review_submit")
+    clicked_too_late(order, *gone)
     if status is OrderStatus.SHIPPED and st.button(
         _("I received it"), key=f"received_{order.order_id}", type="primary",
         icon=":material/markunread_mailbox:",
@@ -123,7 +149,9 @@ def review_form(order: OrderSummary) -> None:
         comment = st.text_area(
             _("Comment (optional)"), max_chars=REVIEW_COMMENT_MAX, key=f"comment_{order.order_id}"
         )
-        if st.form_submit_button(_("Send the review"), icon=":material/send:"):
+        if st.form_submit_button(
+            _("Send the review"), icon=":material/send:", key=f"review_submit_{order.order_id}"
+        ):
             rating = None if given is None else given + 1  # the stars are numbered from 0
             act(
                 leave_review,

@@ -178,6 +178,7 @@ def _offer_panel(user: User, view: ConversationView) -> None:
         st.info(_("This item is sold."))
         return
     st.markdown(_("Asking price {price}").format(price=money(view.asking_cents)))
+    _answered_elsewhere(view)
     if view.accepted is not None:
         _accepted(user, view)
     elif view.pending is not None:
@@ -229,6 +230,23 @@ def _accepted(user: User, view: ConversationView) -> None:
         pages.CART.go()
 
 
+_OFFER_STEPS = ("offer_accept_", "offer_decline_", "offer_withdraw_")
+
+
+def _answered_elsewhere(view: ConversationView) -> None:
+    """A click this run on an offer that is no longer waiting (answered in another tab, or
+    by the other side a moment before): its buttons are not drawn any more, so Streamlit
+    would drop the click without a word. Say so; the panel shows where the offer stands."""
+    waiting = view.pending.id if view.pending is not None else None
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(_OFFER_STEPS)]:
+        if st.session_state.get(key) is True and not key.endswith(f"_{waiting}"):
+            st.warning(
+                _("This offer was answered meanwhile: your click changed nothing."),
+                icon=":material/update:",
+            )
+            return
+
+
 def _pending(user: User, view: ConversationView) -> None:
     offer = view.pending
     price = format_eur(offer.price_cents)
@@ -237,16 +255,24 @@ def _pending(user: User, view: ConversationView) -> None:
         st.info(
             _("Your price of {price} waits for {name}'s answer.").format(price=price, name=other)
         )
-        if st.button(_("Withdraw it"), icon=":material/undo:"):
+        if st.button(_("Withdraw it"), icon=":material/undo:", key=f"offer_withdraw_{offer.id}"):
             _step(lambda s: withdraw(s, user.id, offer.id), _("Your offer was withdrawn."))
         return
     st.info(_("{name} offers {price}.").format(name=other, price=price))
     left, right = st.columns(2)
-    if left.button(_("Accept"), type="primary", icon=":material/check:", width="stretch"):
+    if left.button(
+        _("Accept"),
+        type="primary",
+        icon=":material/check:",
+        width="stretch",
+        key=f"offer_accept_{offer.id}",
+    ):
         _step(
             lambda s: accept(s, user.id, offer.id), _("You accepted {price}.").format(price=price)
         )
-    if right.button(_("Decline"), icon=":material/close:", width="stretch"):
+    if right.button(
+        _("Decline"), icon=":material/close:", width="stretch", key=f"offer_decline_{offer.id}"
+    ):
         _step(
             lambda s: decline(s, user.id, offer.id), _("You declined {price}.").format(price=price)
         )

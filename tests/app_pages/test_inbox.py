@@ -12,6 +12,7 @@ from core.messaging.conversations import open_conversation
 from core.messaging.messages import unread_total
 from core.models.messaging import Conversation, Message
 from core.models.trade import Offer, Order, OrderLine
+from core.trade.offer_answers import decline
 from tests.apptest import log_in, open_page, start_app, texts
 from tests.shop_helpers import app_db, click, errors, item_by_title, labels, open_item, user_id
 
@@ -200,6 +201,7 @@ def test_offer_counter_accept_then_the_cart_charges_the_accepted_price(app_env):
     open_talk(buyer, cid)
     assert "Camille offers €40.00." in [i.value for i in buyer.info]
     click(buyer, "Accept")
+    assert not buyer.warning  # a click that worked is not "too late"
     (accepted,) = [s.value for s in buyer.success if s.value.startswith("Offer accepted")]
     assert accepted.startswith("Offer accepted: buy it at €40.00 until ")
     with Session(engine) as s:
@@ -224,3 +226,23 @@ def test_offer_counter_accept_then_the_cart_charges_the_accepted_price(app_env):
 
     open_talk(seller, cid)  # the item is sold: no more offers
     assert "This item is sold." in [i.value for i in seller.info]
+
+
+def test_a_click_on_an_offer_answered_in_another_tab_says_so(app_env):
+    engine = app_db(app_env)
+    cid = opened_by_core(engine)
+    buyer = log_in(start_app(), BUYER)
+    open_talk(buyer, cid)
+    price(buyer, "30", "Send the offer")
+    seller = log_in(start_app(), SELLER)
+    open_talk(seller, cid)
+    with Session(engine) as s:  # the seller's other tab declined it a moment before
+        offer_id = s.exec(select(Offer.id)).one()
+        decline(s, user_id(engine, SELLER), offer_id)
+    click(seller, "Accept")  # this tab still shows the offer waiting
+    assert [w.value for w in seller.warning] == [
+        "This offer was answered meanwhile: your click changed nothing."
+    ]
+    assert "Accept" not in labels(seller)
+    with Session(engine) as s:
+        assert s.get(Offer, offer_id).status == "declined"

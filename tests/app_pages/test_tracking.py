@@ -58,6 +58,7 @@ def test_ship_receive_review_then_the_sellers_page(app_env):
     tracking.input("Colissimo 6A1234")
     click(at, "Mark as shipped")
     assert successes(at) == ["Marked as shipped: the buyer is told."]
+    assert not at.warning  # a click that worked is not "too late"
     assert "Mark as shipped" not in labels(at)
     assert (order(app_env, order_id).status, order(app_env, order_id).tracking) == (
         "shipped",
@@ -69,6 +70,7 @@ def test_ship_receive_review_then_the_sellers_page(app_env):
     assert "Mark as shipped" not in labels(at) and "Send the review" not in labels(at)
     click(at, "I received it")
     assert successes(at) == ["Thank you: the seller is told."]
+    assert not at.warning  # a click that worked is not "too late"
     assert order(app_env, order_id).status == "received"
     assert "Everything is fine" in labels(at)
     # and reviews the seller, once
@@ -78,6 +80,7 @@ def test_ship_receive_review_then_the_sellers_page(app_env):
     comment.input("Well packed, *as described*.")
     click(at, "Send the review")
     assert successes(at) == ["Thank you for your review."]
+    assert not at.warning  # a click that worked is not "too late"
     assert "Send the review" not in labels(at)  # no second form
     assert any(m.value.startswith("Your review: **★★★★☆**") for m in at.markdown)
     assert "Well packed, *as described*." in [t.value for t in at.text]  # as typed
@@ -145,6 +148,9 @@ def test_a_click_in_a_tab_behind_another_ships_nothing_more(app_env):
     tracking.input("this tab")
     click(at, "Mark as shipped")  # the rerun reads the order first: the form is gone
     assert errors(at) == [] and successes(at) == []
+    assert [w.value for w in at.warning] == [
+        f"Order n°{order_id} is already “Shipped”: your click came too late and changed nothing."
+    ]
     assert "Mark as shipped" not in labels(at)
     assert "tracking: other tab" in texts(at)
     assert order(app_env, order_id).tracking == "other tab"
