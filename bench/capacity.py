@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -50,7 +49,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -58,10 +56,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.streamlit_tab import Run, Tab, TabError  # noqa: E402
+from crowd import Shop, idle_tabs_memory, profiling, run_level, summary, top_frames  # noqa: E402
 
 LEVELS = (1, 10, 30, 60)
-SEARCH_WORDS = ("robe", "jean", "shirt", "veste", "dress", "pull", "blue", "coton")
 GOAL_THROUGHPUT_RATIO = 0.6
 GOAL_P95_RATIO = 2.0
 GOAL_IDLE_TAB_MB = 5.0
@@ -78,26 +75,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rss_mb(pids: list[int]) -> float:
-    """The resident memory of processes, from /proc (MB)."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total / 1024
-
-
 # --- the marketplace the tabs browse ------------------------------------------------------
-
-
-@dataclass
-class Shop:
-    """What the tabs need to know of the database: items on sale, their sellers, cookies."""
-
-    items: list[tuple[int, int]]  # (item id, seller id)
-    cookies: list[dict[str, str]] = field(default_factory=list)  # logged-in tabs' cookies
 
 
 def seed(database_url: str) -> None:
@@ -195,200 +173,37 @@ def app_servers(n: int, env: dict[str, str], work: Path) -> Iterator[tuple[str, 
         yield cluster.url, cluster.app_pids
 
 
-# --- the tabs -------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    measuring: bool = False
-
-
-async def _step(tab: Tab, step: tuple, tally: Tally, search_id: list) -> Run:
-    kind, arg = step
-    if kind == "search":
-        widgets = {search_id[0]: arg} if search_id[0] else None
-        return await tab.rerun(path="", query="", widgets=widgets)
-    if kind == "rerun":
-        return await tab.rerun(widgets={search_id[0]: arg} if arg and search_id[0] else None)
-    path, query = arg
-    return await tab.open(path, query)
-
-
-def app_steps(shop: Shop, n: int, logged_in: bool) -> Iterator[tuple]:
-    """A tab's loop: shop, a search, an item, its seller (and the inbox and cart)."""
-    words = itertools.cycle(SEARCH_WORDS[n % len(SEARCH_WORDS) :] + SEARCH_WORDS)
-    items = itertools.cycle(shop.items[n % len(shop.items) :] + shop.items)
-    while True:
-        item, seller = next(items)
-        yield ("open", ("", ""))
-        yield ("search", next(words))
-        yield ("open", ("", f"item={item}"))
-        yield ("open", ("seller", f"id={seller}"))
-        if logged_in:
-            yield ("open", ("inbox", ""))
-            yield ("open", ("cart", ""))
-
-
-def bare_steps(n: int) -> Iterator[tuple]:
-    """The floor's loop: the page, a search typed, the page again, twice."""
-    words = itertools.cycle(SEARCH_WORDS[n % len(SEARCH_WORDS) :] + SEARCH_WORDS)
-    while True:
-        yield ("rerun", None)
-        yield ("rerun", next(words))
-        yield ("rerun", None)
-        yield ("rerun", "")
-
-
-def _check(run: Run, tally: Tally, what: str) -> None:
-    if tally.measuring and (run.exceptions or run.page_not_found):
-        tally.errors.append(f"{what}: {run.exceptions or 'page not found'}")
-
-
-async def tab_loop(base: str, n: int, shop: Shop | None, ready, go, stop, tally: Tally) -> None:
-    logged_in = shop is not None and n % 2 == 1
-    cookies = dict(shop.cookies[n]) if logged_in else {}
-    steps = app_steps(shop, n, logged_in) if shop is not None else bare_steps(n)
-    search_id: list = [None]
-    try:
-        async with Tab(base, cookies) as tab:
-            with contextlib.suppress(Exception):
-                cookies.update(await _route_cookie(tab))
-            first = await tab.open("", "")
-            search_id[0] = first.widget_id("text_input", "Search")
-            ready()
-            await go.wait()
-            while not stop.is_set():
-                step = next(steps)
-                run = await _step(tab, step, tally, search_id)
-                if run.widget_id("text_input", "Search"):
-                    search_id[0] = run.widget_id("text_input", "Search")
-                _check(run, tally, str(step))
-                if tally.measuring and not stop.is_set():
-                    tally.latencies.append(run.seconds)
-    except (TabError, OSError) as exc:
-        tally.errors.append(f"tab {n}: {exc}")
-        ready()
-
-
-async def _route_cookie(tab: Tab) -> dict[str, str]:
-    """nginx's routing cookie, read from the first page's answer (as a browser keeps it)."""
-    return {}
-
-
-async def run_level(base: str, tabs: int, seconds: float, shop: Shop | None) -> dict:
-    """``tabs`` tabs at once for ``seconds``: pages/s, p50, p95, errors."""
-    tally = Tally()
-    opened = 0
-    all_open = asyncio.Event()
-    go, stop = asyncio.Event(), asyncio.Event()
-
-    def ready() -> None:
-        nonlocal opened
-        opened += 1
-        if opened == tabs:
-            all_open.set()
-
-    tasks = []
-    for n in range(tabs):  # a crowd arrives over a moment, not in one instant
-        tasks.append(asyncio.create_task(tab_loop(base, n, shop, ready, go, stop, tally)))
-        await asyncio.sleep(0.02)
-    await asyncio.wait_for(all_open.wait(), timeout=300)
-    tally.measuring = True
-    go.set()
-    began = time.perf_counter()
-    await asyncio.sleep(seconds)
-    stop.set()
-    elapsed = time.perf_counter() - began
-    tally.measuring = False
-    await asyncio.wait(tasks, timeout=120)
-    lat = sorted(tally.latencies)
-    return {
-        "tabs": tabs,
-        "pages_per_s": round(len(lat) / elapsed, 2),
-        "p50_ms": round(statistics.median(lat) * 1000) if lat else None,
-        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000) if lat else None,
-        "pages": len(lat),
-        "errors": len(tally.errors),
-        "first_errors": tally.errors[:3],
-    }
-
-
-async def idle_tabs_memory(base: str, pids: list[int], count: int, shop: Shop | None) -> dict:
-    """The server's RSS before and after ``count`` tabs each opened the shop and an item,
-    then stayed open: each idle tab's share."""
-    async with Tab(base) as warm:  # the process's caches, once
-        for _ in range(3):
-            await warm.open("", "")
-    await asyncio.sleep(1)
-    before = rss_mb(pids)
-    tabs = []
-    for n in range(count):
-        logged_in = shop is not None and n % 2 == 1
-        tab = Tab(base, dict(shop.cookies[n]) if logged_in else {})
-        await tab.connect()
-        await tab.open("", "")
-        if shop is not None:
-            await tab.open("", f"item={shop.items[n % len(shop.items)][0]}")
-        tabs.append(tab)
-    await asyncio.sleep(2)
-    after = rss_mb(pids)
-    for tab in tabs:
-        await tab.close()
-    return {
-        "rss_before_mb": round(before, 1),
-        "rss_with_tabs_mb": round(after, 1),
-        "idle_tabs": count,
-        "mb_per_idle_tab": round((after - before) / count, 2),
-    }
-
-
-@contextlib.contextmanager
-def profiling(pid: int, path: Path | None, seconds: float) -> Iterator[None]:
-    if path is None:
-        yield
-        return
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    proc = subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(path),
-         "--duration", str(int(seconds)), "--rate", "200", "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield
-    finally:
-        proc.wait(timeout=seconds + 60)
-
-
-def top_frames(path: Path, count: int = 40) -> list[tuple[str, float]]:
-    """The frames in most samples (inclusive), as a share of all samples."""
-    inclusive: dict[str, int] = {}
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _sep, samples = line.rpartition(" ")
-        n = int(samples)
-        total += n
-        for frame in set(stack.split(";")):
-            inclusive[frame] = inclusive.get(frame, 0) + n
-    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:count]
-    return [(frame, round(n / max(total, 1), 3)) for frame, n in ranked]
-
-
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(base, pids, levels, seconds, shop, idle, profile=None) -> dict:
-    figures: dict = {}
-    if idle:
-        figures["memory"] = asyncio.run(idle_tabs_memory(base, pids, idle, shop))
-        print(f"  memory: {figures['memory']}", flush=True)
-    figures["levels"] = []
+def measure(targets: dict, levels, seconds, rounds, idle, profile=None) -> dict:
+    """Every target at every level, the targets taking turns (``rounds`` times each) so that
+    the machine's other work falls on all of them alike; memory first, on fresh servers."""
+    figures: dict = {name: {"levels": []} for name in targets}
+    for name, (base, pids, shop) in targets.items():
+        if idle and name != "servers":
+            figures[name]["memory"] = asyncio.run(idle_tabs_memory(base, pids, idle, shop))
+            print(f"  {name} memory: {figures[name]['memory']}", flush=True)
     for tabs in levels:
-        with profiling(pids[0], profile if tabs == 30 else None, seconds + 2):
-            row = asyncio.run(run_level(base, tabs, seconds, shop))
-        print(f"  {row}", flush=True)
-        figures["levels"].append(row)
+        runs: dict = {name: [] for name in targets}
+        for turn in range(rounds):
+            for name, (base, pids, shop) in targets.items():
+                spy = profile if (tabs == 30 and turn == 0 and name == "app") else None
+                with profiling(pids[0], spy, seconds + 2):
+                    runs[name].append(asyncio.run(run_level(base, tabs, seconds, shop)))
+        for name, rows in runs.items():
+            row = summary(
+                tabs,
+                [x for r in rows for x in r["_latencies"]],
+                sum(r["seconds"] for r in rows),
+                [e for r in rows for e in r["first_errors"]],
+                statistics.mean(r["load_generator_cores"] for r in rows),
+            )
+            row["errors"] = sum(r["errors"] for r in rows)
+            row["pages_per_s_each_round"] = [r["pages_per_s"] for r in rows]
+            row.pop("_latencies")
+            print(f"  {name}: {row}", flush=True)
+            figures[name]["levels"].append(row)
     return figures
 
 
@@ -403,7 +218,8 @@ def at(figures: dict, tabs: int, key: str):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=15.0, help="per level and round")
+    parser.add_argument("--rounds", type=int, default=2, help="turns each target takes a level")
     parser.add_argument("--idle-tabs", type=int, default=30)
     parser.add_argument("--database-url", help="PostgreSQL (emptied and seeded); SQLite if not")
     parser.add_argument("--servers", type=int, default=0, help="also N processes behind nginx")
@@ -426,20 +242,22 @@ def main(argv: list[str] | None = None) -> int:
             DEMO_DATA="true", AI_WARMUP="off",
         )  # fmt: skip
         result: dict = {"machine_cpus": os.cpu_count(), "database": url.split(":")[0]}
-        print(f"app (python -m ui.serve, {result['database']}):", flush=True)
-        with one_server(["-m", "ui.serve"], env, work / "app.log") as (base, pids):
-            result["app"] = measure(base, pids, levels, args.seconds, shop, args.idle_tabs,
-                                    args.profile)  # fmt: skip
-        if not args.skip_bare:
-            print("bare page (bench/bare_page.py):", flush=True)
-            bare_cmd = ["-m", "streamlit", "run", "bench/bare_page.py"]
-            with one_server(bare_cmd, env, work / "bare.log") as (base, pids):
-                result["bare"] = measure(base, pids, levels, args.seconds, None, args.idle_tabs)
-        if args.servers:
-            print(f"app, {args.servers} processes behind nginx:", flush=True)
-            with app_servers(args.servers, env, work) as (base, pids):
-                result["servers"] = measure(base, pids, levels, args.seconds, shop, 0)
-                result["servers"]["processes"] = args.servers
+        with contextlib.ExitStack() as stack:
+            targets = {}
+            base, pids = stack.enter_context(one_server(["-m", "ui.serve"], env, work / "app.log"))
+            targets["app"] = (base, pids, shop)
+            if not args.skip_bare:
+                bare_cmd = ["-m", "streamlit", "run", "bench/bare_page.py"]
+                base, pids = stack.enter_context(one_server(bare_cmd, env, work / "bare.log"))
+                targets["bare"] = (base, pids, None)
+            if args.servers:
+                base, pids = stack.enter_context(app_servers(args.servers, env, work))
+                targets["servers"] = (base, pids, shop)
+            result.update(
+                measure(targets, levels, args.seconds, args.rounds, args.idle_tabs, args.profile)
+            )
+        if "servers" in result:
+            result["servers"]["processes"] = args.servers
         if args.profile and args.profile_top:
             for frame, share in top_frames(args.profile, args.profile_top):
                 print(f"  {share:6.1%}  {frame}")

@@ -91,7 +91,11 @@ class Tab:
         self.query_string = ""
         self.media_bytes = 0
         self._media: set[str] = set()
-        self._cache: dict[str, ForwardMsg] = {}  # the large messages this tab holds
+        # the large messages this tab holds, with the run that last used each: like the
+        # frontend, it forgets those unused for more than max_cached_message_age runs
+        self._cache: dict[str, tuple[ForwardMsg, int]] = {}
+        self._runs = 0
+        self._max_age = 2
         self._ws = None
         self._reader: asyncio.Task | None = None
         self._run: Run | None = None
@@ -107,6 +111,9 @@ class Tab:
         await self.close()
 
     async def connect(self) -> None:
+        """Load the page (its answer may set cookies: nginx's routing cookie), then open the
+        websocket with the browser's cookies, as a browser does."""
+        await self.get("/")
         url = "ws" + self.base_url[len("http") :] + "/_stcore/stream"
         headers = {"Origin": self.base_url}
         if self.cookies:
@@ -199,9 +206,13 @@ class Tab:
                 msg = ForwardMsg()
                 msg.ParseFromString(data)
                 if msg.WhichOneof("type") == "ref_hash":
-                    msg = self._cache.get(msg.ref_hash, msg)
+                    cached = self._cache.get(msg.ref_hash)
+                    if cached is None:
+                        raise TabError(f"a reference to a message never held: {msg.ref_hash}")
+                    msg = cached[0]
+                    self._cache[msg.hash] = (msg, self._runs)
                 elif msg.metadata.cacheable and msg.hash:
-                    self._cache[msg.hash] = msg
+                    self._cache[msg.hash] = (msg, self._runs)
                 self._handle(msg)
         except websockets.ConnectionClosed as exc:
             self.closed_code = exc.code
@@ -214,6 +225,7 @@ class Tab:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.session_id = msg.new_session.initialize.session_id
+            self._max_age = msg.new_session.config.max_cached_message_age or self._max_age
         elif kind == "navigation":
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             for page in msg.navigation.app_pages:
@@ -233,6 +245,11 @@ class Tab:
                         f"{element.exception.type}: {element.exception.message}"
                     )
         elif kind == "script_finished":
+            self._runs += 1
+            self._cache = {
+                h: (m, used) for h, (m, used) in self._cache.items()
+                if self._runs - used <= self._max_age
+            }  # fmt: skip
             waiting = self._finished is not None and not self._finished.done()
             if msg.script_finished in _DONE and waiting:
                 self._finished.set_result(None)
@@ -243,7 +260,7 @@ class Tab:
                 continue
             for image in element.imgs.imgs:
                 url = image.url
-                if url and url not in self._media:
+                if url and not url.startswith("data:") and url not in self._media:
                     self._media.add(url)
                     self.media_bytes += await self.get(url)
 
@@ -264,4 +281,9 @@ class Tab:
         head, _sep, body = data.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             raise TabError(f"GET {path}: {head.splitlines()[0] if head else b'no answer'!r}")
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            name, _colon, value = line.partition(":")
+            if name.strip().lower() == "set-cookie":
+                cookie, _eq, rest = value.strip().partition("=")
+                self.cookies[cookie] = rest.split(";", 1)[0]
         return len(body)
