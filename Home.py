@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from core.accounts.roles import is_admin
+from core.accounts.roles import is_admin_row
 from core.messaging.badges import Badges, badges
 from ui import admission, header, layout, pages, warmup
 from ui.auth import restore_session
@@ -47,7 +47,8 @@ with admission.run_slot():  # RUNS_AT_ONCE runs draw at a time; the others wait 
     if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
         with db_session() as session:
             counts = badges(session, user.id)
-            admin = is_admin(session, user.id)  # the admin page exists for administrators only
+        # the admin page exists for administrators only (the row was read with the session)
+        admin = is_admin_row(user)
 
     logged_in = user is not None
     page = st.navigation(

@@ -190,7 +190,7 @@ def measure(targets: dict, levels, seconds, rounds, idle, profile=None) -> dict:
             for name, (base, pids, shop) in targets.items():
                 spy = profile if (tabs == 30 and turn == 0 and name == "app") else None
                 with profiling(pids[0], spy, seconds + 2):
-                    runs[name].append(asyncio.run(run_level(base, tabs, seconds, shop)))
+                    runs[name].append(asyncio.run(run_level(base, tabs, seconds, shop, pids)))
         for name, rows in runs.items():
             row = summary(
                 tabs,
@@ -200,6 +200,8 @@ def measure(targets: dict, levels, seconds, rounds, idle, profile=None) -> dict:
                 statistics.mean(r["load_generator_cores"] for r in rows),
             )
             row["errors"] = sum(r["errors"] for r in rows)
+            for key in ("server_cores", "machine_busy_cores"):
+                row[key] = round(statistics.mean(r[key] for r in rows), 2)
             row["pages_per_s_each_round"] = [r["pages_per_s"] for r in rows]
             row.pop("_latencies")
             print(f"  {name}: {row}", flush=True)
@@ -226,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks at 30 tabs")
     parser.add_argument("--profile-top", type=int, default=0)
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument(
+        "--also", action="append", default=[], metavar="KEY=VALUE",
+        help="also the app with this setting, side by side (RUNS_AT_ONCE=8); repeatable",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
     most = max([*levels, args.idle_tabs])
@@ -246,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
             targets = {}
             base, pids = stack.enter_context(one_server(["-m", "ui.serve"], env, work / "app.log"))
             targets["app"] = (base, pids, shop)
+            for n, setting in enumerate(args.also):
+                key, _eq, value = setting.partition("=")
+                log = work / f"app-{n}.log"
+                other = {**env, key: value}
+                base, pids = stack.enter_context(one_server(["-m", "ui.serve"], other, log))
+                targets[f"app {setting}"] = (base, pids, shop)
             if not args.skip_bare:
                 bare_cmd = ["-m", "streamlit", "run", "bench/bare_page.py"]
                 base, pids = stack.enter_context(one_server(bare_cmd, env, work / "bare.log"))
@@ -269,21 +281,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(result: dict, levels: list[int]) -> None:
+    """The table (pages/s and p50 / p95 ms per target and level), the ratios, the goals."""
     app, bare = result["app"], result.get("bare")
+    names = [n for n in result if isinstance(result[n], dict) and "levels" in result[n]]
     print()
-    print("| tabs | app pages/s | app p50 / p95 ms | bare pages/s | bare p50 / p95 ms |"
-          + (" N servers pages/s | N p50 / p95 ms |" if "servers" in result else ""))  # fmt: skip
+    print("| tabs | " + " | ".join(f"{n} pages/s | {n} p50 / p95 ms" for n in names) + " |")
     for tabs in levels:
-        line = (f"| {tabs} | {at(app, tabs, 'pages_per_s')} | {at(app, tabs, 'p50_ms')} / "
-                f"{at(app, tabs, 'p95_ms')} |")  # fmt: skip
-        if bare:
-            line += (f" {at(bare, tabs, 'pages_per_s')} | {at(bare, tabs, 'p50_ms')} / "
-                     f"{at(bare, tabs, 'p95_ms')} |")  # fmt: skip
-        if "servers" in result:
-            srv = result["servers"]
-            line += (f" {at(srv, tabs, 'pages_per_s')} | {at(srv, tabs, 'p50_ms')} / "
-                     f"{at(srv, tabs, 'p95_ms')} |")  # fmt: skip
-        print(line)
+        cells = [
+            f"{at(result[n], tabs, 'pages_per_s')} | {at(result[n], tabs, 'p50_ms')} / "
+            f"{at(result[n], tabs, 'p95_ms')}"
+            for n in names
+        ]
+        print(f"| {tabs} | " + " | ".join(cells) + " |")
     goals: dict = {}
     errors = sum(row["errors"] for row in app["levels"])
     if bare:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import shutil
 import statistics
 import subprocess
@@ -111,8 +112,29 @@ async def tab_loop(base: str, n: int, shop: Shop | None, ready, go, stop, tally:
         ready()
 
 
-async def run_level(base: str, tabs: int, seconds: float, shop: Shop | None) -> dict:
-    """``tabs`` tabs at once for ``seconds``: pages/s, p50, p95, errors."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time the processes used so far (user + system, from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all the machine's cores spent not idle so far (from /proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_level(
+    base: str, tabs: int, seconds: float, shop: Shop | None, pids: list[int] = ()
+) -> dict:
+    """``tabs`` tabs at once for ``seconds``: pages/s, p50, p95, errors, and the cores the
+    servers (``pids``), the tabs and the whole machine kept busy meanwhile."""
     tally = Tally()
     opened = 0
     all_open = asyncio.Event()
@@ -132,13 +154,19 @@ async def run_level(base: str, tabs: int, seconds: float, shop: Shop | None) -> 
     tally.measuring = True
     go.set()
     began, cpu = time.perf_counter(), time.process_time()
+    servers, machine = cpu_seconds(pids), machine_busy_seconds()
     await asyncio.sleep(seconds)
     stop.set()
     elapsed = time.perf_counter() - began
     generator_cores = (time.process_time() - cpu) / elapsed
+    server_cores = (cpu_seconds(pids) - servers) / elapsed
+    machine_cores = (machine_busy_seconds() - machine) / elapsed
     tally.measuring = False
     await asyncio.wait(tasks, timeout=120)
-    return summary(tabs, tally.latencies, elapsed, tally.errors, generator_cores)
+    row = summary(tabs, tally.latencies, elapsed, tally.errors, generator_cores)
+    row["server_cores"] = round(server_cores, 2)
+    row["machine_busy_cores"] = round(machine_cores, 2)
+    return row
 
 
 def summary(tabs, latencies, elapsed, errors, generator_cores) -> dict:

@@ -25,7 +25,11 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-_DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+_DONE = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
 _TEXT_FIELDS = ("body", "label", "placeholder", "value")
 
 
@@ -90,6 +94,7 @@ class Tab:
         self.pages: dict[str, str] = {}  # url path ("" for the shop) -> page_script_hash
         self.query_string = ""
         self.media_bytes = 0
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> its run_every (s)
         self._media: set[str] = set()
         # the large messages this tab holds, with the run that last used each: like the
         # frontend, it forgets those unused for more than max_cached_message_age runs
@@ -147,9 +152,12 @@ class Tab:
         path: str | None = None,
         query: str | None = None,
         widgets: dict | None = None,
+        fragment_id: str = "",
     ) -> Run:
-        """One script run; ``widgets``: widget id -> value (str, bool, int, float, or
-        ``("trigger", True)``) sent as this run's widget states."""
+        """One script run; ``widgets``: widget id -> value (str, bool, int, float,
+        ``("trigger", True)``, or an uploader's ``("files", [(file id, name, size)])``) sent
+        as this run's widget states; ``fragment_id``: rerun that
+        fragment alone (as the browser does every ``run_every``: see ``auto_reruns``)."""
         if path is None:
             path = self._current_path
         if query is not None:
@@ -157,6 +165,7 @@ class Tab:
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query_string
+        state.fragment_id = fragment_id
         if path in self.pages:
             state.page_script_hash = self.pages[path]
         else:
@@ -176,6 +185,10 @@ class Tab:
             widget.id = widget_id
             if isinstance(value, tuple) and value[0] == "trigger":
                 widget.trigger_value = bool(value[1])
+            elif isinstance(value, tuple) and value[0] == "files":  # [(file id, name, size)]
+                for file_id, name, size in value[1]:
+                    info = widget.file_uploader_state_value.uploaded_file_info.add()
+                    info.file_id, info.name, info.size = file_id, name, size
             elif isinstance(value, bool):
                 widget.bool_value = value
             elif isinstance(value, int):
@@ -231,6 +244,8 @@ class Tab:
             for page in msg.navigation.app_pages:
                 if page.is_default:
                     self.pages[""] = page.page_script_hash
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "page_info_changed":
             self.query_string = msg.page_info_changed.query_string
         elif kind == "page_not_found" and self._run is not None:
