@@ -133,14 +133,16 @@ def shop_of(database_url: str, tabs: int) -> Shop:
 
 
 @contextlib.contextmanager
-def one_server(script: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, list]]:
-    """A Streamlit server on a free port: (its address, [its pid])."""
+def one_server(
+    script: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> Iterator[tuple[str, list]]:
+    """A Streamlit server on a free port, run from ``cwd``: (its address, [its pid])."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, *script, "--server.port", str(port), *SERVER_ARGS],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             wait_healthy(base, proc, log)
@@ -176,7 +178,7 @@ def app_servers(n: int, env: dict[str, str], work: Path) -> Iterator[tuple[str, 
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(targets: dict, levels, seconds, rounds, idle, profile=None) -> dict:
+def measure(targets: dict, levels, seconds, rounds, idle, profile=None, profile_at=30) -> dict:
     """Every target at every level, the targets taking turns (``rounds`` times each) so that
     the machine's other work falls on all of them alike; memory first, on fresh servers."""
     figures: dict = {name: {"levels": []} for name in targets}
@@ -188,7 +190,7 @@ def measure(targets: dict, levels, seconds, rounds, idle, profile=None) -> dict:
         runs: dict = {name: [] for name in targets}
         for turn in range(rounds):
             for name, (base, pids, shop) in targets.items():
-                spy = profile if (tabs == 30 and turn == 0 and name == "app") else None
+                spy = profile if (tabs == profile_at and turn == 0 and name == "app") else None
                 with profiling(pids[0], spy, seconds + 2):
                     runs[name].append(asyncio.run(run_level(base, tabs, seconds, shop, pids)))
         for name, rows in runs.items():
@@ -226,8 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL (emptied and seeded); SQLite if not")
     parser.add_argument("--servers", type=int, default=0, help="also N processes behind nginx")
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks at 30 tabs")
+    parser.add_argument("--profile-at", type=int, default=30, help="tabs of the profiled level")
     parser.add_argument("--profile-top", type=int, default=0)
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR",
+        help="also the app of another checkout (git archive main | tar -x -C DIR), side by side",
+    )  # fmt: skip
     parser.add_argument(
         "--also", action="append", default=[], metavar="KEY=VALUE",
         help="also the app with this setting, side by side (RUNS_AT_ONCE=8); repeatable",
@@ -252,6 +259,13 @@ def main(argv: list[str] | None = None) -> int:
             targets = {}
             base, pids = stack.enter_context(one_server(["-m", "ui.serve"], env, work / "app.log"))
             targets["app"] = (base, pids, shop)
+            if args.baseline:  # the same database, the other checkout's code
+                other = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                log = work / "baseline.log"
+                base, pids = stack.enter_context(
+                    one_server(["-m", "ui.serve"], other, log, cwd=args.baseline.resolve())
+                )
+                targets["baseline"] = (base, pids, shop)
             for n, setting in enumerate(args.also):
                 key, _eq, value = setting.partition("=")
                 log = work / f"app-{n}.log"
@@ -266,7 +280,15 @@ def main(argv: list[str] | None = None) -> int:
                 base, pids = stack.enter_context(app_servers(args.servers, env, work))
                 targets["servers"] = (base, pids, shop)
             result.update(
-                measure(targets, levels, args.seconds, args.rounds, args.idle_tabs, args.profile)
+                measure(
+                    targets,
+                    levels,
+                    args.seconds,
+                    args.rounds,
+                    args.idle_tabs,
+                    args.profile,
+                    args.profile_at,
+                )
             )
         if "servers" in result:
             result["servers"]["processes"] = args.servers
