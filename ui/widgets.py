@@ -88,9 +88,9 @@ def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
     Bytes given to st.image go through Streamlit's media files on every run (checked with
     Pillow, hashed, registered for this session, orphans swept after the run: 13 % of the
     server's time under load with a shop page of 24 cards, bench/capacity.py --profile),
-    and the browser fetches each one again over HTTP. A data URL is sent as it is; a card
-    message that big (over 10 kB) is one the browser keeps and Streamlit then only names,
-    so a thumbnail shown again is not sent again."""
+    and the browser asks for each over HTTP. A data URL is sent as it is; a message that big
+    (10 kB and more) is one the browser keeps for a few runs (Streamlit's message cache), in
+    which a thumbnail shown again is only named, not sent again."""
     if image:
         st.image(_data_url(image), width=width)
     else:
