@@ -1,8 +1,9 @@
 """Capacity: a crowd of browser tabs at once, against one server, Streamlit's own floor, and
 several servers behind nginx.
 
-    python bench/capacity.py [--levels 1,10,30,60] [--seconds 20] [--idle-tabs 30]
-                             [--servers N --database-url postgresql://...] [--profile FILE]
+    python bench/capacity.py [--levels 1,10,30,60] [--seconds 15] [--rounds 2]
+        [--idle-tabs 30] [--servers N --database-url postgresql://...] [--baseline DIR]
+        [--also RUNS_AT_ONCE=8] [--profile FILE [--profile-at 30] [--profile-top 40]]
 
 Each simulated tab speaks Streamlit's websocket protocol as a browser tab does
 (``tools/streamlit_tab.py``: ``/_stcore/stream``, ``BackMsg.rerun_script`` with the query
@@ -16,18 +17,23 @@ server is as busy as that many tabs can make it.
 
 Measured per level, over ``--seconds`` after every tab has opened its first page: pages
 drawn per second, the p50 and p95 of a page's time (from the request to the run's end,
-media included), and errors (a traceback in a page, a page not found, a dropped tab). The
-same levels run against ``bench/bare_page.py`` (a title, a search box, 24 text cards:
-Streamlit's floor on this machine), and the ratios app / floor are printed side by side.
-Then memory: the server's RSS with ``--idle-tabs`` tabs left open on the shop and an item
-(each tab's share), measured on a fresh server before the load.
+media included), errors (a traceback in a page, a page not found, a dropped tab), and the
+CPUs used by the server, by the tabs and by the whole machine. The same levels run against
+``bench/bare_page.py`` (a title, a search box, 24 text cards: Streamlit's floor on this
+machine): every server is started first, then they take turns at each level, ``--rounds``
+times each, so that the machine's other work falls on all alike; the ratios app / floor
+are printed. Memory first: each server's RSS with ``--idle-tabs`` tabs left open on the
+shop and an item (each tab's share), on the fresh servers.
 
 The app runs as ``make run`` starts it (``python -m ui.serve``), without the AI model
 (``MODEL_DIR`` empty: keyword search), on a fresh SQLite copy of the demo data (with its
 activity), or on ``--database-url`` (emptied and seeded). ``--servers N`` (PostgreSQL
 required) also runs the app as N processes behind nginx (``tools/servers.py``) and gives the
-scaling against one process. ``--profile FILE`` records the app server with py-spy during
-the 30-tab level (collapsed stacks: ``--profile-top`` prints the heaviest frames).
+scaling against one process. ``--baseline DIR`` adds the app of another checkout (``git
+archive main | tar -x -C DIR``: before and after in one run), ``--also KEY=VALUE`` the app
+with another setting. ``--profile FILE`` records the app server with py-spy (collapsed
+stacks) during its first turn at ``--profile-at`` tabs; ``--profile-top`` prints the
+frames in most samples.
 
 The last line is one JSON object; ``goals_met``: saturated throughput at least 0.6x the
 bare page's; p95 at 30 tabs at most 2x the bare page's; under 5 MB per idle open tab; no

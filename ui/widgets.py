@@ -40,6 +40,11 @@ def plain(text: str | None) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
 
 
+def small_grey(markdown: str) -> str:
+    """``markdown`` small and grey, as st.caption shows it, inside another st.markdown."""
+    return f":small[:gray[{markdown}]]"
+
+
 def money(cents: int) -> str:
     """A price for st.markdown: the one formatter, bold."""
     return f"**{format_eur(cents)}**"
@@ -121,10 +126,8 @@ def item_card(
         facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
-        st.markdown(
-            f"**{plain(item.title)}**  \n:small[:gray[{' · '.join(facts)}]]  \n"
-            f"{money(item.price_cents)}"
-        )
+        lines = (f"**{plain(item.title)}**", small_grey(" · ".join(facts)), money(item.price_cents))
+        st.markdown("  \n".join(lines))
         with st.container(
             horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
         ):

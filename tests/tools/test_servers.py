@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import Session, select
@@ -62,7 +63,10 @@ def cookie_for(engine, email: str) -> dict[str, str]:
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """The tabs' work in a thread of its own: an earlier test on this worker (Playwright's
+    sync API) may have left an event loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def search(tab: Tab, words: str) -> Run:
