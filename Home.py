@@ -5,9 +5,9 @@ import logging
 
 import streamlit as st
 
-from core.accounts.roles import is_admin
+from core.accounts.roles import is_admin_row
 from core.messaging.badges import Badges, badges
-from ui import header, layout, pages, warmup
+from ui import admission, header, layout, pages, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch
 from ui.state import db_session, start_up_problem
@@ -33,38 +33,45 @@ _app_logging()
 # an emoji icon: the browser draws it itself (a :material/...: icon is fetched from Google)
 st.set_page_config(page_title=pages.APP_NAME, page_icon="👕", layout="wide")
 layout.apply()
-if problem := start_up_problem():  # settings, database (created and seeded on first start)
-    st.error(problem, icon=":material/error:")
+if not admission.let_in():  # past MAX_SESSIONS open tabs: "busy", and a new try by itself
+    admission.busy_page()
     st.stop()
-user = restore_session()  # this tab's session, checked before the navigation is chosen
-choose_language(user)  # this session's, the account's, or the browser's
+with admission.run_slot():  # RUNS_AT_ONCE runs draw at a time; the others wait their turn
+    if problem := start_up_problem():  # settings, database (created and seeded on first start)
+        st.error(problem, icon=":material/error:")
+        st.stop()
+    user = restore_session()  # this tab's session, checked before the navigation is chosen
+    choose_language(user)  # this session's, the account's, or the browser's
 
-counts = Badges()
-admin = False
-if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
-    with db_session() as session:
-        counts = badges(session, user.id)
-        admin = is_admin(session, user.id)  # the admin page exists for administrators only
-    if pages.requested_url_path() == pages.NOTIFICATIONS.url_path:  # marked read as shown
-        counts = dataclasses.replace(counts, notifications=0)
+    counts = Badges()
+    admin = False
+    if user is not None:  # one statement of index reads per run: "Cart (2)", "Inbox (1)", the bell
+        with db_session() as session:
+            counts = badges(session, user.id)
+        # the admin page exists for administrators only (the row was read with the session)
+        admin = is_admin_row(user)
+        if pages.requested_url_path() == pages.NOTIFICATIONS.url_path:  # marked read as shown
+            counts = dataclasses.replace(counts, notifications=0)
 
-logged_in = user is not None
-page = st.navigation(
-    pages.navigation(logged_in, counts=counts, requested=pages.requested_url_path(), admin=admin),
-    position="top",
-)
-pages.quick_links(logged_in, counts=counts)  # shown on narrow screens only
-with st.container(
-    horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="top_row"
-):
-    if logged_in:
-        header.header(counts.messages, counts.notifications)  # the bell; refreshes by itself
-    language_switch()
-screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
-# one keyed container per screen: a new screen replaces the old one's elements whole, so
-# that a switch (after a log-in) never shows both screens' elements for a moment
-try:
-    with st.container(key=layout.screen_key(screen)):
-        page.run()
-finally:  # the page drawn, the AI loads in the background (once per process): no run waits
-    warmup.start()
+    logged_in = user is not None
+    page = st.navigation(
+        pages.navigation(
+            logged_in, counts=counts, requested=pages.requested_url_path(), admin=admin
+        ),
+        position="top",
+    )
+    pages.quick_links(logged_in, counts=counts)  # shown on narrow screens only
+    with st.container(
+        horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="top_row"
+    ):
+        if logged_in:
+            header.header(counts.messages, counts.notifications)  # the bell; refreshes by itself
+        language_switch()
+    screen = pages.BY_URL_PATH.get(page.url_path)  # None: the "Page not found" page
+    # one keyed container per screen: a new screen replaces the old one's elements whole, so
+    # that a switch (after a log-in) never shows both screens' elements for a moment
+    try:
+        with st.container(key=layout.screen_key(screen)):
+            page.run()
+    finally:  # the page drawn, the AI loads in the background (once per process): no run waits
+        warmup.start()

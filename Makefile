@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+N ?= 2
 
-.PHONY: run test lint reset-db migrate migration messages backup restore bench-deps
+.PHONY: run servers test lint reset-db migrate migration messages backup restore bench-deps
 
 # the compiled French catalogue: generated from its .po by the set-up (never committed)
 MO := locales/fr/LC_MESSAGES/messages.mo
@@ -14,6 +15,11 @@ MO := locales/fr/LC_MESSAGES/messages.mo
 # server starts (ui/serve.py)
 run: $(VENV)/.app-deps $(MO)
 	$(BIN)/python -m ui.serve --server.port $(PORT)
+
+# N app processes behind nginx on one address (PORT), on the database of DATABASE_URL:
+# see the README's "Running several servers"
+servers: $(VENV)/.app-deps $(MO)
+	$(BIN)/python -m tools.servers -n $(N) --port $(PORT)
 
 test: $(VENV)/.test-deps $(MO) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -35,7 +35,13 @@ _KEYS = {
     "flag_not_clothing_threshold": "FLAG_NOT_CLOTHING_THRESHOLD",
     "flag_duplicate_threshold": "FLAG_DUPLICATE_THRESHOLD",
     "admin_emails": "ADMIN_EMAILS",
+    "runs_at_once": "RUNS_AT_ONCE",
+    "max_sessions": "MAX_SESSIONS",
 }
+# How much one server process takes (ui/admission.py): script runs drawing at once (the
+# others wait their turn), and open sessions (tabs) before new visitors see "busy, retrying".
+DEFAULT_RUNS_AT_ONCE = 2
+DEFAULT_MAX_SESSIONS = 300
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;
 # "off": by the first page that needs it, in its own run (that visitor waits);
@@ -102,6 +108,8 @@ class Settings:
     mail: MailSettings | None = None  # None: no SMTP_HOST, resets by e-mail are off
     # the app's public address, for links in e-mails; None: the address the browser shows
     app_url: str | None = None
+    runs_at_once: int = DEFAULT_RUNS_AT_ONCE
+    max_sessions: int = DEFAULT_MAX_SESSIONS
 
     @property
     def is_sqlite(self) -> bool:
@@ -180,7 +188,26 @@ def load_settings(env: dict[str, str] | None = None, secrets: dict | None = None
         ai_warmup=warmup,
         **thresholds,
         admin_emails=parse_admin_emails(pick("admin_emails")),
+        runs_at_once=_positive("runs_at_once", pick("runs_at_once"), DEFAULT_RUNS_AT_ONCE),
+        max_sessions=_positive("max_sessions", pick("max_sessions"), DEFAULT_MAX_SESSIONS),
     )
+
+
+def _positive(name: str, value: str | None, default: int) -> int:
+    """A whole number of at least 1 (a server limit), or ConfigError saying so."""
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(
+            _("{key} must be a whole number of at least 1, not {value}.").format(
+                key=_KEYS[name], value=repr(value)
+            )
+        )
+    return number
 
 
 def _mail_settings(pick) -> MailSettings | None:

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -167,9 +167,13 @@ def _locale(code: str) -> Locale:
 
 def format_price(cents: int, language: str | None = None) -> str:
     """A price in euros for the language: 1250 -> "€12.50" (English), "12,50 €" (French)."""
-    return format_currency(
-        Decimal(int(cents)) / 100, CURRENCY, locale=_locale(language or current_language())
-    )
+    return _price(int(cents), language or current_language())
+
+
+@lru_cache(maxsize=8192)
+def _price(cents: int, code: str) -> str:
+    # Babel's formatting costs more than the rest of a shop card: a price is made once
+    return format_currency(Decimal(cents) / 100, CURRENCY, locale=_locale(code))
 
 
 def format_number(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import streamlit as st
@@ -95,8 +96,9 @@ def _heart(
             require_user(back, then=functools.partial(_favourite_after_login, item_id))
         return
     # a filled heart is drawn in a keyed container: Material Symbols draw "favorite" as an
-    # outline unless a style rule fills it (ui/layout.py)
-    with st.container(key=f"{FILLED_PREFIX}{key}" if on else None, width="content"):
+    # outline unless a style rule fills it (ui/layout.py); an outlined one needs none (one
+    # element less per card: the shop's cost is in its number of elements)
+    with st.container(key=f"{FILLED_PREFIX}{key}", width="content") if on else nullcontext():
         st.button(
             label,
             key=key,

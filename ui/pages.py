@@ -40,9 +40,25 @@ class Screen:
     def link(self, label: str | None = None, *, query: dict[str, str] | None = None, **kw):
         """A link to this screen."""
         st.page_link(
-            self.path, label=label or _(self.title), icon=kw.pop("icon", self.icon),
+            _link_target(self), label=label or _(self.title), icon=kw.pop("icon", self.icon),
             query_params=query, **kw,
         )  # fmt: skip
+
+
+_LINK_TARGETS: dict[Screen, st.Page] = {}
+
+
+def _link_target(screen: Screen) -> st.Page:
+    """The screen as a page object, made once per process: a link given the file's path
+    resolves it on disk (os.path.realpath) for every link drawn, 5 % of the server's time
+    under load with a shop page's 24 cards (bench/capacity.py --profile). Its script hash
+    is the one st.navigation registers (the url path), and a link always passes its own
+    label and icon."""
+    page = _LINK_TARGETS.get(screen)
+    if page is None:
+        page = st.Page(screen.path, url_path=screen.url_path or None, default=screen is SHOP)
+        _LINK_TARGETS[screen] = page
+    return page
 
 
 SHOP = Screen("app_pages/catalogue.py", "", N_("Shop"), ":material/storefront:", Audience.EVERYONE)

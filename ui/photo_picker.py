@@ -222,8 +222,12 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
 
     # Count first: the photos already there, then the new files in order while there is room.
     count = len(kept) + len(shots) + _usable(cache, cache)
+    lost = 0  # listed by the browser, but its bytes are not on this server: said, not skipped
     for key, file in files:
-        if key in cache or not isinstance(file, UploadedFile):
+        if key in cache:
+            continue
+        if not isinstance(file, UploadedFile):  # the server restarted, or the tab moved to
+            lost += 1  # another process, after the upload: the browser still lists the file
             continue
         name = f"“{file.name}”"
         try:
@@ -247,6 +251,16 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     )
     refusals = [cache[key] for key, _file in files if isinstance(cache.get(key), str)]
     refusals += browser_refusals(reported.get("refused"), limit)
+    if lost:
+        refusals.append(
+            ngettext(
+                "A photo in the list above did not reach the server (it restarted meanwhile): "
+                "remove it with ✕ and add it again.",
+                "{n} photos in the list above did not reach the server (it restarted "
+                "meanwhile): remove them with ✕ and add them again.",
+                lost,
+            ).format(n=lost)
+        )
     for sentence in dict.fromkeys(refusals):  # the same file said once
         st.error(plain(sentence))
     extra = [cache[key].name for key, _file in files if isinstance(cache.get(key), NotUsed)]

@@ -42,6 +42,7 @@ from ui.state import get_engine, get_settings
 _log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # how often a page that shows the warm-up looks whether it is done
+CHANGE_CHECK_SECONDS = 2.0  # how often a process without a model looks for a new one
 # Held (cleared) by tests to keep the loader waiting before it loads, while they check that
 # pages render meanwhile. Set in normal use: the loader never waits.
 HOLD = threading.Event()
@@ -72,6 +73,7 @@ class AI:
     seconds: float | None = None  # how long the load took
     done: threading.Event = field(default_factory=threading.Event, repr=False)
     stamp: tuple[int, int] | None = None  # the manifest's, when the load began
+    _looked: float = field(default=0.0, repr=False)  # when changed() last read the disk
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _load_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _looked: bool = False
@@ -150,8 +152,16 @@ class AI:
 
     def changed(self) -> bool:
         """Whether a model without a classifier has been replaced since (a download from the
-        command line, another replica's on a shared volume): worth loading again."""
-        return self.classifier is None and _manifest_stamp(self.model_dir) != self.stamp
+        command line, another replica's on a shared volume): worth loading again. Looked at
+        once every CHANGE_CHECK_SECONDS at most: every run asks, and a look at the disk on
+        each one cost 2 % of the server's time under load (bench/capacity.py --profile)."""
+        if self.classifier is not None:
+            return False
+        now = time.monotonic()
+        if now - self._looked < CHANGE_CHECK_SECONDS:
+            return False
+        self._looked = now
+        return _manifest_stamp(self.model_dir) != self.stamp
 
 
 @st.cache_resource(show_spinner=False)

@@ -6,6 +6,7 @@ User text (titles, brands, descriptions, names) is always shown as text: through
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 import time
@@ -37,6 +38,11 @@ def plain(text: str | None) -> str:
     flat = " ".join((text or "").split())
     flat = _AUTOLINK_PARTS.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
+
+
+def small_grey(markdown: str) -> str:
+    """``markdown`` small and grey, as st.caption shows it, inside another st.markdown."""
+    return f":small[:gray[{markdown}]]"
 
 
 def money(cents: int) -> str:
@@ -82,10 +88,22 @@ def item_link(
 
 
 def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
+    """A listing's thumbnail (a JPEG made at upload), sent inside the page as a data URL.
+
+    Bytes given to st.image go through Streamlit's media files on every run (checked with
+    Pillow, hashed, registered for this session, orphans swept after the run: 13 % of the
+    server's time under load with a shop page of 24 cards, bench/capacity.py --profile),
+    and the browser asks for each over HTTP. A data URL is sent as it is; a message that big
+    (10 kB and more) is one the browser keeps for a few runs (Streamlit's message cache), in
+    which a thumbnail shown again is only named, not sent again."""
     if image:
-        st.image(image, width=width)
+        st.image(_data_url(image), width=width)
     else:
         st.caption(_("No photo"))
+
+
+def _data_url(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def item_card(
@@ -95,26 +113,29 @@ def item_card(
     query: Mapping[str, list[str]] | None = None,
     hearts: Hearts | None = None,
 ) -> None:
-    """One catalogue card: thumbnail, title, size, brand, category, price (and the heart,
-    from the page's ``hearts``, read once for all its cards), a "Sold" badge once sold, and a
-    link to the item (after ``query``, the shop's address: see ``item_link``)."""
+    """One catalogue card: thumbnail; title, size, brand, category and price in one text; the
+    link to the item (after ``query``, the shop's address: see ``item_link``), a "Sold" badge
+    once sold and the heart (from the page's ``hearts``, read once for all its cards).
+
+    As few elements as the card allows: a page's cost on the server grows with its number
+    of elements (each one is a message handed to the event loop), and a shop page draws 24
+    cards (``bench/capacity.py``)."""
     with st.container(border=True, key=f"card_{item.id}"):
         thumbnail(image)
-        st.markdown(f"**{plain(item.title)}**")
         facts = [plain(item.brand), plain(categories.size_label(item.size))]
         facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
-        st.caption(" · ".join(facts))
+        lines = (f"**{plain(item.title)}**", small_grey(" · ".join(facts)), money(item.price_cents))
+        st.markdown("  \n".join(lines))
         with st.container(
             horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
         ):
-            st.markdown(money(item.price_cents), width="content")
+            item_link(item.id, query=query, icon=":material/arrow_forward:")
             if item.status == ItemStatus.SOLD.value:
                 st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
             if hearts is not None:
                 card_heart(item, hearts)
-        item_link(item.id, query=query, icon=":material/arrow_forward:")
 
 
 def status_badge(item: Item) -> None:

@@ -27,6 +27,12 @@ def is_admin(session: Session, user: User | int | None) -> bool:
     row = session.exec(
         select(User.email, User.role, User.suspended_at).where(User.id == user_id)
     ).first()
-    if row is None or row.suspended_at is not None:
+    return row is not None and is_admin_row(row)
+
+
+def is_admin_row(user: User) -> bool:
+    """The same rule on a row just read (its email, role and suspended_at): Home.py's user,
+    read with the session's check at the start of every run, needs no second query."""
+    if user.suspended_at is not None:
         return False
-    return row.role == Role.ADMIN.value or row.email.lower() in admin_emails()
+    return user.role == Role.ADMIN.value or user.email.lower() in admin_emails()

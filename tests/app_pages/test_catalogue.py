@@ -27,10 +27,12 @@ from ui.widgets import plain
 
 
 def card_titles(at) -> list[str]:
+    """The titles of the shop's cards: the first line of each card's text (its title, facts
+    in small grey, then its price)."""
     return [
-        m.value.strip("*").replace("\\", "")
+        m.value.split("  \n")[0].strip("*").replace("\\", "")
         for m in at.markdown
-        if m.value.startswith("**") and "€" not in m.value
+        if m.value.startswith("**") and ":small[:gray[" in m.value
     ]
 
 
@@ -336,7 +338,8 @@ def test_user_text_is_shown_as_text_never_as_markdown_or_html(app_env):
             [prepare_photo(jpeg())],
         )
     at = start_app()
-    assert f"**{plain(title)}**" in [m.value for m in at.markdown]  # escaped on the card
+    # escaped on the card (its text's first line)
+    assert f"**{plain(title)}**" in [m.value.split("  \n")[0] for m in at.markdown]
     assert not any(title in m.value for m in at.markdown)
     item = item_by_title(engine, title)
     at = open_item(at, item.id)

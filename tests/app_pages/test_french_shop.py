@@ -18,6 +18,7 @@ from core.catalogue.shop import ShopPage
 from core.errors import FieldErrors
 from core.i18n import format_day, use_language
 from core.models.catalogue import Item
+from tests.app_pages.test_catalogue import card_titles
 from tests.app_pages.test_favourites import heart, like, register_fan
 from tests.app_pages.test_french import in_french, logged_in_in_french, spaced
 from tests.app_pages.test_search import indexed, model_dir  # noqa: F401 (fixtures, with the model)
@@ -49,14 +50,6 @@ def said(at) -> str:
 
 def results(at) -> str:
     return spaced(next(c.value for c in at.caption if " article" in c.value))
-
-
-def titles(at) -> list[str]:
-    return [
-        m.value.strip("*").replace("\\", "")
-        for m in at.markdown
-        if m.value.startswith("**") and "€" not in m.value and ":" not in m.value
-    ]
 
 
 def logged_in_french_browser(email: str, password: str = "tototo") -> AppTest:
@@ -110,7 +103,7 @@ def test_the_shop_in_french_its_filters_sorts_and_results(app_env):
     assert many.endswith(" articles · page 1 sur 1"), many
     at.text_input(key="f_text").input("jeans").run()
     assert results(at) == "1 article · page 1 sur 1"  # the singular
-    assert titles(at) == ["Straight-leg 501 jeans"]
+    assert card_titles(at) == ["Straight-leg 501 jeans"]
     at.text_input(key="f_text").input("rien-de-tel").run()
     assert "Aucun article ne correspond à votre recherche." in said(at)
     click(at, "Effacer les filtres")

@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_DATA_DIR, DEFAULT_MODEL_DIR, ConfigError, load_settings
+from core.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MODEL_DIR,
+    DEFAULT_RUNS_AT_ONCE,
+    ConfigError,
+    load_settings,
+)
 
 SECRET = "s" * 32
 
@@ -85,3 +92,13 @@ def test_app_url_is_an_http_address():
     assert load_settings(env=env, secrets={}).app_url == "https://shop.example.com"
     with pytest.raises(ConfigError, match="APP_URL"):
         load_settings(env={"APP_URL": "javascript:alert(1)"}, secrets={})
+
+
+def test_a_server_limit_is_a_whole_number_of_at_least_one():
+    s = load_settings(env={}, secrets={})
+    assert (s.runs_at_once, s.max_sessions) == (DEFAULT_RUNS_AT_ONCE, DEFAULT_MAX_SESSIONS)
+    s = load_settings(env={"RUNS_AT_ONCE": "3"}, secrets={"MAX_SESSIONS": 50})
+    assert (s.runs_at_once, s.max_sessions) == (3, 50)
+    for bad in ("0", "-2", "many", "1.5"):
+        with pytest.raises(ConfigError, match="MAX_SESSIONS must be a whole number"):
+            load_settings(env={"MAX_SESSIONS": bad}, secrets={})
