@@ -49,17 +49,9 @@ from pathlib import Path
 
 import requests
 
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "cold-start-bench"
 CARDS = '[data-testid="stMain"] [class*="st-key-card_"]'
 AI_SEARCH_BOX = 'input[placeholder^="Describe it"]'  # the search box once the AI is loaded

@@ -38,17 +38,9 @@ from pathlib import Path
 
 import requests
 
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAIN = '[data-testid="stMain"]'
 CARD = f'{MAIN} [class*="st-key-card_"]'
 CHART = ", ".join(f'{MAIN} [data-testid="stVegaLiteChart"] {tag}' for tag in ("canvas", "svg"))
