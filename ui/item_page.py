@@ -23,7 +23,7 @@ from ui.favourites import item_heart, page_hearts
 from ui.moderation import report_form
 from ui.sellers import seller_link
 from ui.state import db_session
-from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
+from ui.widgets import flash, item_card, item_facts, money, photo_alt, plain, status_badge
 
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
@@ -103,12 +103,18 @@ def _photos(view: ItemView) -> None:
     if not view.photos:
         st.caption(_("No photo"))
         return
+    alt = photo_alt(view.item.title, view.item.category)
     if len(view.photos) == 1:
-        st.image(view.photos[0].image, width="stretch")
+        st.image(view.photos[0].image, width="stretch", alt=alt)
         return
-    names = [_("Photo {n}").format(n=n) for n in range(1, len(view.photos) + 1)]
-    for tab, photo in zip(st.tabs(names), view.photos, strict=True):
-        tab.image(photo.image, width="stretch")
+    count = len(view.photos)
+    names = [_("Photo {n}").format(n=n) for n in range(1, count + 1)]
+    for n, (tab, photo) in enumerate(zip(st.tabs(names), view.photos, strict=True), start=1):
+        tab.image(
+            photo.image,
+            width="stretch",
+            alt=_("{photo}, {n} of {count}").format(photo=alt, n=n, count=count),
+        )
 
 
 def _actions(user: User | None, view: ItemView) -> None:

@@ -81,9 +81,20 @@ def item_link(
     pages.SHOP.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
 
 
-def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
+def photo_alt(title: str, category: str | None = None) -> str:
+    """A photo's alternative text for screen readers and broken images: the listing's title
+    and, when known, its category (the one the AI proposed or the seller chose)."""
+    if category:
+        return _("Photo of {title} ({category})").format(
+            title=title, category=categories.label(category)
+        )
+    return _("Photo of {title}").format(title=title)
+
+
+def thumbnail(image: bytes | None, width: int | str = "stretch", *, alt: str) -> None:
+    """A listing's thumbnail with its alternative text (``photo_alt``)."""
     if image:
-        st.image(image, width=width)
+        st.image(image, width=width, alt=alt)
     else:
         st.caption(_("No photo"))
 
@@ -99,7 +110,7 @@ def item_card(
     from the page's ``hearts``, read once for all its cards), a "Sold" badge once sold, and a
     link to the item (after ``query``, the shop's address: see ``item_link``)."""
     with st.container(border=True, key=f"card_{item.id}"):
-        thumbnail(image)
+        thumbnail(image, alt=photo_alt(item.title, item.category))
         st.markdown(f"**{plain(item.title)}**")
         facts = [plain(item.brand), plain(categories.size_label(item.size))]
         facts.append(categories.label(item.category))
