@@ -253,6 +253,59 @@ def kept_by_pick(frame: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
+def price_history(frame: pd.DataFrame) -> alt.LayerChart:
+    """A listing's asking price as steps over time, and the offers its seller accepted as
+    dots (``frame``: at, price in euros, kind as core.catalogue.price_history.PriceKind)."""
+    asking, accepted = _("Asking price"), _("Offer accepted")
+    frame = frame.assign(what=[asking if k == "asking" else accepted for k in frame["kind"]])
+    colour = alt.Color(
+        "what:N",
+        scale=alt.Scale(domain=[asking, accepted], range=["#5c6bc0", "#e65100"]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    base = alt.Chart().encode(
+        x=alt.X(
+            "at:T",
+            title=None,
+            axis=alt.Axis(format="%d %b", tickCount=6, labelOverlap="greedy", labelSeparation=8),
+        ),
+        y=alt.Y("price:Q", title=_("Price (€)"), scale=alt.Scale(zero=False, padding=12)),
+        tooltip=[
+            alt.Tooltip("at:T", title=_("Date"), format="%d %b %Y"),
+            alt.Tooltip("what:N", title=_("What")),
+            alt.Tooltip("price:Q", title=_("Price (€)"), format=EURO),
+        ],
+    )
+    steps = base.transform_filter(alt.datum.kind == "asking").mark_line(
+        interpolate="step-after", color="#5c6bc0"
+    )
+    dots = base.mark_point(filled=True, size=70, opacity=1).encode(color=colour)
+    return alt.layer(steps, dots, data=frame).properties(height=220)
+
+
+def sales_by_month(frame: pd.DataFrame) -> alt.Chart:
+    """Bars: a seller's items sold per month (``frame``: month, sales, revenue in euros)."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#5c6bc0")
+        .encode(
+            # one band per month, each named (slanted: twelve "sept." do not fit a phone)
+            x=alt.X(
+                "yearmonth(month):O",
+                title=None,
+                axis=alt.Axis(format="%b", labelAngle=-45, labelOverlap=False),
+            ),
+            y=alt.Y("sales:Q", title=_("Items sold"), axis=COUNT_AXIS),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=_("Month"), format="%B %Y"),
+                alt.Tooltip("sales:Q", title=_("Items sold")),
+                alt.Tooltip("revenue:Q", title=_("Sales (€)"), format=EURO),
+            ],
+        )
+        .properties(height=180)
+    )
+
+
 def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
     """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
     validation (~16 ms a chart; tests/app_pages/test_insights.py validates every chart) and
