@@ -367,7 +367,12 @@ def _previews(picked: list[PickedPhoto], kept: list[int], shots: list, order: li
     columns = st.columns(MAX_PHOTOS_PER_ITEM)
     for n, photo in enumerate(good):
         with columns[n % MAX_PHOTOS_PER_ITEM]:
-            st.image(photo.thumbnail, width="stretch", caption=_("Cover") if n == 0 else f"{n + 1}")
+            st.image(
+                photo.thumbnail,
+                width="stretch",
+                caption=_("Cover") if n == 0 else f"{n + 1}",
+                alt=_("Your photo {n} of {count}").format(n=n + 1, count=len(good)),
+            )
             if n > 0:
                 st.button(
                     _("Make cover"),

@@ -123,7 +123,9 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     assert size.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # "2.1KB" hidden
     shown = size.evaluate("e => getComputedStyle(e, '::after').content")
     assert re.fullmatch(r'"\d+,\d\s?ko"', shown), shown
+    french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()  # its preview
     french.shot("a photo in the French uploader")
+    assert_accessible(french, "the sell page with a photo, in French")
 
     french.goto("/inbox")
     assert_accessible(french, "the inbox in French")
