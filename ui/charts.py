@@ -266,8 +266,10 @@ def price_history(frame: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart().encode(
         x=alt.X(
             "at:T",
-            title=None,
-            axis=alt.Axis(format="%d %b", tickCount=6, labelOverlap="greedy", labelSeparation=8),
+            title=_("Date"),  # no axis title (dates say it), but named for screen readers
+            axis=alt.Axis(
+                title=None, format="%d %b", tickCount=6, labelOverlap="greedy", labelSeparation=8
+            ),
         ),
         y=alt.Y("price:Q", title=_("Price (€)"), scale=alt.Scale(zero=False, padding=12)),
         tooltip=[
@@ -292,8 +294,8 @@ def sales_by_month(frame: pd.DataFrame) -> alt.Chart:
             # one band per month, each named (slanted: twelve "sept." do not fit a phone)
             x=alt.X(
                 "yearmonth(month):O",
-                title=None,
-                axis=alt.Axis(format="%b", labelAngle=-45, labelOverlap=False),
+                title=_("Month"),  # no axis title, but named for screen readers
+                axis=alt.Axis(title=None, format="%b", labelAngle=-45, labelOverlap=False),
             ),
             y=alt.Y("sales:Q", title=_("Items sold"), axis=COUNT_AXIS),
             tooltip=[
