@@ -18,7 +18,7 @@ from core.trade.checkout import (
 from ui import dialogs, pages
 from ui.auth import demo_accounts_on, require_user
 from ui.state import db_session
-from ui.widgets import flash, item_link, moment, money, plain, thumbnail
+from ui.widgets import flash, item_link, moment, money, photo_alt, plain, thumbnail
 
 CHECKOUT_KEY = "_confirm_checkout"
 THUMB_PX = 96
@@ -45,7 +45,7 @@ with lines:
         # a row that never stacks: a small photo, then the text and the buttons beside it
         # (columns cut "Remove" to "Rem..." in a 1/6 column, and stack on a phone)
         with st.container(border=True), st.container(horizontal=True, gap="medium"):
-            thumbnail(entry.thumbnail, width=THUMB_PX)
+            thumbnail(entry.thumbnail, width=THUMB_PX, alt=photo_alt(item.title, item.category))
             with st.container(gap="small"):
                 st.markdown(f"**{plain(item.title)}**")
                 st.caption(

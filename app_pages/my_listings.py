@@ -11,7 +11,7 @@ from ui import dialogs, pages
 from ui.auth import require_user
 from ui.item_page import confirm_delete
 from ui.state import db_session
-from ui.widgets import day, flash, item_link, money, plain, status_badge, thumbnail
+from ui.widgets import day, flash, item_link, money, photo_alt, plain, status_badge, thumbnail
 
 DELETE_KEY = "_confirm_delete_listing"
 THUMB_PX = 96
@@ -47,7 +47,7 @@ for row in rows:
     # phone): a small photo, the text beside it, the buttons at the end, on the next line
     # when the screen is narrow
     with st.container(border=True), st.container(horizontal=True, vertical_alignment="center"):
-        thumbnail(row.thumbnail, width=THUMB_PX)
+        thumbnail(row.thumbnail, width=THUMB_PX, alt=photo_alt(item.title, item.category))
         with st.container(gap="small", width="stretch"):
             st.markdown(f"**{plain(item.title)}** · {money(item.price_cents)}")
             listed = _("listed {day}").format(day=day(item.created_at))

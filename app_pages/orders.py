@@ -22,7 +22,7 @@ from ui import pages
 from ui.auth import require_user
 from ui.sellers import stars
 from ui.state import db_session
-from ui.widgets import flash, item_link, money, plain, thumbnail
+from ui.widgets import flash, item_link, money, photo_alt, plain, thumbnail
 
 STATUS_BADGES = {  # the label: core.trade.tracking.status_label
     OrderStatus.PAID: (":material/inventory_2:", "orange"),
@@ -190,7 +190,7 @@ def show(order: OrderSummary, *, sale: bool) -> None:
         st.badge(label, icon=icon, color=colour)
         for line in order.lines:  # photo and text side by side at any width (no columns)
             with st.container(horizontal=True, vertical_alignment="center"):
-                thumbnail(line.thumbnail, width=64)
+                thumbnail(line.thumbnail, width=64, alt=photo_alt(line.title))
                 with st.container(gap="small"):
                     st.markdown(f"{plain(line.title)} · {money(line.price_cents)}")
                     if line.size == ONE_SIZE:  # "One size", not "size One size"

@@ -1,17 +1,20 @@
 """A seller's public page, ``/seller?id=ID`` (for everyone, logged out too): name, member
 since, rating, number sold, the items for sale and the latest reviews."""
 
+from datetime import date
+
 import streamlit as st
 
 from core.catalogue.sellers import (
     ITEMS_SHOWN,
     SellerNotFoundError,
+    sales_by_month,
     seller_id_from_text,
     seller_profile,
 )
-from core.i18n import _, format_day, format_number, ngettext
+from core.i18n import _, current_language, format_day, format_number, ngettext
 from core.models.moderation import ReportTarget
-from ui import pages
+from ui import charts, pages
 from ui.moderation import block_button, report_form
 from ui.sellers import member_since, rating_text, stars
 from ui.state import current_user, db_session
@@ -46,6 +49,22 @@ if viewer is not None and viewer.id != profile.seller_id:
     with st.container(horizontal=True, vertical_alignment="center"):
         report_form(viewer, ReportTarget.MEMBER, profile.seller_id)
         block_button(viewer, profile.seller_id, profile.display_name)
+
+
+# ``language``: only a key of the cache (the chart's words are in the spec)
+@st.cache_data(ttl=60, max_entries=500, show_spinner=False)
+def monthly_sales(seller_id: int, today: date, language: str) -> dict | None:
+    with db_session() as session:
+        frame = sales_by_month(session, seller_id, today=today)
+    if not frame["sales"].sum():
+        return None
+    return charts.spec(charts.sales_by_month(frame))
+
+
+sales_spec = monthly_sales(profile.seller_id, date.today(), current_language())
+if sales_spec is not None:
+    st.subheader(_("Sales by month"), anchor=False)
+    charts.show(sales_spec)
 
 st.subheader(_("For sale"), anchor=False)
 if not profile.items:

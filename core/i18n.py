@@ -43,6 +43,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
+from babel.units import format_unit
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -182,6 +183,20 @@ def format_number(
     """12345.6 -> "12,345.6" (English), "12 345,6" (French)."""
     pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=_locale(language or current_language()))
+
+
+def format_file_size(size: int, language: str | None = None) -> str:
+    """A file's size as phones count it (10^3): 260167 -> "260.2 kB" (English), "260,2 ko"
+    (French); "2.5 MB" from a million bytes."""
+    unit, value = (
+        ("digital-megabyte", size / 1_000_000)
+        if size >= 1_000_000
+        else ("digital-kilobyte", size / 1_000)
+    )
+    return format_unit(
+        round(value, 1), unit, length="short", format="#,##0.#",
+        locale=_locale(language or current_language()),
+    )  # fmt: skip
 
 
 def format_share(value: float, language: str | None = None) -> str:

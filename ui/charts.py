@@ -1,20 +1,37 @@
-"""The insights page's charts, drawn with Altair (which Streamlit ships): one function per
-chart, each taking a DataFrame from core.insights and returning an Altair chart, its
-titles, legends and tooltips in the person's language (numbers and dates keep Vega's d3
-formats)."""
+"""The app's charts, drawn with Altair (which Streamlit ships): one function per chart,
+each taking a DataFrame from core and returning an Altair chart, its titles, legends and
+tooltips in the person's language; numbers and dates keep Vega's d3 formats, written in
+the language by the locale ``spec()`` puts in each chart's config (month names, decimal
+comma)."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from babel import Locale
+from babel.dates import get_day_names, get_month_names
 
-from core.i18n import _
+from core.i18n import FORMAT_LOCALES, _, current_language
 
 EURO = ",.2f"
 # counts: whole numbers on the axis ("0.2 listings" means nothing), even for tiny counts
 COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
 ON_SALE, SOLD = "#2e7d32", "#9e9e9e"
+
+
+def week_axis(weeks: pd.Series) -> alt.Axis:
+    """A time axis ticked on the weeks' Mondays (Vega's own ticks fall every few days), the
+    labels kept apart: a phone's 350 px hold about six "08 nov.", and Vega drops the rest."""
+    days = sorted(set(pd.to_datetime(weeks)))
+    return alt.Axis(
+        format="%d %b",
+        values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days],
+        labelOverlap="greedy",
+        labelSeparation=8,
+    )
 
 
 def listings_by_category(frame: pd.DataFrame) -> alt.Chart:
@@ -71,24 +88,22 @@ def price_boxes(frame: pd.DataFrame) -> alt.LayerChart:
 
 
 def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = False) -> alt.Chart:
-    """Bars per week of one figure."""
+    """Bars per week of one figure, each as wide as its week (less a day, for the gap)."""
     fmt = EURO if euros else "d"
+    frame = frame.assign(until=pd.to_datetime(frame["week"]) + pd.Timedelta(days=6))
     return (
         alt.Chart(frame)
         .mark_bar(color="#5c6bc0")
         .encode(
-            x=alt.X(
-                "week:T",
-                title=_("Week of"),
-                timeUnit="yearmonthdate",
-                axis=alt.Axis(format="%d %b"),
-            ),
+            x=alt.X("week:T", title=_("Week of"), axis=week_axis(frame["week"])),
+            x2=alt.X2("until:T"),
             y=alt.Y(
                 f"{column}:Q",
                 title=title,
                 axis=alt.Axis(format=",.0f") if euros else COUNT_AXIS,
                 scale=alt.Scale(domainMin=0, nice=True),
             ),
+            y2=alt.datum(0),  # x and x2 alone would make it a horizontal bar
             tooltip=[
                 alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
                 alt.Tooltip(f"{column}:Q", title=title, format=fmt),
@@ -105,9 +120,10 @@ def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title=_("Week of"), axis=alt.Axis(format="%d %b")),
+            x=alt.X("week:T", title=_("Week of"), axis=week_axis(frame["week"])),
             y=alt.Y("n:Q", title=_("Per week"), axis=COUNT_AXIS),
-            color=alt.Color("what:N", legend=alt.Legend(title=None, orient="bottom")),
+            # two columns: three names in a row overflow a phone ("Ajoutés aux favoris")
+            color=alt.Color("what:N", legend=alt.Legend(title=None, orient="bottom", columns=2)),
             tooltip=[
                 alt.Tooltip("week:T", title=_("Week of"), format="%d %b %Y"),
                 alt.Tooltip("what:N", title=_("What")),
@@ -127,7 +143,7 @@ def price_gaps(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X(
                 "gap_pct:Q",
-                title=_("Price against the median of the same category and condition (%)"),
+                title=_("Against the median price (%)"),  # the caption says which median
             ),
             y=alt.Y("category:N", title=None),
             color=alt.Color(
@@ -154,7 +170,12 @@ def confusion(frame: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y("suggested:N", sort=labels, title=_("The AI suggested")),
         x=alt.X(
-            "chosen:N", sort=labels, title=_("The seller chose"), axis=alt.Axis(labelAngle=-40)
+            "chosen:N",
+            sort=labels,
+            title=_("The seller chose"),
+            # every column named, at 390 px too: rotated labels do not touch, but their
+            # boxes do, and Vega would hide two labels in three
+            axis=alt.Axis(labelAngle=-60, labelOverlap=False),
         ),
     )
     cells = base.mark_rect().encode(
@@ -232,6 +253,61 @@ def kept_by_pick(frame: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
+def price_history(frame: pd.DataFrame) -> alt.LayerChart:
+    """A listing's asking price as steps over time, and the offers its seller accepted as
+    dots (``frame``: at, price in euros, kind as core.catalogue.price_history.PriceKind)."""
+    asking, accepted = _("Asking price"), _("Offer accepted")
+    frame = frame.assign(what=[asking if k == "asking" else accepted for k in frame["kind"]])
+    colour = alt.Color(
+        "what:N",
+        scale=alt.Scale(domain=[asking, accepted], range=["#5c6bc0", "#e65100"]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    base = alt.Chart().encode(
+        x=alt.X(
+            "at:T",
+            title=_("Date"),  # no axis title (dates say it), but named for screen readers
+            axis=alt.Axis(
+                title=None, format="%d %b", tickCount=6, labelOverlap="greedy", labelSeparation=8
+            ),
+        ),
+        y=alt.Y("price:Q", title=_("Price (€)"), scale=alt.Scale(zero=False, padding=12)),
+        tooltip=[
+            alt.Tooltip("at:T", title=_("Date"), format="%d %b %Y"),
+            alt.Tooltip("what:N", title=_("What")),
+            alt.Tooltip("price:Q", title=_("Price (€)"), format=EURO),
+        ],
+    )
+    steps = base.transform_filter(alt.datum.kind == "asking").mark_line(
+        interpolate="step-after", color="#5c6bc0"
+    )
+    dots = base.mark_point(filled=True, size=70, opacity=1).encode(color=colour)
+    return alt.layer(steps, dots, data=frame).properties(height=220)
+
+
+def sales_by_month(frame: pd.DataFrame) -> alt.Chart:
+    """Bars: a seller's items sold per month (``frame``: month, sales, revenue in euros)."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#5c6bc0")
+        .encode(
+            # one band per month, each named (slanted: twelve "sept." do not fit a phone)
+            x=alt.X(
+                "yearmonth(month):O",
+                title=_("Month"),  # no axis title, but named for screen readers
+                axis=alt.Axis(title=None, format="%b", labelAngle=-45, labelOverlap=False),
+            ),
+            y=alt.Y("sales:Q", title=_("Items sold"), axis=COUNT_AXIS),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=_("Month"), format="%B %Y"),
+                alt.Tooltip("sales:Q", title=_("Items sold")),
+                alt.Tooltip("revenue:Q", title=_("Sales (€)"), format=EURO),
+            ],
+        )
+        .properties(height=180)
+    )
+
+
 def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
     """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
     validation (~16 ms a chart; tests/app_pages/test_insights.py validates every chart) and
@@ -243,7 +319,39 @@ def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
         autosize=alt.AutoSizeParams(type="fit", contains="padding"),
         padding={"left": 8, "top": 5, "right": 5, "bottom": 5},  # a rotated axis title's room
     )
-    return sized.to_dict(validate=validate)
+    out = sized.to_dict(validate=validate)
+    out.setdefault("config", {})["locale"] = vega_locale(current_language())
+    return out
+
+
+@cache
+def vega_locale(language: str) -> dict:
+    """Vega's number and time locale for the language, from Babel's data (Vega-Lite's
+    ``config.locale``): "%d %b" is "08 nov." in French, "1 234,5" its numbers."""
+    locale = Locale.parse(FORMAT_LOCALES.get(language, FORMAT_LOCALES["en"]))
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # d3's order; Babel's week starts on Monday
+    days, short_days = (get_day_names(w, locale=locale) for w in ("wide", "abbreviated"))
+    months, short_months = (get_month_names(w, locale=locale) for w in ("wide", "abbreviated"))
+    symbols = locale.number_symbols["latn"]
+    euro_first = locale.currency_formats["standard"].pattern.startswith("¤")
+    return {
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["€", ""] if euro_first else ["", "\u00a0€"],
+        },
+        "time": {
+            "dateTime": "%x %X",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": [days[d] for d in sunday_first],
+            "shortDays": [short_days[d] for d in sunday_first],
+            "months": [months[m] for m in range(1, 13)],
+            "shortMonths": [short_months[m] for m in range(1, 13)],
+        },
+    }
 
 
 def show(chart_spec: dict) -> None:

@@ -28,7 +28,7 @@ from ui import pages
 from ui.auth import require_user
 from ui.moderation import block_button, blocked_with, report_form
 from ui.state import db_session
-from ui.widgets import flash, item_link, moment, money, plain, thumbnail
+from ui.widgets import flash, item_link, moment, money, photo_alt, plain, thumbnail
 
 CONVERSATION_PARAM = "c"
 FLASH_KEY = "_inbox_flash"
@@ -63,7 +63,7 @@ def _inbox_row(entry: InboxEntry) -> None:
         st.container(border=True, key=f"conversation_{entry.id}"),
         st.container(horizontal=True, gap="medium", vertical_alignment="center"),
     ):
-        thumbnail(entry.thumbnail, width=THUMB_PX)
+        thumbnail(entry.thumbnail, width=THUMB_PX, alt=photo_alt(entry.item_title))
         with st.container(gap="small"):
             with st.container(horizontal=True, gap="small", vertical_alignment="center"):
                 st.markdown(f"**{plain(entry.other_name)}** · {plain(entry.item_title)}")

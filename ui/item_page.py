@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.catalogue.address import ShopAddress
 from core.catalogue.favourites import item_hearts
 from core.catalogue.listings import ItemView, ListingError, get_item_view, item_id_from_text
+from core.catalogue.price_history import price_history
 from core.catalogue.selling import delete_listing
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, current_language
 from core.models.accounts import User
 from core.models.catalogue import ItemStatus
 from core.models.moderation import ReportTarget
 from core.moderation.blocks import is_blocked
 from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
-from ui import dialogs, pages, search, warmup
+from ui import charts, dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
 from ui.moderation import report_form
 from ui.sellers import seller_link
 from ui.state import db_session
-from ui.widgets import flash, item_card, item_facts, money, plain, status_badge
+from ui.widgets import flash, item_card, item_facts, money, photo_alt, plain, status_badge
 
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
@@ -76,8 +78,33 @@ def render_item_page(
             item_page_actions(user, view)
         if user is not None and not view.is_own:
             report_form(user, ReportTarget.ITEM, item.id)
+    _price_history(item.id)
     _similar(user, item.id, query)
     confirm_delete(DELETE_KEY, then=pages.MY_LISTINGS)
+
+
+def _price_history(item_id: int) -> None:
+    """The price over time, when it moved (a price change or an accepted offer)."""
+    with db_session() as session:
+        points = price_history(session, item_id)
+    if not points:
+        return
+    # the last point is "now": to the minute, so that the spec's cache serves a minute
+    now = points[-1].at.replace(second=0, microsecond=0)
+    rows = [(p.at, p.price_cents, p.kind.value) for p in points[:-1]]
+    rows.append((now, points[-1].price_cents, "asking"))
+    st.subheader(_("Price history"), anchor=False)
+    charts.show(_history_spec(tuple(rows), current_language()))
+
+
+# ``language``: only a key of the cache (the chart's words are in the spec)
+@st.cache_data(ttl=120, max_entries=500, show_spinner=False)
+def _history_spec(rows: tuple, language: str) -> dict:
+    frame = pd.DataFrame(
+        [(at.replace(tzinfo=None), cents / 100, kind) for at, cents, kind in rows],
+        columns=["at", "price", "kind"],
+    )
+    return charts.spec(charts.price_history(frame))
 
 
 SIMILAR_PER_ROW = 4
@@ -103,12 +130,18 @@ def _photos(view: ItemView) -> None:
     if not view.photos:
         st.caption(_("No photo"))
         return
+    alt = photo_alt(view.item.title, view.item.category)
     if len(view.photos) == 1:
-        st.image(view.photos[0].image, width="stretch")
+        st.image(view.photos[0].image, width="stretch", alt=alt)
         return
-    names = [_("Photo {n}").format(n=n) for n in range(1, len(view.photos) + 1)]
-    for tab, photo in zip(st.tabs(names), view.photos, strict=True):
-        tab.image(photo.image, width="stretch")
+    count = len(view.photos)
+    names = [_("Photo {n}").format(n=n) for n in range(1, count + 1)]
+    for n, (tab, photo) in enumerate(zip(st.tabs(names), view.photos, strict=True), start=1):
+        tab.image(
+            photo.image,
+            width="stretch",
+            alt=_("{photo}, {n} of {count}").format(photo=alt, n=n, count=count),
+        )
 
 
 def _actions(user: User | None, view: ItemView) -> None:

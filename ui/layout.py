@@ -44,6 +44,12 @@ CSS = f"""
 /* The cookie manager's zero-height iframes would otherwise leave gaps above each page. */
 div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {{display: none;}}
 
+/* Contrast (WCAG AA, axe-core's color-contrast; tests/e2e/conftest.py): Streamlit draws a
+   disabled widget's label at 40 % of the text colour (2.4:1), and inline code in a caption
+   (the log-in page's demo accounts) small and grey under the caption's 60 % opacity (3.3:1). */
+label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}}
+[data-testid="stCaptionContainer"] code {{color: #000; font-size: 0.9em;}}
+
 /* Segmented controls (the sell page's condition) wrap instead of cutting their last choice. */
 [data-testid="stButtonGroup"] > div {{flex-wrap: wrap; overflow-x: visible;}}
 

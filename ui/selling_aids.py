@@ -26,7 +26,7 @@ from core.models.base import utcnow
 from core.money import format_eur, price_field_text
 from ui import search
 from ui.state import get_settings
-from ui.widgets import item_link, money, plain, thumbnail
+from ui.widgets import item_link, money, photo_alt, plain, thumbnail
 
 _log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def show_hint(suggestion: PriceHint | TooFew | None, price_key: str) -> None:
             st.columns(len(suggestion.shown)), suggestion.shown, strict=True
         ):
             with column:
-                thumbnail(comparable.thumbnail)
+                thumbnail(comparable.thumbnail, alt=photo_alt(comparable.title))
                 st.markdown(money(comparable.price_cents))
                 ago = format_ago(comparable.when, now)
                 st.caption(

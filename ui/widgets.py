@@ -87,8 +87,19 @@ def item_link(
     pages.SHOP.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
 
 
-def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
-    """A listing's thumbnail (a JPEG made at upload), sent inside the page as a data URL.
+def photo_alt(title: str, category: str | None = None) -> str:
+    """A photo's alternative text for screen readers and broken images: the listing's title
+    and, when known, its category (the one the AI proposed or the seller chose)."""
+    if category:
+        return _("Photo of {title} ({category})").format(
+            title=title, category=categories.label(category)
+        )
+    return _("Photo of {title}").format(title=title)
+
+
+def thumbnail(image: bytes | None, width: int | str = "stretch", *, alt: str) -> None:
+    """A listing's thumbnail (a JPEG made at upload) with its alternative text
+    (``photo_alt``), sent inside the page as a data URL.
 
     Bytes given to st.image go through Streamlit's media files on every run (checked with
     Pillow, hashed, registered for this session, orphans swept after the run: 13 % of the
@@ -97,7 +108,7 @@ def thumbnail(image: bytes | None, width: int | str = "stretch") -> None:
     (10 kB and more) is one the browser keeps for a few runs (Streamlit's message cache), in
     which a thumbnail shown again is only named, not sent again."""
     if image:
-        st.image(_data_url(image), width=width)
+        st.image(_data_url(image), width=width, alt=alt)
     else:
         st.caption(_("No photo"))
 
@@ -121,7 +132,7 @@ def item_card(
     of elements (each one is a message handed to the event loop), and a shop page draws 24
     cards (``bench/capacity.py``)."""
     with st.container(border=True, key=f"card_{item.id}"):
-        thumbnail(image)
+        thumbnail(image, alt=photo_alt(item.title, item.category))
         facts = [plain(item.brand), plain(categories.size_label(item.size))]
         facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first

@@ -4,8 +4,9 @@ much they sold (plain functions over a session)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
+import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -15,10 +16,11 @@ from core.i18n import _
 from core.models.accounts import User
 from core.models.base import ID_MAX
 from core.models.catalogue import Item, ItemStatus, Photo
-from core.models.trade import OrderLine
+from core.models.trade import Order, OrderLine
 from core.trade.reviews import LATEST_REVIEWS, Rating, ReviewView, seller_rating, seller_reviews
 
 ITEMS_SHOWN = 48  # the newest listings on the page; the count says how many there are
+SALES_MONTHS = 12  # the seller page's chart of sales: this month and the 11 before
 
 
 class SellerNotFoundError(UserError):
@@ -78,3 +80,40 @@ def seller_profile(session: Session, seller_id: int) -> SellerProfile:
         on_sale=on_sale,
         sold=sold,
     )
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    starts = []
+    year, month = today.year, today.month
+    for _n in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def sales_by_month(
+    session: Session, seller_id: int, *, months: int = SALES_MONTHS, today: date | None = None
+) -> pd.DataFrame:
+    """The seller's sales per calendar month (UTC), this month and the ``months - 1`` before,
+    months without a sale as zeros: ``month`` (its first day), ``sales`` (items) and
+    ``revenue`` (euros, what the buyers paid)."""
+    starts = _month_starts(today or datetime.now(UTC).date(), months)
+    since = datetime(starts[0].year, starts[0].month, 1, tzinfo=UTC)
+    rows = session.exec(
+        select(Order.created_at, OrderLine.price_cents)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.seller_id == seller_id, Order.created_at >= since)
+    ).all()
+    sums = {start: [0, 0] for start in starts}
+    for created_at, cents in rows:
+        at = created_at.astimezone(UTC) if created_at.tzinfo else created_at  # SQLite: naive UTC
+        month = date(at.year, at.month, 1)
+        if month in sums:
+            sums[month][0] += 1
+            sums[month][1] += cents
+    frame = pd.DataFrame(
+        [[start, n, cents / 100] for start, (n, cents) in sums.items()],
+        columns=["month", "sales", "revenue"],
+    )
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame

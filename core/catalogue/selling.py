@@ -40,6 +40,7 @@ from core.models.catalogue import (
     Item,
     ItemStatus,
     Photo,
+    PriceChange,
     brand_key,
     item_search_text,
 )
@@ -330,11 +331,23 @@ def update_listing(
     try:
         # the first statement writes: the seller, the status and the item are checked at once
         begin_write(session)
+        # the price before (the row locked on PostgreSQL; SQLite's write lock is held)
+        old_cents = session.exec(
+            select(Item.price_cents).where(Item.id == item_id).with_for_update()
+        ).first()
+        now = utcnow()
         changed = session.exec(
-            sql_update(Item).where(*where).values(**values, updated_at=utcnow()).returning(Item.id)
+            sql_update(Item).where(*where).values(**values, updated_at=now).returning(Item.id)
         ).all()
         if len(changed) != 1:
             raise _refusal(session, seller_id, item_id, revision)
+        if old_cents is not None and old_cents != values["price_cents"]:  # the price history
+            session.add(
+                PriceChange(
+                    item_id=item_id, old_cents=old_cents, new_cents=values["price_cents"],
+                    changed_at=now,
+                )
+            )  # fmt: skip
         # a lower price ends the pending offers it reaches (no one offers the asking price)
         end_offers(
             session, [item_id], OfferEnd.PRICE, utcnow(), at_or_above_cents=values["price_cents"]

@@ -286,3 +286,20 @@ class Favourite(SQLModel, table=True):
     user_id: int = Field(sa_column=fk_column("users.id", cascade=True))
     item_id: int = Field(sa_column=fk_column("items.id", cascade=True))  # indexed: counts per item
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PriceChange(SQLModel, table=True):
+    """A seller's change of a listing's asking price (a drop, or a rise): the price before
+    and after, and when (the item page's price history; recorded since 0005_price_history)."""
+
+    __tablename__ = "price_changes"
+    __table_args__ = (
+        CheckConstraint("old_cents > 0 AND new_cents > 0", name="ck_price_changes_prices"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Id)
+    item_id: int = Field(sa_column=fk_column("items.id", cascade=True))
+    old_cents: int
+    new_cents: int
+    changed_at: datetime = Field(default_factory=utcnow)

@@ -391,3 +391,34 @@ def test_colour_and_pattern_filters_and_the_item_page(app_env):
 
     item = open_item(start_app(), item_by_title(app_db(app_env), "Red wrap midi dress").id)
     assert any("**Colour:** Red · **Pattern:** Plain" in m.value for m in item.markdown)
+
+
+def image_alts(at) -> list[str]:
+    return [img.alt for element in at.get("image") for img in element.proto.imgs]
+
+
+def test_every_photo_says_what_it_shows(app_env):
+    engine = app_db(app_env)
+    with Session(engine) as s:
+        create_listing(
+            s,
+            user_id(engine, "user1@gmail.com"),
+            ListingDraft(
+                title="Two-photo tee",
+                category="t-shirt",
+                size="M",
+                brand="Basics",
+                condition="good",
+                price="9",
+            ),
+            [prepare_photo(jpeg()), prepare_photo(jpeg((20, 90, 200)))],
+        )
+    at = start_app()
+    alts = image_alts(at)
+    assert alts[0] == "Photo of Two-photo tee (T-shirt)"  # the title and the category
+    assert [alt.split(" (")[0] for alt in alts] == [f"Photo of {t}" for t in card_titles(at)]
+    at = open_item(at, item_by_title(engine, "Two-photo tee").id)
+    assert image_alts(at)[:2] == [
+        "Photo of Two-photo tee (T-shirt), 1 of 2",
+        "Photo of Two-photo tee (T-shirt), 2 of 2",
+    ]

@@ -331,7 +331,7 @@ def test_0004_indexes_the_ai_picks_of_a_database_holding_rows(baseline_db):
 
     change = upgrade_schema(engine)
 
-    assert (change.before, change.after) == ("0003_trust_and_safety", "0004_ai_pick_indexes")
+    assert (change.before, change.after) == ("0003_trust_and_safety", head_revision())
     assert _all_rows(engine, tables) == before
     names = {index["name"] for index in inspect(engine).get_indexes("items")}
     assert {"ix_items_ai_colour", "ix_items_ai_pattern"} <= names
@@ -340,3 +340,34 @@ def test_0004_indexes_the_ai_picks_of_a_database_holding_rows(baseline_db):
     # the jacket kept blue and plain; the dress left both unsaid
     assert (record.colours.kept, record.colours.unsaid) == (1, 1)
     assert (record.patterns.kept, record.patterns.unsaid) == (1, 1)
+
+
+def test_0005_adds_the_price_history_to_a_database_holding_rows(baseline_db):
+    """0005_price_history on a database at 0004 holding rows: every row kept, the new table
+    empty, and an edit of an old listing's price recorded there."""
+    from core.catalogue.price_history import price_history
+    from core.catalogue.selling import update_listing
+    from core.models.catalogue import PriceChange
+    from core.schema import _schema_lock
+    from tests.listing_helpers import draft
+
+    engine, tables = baseline_db
+    with _schema_lock(engine) as conn:  # 0003 copies items on SQLite: foreign keys off
+        command.upgrade(alembic_config(conn), "0004_ai_pick_indexes")
+    before = _all_rows(engine, tables)
+
+    change = upgrade_schema(engine)
+
+    assert (change.before, change.after) == ("0004_ai_pick_indexes", head_revision())
+    assert _all_rows(engine, tables) == before
+    with Session(engine) as session:
+        assert session.exec(select(PriceChange)).all() == []
+        assert price_history(session, 2) == []  # the red dress: never changed since
+        update_listing(
+            session, 1, 2,
+            draft(title="Robe rouge", category="dress", size="S", brand="Sézane", price="50"),
+            [1],
+        )  # fmt: skip
+    with Session(engine) as session:
+        points = price_history(session, 2)
+    assert [p.price_cents for p in points] == [6000, 5000, 5000]

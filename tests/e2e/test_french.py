@@ -1,6 +1,7 @@
 """A French browser's journey in Chromium: the app speaks French from the first page
 (navigator.language is fr-FR), prices and dates are French, a new account is made and buys
-through French forms, and the EN | FR switch changes the language on the spot."""
+through French forms, the photo uploader and the charts speak French too, and the EN | FR
+switch changes the language on the spot. Every page it sees passes axe-core at 1280 px."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, Person
+from tests.e2e.conftest import DESKTOP, Person, assert_accessible, chart_problems
+from tests.shop_helpers import jpeg
 from ui.i18n import LANGUAGE_COOKIE, SWITCH_KEY
 
 TITLE = "Mustard merino crewneck"  # Camille's, 32.00
 PRICE = re.compile(r"32,00\s€")  # Babel's French: a no-break space before the euro sign
+FRENCH_DAY = re.compile(  # "08 nov.", a chart's week
+    r"\d\d (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)"
+)
 
 
 @pytest.fixture
@@ -34,6 +39,10 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     assert nav.get_by_role("link", name="Se connecter").count() == 1
     french.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
     french.shot("the shop in French")
+    assert_accessible(french, "the shop in French")
+    french.goto("/login")
+    french.page.get_by_role("button", name="Se connecter", exact=True).wait_for()
+    assert_accessible(french, "the log-in page in French")
 
     # a new account, through the French form
     french.goto("/register")
@@ -68,6 +77,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     facts = french.text()
     assert "Taille" in facts and "État" in facts and PRICE.search(facts)
     french.shot("the item in French")
+    assert_accessible(french, "the item in French")
     french.page.get_by_role("button", name="Ajouter au panier").click()
     french.settle()
     french.page.get_by_role("link", name="Aller au panier").first.click()
@@ -79,6 +89,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.page.get_by_role("textbox", name="Code postal").fill("33000")
     french.page.get_by_role("textbox", name="Ville").fill("Bordeaux")
     french.shot("the cart in French")
+    assert_accessible(french, "the cart in French")
     french.page.get_by_role("button", name=re.compile(r"Acheter pour 32,00\s€")).click()
     french.settle()
     french.page.get_by_text("Confirmez votre commande").wait_for()
@@ -89,8 +100,48 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     assert "Merci ! Votre commande" in french.text()
     assert re.search(r"\d{1,2} [a-zéû]+\.? 20\d\d", french.text()), "a French date"
     french.shot("the order in French")
+    assert_accessible(french, "the orders in French")
+
+    # the photo uploader: its button and a file's size in French, not Streamlit's English
+    french.goto("/sell")
+    uploader = french.page.get_by_test_id("stFileUploader").first
+    button = uploader.locator('[data-testid="stFileUploaderDropzone"] button[kind="secondary"]')
+    button.and_(french.page.locator('[aria-label="Choisir des photos"]')).wait_for()
+    drawn = button.evaluate(
+        "b => getComputedStyle(b.querySelector('[data-testid=stMarkdownContainer]'), '::after')"
+        ".content"
+    )
+    assert drawn == '"Choisir des photos"'
+    assert "Upload" not in uploader.inner_text() and "per file" not in uploader.inner_text()
+    assert_accessible(french, "the sell page in French")
+    uploader.locator("input[type=file]").set_input_files(
+        {"name": "pull.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
+    french.settle()
+    size = french.page.get_by_test_id("stFileChip").locator('[data-testid="stFileChipName"] + div')
+    size.wait_for()
+    assert size.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # "2.1KB" hidden
+    shown = size.evaluate("e => getComputedStyle(e, '::after').content")
+    assert re.fullmatch(r'"\d+,\d\s?ko"', shown), shown
+    french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()  # its preview
+    french.shot("a photo in the French uploader")
+    assert_accessible(french, "the sell page with a photo, in French")
+
+    french.goto("/inbox")
+    assert_accessible(french, "the inbox in French")
+
+    # the charts' dates in French ("08 nov.", not "08 Nov"), drawn whole at 1280 px
+    french.goto("/insights")
+    axis = '[data-testid="stVegaLiteChart"] g.role-axis[aria-label*="time scale"]'
+    french.page.locator(axis).first.wait_for()
+    days = french.page.locator(f"{axis} g.role-axis-label text").all_text_contents()
+    assert days and all(FRENCH_DAY.fullmatch(day) for day in days), days
+    assert chart_problems(french) == []
+    assert_accessible(french, "the insights in French")
+    french.shot("the insights in French")
 
     # the switch: English at once, on the same page
+    french.goto("/orders")
     switch = french.page.locator(f".st-key-{SWITCH_KEY}")
     switch.locator("button").filter(has_text=re.compile(r"^EN$")).click()
     french.settle()

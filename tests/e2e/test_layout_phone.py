@@ -25,7 +25,7 @@ import requests
 
 from tests.app_server import free_port
 from tests.conftest import ROOT
-from tests.e2e.conftest import PHONE, Person
+from tests.e2e.conftest import PHONE, Person, assert_accessible, chart_problems
 from ui.pages import QUICK_LINKS_KEY
 
 pytestmark = pytest.mark.browser
@@ -119,8 +119,20 @@ def check_page(someone: Person, path: str, label: str, main_places: list[str]) -
     shot_whole(someone, label)
     problems = layout_problems(someone)
     assert problems == [], f"{path} at {PHONE['width']} px: {problems}"
+    assert_accessible(someone, path)
+    assert chart_problems(someone) == [], f"{path} at {PHONE['width']} px"
     assert_in_view_without_a_menu(someone, main_places)
     return text
+
+
+def check_insights_tabs(someone: Person) -> None:
+    """The insights' other tabs (charts in a hidden tab are drawn once it is shown)."""
+    for n in (1, 2):
+        someone.page.get_by_role("tab").nth(n).click()
+        time.sleep(1)  # Vega draws the charts just shown
+        shot_whole(someone, f"insights tab {n + 1}")
+        assert chart_problems(someone) == [], f"insights tab {n + 1} at {PHONE['width']} px"
+        assert_accessible(someone, f"insights tab {n + 1}")
 
 
 def assert_two_cards_per_row(someone: Person) -> None:
@@ -152,6 +164,7 @@ def test_every_page_fits_a_phone_logged_out(person):
     assert "Welcome back" in check_page(visitor, "/sell", "sell sends to log in", LOGGED_OUT_PLACES)
     assert "Page not found" in check_page(visitor, "/no-such-page", "not found", LOGGED_OUT_PLACES)
     assert "Listings by category" in check_page(visitor, "/insights", "insights", LOGGED_OUT_PLACES)
+    check_insights_tabs(visitor)
     assert "Member since" in check_page(visitor, "/seller?id=1", "seller", LOGGED_OUT_PLACES)
 
 
@@ -199,6 +212,7 @@ def test_every_page_fits_a_phone_logged_in(person):
         camille, "/notifications", "notifications", LOGGED_IN_PLACES
     )
     assert "Your shop" in check_page(camille, "/insights", "insights", LOGGED_IN_PLACES)
+    check_insights_tabs(camille)
     assert "Member since" in check_page(camille, "/seller?id=2", "seller", LOGGED_IN_PLACES)
     profile = check_page(camille, "/profile", "profile", LOGGED_IN_PLACES)
     assert "My listings" in profile and "My orders" in profile  # the places left in the menu

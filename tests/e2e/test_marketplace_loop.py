@@ -2,8 +2,9 @@
 user1, asks about it (a pasted message over the limit is refused and kept in the box) and
 offers a price; user1 counters (under the offer: refused, with a sentence); user2 accepts
 and buys at that price; user1, told of the sale, ships from the notification (her sales
-open, the bell at zero); user2 confirms and reviews; the review is on user1's seller page.
-A screenshot at each step (test-artifacts/e2e)."""
+open, the bell at zero); user2 confirms and reviews; the review is on user1's seller page,
+with her sales by month, and the parka's page shows its price history with the accepted
+offer. A screenshot at each step (test-artifacts/e2e)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
 
     # Hugo favourites Camille's parka
     _open_the_item(hugo)
+    parka = hugo.page.url
+    assert hugo.page.get_by_role("heading", name="Price history").count() == 0  # none yet
     hugo.page.get_by_role("button", name="Add to favourites").click()
     hugo.settle()
     hugo.page.get_by_role("button", name="In your favourites").wait_for()
@@ -148,7 +151,25 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     hugo.settle()
     hugo.page.get_by_text(REVIEW).wait_for()
     assert "★" in hugo.text()
+    # her sales by month: this month's bar (Vega names each bar from its tooltip; other
+    # journeys on the same server may sell her items too)
+    hugo.page.get_by_role("heading", name="Sales by month").wait_for()
+    bars = hugo.page.get_by_test_id("stVegaLiteChart").first.locator("g.mark-rect path")
+    bars.first.wait_for(state="attached")  # a month without a sale: a bar 0 px high
+    labels = bars.evaluate_all("bars => bars.map(b => b.getAttribute('aria-label'))")
+    sold = [int(m.group(1)) for label in labels if (m := re.search(r"Items sold: (\d+)", label))]
+    assert sum(sold) >= 1, labels
     hugo.shot("seller page with the review")
+
+    # the parka's price history: asked 75.00, an offer accepted at 68.00
+    hugo.page.goto(parka)
+    hugo.settle()
+    hugo.page.get_by_role("heading", name="Price history").wait_for()
+    chart = hugo.page.get_by_test_id("stVegaLiteChart").first
+    mark = 'path[aria-label*="Price (€): {price};"][aria-label$="What: {what}"]'
+    chart.locator(mark.format(price=68, what="Offer accepted")).wait_for()
+    assert chart.locator(mark.format(price=75, what="Asking price")).count() >= 2  # then, now
+    hugo.shot("the price history")
     camille.goto("/notifications")
     camille.page.get_by_text("reviewed you").first.wait_for()
     camille.shot("notified of the review")

@@ -62,7 +62,7 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     path = tmp_path / "hat.jpg"
     path.write_bytes(garment_jpeg("hat", "beige"))
     visitor.goto("/")
-    visitor.page.get_by_role("button", name="Photo").click()
+    visitor.page.get_by_role("button", name="Photo", exact=True).click()
     uploader = visitor.page.locator(
         '[data-testid="stPopoverBody"] [data-testid="stFileUploaderDropzoneInput"]'
     )
