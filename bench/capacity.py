@@ -48,21 +48,18 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import requests
+from crowd import Shop, idle_tabs_memory, profiling, run_level, summary, top_frames
+
+from tools.servers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from crowd import Shop, idle_tabs_memory, profiling, run_level, summary, top_frames  # noqa: E402
 
 LEVELS = (1, 10, 30, 60)
 GOAL_THROUGHPUT_RATIO = 0.6
@@ -73,12 +70,6 @@ SERVER_ARGS = [
     "--server.headless", "true", "--browser.gatherUsageStats", "false",
     "--server.fileWatcherType", "none",
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the marketplace the tabs browse ------------------------------------------------------
@@ -159,17 +150,6 @@ def one_server(
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"{base}/_stcore/health", timeout=2).text == "ok":
-                return
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
 
 
 @contextlib.contextmanager

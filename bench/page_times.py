@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,9 +35,8 @@ import time
 import uuid
 from pathlib import Path
 
-import requests
-
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+from tools.servers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = '[data-testid="stMain"]'
@@ -50,12 +48,6 @@ PROGRESS = ", ".join(
 FIGURES = ("register_s", "insights_cold_s", "insights_warm_s", "shop_paint_s", "item_paint_s")
 GOAL_S = 1.0
 ITEM_ID = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seeded(folder: Path) -> Path:
@@ -78,23 +70,15 @@ def _start(folder: Path, seeded: Path, model_dir: str | None) -> tuple[subproces
     env = dict(os.environ, DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'm.db'}")
     env["MODEL_DIR"] = model_dir or str(folder / "no-model")
     env.pop("BCRYPT_ROUNDS", None)  # the production cost of a password check
-    port = _free_port()
+    port = free_port()
     log = (folder / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if requests.get(f"{base}/_stcore/health", timeout=2).text == "ok":
-                return server, base
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            raise RuntimeError("the app did not start: " + (folder / "server.log").read_text())
-        time.sleep(0.2)
+    wait_healthy(base, server, folder / "server.log")
+    return server, base
 
 
 def _timed_goto(page, url: str, selector: str) -> float:

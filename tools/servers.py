@@ -88,7 +88,9 @@ def render_config(listen: int, app_ports: list[int], run_dir: Path) -> str:
     )
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    """Return once the Streamlit server at ``url`` answers ``/_stcore/health``; ServersError
+    (with the end of its ``log``) if ``proc`` ends or ``timeout`` passes first."""
     import requests
 
     deadline = time.monotonic() + timeout
@@ -146,7 +148,7 @@ def running_servers(
             log = run_dir / f"app-{number}.log"
             cluster.processes.append(start_app(app_port, env, log))
         for number, (url, proc) in enumerate(zip(cluster.app_urls, cluster.processes, strict=True)):
-            _wait(url, proc, run_dir / f"app-{number}.log")
+            wait_healthy(url, proc, run_dir / f"app-{number}.log")
         conf = run_dir / "nginx.conf"
         conf.write_text(render_config(port, app_ports, run_dir), encoding="utf-8")
         nginx_log = run_dir / "nginx.log"
@@ -154,7 +156,7 @@ def running_servers(
             [binary, "-p", str(run_dir), "-c", str(conf), "-e", str(run_dir / "error.log")],
             stdout=nginx_log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        _wait(cluster.url, cluster.nginx, run_dir / "error.log", timeout=20)
+        wait_healthy(cluster.url, cluster.nginx, run_dir / "error.log", timeout=20)
         yield cluster
     finally:
         stop(cluster.nginx)
