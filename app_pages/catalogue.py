@@ -18,7 +18,7 @@ from ui import search, warmup
 from ui.favourites import page_hearts
 from ui.item_page import render_item_page
 from ui.state import current_user, db_session
-from ui.widgets import item_card, plain
+from ui.widgets import card_grid, plain
 
 user = current_user()
 ai = search.semantic_on()  # searches ranked by meaning too (a model that embeds text)
@@ -173,19 +173,12 @@ if not page.cards:
             hearts = page_hearts(session, user, [card.item.id for card in instead])
         if instead:
             st.subheader(_("The nearest listings, though they do not match"), anchor=False)
-            for start in range(0, len(instead), 4):
-                row = instead[start : start + 4]
-                for column, card in zip(st.columns(4), row, strict=False):
-                    with column:
-                        item_card(card.item, card.thumbnail, query=address.params(), hearts=hearts)
+            card_grid(instead, query=address.params(), hearts=hearts)
     st.stop()
 
 st.caption(shown.caption(address.filters.prices))
 
-for start in range(0, len(page.cards), 4):
-    for column, card in zip(st.columns(4), page.cards[start : start + 4], strict=False):
-        with column:
-            item_card(card.item, card.thumbnail, query=address.params(), hearts=hearts)
+card_grid(page.cards, query=address.params(), hearts=hearts)
 
 first_col, prev_col, _gap, next_col, last_col = st.columns([1, 1, 2, 1, 1])
 first_col.button(

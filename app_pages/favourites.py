@@ -9,9 +9,7 @@ from ui import pages
 from ui.auth import require_user
 from ui.favourites import Hearts
 from ui.state import db_session
-from ui.widgets import item_card
-
-PER_ROW = 4
+from ui.widgets import card_grid
 
 user = require_user(pages.FAVOURITES)
 st.title(_("Favourites"))
@@ -31,7 +29,4 @@ st.caption(" · ".join(part for part in (count, sold_count) if part))
 
 # every card here is a favourite: its filled heart takes it out
 hearts = Hearts(user.id, frozenset(entry.item.id for entry in entries), back=pages.FAVOURITES)
-for start in range(0, len(entries), PER_ROW):
-    for column, entry in zip(st.columns(PER_ROW), entries[start : start + PER_ROW], strict=False):
-        with column:
-            item_card(entry.item, entry.thumbnail, hearts=hearts)
+card_grid(entries, hearts=hearts)

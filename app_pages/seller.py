@@ -18,9 +18,7 @@ from ui import charts, pages
 from ui.moderation import block_button, report_form
 from ui.sellers import member_since, rating_text, stars
 from ui.state import current_user, db_session
-from ui.widgets import item_card, plain
-
-PER_ROW = 4
+from ui.widgets import card_grid, plain
 
 try:
     with db_session() as session:
@@ -69,11 +67,7 @@ if sales_spec is not None:
 st.subheader(_("For sale"), anchor=False)
 if not profile.items:
     st.info(_("Nothing for sale right now."))
-for start in range(0, len(profile.items), PER_ROW):
-    for column, card in zip(st.columns(PER_ROW), profile.items[start : start + PER_ROW],
-                            strict=False):  # fmt: skip
-        with column:
-            item_card(card.item, card.thumbnail)
+card_grid(profile.items)
 if profile.on_sale > ITEMS_SHOWN:
     st.caption(
         _("The {n} newest of {total} items.").format(

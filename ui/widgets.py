@@ -10,7 +10,7 @@ import base64
 import re
 import string
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -147,6 +147,24 @@ def item_card(
                 st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
             if hearts is not None:
                 card_heart(item, hearts)
+
+
+CARDS_PER_ROW = 4  # on a phone, two a row (ui/layout.py)
+
+
+def card_grid(
+    cards: Sequence,
+    *,
+    query: Mapping[str, list[str]] | None = None,
+    hearts: Hearts | None = None,
+) -> None:
+    """``cards`` (anything with ``.item`` and ``.thumbnail``) as ``item_card``s, four a row,
+    in order."""
+    for start in range(0, len(cards), CARDS_PER_ROW):
+        row = cards[start : start + CARDS_PER_ROW]
+        for column, card in zip(st.columns(CARDS_PER_ROW), row, strict=False):
+            with column:
+                item_card(card.item, card.thumbnail, query=query, hearts=hearts)
 
 
 def status_badge(item: Item) -> None:
