@@ -31,6 +31,7 @@ _CARD_ROW = (
     '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-card_"])'
 )
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
+MENU_CLOSER_KEY = "menu_closer"  # the container of the side menu's closer (apply())
 HEART_RED = "#d43f4f"
 # Material Icons' filled "favorite" (Apache 2.0), a little inset to match the outline's size
 _FILLED_HEART = (
@@ -49,6 +50,11 @@ div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {{dis
    (the log-in page's demo accounts) small and grey under the caption's 60 % opacity (3.3:1). */
 label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}}
 [data-testid="stCaptionContainer"] code {{color: #000; font-size: 0.9em;}}
+
+/* The side menu's closer (apply()) is a script: it takes no room on the page. */
+[data-testid="stLayoutWrapper"]:has(> .st-key-{MENU_CLOSER_KEY}),
+[data-testid="stElementContainer"]:has(> .st-key-{MENU_CLOSER_KEY}),
+.st-key-{MENU_CLOSER_KEY} {{display: none !important;}}
 
 /* Segmented controls (the sell page's condition) wrap instead of cutting their last choice. */
 [data-testid="stButtonGroup"] > div {{flex-wrap: wrap; overflow-x: visible;}}
@@ -87,6 +93,33 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
 """
 
 
+# On a phone-sized window Streamlit folds the navigation into the side menu, and closes that
+# menu after a tap on one of its pages only when the browser says it is a phone (its user
+# agent): in a narrow window of a desktop browser, or a tablet's split screen, the menu stays
+# open over the page just opened. This closes it after such a tap, below the width where the
+# navigation moves into the menu, whatever the browser says it is. Once per page load (the
+# flag), on the capture phase, and after Streamlit's own click handler (the timeout); only if
+# the menu is still open (a phone's Streamlit has closed it already).
+MENU_CLOSER_JS = """<script>
+if (!window.__secondeMainMenuCloser) {
+  window.__secondeMainMenuCloser = true;
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest('[data-testid="stSidebarNavLink"]')) return;
+    if (window.innerWidth >= 768) return;
+    setTimeout(() => {
+      const menu = document.querySelector('[data-testid="stSidebar"]');
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (menu && close && menu.getBoundingClientRect().right > 0) close.click();
+    }, 0);
+  }, true);
+}
+</script>"""
+
+
 def apply() -> None:
-    """Load the style rules for this run (call once, early, from Home.py)."""
+    """Load the style rules and the side menu's closer for this run (call once, early, from
+    Home.py). The closer is a script in the page itself (st.html runs it), in a container
+    that takes no room."""
     st.html(f"<style>{CSS}</style>")
+    with st.container(key=MENU_CLOSER_KEY):
+        st.html(MENU_CLOSER_JS, unsafe_allow_javascript=True)

@@ -148,6 +148,24 @@ def assert_two_cards_per_row(someone: Person) -> None:
         assert box["width"] < PHONE["width"] / 2
 
 
+_MENU_SHUT = """() => {
+  const menu = document.querySelector('[data-testid="stSidebar"]');
+  return !menu || menu.getBoundingClientRect().right <= 0;
+}"""
+
+
+def tap_in_the_side_menu(someone: Person, name: str) -> None:
+    """Open the side menu (where a phone's navigation is), tap a page in it: the page shows
+    and the menu closes, even when the browser does not say it is a phone (Streamlit closes
+    it only for a phone's user agent; this Chromium's is a desktop one)."""
+    page = someone.page
+    page.get_by_test_id("stExpandSidebarButton").click()
+    page.wait_for_function(f"() => !({_MENU_SHUT})()", timeout=5_000)
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
+    someone.settle()
+    page.wait_for_function(_MENU_SHUT, timeout=5_000)  # TimeoutError: left open over the page
+
+
 LOGGED_OUT_PLACES = ["Shop", "Log in", "Register"]
 LOGGED_IN_PLACES = ["Shop", "Sell", "Cart", "Profile"]
 
@@ -166,6 +184,8 @@ def test_every_page_fits_a_phone_logged_out(person):
     assert "Listings by category" in check_page(visitor, "/insights", "insights", LOGGED_OUT_PLACES)
     check_insights_tabs(visitor)
     assert "Member since" in check_page(visitor, "/seller?id=1", "seller", LOGGED_OUT_PLACES)
+    tap_in_the_side_menu(visitor, "Insights")
+    assert "Listings by category" in visitor.text()
 
 
 def _add_to_cart(someone: Person, item_id: int) -> None:
