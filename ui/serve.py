@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
+import inspect
 import logging
 import sys
 import threading
@@ -53,6 +54,12 @@ def page_modules() -> list[str]:
     return list(names)
 
 
+# Libraries the pages import that declare no Streamlit component (those must be imported in a
+# script run): the charts' Altair (a third of a second, for the item page's price history and
+# the insights) and the emoji table that st.set_page_config's emoji icon looks up.
+LIBRARIES = ("altair", "streamlit.emojis")
+
+
 def _server_started(timeout: float = 60.0) -> None:
     """Wait until Streamlit's runtime runs: the work below holds Python's lock most of the
     time, and done during the server's own start it would only delay it."""
@@ -72,9 +79,12 @@ def prepare() -> None:
     Never raises: the first page says what is wrong."""
     _server_started()
     try:
-        for name in page_modules():
+        for name in (*page_modules(), *LIBRARIES):
             with contextlib.suppress(ModuleNotFoundError):  # a name, not a module
                 importlib.import_module(name)
+        # inspect.getmodule's table of every loaded module's file, which a component's
+        # declaration (the cookie manager's, in the first run) would otherwise build then
+        inspect.getmodule(inspect.currentframe())
         from core.config import load_settings
         from core.db import make_engine
         from ui.state import prepare_database  # no component: safe outside a script run
