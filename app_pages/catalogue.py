@@ -173,7 +173,7 @@ if not page.cards:
             hearts = page_hearts(session, user, [card.item.id for card in instead])
         if instead:
             st.subheader(_("The nearest listings, though they do not match"), anchor=False)
-            card_grid(instead, query=address.params(), hearts=hearts)
+            card_grid(instead, key="nearest", query=address.params(), hearts=hearts)
     st.stop()
 
 st.caption(shown.caption(address.filters.prices))

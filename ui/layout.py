@@ -25,11 +25,10 @@ def screen_key(screen: pages.Screen | None) -> str:
     return SCREEN_KEY_PREFIX + (screen.url_path or "shop")
 
 
-# A row of the shop's card grid: st.columns(4) whose columns hold item cards, which carry
-# the key card_<id> (ui/widgets.py item_card).
-_CARD_ROW = (
-    '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-card_"])'
-)
+# The cards of a grid (ui/widgets.py card_grid: one wrapping horizontal container keyed
+# grid_<key>, each card in a layout wrapper), four a row, two on a phone.
+_GRID = '[class*="st-key-grid_"]'
+_GRID_CELL = f'{_GRID} > [data-testid="stLayoutWrapper"]'
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
 MENU_CLOSER_KEY = "menu_closer"  # the container of the side menu's closer (apply())
 HEART_RED = "#d43f4f"
@@ -78,20 +77,22 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
   mask: {_FILLED_HEART} center / contain no-repeat;
 }}
 
-/* Below 640 px the shop's cards go two per row, not one card per screen. */
+/* A grid of cards: four a row, each a quarter of the row less its share of the gaps, and
+   as tall as the row's tallest; the photo (in the card's text) as wide as the card. Below
+   640 px, two a row. */
+{_GRID} {{gap: 1rem; align-items: stretch;}}
+{_GRID_CELL} {{
+  flex: 0 0 calc((100% - 3rem) / 4); max-width: calc((100% - 3rem) / 4); min-width: 0;
+}}
+{_GRID_CELL} > [class*="st-key-card_"] {{height: 100%;}}  /* a row's cards one height */
+[class*="st-key-card_"] [data-testid="stMarkdownContainer"] img {{
+  width: 100%; height: auto; display: block; border-radius: 0.5rem;
+}}
 @media (max-width: 639.98px) {{
-  {_CARD_ROW} {{gap: 0.75rem;}}
-  {_CARD_ROW} > [data-testid="stColumn"] {{
-    flex: 0 0 calc(50% - 0.375rem) !important;
-    min-width: calc(50% - 0.375rem) !important;
-    max-width: calc(50% - 0.375rem);
-  }}
-  {_CARD_ROW} > [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"])) {{
-    display: none;  /* the empty columns after the last card */
-  }}
+  {_GRID} {{gap: 0.75rem;}}
+  {_GRID_CELL} {{flex-basis: calc((100% - 0.75rem) / 2); max-width: calc((100% - 0.75rem) / 2);}}
 }}
 """
-
 
 # On a phone-sized window Streamlit folds the navigation into the side menu, and closes that
 # menu after a tap on one of its pages only when the browser says it is a phone (its user

@@ -132,13 +132,15 @@ def item_card(
     of elements (each one is a message handed to the event loop), and a shop page draws 24
     cards (``bench/capacity.py``)."""
     with st.container(border=True, key=f"card_{item.id}"):
-        thumbnail(image, alt=photo_alt(item.title, item.category))
         facts = [plain(item.brand), plain(categories.size_label(item.size))]
         facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
         lines = (f"**{plain(item.title)}**", small_grey(" · ".join(facts)), money(item.price_cents))
-        st.markdown("  \n".join(lines))
+        # the thumbnail in the same element as the text (a markdown image of its data URL)
+        alt = plain(photo_alt(item.title, item.category))
+        photo = f"![{alt}]({_data_url(image)})" if image else small_grey(_("No photo"))
+        st.markdown(f"{photo}\n\n" + "  \n".join(lines))
         with st.container(
             horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
         ):
@@ -149,22 +151,22 @@ def item_card(
                 card_heart(item, hearts)
 
 
-CARDS_PER_ROW = 4  # on a phone, two a row (ui/layout.py)
+GRID_KEY_PREFIX = "grid_"  # four cards a row, two on a phone: the widths are CSS (ui/layout.py)
 
 
 def card_grid(
     cards: Sequence,
     *,
+    key: str = "cards",
     query: Mapping[str, list[str]] | None = None,
     hearts: Hearts | None = None,
 ) -> None:
     """``cards`` (anything with ``.item`` and ``.thumbnail``) as ``item_card``s, four a row,
-    in order."""
-    for start in range(0, len(cards), CARDS_PER_ROW):
-        row = cards[start : start + CARDS_PER_ROW]
-        for column, card in zip(st.columns(CARDS_PER_ROW), row, strict=False):
-            with column:
-                item_card(card.item, card.thumbnail, query=query, hearts=hearts)
+    in order: one wrapping row (a horizontal container keyed ``grid_<key>``, unique on its
+    page) rather than st.columns for every four cards, which drew five more elements a row."""
+    with st.container(horizontal=True, key=GRID_KEY_PREFIX + key):
+        for card in cards:
+            item_card(card.item, card.thumbnail, query=query, hearts=hearts)
 
 
 def status_badge(item: Item) -> None:

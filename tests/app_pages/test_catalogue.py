@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -27,13 +29,14 @@ from ui.widgets import plain
 
 
 def card_titles(at) -> list[str]:
-    """The titles of the shop's cards: the first line of each card's text (its title, facts
-    in small grey, then its price)."""
-    return [
-        m.value.split("  \n")[0].strip("*").replace("\\", "")
-        for m in at.markdown
-        if m.value.startswith("**") and ":small[:gray[" in m.value
-    ]
+    """The titles of the shop's cards: each card's one text is its photo (or "No photo"), a
+    blank line, then its title, its facts in small grey and its price, a line each."""
+    titles = []
+    for m in at.markdown:
+        _photo, blank, text = m.value.partition("\n\n")
+        if blank and text.startswith("**") and ":small[:gray[" in text:
+            titles.append(text.split("  \n")[0].strip("*").replace("\\", ""))
+    return titles
 
 
 def caption(at) -> str:
@@ -339,7 +342,9 @@ def test_user_text_is_shown_as_text_never_as_markdown_or_html(app_env):
         )
     at = start_app()
     # escaped on the card (its text's first line)
-    assert f"**{plain(title)}**" in [m.value.split("  \n")[0] for m in at.markdown]
+    assert f"**{plain(title)}**" in [
+        m.value.partition("\n\n")[2].split("  \n")[0] for m in at.markdown
+    ]
     assert not any(title in m.value for m in at.markdown)
     item = item_by_title(engine, title)
     at = open_item(at, item.id)
@@ -397,6 +402,15 @@ def image_alts(at) -> list[str]:
     return [img.alt for element in at.get("image") for img in element.proto.imgs]
 
 
+_CARD_PHOTO = re.compile(r"^!\[((?:\\.|[^\]\\])*)\]\(data:image/")
+
+
+def card_alts(at) -> list[str]:
+    """The alternative texts of the cards' photos (a markdown image, unescaped), in order."""
+    found = (_CARD_PHOTO.match(m.value) for m in at.markdown)
+    return [re.sub(r"\\(.)", r"\1", m.group(1)) for m in found if m]
+
+
 def test_every_photo_says_what_it_shows(app_env):
     engine = app_db(app_env)
     with Session(engine) as s:
@@ -414,7 +428,7 @@ def test_every_photo_says_what_it_shows(app_env):
             [prepare_photo(jpeg()), prepare_photo(jpeg((20, 90, 200)))],
         )
     at = start_app()
-    alts = image_alts(at)
+    alts = card_alts(at)
     assert alts[0] == "Photo of Two-photo tee (T-shirt)"  # the title and the category
     assert [alt.split(" (")[0] for alt in alts] == [f"Photo of {t}" for t in card_titles(at)]
     at = open_item(at, item_by_title(engine, "Two-photo tee").id)

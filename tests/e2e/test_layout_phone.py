@@ -136,9 +136,7 @@ def check_insights_tabs(someone: Person) -> None:
 
 
 def assert_two_cards_per_row(someone: Person) -> None:
-    cards = someone.page.locator(
-        '[data-testid="stMain"] [data-testid="stColumn"]:has(a[href*="item="])'
-    )
+    cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
     assert cards.count() >= 3
     first, second, third = (cards.nth(n).bounding_box() for n in range(3))
     assert abs(first["y"] - second["y"]) < 2, "the first two cards are not side by side"
