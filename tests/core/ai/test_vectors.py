@@ -23,11 +23,17 @@ def test_a_labels_search_gives_what_the_search_of_all_gives_for_its_rows():
     labelled, plain = VectorIndex(DIM), VectorIndex(DIM)
     labelled.upsert(ids, vectors, labels=labels)
     plain.upsert(ids, vectors)
+    trickled = VectorIndex(DIM)  # one at a time: the segments fill and are laid out again
+    for n in np.random.default_rng(4).permutation(3000)[:600]:
+        trickled.upsert([n + 1], vectors[[n]], labels=[labels[n]])
+    trickled.upsert(ids, vectors, labels=labels)
     assert labelled.label(3) == "coat" and plain.label(3) == "" and labelled.label(9999) is None
     for q in units(4, seed=2):
         everything = labelled.search(q, 3000)
         assert everything == plain.search(q, 3000)  # the same scores, the same order
         assert labelled.search(q, 40) == plain.search(q, 40)
+        assert trickled.search(q, 3000) == everything
+        assert trickled.search(q, 40, label="skirt") == labelled.search(q, 40, label="skirt")
         for label in ("dress", "coat"):
             of_label = [(i, s) for i, s in everything if labels[i - 1] == label]
             assert labelled.search(q, 40, label=label) == of_label[:40]
