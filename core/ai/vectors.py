@@ -245,7 +245,11 @@ class VectorIndex:
         q8, q_scale = quantise(query[None, :])
         excluded = {int(i) for i in exclude}
         with self._lock:
-            if self._size == 0 or k <= 0 or (label is not None and label not in self._labels):
+            if (
+                self._size == 0
+                or k <= 0
+                or (label is not None and label not in self._segment_of_label)
+            ):
                 return []
             segment = None if label is None else self._segment_of_label[label]
             if only is not None:
