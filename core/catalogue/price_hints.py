@@ -198,8 +198,9 @@ def _pool(
             return ids[:POOL], rows
         pool *= 8
     allowed = category_ids(session, category, exclude_seller=seller_id)
-    ids = [i for i, _ in index.search(vector, POOL, only=allowed, exclude=excluded)]
-    return ids, _comparable_rows(session, ids, category, seller_id)
+    hits = index.search(vector, POOL, only=allowed, exclude=excluded)
+    rows = _comparable_rows(session, [i for i, _ in hits], category, seller_id)
+    return [i for i, _ in hits if i in rows], rows  # (less any hidden since they were read)
 
 
 def nearest_in_category(
