@@ -10,24 +10,32 @@ others less so, as real covers are. The in-memory index is loaded once (as the a
 it), then each query is a new cover near a category's centre, from a random seller, with a
 condition and a brand, the sizes' queries interleaved (one of each in turn: the machine's
 noise falls on all alike):
-- the price suggestion (``core.catalogue.price_hints.price_hint``: the category's ids, the
-  index restricted to them, exact rescoring, the comparables' rows, the range and the three
+- the price suggestion (``core.catalogue.price_hints.price_hint``: the index's search of
+  the category's rows, the candidates' rows, exact rescoring, the range and the three
   cards' thumbnails);
 - "similar to one you already listed" (``core.catalogue.lookalikes.own_lookalike``);
 - both, as the sell page runs them per rerun.
 Prints one JSON object on its last line, with ``goals_met``: the suggestion under 30 ms
 p50 at 100 000, growing less than 2x from 1 000 to 100 000.
 
-    python bench/price_hint.py [--sizes 1000 10000 100000] [--queries 60]
+``--baseline DIR`` times another checkout's suggestion too (its
+``core/catalogue/price_hints.py`` and ``core/ai/vectors.py``, with its own index of the
+same embeddings; ``git archive main | tar -x -C DIR``), before and after in one run: each
+round one new query for each, in turn; then each is given the other's query, untimed, and
+the two hints compared (``same_hints``).
+
+    python bench/price_hint.py [--sizes 1000 10000 100000] [--queries 60] [--baseline DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -144,10 +152,58 @@ def build(path: Path, listings: int, seed: int = 7) -> dict:
     return {"codes": codes, "centres": centres, "users": users}
 
 
+def load_baseline(directory: Path):
+    """Another checkout's vector index and price suggestion modules, under other names (the
+    rest of ``core`` is this checkout's)."""
+    modules = []
+    for name, path in (
+        ("vectors", "core/ai/vectors.py"),
+        ("hints", "core/catalogue/price_hints.py"),
+    ):
+        spec = importlib.util.spec_from_file_location(f"baseline_{name}", directory / path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # as an import would (dataclasses look it up)
+        spec.loader.exec_module(module)
+        modules.append(module)
+    return modules
+
+
+def baseline_index(session, vectors_module):
+    """The baseline's index of the stored embeddings, filled as its app would."""
+    from sqlmodel import select
+
+    from core.catalogue.embeddings import from_blob
+    from core.models.catalogue import ItemEmbedding
+
+    index, after = vectors_module.VectorIndex(DIM, MODEL), 0
+    while True:
+        rows = session.exec(
+            select(ItemEmbedding.item_id, ItemEmbedding.vector)
+            .where(ItemEmbedding.model == MODEL, ItemEmbedding.item_id > after)
+            .order_by(ItemEmbedding.item_id)
+            .limit(5000)
+        ).all()
+        if not rows:
+            return index
+        index.upsert([i for i, _ in rows], np.stack([from_blob(blob) for _, blob in rows]))
+        after = rows[-1][0]
+
+
+def summary(hint) -> tuple | None:
+    """What a hint says, comparable across two checkouts' classes."""
+    if hint is None or not hasattr(hint, "comparables"):
+        return hint if hint is None else ("too few", hint.found)
+    return (
+        hint.low_cents, hint.typical_cents, hint.high_cents,
+        tuple((c.item_id, c.price_cents, c.sold, round(c.score, 6), c.thumbnail)
+              for c in hint.comparables),
+    )  # fmt: skip
+
+
 class Size:
     """One size's marketplace, its index loaded (as the app keeps it), and its timings."""
 
-    def __init__(self, listings: int, work: Path) -> None:
+    def __init__(self, listings: int, work: Path, baseline=None) -> None:
         from sqlmodel import Session
 
         from core.catalogue.embeddings import LiveIndex
@@ -167,26 +223,46 @@ class Size:
         self.nrng = np.random.default_rng(listings)
         self.hint, self.alike, self.both, self.comparables = [], [], [], []
         self.shown = 0
+        self.baseline = baseline
+        if baseline is not None:  # its own query stream: this one's stays as without it
+            self.base_index = baseline_index(self.session, baseline[0])
+            self.base_rng = random.Random(listings + 1)
+            self.base_nrng = np.random.default_rng(listings + 1)
+            self.base_hint, self.same, self.compared = [], 0, 0
 
-    def query(self, counted: bool) -> None:
-        """One new cover near a category's centre, from a random seller."""
-        from core.catalogue.lookalikes import own_lookalike
-        from core.catalogue.price_hints import PriceHint, price_hint
+    def new_query(self, rng: random.Random, nrng: np.random.Generator) -> dict:
+        """A new cover near a category's centre, from a random seller."""
         from core.models.catalogue import Condition
 
-        world, rng = self.world, self.rng
+        world = self.world
         c = rng.randrange(len(world["codes"]))
-        vector = world["centres"][c] * 2.0 + self.nrng.normal(size=DIM) / np.sqrt(DIM)
+        vector = world["centres"][c] * 2.0 + nrng.normal(size=DIM) / np.sqrt(DIM)
         vector = (vector / np.linalg.norm(vector)).astype(np.float32)
         seller = rng.randrange(1, world["users"] + 1)
         condition = rng.choice([k.value for k in Condition])
+        return dict(vector=vector, category=world["codes"][c], seller_id=seller,
+                    condition=condition, brand="Zara")  # fmt: skip
+
+    def query(self, counted: bool, baseline_first: bool = False) -> None:
+        """One new query (and one for the baseline, in the order given)."""
+        if self.baseline is not None and baseline_first:
+            self.query_baseline(counted)
+        self.query_current(counted)
+        if self.baseline is not None and not baseline_first:
+            self.query_baseline(counted)
+
+    def query_current(self, counted: bool) -> None:
+        from core.catalogue.lookalikes import own_lookalike
+        from core.catalogue.price_hints import PriceHint, price_hint
+
+        q = self.new_query(self.rng, self.nrng)
         t0 = time.perf_counter()
         hint = price_hint(
-            self.session, self.index, vector, world["codes"][c],
-            seller_id=seller, condition=condition, brand="Zara",
+            self.session, self.index, q["vector"], q["category"], seller_id=q["seller_id"],
+            condition=q["condition"], brand=q["brand"],
         )  # fmt: skip
         t1 = time.perf_counter()
-        own_lookalike(self.session, self.index, vector, seller)
+        own_lookalike(self.session, self.index, q["vector"], q["seller_id"])
         t2 = time.perf_counter()
         if not counted:
             return
@@ -196,11 +272,36 @@ class Size:
         if isinstance(hint, PriceHint):
             self.shown += 1
             self.comparables.append(len(hint.comparables))
+        if self.baseline is not None:  # the baseline's hint for it, untimed
+            other = self.baseline[1].price_hint(self.session, self.base_index, **q)
+            self.same += summary(hint) == summary(other)
+            self.compared += 1
+
+    def query_baseline(self, counted: bool) -> None:
+        from core.catalogue.price_hints import price_hint
+
+        q = self.new_query(self.base_rng, self.base_nrng)
+        t0 = time.perf_counter()
+        hint = self.baseline[1].price_hint(self.session, self.base_index, **q)
+        t1 = time.perf_counter()
+        if not counted:
+            return
+        self.base_hint.append(t1 - t0)
+        other = price_hint(self.session, self.index, **q)  # this checkout's, untimed
+        self.same += summary(hint) == summary(other)
+        self.compared += 1
 
     def result(self, queries: int) -> dict:
         self.session.close()
         self.engine.dispose()
         self.path.unlink()
+        baseline = {}
+        if self.baseline is not None:
+            baseline = {
+                "baseline_hint_p50_ms": ms(self.base_hint),
+                "baseline_hint_p95_ms": p95(self.base_hint),
+                "same_hints": f"{self.same}/{self.compared}",
+            }
         return {
             "listings": self.listings,
             "build_s": round(self.build_s, 1),
@@ -211,6 +312,7 @@ class Size:
             "both_p50_ms": ms(self.both),
             "suggestions_shown": f"{self.shown}/{queries}",
             "comparables_median": statistics.median(self.comparables) if self.comparables else 0,
+            **baseline,
         }
 
 
@@ -218,14 +320,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--baseline", type=Path, metavar="DIR")
     args = parser.parse_args()
+    baseline = load_baseline(args.baseline.resolve()) if args.baseline else None
     with tempfile.TemporaryDirectory() as work:
-        sizes = [Size(n, Path(work)) for n in args.sizes]
-        # the sizes' queries interleaved, one of each in turn, so that the machine's noise
-        # falls on every size alike; 5 warm-up rounds not counted
+        sizes = [Size(n, Path(work), baseline) for n in args.sizes]
+        # the sizes' queries interleaved, one of each in turn (and the baseline's, first
+        # every other round), so that the machine's noise falls on every one alike; 5
+        # warm-up rounds not counted
         for round_ in range(args.queries + 5):
             for size in sizes:
-                size.query(counted=round_ >= 5)
+                size.query(counted=round_ >= 5, baseline_first=round_ % 2 == 1)
         results = [size.result(args.queries) for size in sizes]
     for result in results:
         print(json.dumps(result), flush=True)
@@ -237,6 +342,12 @@ def main() -> None:
         print(
             f"{r['listings']:>10} {r['hint_p50_ms']:>7} ms {r['hint_p95_ms']:>6} ms "
             f"{r['lookalike_p50_ms']:>8} ms {r['both_p50_ms']:>4} ms"
+            + (
+                f"   baseline {r['baseline_hint_p50_ms']} ms (p95 {r['baseline_hint_p95_ms']}"
+                f" ms), same hints {r['same_hints']}"
+                if baseline
+                else ""
+            )
         )
     goals = {
         f"hint_p50_under_{GOAL_MS:g}ms_at_{large['listings']}": large["hint_p50_ms"] < GOAL_MS,
@@ -247,7 +358,15 @@ def main() -> None:
             r["suggestions_shown"] == f"{args.queries}/{args.queries}" for r in results
         ),
     }
-    print(json.dumps({"sizes": results, "hint_growth": growth, "goals_met": goals}))
+    out = {"sizes": results, "hint_growth": growth}
+    if baseline:
+        out["baseline_hint_growth"] = round(
+            large["baseline_hint_p50_ms"] / small["baseline_hint_p50_ms"], 2
+        )
+        out["baseline_gave_the_same_hints"] = all(
+            r["same_hints"].split("/")[0] == r["same_hints"].split("/")[1] for r in results
+        )
+    print(json.dumps({**out, "goals_met": goals}))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,24 @@ def save_embedding(session: Session, item_id: int, model: str, vector: np.ndarra
     session.add(ItemEmbedding(item_id=item_id, model=model, vector=to_blob(unit_vector(vector))))
 
 
+def renew_embeddings(session: Session, item_id: int) -> None:
+    """Store ``item_id``'s embeddings again, the same vectors under new row ids: its
+    category changed, and every replica's index, noticing a new row, reloads the vector
+    with the new category (the label its category-restricted searches read). Part of the
+    caller's transaction."""
+    rows = session.exec(
+        select(ItemEmbedding.model, ItemEmbedding.vector, ItemEmbedding.created_at).where(
+            ItemEmbedding.item_id == item_id
+        )
+    ).all()
+    drop_embeddings(session, item_id)
+    session.flush()  # the old rows gone before their (item, model) is written again
+    session.add_all(
+        ItemEmbedding(item_id=item_id, model=model, vector=vector, created_at=created_at)
+        for model, vector, created_at in rows
+    )
+
+
 def drop_embeddings(session: Session, item_id: int) -> None:
     """Forget every embedding of ``item_id`` (its cover changed with no new embedding:
     ``index_missing`` makes the new one). Part of the caller's transaction."""
@@ -154,10 +172,10 @@ class LiveIndex:
         return self._index
 
     def _refresh(self, session: Session) -> None:
-        """Load the rows saved since the last look (new listings, new covers: a new cover
-        is a new row that replaces the listing's vector). A deleted listing's vector stays
-        until the process restarts, never shown: every search checks its candidates in
-        SQL, and rescores them from the rows that exist."""
+        """Load the rows saved since the last look (new listings, new covers, new
+        categories: each is a new row that replaces the listing's vector). A deleted
+        listing's vector stays until the process restarts, never shown: every search
+        checks its candidates in SQL, and rescores them from the rows that exist."""
         newest = newest_embedding(session, self.model)
         if newest == self._newest and self._index is not None:
             return
@@ -168,21 +186,28 @@ class LiveIndex:
     def _load(
         self, session: Session, index: VectorIndex | None, *, after: int
     ) -> VectorIndex | None:
-        """Add the rows after id ``after`` to ``index`` (a new one if None), LOAD_BATCH at a
-        time so that loading 100 000 never holds more than one batch's blobs."""
+        """Add the rows after id ``after`` to ``index`` (a new one if None), each labelled
+        with its listing's category, LOAD_BATCH at a time so that loading 100 000 never
+        holds more than one batch's blobs. A listing's category as it is now: a change of
+        category renews its rows (``renew_embeddings``), so a later load moves it."""
         while True:
             rows = session.exec(
-                select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector)
+                select(ItemEmbedding.id, ItemEmbedding.item_id, ItemEmbedding.vector, Item.category)
+                .join(Item, Item.id == ItemEmbedding.item_id)
                 .where(ItemEmbedding.model == self.model, ItemEmbedding.id > after)
                 .order_by(ItemEmbedding.id)
                 .limit(LOAD_BATCH)
             ).all()
             if not rows:
                 return index
-            vectors = np.stack([from_blob(blob) for _, _, blob in rows])
+            vectors = np.stack([from_blob(blob) for _, _, blob, _ in rows])
             if index is None or index.dim != vectors.shape[1]:
                 index = VectorIndex(vectors.shape[1], self.model)
-            index.upsert([item_id for _, item_id, _ in rows], vectors)
+            index.upsert(
+                [item_id for _, item_id, _, _ in rows],
+                vectors,
+                labels=[category for *_, category in rows],
+            )
             after = rows[-1][0]
 
 

@@ -4,8 +4,8 @@ Comparables are the listings whose cover photo is nearest to the new cover (the 
 embedding the upload already computed), in the category the seller chose, never the
 seller's own, and only sold or on-sale ones (hidden ones never count):
 
-- the ``POOL`` nearest covers of the category, by the listings' in-memory index (the
-  nearest of all, kept if of the category; a small category read whole), rescored exactly
+- the ``POOL`` nearest covers of the category, by the listings' in-memory index (its
+  search restricted to the category's rows, which it keeps together), rescored exactly
   from the stored embeddings; covers less alike than ``MIN_SIMILARITY`` are no comparables;
 - each is scored by its cosine, plus ``BRAND_BONUS`` for the same brand, less
   ``CONDITION_STEP`` for each step of condition between it and the seller's item;
@@ -31,15 +31,15 @@ import numpy as np
 from sqlmodel import Session, select
 
 from core.ai.vectors import VectorIndex
-from core.catalogue.embeddings import nearest_covers, rescore
+from core.catalogue.embeddings import rescore
 from core.models.catalogue import Condition, Item, ItemStatus, Photo, brand_key
 from core.models.trade import Order, OrderLine
 
 MIN_COMPARABLES = 5  # fewer, and a range would be noise: no suggestion
 COMPARABLES = 12  # at most, the ones the range is computed from
 POOL = 48  # nearest covers of the category looked at
-SCAN = 100  # nearest covers of the whole index read first (then 8 times more, then all):
-# twice POOL, as most of a garment's nearest covers are of its own category
+SCAN = 64  # nearest covers of the category read first (then 8 times more, then all): a
+# third more than POOL, room for the seller's own listings and hidden ones
 SHOWN = 3  # comparables shown as cards
 # CLIP ViT-B/32 puts two photos of garments of one kind at about 0.7-0.9 and unrelated
 # photos (a car, a landscape) at 0.5 or less: below this, no comparable (reasoned from
@@ -130,11 +130,28 @@ def category_ids(session: Session, category: str, *, exclude_seller: int | None)
     return [i for i in ids if i not in own]
 
 
-def _comparable_ids(
+_ROW = (
+    Item.id,
+    Item.title,
+    Item.brand,
+    Item.brand_key,
+    Item.condition,
+    Item.status,
+    Item.price_cents,
+    Item.created_at,
+    OrderLine.price_cents,
+    Order.created_at,
+)
+
+
+def _comparable_rows(
     session: Session, ids: Sequence[int], category: str, seller_id: int | None
-) -> set[int]:
-    """Which of ``ids`` are sold or on-sale listings of ``category``, not ``seller_id``'s
-    (looked up by id: the ids drive the query)."""
+) -> dict[int, tuple]:
+    """The rows (``_ROW``) of those of ``ids`` that are sold or on-sale listings of
+    ``category``, not ``seller_id``'s, with the price paid and when for a sold one, by id:
+    one query, driven by the ids."""
+    if not ids:
+        return {}
     conditions = [
         Item.id.in_(list(ids)),
         Item.category == category,
@@ -142,7 +159,48 @@ def _comparable_ids(
     ]
     if seller_id is not None:
         conditions.append(Item.seller_id != seller_id)
-    return set(session.exec(select(Item.id).where(*conditions)).all())
+    rows = session.exec(
+        select(*_ROW)
+        .join(OrderLine, OrderLine.item_id == Item.id, isouter=True)
+        .join(Order, Order.id == OrderLine.order_id, isouter=True)
+        .where(*conditions)
+    ).all()
+    return {row[0]: tuple(row) for row in rows}
+
+
+def _pool(
+    session: Session,
+    index: VectorIndex,
+    vector: np.ndarray,
+    category: str,
+    seller_id: int | None,
+    exclude: Iterable[int],
+    scan: int,
+) -> tuple[list[int], dict[int, tuple]]:
+    """The ids of the ``POOL`` sold or on-sale listings of ``category`` (not
+    ``seller_id``'s) whose cover is nearest to ``vector`` by the index's int8 cosine,
+    nearest first, and their rows.
+
+    The category's nearest covers first (the index keeps a category's rows together and
+    reads only them), kept if they pass in SQL, the pool growing once; a category still
+    short of ``POOL`` then (its nearest covers are mostly the seller's own, or hidden) has
+    its listings read in SQL and only their covers scored. Looking no further once the
+    pool reaches covers too unlike to count."""
+    excluded = set(exclude)
+    pool = scan
+    for _ in range(2):
+        hits = index.search(vector, pool, exclude=excluded, label=category)
+        rows = _comparable_rows(session, [i for i, _ in hits], category, seller_id)
+        ids = [i for i, _ in hits if i in rows]
+        # int8 scores are within ~0.02 of the exact ones: past this, nothing more counts
+        too_far = bool(hits) and hits[-1][1] < MIN_SIMILARITY - 0.02
+        if len(ids) >= POOL or len(hits) < pool or too_far:
+            return ids[:POOL], rows
+        pool *= 8
+    allowed = category_ids(session, category, exclude_seller=seller_id)
+    hits = index.search(vector, POOL, only=allowed, exclude=excluded)
+    rows = _comparable_rows(session, [i for i, _ in hits], category, seller_id)
+    return [i for i, _ in hits if i in rows], rows  # (less any hidden since they were read)
 
 
 def nearest_in_category(
@@ -156,28 +214,9 @@ def nearest_in_category(
     scan: int = SCAN,
 ) -> list[tuple[int, float]]:
     """The ``POOL`` sold or on-sale listings of ``category`` (not ``seller_id``'s) whose
-    cover is nearest to ``vector``, with their exact cosine, nearest first.
-
-    As ``core.catalogue.semantic.nearest``: the whole index's nearest covers first (a
-    garment's nearest covers are mostly of its own category), kept if they pass in SQL, the
-    pool growing once; a category still short of ``POOL`` then (it is small, or far from the
-    cover) is read whole and only its covers are scored. Looking no further once the pool
-    reaches covers too unlike to count."""
-    excluded = set(exclude)
-    pool = scan
-    for _ in range(2):
-        hits = index.search(vector, pool, exclude=excluded)
-        kept = _comparable_ids(session, [i for i, _ in hits], category, seller_id)
-        ids = [i for i, _ in hits if i in kept]
-        # int8 scores are within ~0.02 of the exact ones: past this, nothing more counts
-        too_far = bool(hits) and hits[-1][1] < MIN_SIMILARITY - 0.02
-        if len(ids) >= POOL or len(hits) < pool or too_far:
-            break
-        pool *= 8
-    else:
-        allowed = category_ids(session, category, exclude_seller=seller_id)
-        return nearest_covers(session, index, vector, POOL, only=allowed, exclude=excluded)
-    return rescore(session, index.model, ids[:POOL], vector)
+    cover is nearest to ``vector``, with their exact cosine, nearest first (``_pool``)."""
+    ids, _ = _pool(session, index, vector, category, seller_id, exclude, scan)
+    return rescore(session, index.model, ids, vector)
 
 
 def find_comparables(
@@ -194,38 +233,15 @@ def find_comparables(
     """The comparables of a cover of unit embedding ``vector`` in ``category``: sold ones
     first, then listed ones, each group best first; at most ``COMPARABLES``. Never the
     listings of ``seller_id`` nor those in ``exclude`` (the listing being edited)."""
-    near = nearest_in_category(session, index, vector, category, seller_id, exclude)
-    near = [(i, s) for i, s in near if s >= MIN_SIMILARITY]
-    if not near:
-        return []
-    ids = [i for i, _ in near]
-    rows = session.exec(
-        select(
-            Item.id,
-            Item.title,
-            Item.brand,
-            Item.brand_key,
-            Item.condition,
-            Item.status,
-            Item.price_cents,
-            Item.created_at,
-            OrderLine.price_cents,
-            Order.created_at,
-        )
-        .join(OrderLine, OrderLine.item_id == Item.id, isouter=True)
-        .join(Order, Order.id == OrderLine.order_id, isouter=True)
-        .where(Item.id.in_(ids), Item.category == category)
-    ).all()
+    ids, rows = _pool(session, index, vector, category, seller_id, exclude, SCAN)
+    near = [(i, s) for i, s in rescore(session, index.model, ids, vector) if s >= MIN_SIMILARITY]
     wanted_brand = brand_key(brand)
     found = []
-    similarity = dict(near)
-    for item_id, title, brand_, key, cond, status, asked, listed, paid, sold_at in rows:
+    for item_id, cosine in near:
+        _, title, brand_, key, cond, status, asked, listed, paid, sold_at = rows[item_id]
         sold = status == ItemStatus.SOLD.value
-        if status not in (ItemStatus.SOLD.value, ItemStatus.AVAILABLE.value):
-            continue  # hidden since the ids were read
         if sold and paid is None:  # sold with no order line (only by hand): no known price
             continue
-        cosine = similarity[item_id]
         score = (
             cosine
             + (BRAND_BONUS if wanted_brand and key == wanted_brand else 0.0)

@@ -17,7 +17,7 @@ from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
 from core.catalogue import attributes, categories
-from core.catalogue.embeddings import drop_embeddings, save_embedding
+from core.catalogue.embeddings import drop_embeddings, renew_embeddings, save_embedding
 from core.catalogue.listings import (
     CONDITION_LABELS,
     InvalidListingError,
@@ -310,10 +310,11 @@ def update_listing(
     form left open while the listing changed elsewhere is refused. Every edit bumps the
     revision, so a checkout confirmed before it buys nothing. ``embedding`` is the new
     cover's; a new cover without one drops the old cover's
-    (``core.catalogue.embeddings.index_missing`` makes it again). A lower price ends the
-    pending offers at or above it (``core.trade.offers``). Raises InvalidListingError,
-    ListingNotFoundError, NotYourListingError, ListingSoldError or StaleListingError;
-    nothing changes on error.
+    (``core.catalogue.embeddings.index_missing`` makes it again); a new category renews
+    the embeddings' rows, so that the in-memory indexes file the cover under it. A lower
+    price ends the pending offers at or above it (``core.trade.offers``). Raises
+    InvalidListingError, ListingNotFoundError, NotYourListingError, ListingSoldError or
+    StaleListingError; nothing changes on error.
     """
     clean = check_listing(draft, len(photos))
     values = clean.values()
@@ -331,10 +332,12 @@ def update_listing(
     try:
         # the first statement writes: the seller, the status and the item are checked at once
         begin_write(session)
-        # the price before (the row locked on PostgreSQL; SQLite's write lock is held)
-        old_cents = session.exec(
-            select(Item.price_cents).where(Item.id == item_id).with_for_update()
+        # the price and category before (the row locked on PostgreSQL; SQLite's write lock
+        # is held)
+        before = session.exec(
+            select(Item.price_cents, Item.category).where(Item.id == item_id).with_for_update()
         ).first()
+        old_cents, old_category = before if before is not None else (None, None)
         now = utcnow()
         changed = session.exec(
             sql_update(Item).where(*where).values(**values, updated_at=now).returning(Item.id)
@@ -364,6 +367,8 @@ def update_listing(
             save_embedding(session, item_id, embedding.model, embedding.vector)
         elif not old_order or photos[0] != old_order[0]:
             drop_embeddings(session, item_id)  # the cover changed: its embedding is stale
+        if old_category != values["category"]:
+            renew_embeddings(session, item_id)  # the indexes file it under its new category
         if list(photos) == old_order:
             session.commit()  # the same photos in the same order: nothing to rewrite
             return

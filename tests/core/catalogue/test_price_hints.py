@@ -1,6 +1,7 @@
 """The price suggestion's mechanics on constructed embeddings (SQLite and PostgreSQL): the
 nearest covers of the category by a known vector, sold ones first at the price paid, the
-brand and the condition, what never counts, and too few comparables."""
+brand and the condition, what never counts, and too few comparables; the category's own
+scan of the index gives what a scan of every listing gave, after a category edit too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core.catalogue import embeddings
 from core.catalogue.price_hints import (
     MIN_COMPARABLES,
     MIN_SIMILARITY,
+    POOL,
     PriceHint,
     TooFew,
     condition_gap,
@@ -22,13 +24,14 @@ from core.catalogue.price_hints import (
     price_hint,
     round_price,
 )
+from core.catalogue.selling import update_listing
 from core.db import session_scope
 from core.models.base import utcnow
-from core.models.catalogue import Item
+from core.models.catalogue import Item, Photo
 from core.models.trade import OrderLine
 from core.trade.cart import add_to_cart, get_cart
 from core.trade.checkout import Shipping, checkout
-from tests.listing_helpers import add_items, make_user
+from tests.listing_helpers import add_items, draft, make_user
 
 DIM = 16
 MODEL = "c" * 16
@@ -184,3 +187,99 @@ def test_prices_are_rounded_as_people_price():
     assert [round_price(c) for c in (4, 94, 995, 1049, 1051, 12345.5)] == [
         10, 90, 1000, 1000, 1100, 12300
     ]  # fmt: skip
+
+
+# --- the category's own scan against a scan of every listing ------------------------------
+
+
+def full_scan_pool(session, index, vector, category, seller_id, exclude=()):
+    """What the hint's pool was when the index kept no categories: every listing's cover
+    scored, those that count (of the category, sold or on sale, not the seller's: read in
+    SQL) kept in order, the first POOL rescored exactly."""
+    counting = set(
+        session.exec(
+            select(Item.id).where(
+                Item.category == category,
+                Item.status.in_(["sold", "available"]),
+                Item.seller_id != (seller_id or 0),
+            )
+        )
+    )
+    hits = index.search(vector, len(index), exclude=set(exclude))
+    pool = [i for i, _ in hits if i in counting][:POOL]
+    return embeddings.rescore(session, MODEL, pool, vector)
+
+
+@pytest.fixture
+def crowd(engine):
+    """Three sellers' dresses (more than a pool), skirts and coats, at cosines from 0.35 to
+    0.99 of QUERY; some hidden, some sold by hand (no order line)."""
+    rng = np.random.default_rng(5)
+    sellers = [make_user(engine, f"s{n}@example.com", f"S{n}") for n in range(3)]
+    specs, vectors = [], []
+    for n in range(150):
+        category = "dress" if n < 80 else "skirt" if n < 120 else "coat"
+        status = "hidden" if n % 11 == 0 else "sold" if n % 7 == 0 else "available"
+        specs.append(dict(category=category, status=status, seller_id=sellers[n % 3]))
+        vectors.append(at_cosine(rng.uniform(0.35, 0.99), axis=1 + n % (DIM - 1)))
+    ids = []
+    for seller in sellers:
+        mine = [n for n in range(150) if specs[n]["seller_id"] == seller]
+        ids += zip(mine, add_items(engine, seller, [specs[n] for n in mine]), strict=True)
+    ids = [item_id for _, item_id in sorted(ids)]
+    store(engine, [(i, v) for i, v in zip(ids, vectors, strict=True)])
+    return dict(sellers=sellers, ids=ids, specs=specs)
+
+
+def test_the_categorys_own_scan_gives_the_pool_a_scan_of_all_gave(engine, crowd):
+    """Every category, seller and first scan (1: grown, then the category read in SQL): the
+    same covers with the same cosines as a scan of every listing, after the similarity cut
+    the hint makes (a pool stops early only past covers too unlike to count)."""
+    rng = np.random.default_rng(8)
+    queries = [QUERY, *(at_cosine(c, axis=a) for c, a in ((0.9, 2), (0.8, 5), (0.6, 9)))]
+    live = embeddings.LiveIndex(MODEL, refresh_seconds=0)
+    with Session(engine) as s:
+        index = live.current(s)
+        for vector in queries:
+            vector = (vector + rng.normal(scale=0.05, size=DIM)).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+            for category in ("dress", "skirt", "coat"):
+                for seller in (*crowd["sellers"], None):
+                    exclude = crowd["ids"][:4]
+                    want = full_scan_pool(s, index, vector, category, seller, exclude)
+                    for scan in (1, 64):
+                        got = nearest_in_category(
+                            s, index, vector, category, seller, exclude, scan=scan
+                        )
+                        assert [(i, c) for i, c in got if c >= MIN_SIMILARITY] == [
+                            (i, c) for i, c in want if c >= MIN_SIMILARITY
+                        ]
+        # the dresses that count outnumber a pool: it stops at POOL, the nearest first
+        near = nearest_in_category(s, index, QUERY, "dress", crowd["sellers"][0])
+        assert near == full_scan_pool(s, index, QUERY, "dress", crowd["sellers"][0])
+        assert len(near) == POOL
+
+
+def test_a_listing_moved_to_another_category_counts_in_its_new_one(engine, crowd):
+    """A category edit (its cover kept) renews the listing's embedding row, so an index
+    loaded before, refreshing, moves its cover to its new category's rows."""
+    ids, specs = crowd["ids"], crowd["specs"]
+    n = next(n for n in range(80, 120) if specs[n]["status"] == "available")  # a skirt
+    skirt, owner = ids[n], specs[n]["seller_id"]
+    live = embeddings.LiveIndex(MODEL, refresh_seconds=0)
+    with Session(engine) as s:
+        assert live.current(s).label(skirt) == "skirt"
+        cover = s.exec(select(Photo.id).where(Photo.item_id == skirt)).one()
+        vector = embeddings.stored_vectors(s, MODEL, [skirt])[skirt]
+        update_listing(s, owner, skirt, draft(category="dress", size="M"), [cover])
+    with Session(engine) as s:
+        index = live.current(s)
+        assert index.label(skirt) == "dress" and len(index) == len(ids)
+        # the same vector, under a new row id
+        assert np.array_equal(embeddings.stored_vectors(s, MODEL, [skirt])[skirt], vector)
+        for category in ("dress", "skirt"):
+            got = nearest_in_category(s, index, vector, category, None)
+            assert got == full_scan_pool(s, index, vector, category, None)
+        assert got[0][0] != skirt  # no longer a skirt
+        dresses = nearest_in_category(s, index, vector, "dress", None)
+        assert dresses[0] == (skirt, pytest.approx(1.0, abs=1e-5))
