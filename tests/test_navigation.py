@@ -17,7 +17,8 @@ from ui import pages
 BASE = "http://localhost:8501"
 KNOWN = {
     "", "login", "register", "sell", "my_listings", "cart", "orders", "profile", "favourites",
-    "inbox", "notifications", "seller", "insights", "forgot_password", "reset_password",
+    "inbox", "notifications", "item", "seller", "insights", "forgot_password",
+    "reset_password",
 }  # fmt: skip
 
 
