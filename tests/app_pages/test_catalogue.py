@@ -1,4 +1,4 @@
-"""The shop and the item page (``?item=ID``), through the real pages (AppTest)."""
+"""The shop and the item page (``/item?item=ID``), through the real pages (AppTest)."""
 
 from __future__ import annotations
 
@@ -243,6 +243,17 @@ def test_filters_survive_a_visit_to_an_item(app_env):
     at.text_input(key="f_text").input("jeans").run()  # a new search shows results, no item
     assert card_titles(at) == ["Straight-leg 501 jeans"]
     assert "item" not in at.query_params
+
+
+def test_an_items_address_from_before_its_own_page_still_opens_it(app_env):
+    """/?q=dress&item=ID, an item's address when the shop showed items itself (links shared
+    then): the item's own page, after the same search."""
+    item = item_by_title(app_db(app_env), "Red wrap midi dress").id
+    at = open_shop({"q": "dress", "item": str(item)})
+    assert at.title == []  # not the shop
+    assert "Red wrap midi dress" in [h.value.replace("\\", "") for h in at.header]
+    assert at.query_params == {"q": "dress", "item": str(item)}
+    assert link_queries(at)["Back to the shop"] == "q=dress"
 
 
 def test_item_page_logged_out_shows_everything_and_sends_to_log_in(app_env):

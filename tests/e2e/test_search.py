@@ -25,7 +25,7 @@ def _wait_for_similar_items(someone: Person, item_id: int, timeout: float = 90) 
     demo listings a few seconds after the server's first page view."""
     deadline = time.monotonic() + timeout
     while True:
-        someone.goto(f"/?item={item_id}")
+        someone.goto(f"/item?item={item_id}")
         if someone.page.get_by_role("heading", name="Similar items").count():
             return
         assert time.monotonic() < deadline, "the similar items never showed"
