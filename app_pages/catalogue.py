@@ -24,7 +24,7 @@ ai = search.semantic_on()  # searches ranked by meaning too (a model that embeds
 address = shop.current_address(semantic=ai)
 if ITEM_PARAM in st.query_params:  # /?item=ID: an item's address before its own page
     shop.follow_old_item_link(address)  # to /item?item=ID, or the shop on the way back
-shop.show_address(address)  # e.g. after "Back to the shop", a link to this same page
+shop.show_address(address)  # e.g. after a phone's "Shop" on a search: a link to this page
 photo = search.search_photo_name()
 ranked = photo is not None or (ai and bool(address.filters.text.strip()))
 shown_sort = address.filters.effective_sort(ai)
