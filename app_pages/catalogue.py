@@ -1,4 +1,4 @@
-"""Shop: search, filter and page through the available items; ``?item=ID`` shows one item.
+"""Shop: search, filter and page through the available items (one item: ``pages.ITEM``).
 
 The address (query parameters) says what is shown: see ui/catalogue.py."""
 
@@ -16,21 +16,15 @@ from core.models.catalogue import MAX_PRICE_CENTS
 from ui import catalogue as shop
 from ui import search, warmup
 from ui.favourites import page_hearts
-from ui.item_page import render_item_page
 from ui.state import current_user, db_session
 from ui.widgets import card_grid, plain
 
 user = current_user()
 ai = search.semantic_on()  # searches ranked by meaning too (a model that embeds text)
 address = shop.current_address(semantic=ai)
-if ITEM_PARAM in st.query_params:
-    item = st.query_params.get(ITEM_PARAM)
-    # written back: a card's st.page_link to this same page does not change the address bar
-    # itself, and the item needs its own history entry (Back returns to the results)
-    shop.show_address(address, item=item)
-    render_item_page(user, item, back=address)
-    st.stop()
-shop.show_address(address)  # e.g. after "Back to the shop", a link to this same page
+if ITEM_PARAM in st.query_params:  # /?item=ID: an item's address before its own page
+    shop.follow_old_item_link(address)  # to /item?item=ID, or the shop on the way back
+shop.show_address(address)  # e.g. after a phone's "Shop" on a search: a link to this page
 photo = search.search_photo_name()
 ranked = photo is not None or (ai and bool(address.filters.text.strip()))
 shown_sort = address.filters.effective_sort(ai)

@@ -3,6 +3,7 @@ where it happened. Showing them marks them read (the bell goes back to zero)."""
 
 import streamlit as st
 
+from core.catalogue.address import ITEM_PARAM
 from core.i18n import _
 from core.messaging.notifications import Kind, NotificationView, mark_read, recent
 from ui import pages
@@ -48,7 +49,7 @@ def destination(n: NotificationView) -> tuple[pages.Screen, dict[str, str], str]
     if n.order_id is not None:
         return pages.ORDERS, {"order": str(n.order_id)}, _("See the order")
     if n.item_id is not None:
-        return pages.SHOP, {"item": str(n.item_id)}, _("See the item")
+        return pages.ITEM, {ITEM_PARAM: str(n.item_id)}, _("See the item")
     return pages.SHOP, {}, _("Go to the shop")
 
 

@@ -4,6 +4,7 @@ the main colour and the pattern, fields."""
 import streamlit as st
 
 from core.catalogue import attributes, categories
+from core.catalogue.address import ITEM_PARAM
 from core.catalogue.listings import (
     CONDITION_LABELS,
     InvalidListingError,
@@ -287,4 +288,4 @@ if submit:
             del st.session_state[key]  # the photos and fields of this form are saved
         st.session_state["_sell_generation"] = generation + 1  # a fresh, empty form next time
         st.session_state["_flash"] = message
-        pages.SHOP.go({"item": str(saved_id)})
+        pages.ITEM.go({ITEM_PARAM: str(saved_id)})

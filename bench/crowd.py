@@ -66,7 +66,7 @@ def app_steps(shop: Shop, n: int, logged_in: bool) -> Iterator[tuple]:
         item, seller = next(items)
         yield ("open", ("", ""))
         yield ("search", next(words))
-        yield ("open", ("", f"item={item}"))
+        yield ("open", ("item", f"item={item}"))
         yield ("open", ("seller", f"id={seller}"))
         if logged_in:
             yield ("open", ("inbox", ""))
@@ -200,7 +200,7 @@ async def idle_tabs_memory(base: str, pids: list[int], count: int, shop: Shop | 
         await tab.connect()
         await tab.open("", "")
         if shop is not None:
-            await tab.open("", f"item={shop.items[n % len(shop.items)][0]}")
+            await tab.open("item", f"item={shop.items[n % len(shop.items)][0]}")
         tabs.append(tab)
     await asyncio.sleep(2)
     after = rss_mb(pids)

@@ -13,7 +13,7 @@ from the browser's navigation (or the click) to what the person came for being o
 - ``insights_cold_s`` / ``insights_warm_s``: /insights -> its first chart drawn, in the
   server's first visit of the page and then warm; ``insights_progress_shown``: whether the
   cold visit showed a progress state before the charts;
-- ``shop_paint_s`` / ``item_paint_s``: / -> the first card; /?item=N -> the item's title,
+- ``shop_paint_s`` / ``item_paint_s``: / -> the first card; /item?item=N -> the item's title,
   warm (each person's second visit).
 Every person is a new browser context (no cache shared), so each page load fetches
 Streamlit's frontend as a new visitor's would. Medians over ``--runs`` people. The last line
@@ -139,10 +139,10 @@ def measure(runs: int, model_dir: str | None) -> dict:
                 _settle(page)
                 figures["shop_paint_s"].append(_timed_goto(page, base, CARD))
                 _settle(page)
-                _timed_goto(page, f"{base}/?item={ITEM_ID}", f"{MAIN} h2")
+                _timed_goto(page, f"{base}/item?item={ITEM_ID}", f"{MAIN} h2")
                 _settle(page)
                 figures["item_paint_s"].append(
-                    _timed_goto(page, f"{base}/?item={ITEM_ID}", f"{MAIN} h2")
+                    _timed_goto(page, f"{base}/item?item={ITEM_ID}", f"{MAIN} h2")
                 )
                 _settle(page)
                 figures["insights_warm_s"].append(_timed_goto(page, f"{base}/insights", CHART))

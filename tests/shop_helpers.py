@@ -15,6 +15,7 @@ from core.db import make_engine
 from core.models.catalogue import Item, ItemStatus
 
 CATALOGUE = "app_pages/catalogue.py"
+ITEM = "app_pages/item.py"
 
 
 def app_db(data_dir: Path) -> Engine:
@@ -54,7 +55,9 @@ def enabled(at: AppTest, label: str) -> bool:
 
 
 def open_item(at: AppTest, item_id: int | str) -> AppTest:
-    at.switch_page(CATALOGUE)
+    """The item's page, ``/item?item=ID``, as a link opens it."""
+    at.switch_page(ITEM)
+    at.query_params.clear()
     at.query_params["item"] = str(item_id)
     at.run()
     assert not at.exception, at.exception

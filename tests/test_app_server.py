@@ -20,4 +20,4 @@ def test_health_and_landing_page_over_http(server):
     assert page.status_code == 200
     assert '<div id="root">' in page.text
     # a deep link to a page also serves the app
-    assert requests.get(f"{server}/?item=1", timeout=5).status_code == 200
+    assert requests.get(f"{server}/item?item=1", timeout=5).status_code == 200

@@ -1,13 +1,18 @@
 """The shop's state lives in its address (query parameters), not in the session: every run
 reads it from ``st.query_params``, the widgets show it, and a change to a widget or a page
-button writes the new address, which the browser keeps as a new history entry. So Back and
-Forward step through searches and items, and a search can be shared and reloaded.
+button writes the new address, which the browser keeps as a new history entry. An item's
+page (``/item``, ``pages.ITEM``) carries the address of the results it was opened from.
+So Back and Forward step through searches and items, and a search can be shared and
+reloaded.
 
 How Streamlit 1.67 moves the address: a write to ``st.query_params`` pushes a history entry
 (``history.pushState``; nothing when the URL is unchanged; ``replaceState`` during a Back or
 Forward rerun), Back and Forward rerun the page with the URL's query, and a
 ``st.page_link`` to the page already shown reruns it with the link's query but leaves the
-address bar alone, so the page writes that query itself.
+address bar alone, so the page writes that query itself. A switch to another page (a link,
+``st.switch_page``, the navigation) always pushes that page's address: it cannot replace
+the entry it leaves. And Streamlit ignores a navigation to the page already shown, which is
+why an item is not shown by the shop page: its "Shop" in the navigation did nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import streamlit as st
 
 from core.catalogue.address import ITEM_PARAM, ShopAddress, ShopFilters
 from core.catalogue.search import Sort, known_brands
+from ui import pages
 from ui.state import db_session
 
 TEXT = "f_text"
@@ -50,13 +56,33 @@ def current_address(semantic: bool = False) -> ShopAddress:
     return ShopAddress.from_params(params, semantic=semantic)
 
 
-def show_address(address: ShopAddress, item: str | None = None) -> None:
-    """Put ``address`` (and the item, if one is shown) in the address bar. Streamlit pushes
-    a history entry only when the URL changes, so writing it on every run costs nothing."""
+def show_address(
+    address: ShopAddress, item: str | None = None, *, screen: pages.Screen = pages.SHOP
+) -> None:
+    """Put ``address`` (and the item, on an item's ``screen``) in the address bar. Streamlit
+    pushes a history entry only when the URL changes, so writing it on every run costs
+    nothing; not in a run that switched pages, whose address Streamlit writes itself (see
+    ``pages.in_address_bar``)."""
+    if not pages.in_address_bar(screen):
+        return
     params = address.params()
     if item is not None:
         params[ITEM_PARAM] = [item]
     st.query_params.from_dict(params)
+
+
+def follow_old_item_link(address: ShopAddress) -> None:
+    """The shop's ``?item=ID``, an item's address before items had a page of their own (links
+    shared then): the item's page, after the same search (``address``).
+
+    The switch pushes the item page's address as a new history entry, so the browser's Back
+    comes back to this one: that run shows the shop, its address without the item replacing
+    this entry, instead of switching to the item again, which would leave the person no way
+    back. Forward goes to the item again."""
+    if pages.history_navigation():
+        show_address(address)
+        return
+    pages.ITEM.go({**address.params(), ITEM_PARAM: [st.query_params.get(ITEM_PARAM) or ""]})
 
 
 def show_filters(filters: ShopFilters, sort: Sort) -> None:

@@ -339,7 +339,7 @@ def item_page_actions(user: User | None, view: ItemView) -> None:
         return
     if user is None:
         if not view.is_sold and st.button(_("Message the seller"), icon=pages.INBOX.icon):
-            require_user(pages.SHOP)  # back to this item after logging in
+            require_user(pages.ITEM)  # back to this item after logging in
         return
     with db_session() as session:
         existing = existing_conversation(session, user.id, item.id)

@@ -67,7 +67,7 @@ def item_heart(user: User | None, item: Item, state: ItemHearts) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         if _has_heart(item, viewer, state.favourited):
             label = _("In your favourites") if state.favourited else _("Add to favourites")
-            _heart(label, item.id, state.favourited, viewer, pages.SHOP, key="heart_item")
+            _heart(label, item.id, state.favourited, viewer, pages.ITEM, key="heart_item")
         if state.count:
             st.caption(
                 ngettext("{n} person likes this", "{n} people like this", state.count).format(

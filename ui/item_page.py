@@ -1,4 +1,4 @@
-"""The item page, shown by the shop at ``?item=ID`` (a link people can share)."""
+"""The item page, ``/item?item=ID`` (``pages.ITEM``; a link people can share)."""
 
 from __future__ import annotations
 
@@ -49,11 +49,14 @@ def render_item_page(
                 and is_blocked(session, user.id, view.item.seller_id)
             )
     except ListingError:
-        st.title(_("Item not found"))
+        not_found = _("Item not found")
+        st.set_page_config(page_title=f"{not_found} · {pages.APP_NAME}")
+        st.title(not_found, anchor=False)
         st.info(_("This item does not exist (it may have been removed)."))
         return
 
     item = view.item
+    st.set_page_config(page_title=f"{item.title} · {pages.APP_NAME}")  # the tab's title: text
     photos, details = st.columns([5, 4], gap="large")
     with photos:
         _photos(view)
@@ -117,7 +120,7 @@ def _similar(user: User | None, item_id: int, query) -> None:
         return
     with db_session() as session:
         cards = search.similar(session, item_id, SIMILAR_PER_ROW)
-        hearts = page_hearts(session, user, [card.item.id for card in cards])
+        hearts = page_hearts(session, user, [card.item.id for card in cards], back=pages.ITEM)
     if not cards:
         return
     st.subheader(_("Similar items"), anchor=False)
@@ -170,7 +173,7 @@ def _actions(user: User | None, view: ItemView) -> None:
         st.info(_("This item is sold."))
     elif user is None:
         if st.button(_("Log in to buy"), type="primary", icon=":material/login:"):
-            require_user(pages.SHOP)  # back to this address (this item) after logging in
+            require_user(pages.ITEM)  # back to this address (this item) after logging in
     elif view.in_cart:
         st.button(_("In your cart"), icon=":material/check:", disabled=True)
         pages.CART.link(_("Go to the cart"))

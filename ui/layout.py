@@ -31,6 +31,13 @@ _GRID = '[class*="st-key-grid_"]'
 _GRID_CELL = f'{_GRID} > [data-testid="stLayoutWrapper"]'
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
 MENU_CLOSER_KEY = "menu_closer"  # the container of the side menu's closer (apply())
+# The links to the shop in the navigation and its side menu (a phone's), and in the phone's
+# quick links (a page link to the root has an empty href), while an item's page is shown.
+_ON_ITEM = f"body:has(.st-key-{SCREEN_KEY_PREFIX}{pages.ITEM.url_path})"
+_SHOP_NAV = (
+    f'{_ON_ITEM} :is([data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"])[href$="/"]'
+)
+_SHOP_QUICK = f'{_ON_ITEM} {_QUICK} a[href=""]'
 HEART_RED = "#d43f4f"
 # Material Icons' filled "favorite" (Apache 2.0), a little inset to match the outline's size
 _FILLED_HEART = (
@@ -67,6 +74,13 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
   [data-testid="stElementContainer"]:has(> {_QUICK}),
   {_QUICK} {{display: none !important;}}
 }}
+
+/* An item's page is a hidden page, for which Streamlit marks no place as the current one: the
+   item is part of the shop, so "Shop" is marked as on the shop itself (the same colours as
+   Streamlit's current link, from the theme's textColor), and stays a link back to it. */
+{_SHOP_NAV} {{background-color: rgba(157, 173, 190, 0.25); font-weight: 600; color: #111827;}}
+{_SHOP_NAV} [data-testid="stIconMaterial"] {{color: #111827;}}
+{_SHOP_QUICK} {{background-color: rgba(157, 173, 190, 0.15);}}
 
 /* A favourite's heart (ui/favourites.py) filled and red: Streamlit's Material Symbols font
    has no FILL axis, so "favorite" is drawn as an outline, like "favorite_border"; the glyph

@@ -5,11 +5,13 @@ other and send visitors to log in through these objects, never through a typed p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import unquote, urlsplit
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.i18n import N_, _, format_number
 from core.messaging.badges import Badges
@@ -33,11 +35,17 @@ class Screen:
     icon: str
     audience: Audience
 
-    def go(self, query: dict[str, str] | None = None) -> None:
-        """Switch to this screen (ends the current run)."""
+    def go(self, query: Mapping[str, str | list[str]] | None = None) -> None:
+        """Switch to this screen (ends the current run); a list is a repeated key."""
         st.switch_page(self.path, query_params=query or None)
 
-    def link(self, label: str | None = None, *, query: dict[str, str] | None = None, **kw):
+    def link(
+        self,
+        label: str | None = None,
+        *,
+        query: Mapping[str, str | list[str]] | None = None,
+        **kw,
+    ):
         """A link to this screen."""
         st.page_link(
             _link_target(self), label=label or _(self.title), icon=kw.pop("icon", self.icon),
@@ -99,6 +107,9 @@ NOTIFICATIONS = Screen(  # the bell in every page's header leads there (ui/heade
 INSIGHTS = Screen(
     "app_pages/insights.py", "insights", N_("Insights"), ":material/insights:", Audience.EVERYONE
 )
+ITEM = Screen(  # /item?item=ID, after the shop's address it was opened from (ui/item_page.py)
+    "app_pages/item.py", "item", N_("Item"), ":material/checkroom:", Audience.LINKED
+)
 SELLER = Screen(
     "app_pages/seller.py", "seller", N_("Seller"), ":material/storefront:", Audience.LINKED
 )
@@ -117,7 +128,7 @@ ADMIN = Screen(
 
 SCREENS = (
     SHOP, LOGIN, REGISTER, SELL, MY_LISTINGS, FAVOURITES, INBOX, CART, ORDERS, INSIGHTS,
-    PROFILE, NOTIFICATIONS, SELLER, FORGOT_PASSWORD, RESET_PASSWORD, ADMIN,
+    PROFILE, NOTIFICATIONS, ITEM, SELLER, FORGOT_PASSWORD, RESET_PASSWORD, ADMIN,
 )  # fmt: skip
 BY_PATH = {screen.path: screen for screen in SCREENS}
 BY_URL_PATH = {screen.url_path: screen for screen in SCREENS}
@@ -156,6 +167,39 @@ def requested_url_path() -> str | None:
     if url is None:
         return None
     return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def in_address_bar(screen: Screen) -> bool:
+    """Whether the browser's address named ``screen`` when it asked for this run (True when
+    the browser did not say).
+
+    Not so in the first run after a switch from another page (a link, the navigation,
+    st.switch_page): Streamlit changes the address once the run has started, pushing the new
+    page's address with its query. A page that wrote its query parameters in that run would
+    push the old page's address with them first: an extra history entry, where Back shows
+    the old page with the new page's query (an empty /item after "Shop", a shop that goes
+    back to an item)."""
+    url = _address_bar()
+    if url is None:
+        return True
+    shown = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    # an address that names no screen is the shop behind a prefix (server.baseUrlPath)
+    return BY_URL_PATH.get(shown, SHOP) is screen
+
+
+def _address_bar() -> str | None:
+    """The address (without its query) the browser showed when it asked for this run, which
+    st.context.url does not say: it gives the address of the page being run. Streamlit's
+    own field, not offered publicly: None if a version drops it."""
+    info = getattr(get_script_run_ctx(), "context_info", None)
+    return info.url if info is not None and info.HasField("url") else None
+
+
+def history_navigation() -> bool:
+    """Whether this run is the browser's Back or Forward: Streamlit's own flag (by which a
+    write of the query parameters replaces the address instead of pushing a new one), not
+    offered publicly; False if a version drops it."""
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
 
 
 def navigation(

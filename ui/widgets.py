@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from core.catalogue import attributes, categories
+from core.catalogue.address import ITEM_PARAM
 from core.catalogue.listings import condition_label
 from core.i18n import N_, _, format_day, format_moment, pgettext
 from core.models.catalogue import Item, ItemStatus
@@ -79,12 +80,12 @@ def item_link(
     query: Mapping[str, list[str]] | None = None,
     **kwargs,
 ) -> None:
-    """A link to an item's page: the shop with ``?item=ID`` (a link people can share), after
+    """A link to an item's page, ``/item?item=ID`` (a link people can share), after
     ``query``, the shop's own address when the link is on a result, so that the item page
     knows the results to go back to."""
-    params = {**(query or {}), "item": [str(item_id)]}
+    params = {**(query or {}), ITEM_PARAM: [str(item_id)]}
     label = label if label is not None else _("See the item")
-    pages.SHOP.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
+    pages.ITEM.link(label, query=params, icon=kwargs.pop("icon", None), **kwargs)
 
 
 def photo_alt(title: str, category: str | None = None) -> str:

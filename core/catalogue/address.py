@@ -1,7 +1,8 @@
 """The shop's address: what the shop shows is said by its address (query parameters), so
 that a search can be shared and reloaded, and the browser's Back and Forward buttons step
 through searches and items: ?q=levis&category=pants&colour=blue&sort=price_up&after=3500_12
-&page=2, or the same with &item=ID for one item opened from those results.
+&page=2. An item's page (/item) carries the same, with &item=ID, for the results it was
+opened from.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from core.models.base import ID_MAX
 from core.models.catalogue import BRAND_MAX, MAX_PRICE_CENTS, Condition
 from core.text import has_unusable_characters
 
-ITEM_PARAM = (
-    "item"  # the item shown instead of the results (see core.catalogue.listings.item_id_from_text)
-)
+ITEM_PARAM = "item"  # the item an item's page shows (core.catalogue.listings.item_id_from_text)
 MAX_SEARCH_TEXT = 200  # characters of the search box
 MAX_BRANDS = 20
 MAX_PAGE_NUMBER = 999_999

@@ -1,8 +1,9 @@
-"""The shop and the item page (``?item=ID``), through the real pages (AppTest)."""
+"""The shop and the item page (``/item?item=ID``), through the real pages (AppTest)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from sqlmodel import Session
@@ -25,6 +26,7 @@ from tests.shop_helpers import (
     open_item,
     user_id,
 )
+from ui import pages
 from ui.widgets import plain
 
 
@@ -208,25 +210,50 @@ def test_pages_next_previous_first_last(app_env):
     assert at.query_params == {"q": "tee"}
 
 
+def follow(at: AppTest, label: str, query_ends: str = "") -> AppTest:
+    """Click the page link ``label`` (the first whose query ends with ``query_ends``): its
+    page, with its query, as the browser runs it."""
+    link = next(
+        link.proto
+        for link in at.get("page_link")
+        if link.proto.label == label and link.proto.query_string.endswith(query_ends)
+    )
+    at.switch_page(pages.BY_URL_PATH[link.page].path)
+    at.query_params.clear()
+    at.query_params.update(parse_qs(link.query_string))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_filters_survive_a_visit_to_an_item(app_env):
     at = start_app()
     at.text_input(key="f_text").input("shirt").run()
     at.selectbox(key="f_sort").set_value("price_up").run()
     shown = card_titles(at)
     item = item_by_title(app_db(app_env), shown[0]).id
-    at.query_params["item"] = str(item)  # the card's link: the same address and the item
-    at.run()
-    assert shown[0] in [h.value.replace("\\", "") for h in at.header]
+    follow(at, "See the item", f"item={item}")  # the item's own page, after the search
+    assert at.title == [] and shown[0] in [h.value.replace("\\", "") for h in at.header]
     assert at.query_params == {"q": "shirt", "sort": "price_up", "item": str(item)}
     assert link_queries(at)["Back to the shop"] == "q=shirt&sort=price_up"
-    del at.query_params["item"]  # Back (or "Back to the shop")
-    at.run()
+    follow(at, "Back to the shop")  # (or the browser's Back)
     assert at.text_input(key="f_text").value == "shirt"
     assert at.selectbox(key="f_sort").value == "price_up"
     assert card_titles(at) == shown
     at.text_input(key="f_text").input("jeans").run()  # a new search shows results, no item
     assert card_titles(at) == ["Straight-leg 501 jeans"]
     assert "item" not in at.query_params
+
+
+def test_an_items_address_from_before_its_own_page_still_opens_it(app_env):
+    """/?q=dress&item=ID, an item's address when the shop showed items itself (links shared
+    then): the item's own page, after the same search."""
+    item = item_by_title(app_db(app_env), "Red wrap midi dress").id
+    at = open_shop({"q": "dress", "item": str(item)})
+    assert at.title == []  # not the shop
+    assert "Red wrap midi dress" in [h.value.replace("\\", "") for h in at.header]
+    assert at.query_params == {"q": "dress", "item": str(item)}
+    assert link_queries(at)["Back to the shop"] == "q=dress"
 
 
 def test_item_page_logged_out_shows_everything_and_sends_to_log_in(app_env):

@@ -14,6 +14,7 @@ from core.models.catalogue import Favourite, Item
 from tests.apptest import log_in, open_page, start_app, submit_login, texts
 from tests.shop_helpers import (
     CATALOGUE,
+    ITEM,
     app_db,
     item_by_title,
     labels,
@@ -58,11 +59,11 @@ def like(engine, email: str, *titles: str) -> None:
             add_favourite(s, user_id(engine, email), item_by_title(engine, title).id)
 
 
-def stay_on_the_shop(at) -> None:
-    """After the log-in page switched back to the shop: AppTest would run the page its own
-    last ``switch_page`` named (the log-in page) again, where a browser stays on the shop's
-    address; name the shop, keeping the address's query."""
-    at.switch_page(CATALOGUE)
+def stay_on_the_item(at) -> None:
+    """After the log-in page switched back to the item: AppTest would run the page its own
+    last ``switch_page`` named (the log-in page) again, where a browser stays on the item's
+    address; name the item's page, keeping the address's query."""
+    at.switch_page(ITEM)
 
 
 def text_of(at) -> str:
@@ -149,8 +150,8 @@ def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back_and_keep
     engine = app_db(app_env)
     dress = item_by_title(engine, DRESS)
     at = start_app()
-    at.switch_page(CATALOGUE)
-    # the shop's address (repeated keys too) and the item
+    at.switch_page(ITEM)
+    # the shop's address it was opened from (repeated keys too) and the item
     at.query_params.update({"colour": ["red", "blue"], "q": "dress", "item": str(dress.id)})
     at.run()
     assert heart(at, "heart_item").proto.icon == HEART_OFF
@@ -163,7 +164,7 @@ def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back_and_keep
     # the heart clicked before logging in is kept, once
     assert heart(at, "heart_item").label == "In your favourites"
     assert liked(engine, "user2@gmail.com") == {dress.id}
-    stay_on_the_shop(at)
+    stay_on_the_item(at)
     press(at, "heart_item")  # and the heart works as for anyone logged in
     assert heart(at, "heart_item").label == "Add to favourites"
     assert liked(engine, "user2@gmail.com") == set()

@@ -25,7 +25,7 @@ from tests.app_pages.test_search import indexed, model_dir  # noqa: F401 (fixtur
 from tests.apptest import open_page, submit_login, texts
 from tests.listing_helpers import add_items
 from tests.shop_helpers import (
-    CATALOGUE,
+    ITEM,
     app_db,
     click,
     enabled,
@@ -163,7 +163,7 @@ def test_an_item_page_in_french_then_bought_after_a_french_log_in(app_env):
     assert [t.value for t in at.title] == ["Bon retour parmi nous"]
     submit_login(at, "user2@gmail.com", "tototo")
     assert at.query_params.get("item") == str(item.id)
-    at.switch_page(CATALOGUE).run()  # AppTest stays on its last switch_page: the shop
+    at.switch_page(ITEM).run()  # AppTest stays on its last switch_page: the item's page
     click(at, "Ajouter au panier")
     assert "Ajouté à votre panier." in [s.value for s in at.success]
     assert not enabled(at, "Dans votre panier") and "Dans votre panier" in labels(at)

@@ -1,5 +1,6 @@
-"""The browser's Back, Forward and reload between the shop and its items, and a search
-shared by its address, in a real Chromium at a desktop and at a phone size."""
+"""The browser's Back, Forward and reload between the shop and its items' pages, "Shop" in the
+navigation from an item, a search shared by its address and an item's address from before
+items had their own page, in a real Chromium at a desktop and at a phone size."""
 
 from __future__ import annotations
 
@@ -44,6 +45,25 @@ def _query(someone: Person) -> dict[str, list[str]]:
     return parse_qs(urlsplit(someone.page.url).query)
 
 
+def _path(someone: Person) -> str:
+    return urlsplit(someone.page.url).path
+
+
+def _shop_link(someone: Person):
+    """ "Shop" in the top navigation, or in the row of main places on a phone (where the
+    navigation folds into the side menu)."""
+    if someone.page.viewport_size["width"] < 768:
+        return someone.page.locator(".st-key-quick_links").get_by_role("link", name="Shop")
+    return someone.page.get_by_test_id("stTopNav").get_by_role("link", name="Shop")
+
+
+def _shows_the_item(someone: Person, title: str) -> None:
+    """The item's own page, /item, after the leather search's address."""
+    assert _heading(someone) == title and _path(someone) == "/item"
+    item = _query(someone)
+    assert item.pop("item")[0].isdigit() and item == SHOP
+
+
 def _titles(someone: Person) -> list[str]:
     """The titles of the result cards, in their order."""
     cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
@@ -86,7 +106,7 @@ def _sort(someone: Person):
 
 def _shows_the_search(someone: Person, results: list[str]) -> None:
     """The shop shows the leather search, filtered and sorted, and no item."""
-    assert _query(someone) == SHOP
+    assert _path(someone) == "/" and _query(someone) == SHOP
     assert _heading(someone) == "Second-hand clothes"
     # expect() waits a moment: the input's value may be drawn just after the run ends
     expect(someone.page.get_by_label("Search")).to_have_value("leather")
@@ -99,6 +119,9 @@ def test_back_forward_reload_and_a_shared_search(people):
     shopper = people("shopper")
     shopper.goto("/")
     assert 0 < len(_titles(shopper)) <= 24  # a page of cards (other tests may buy some)
+    # how Streamlit marks the current page's link ("Shop", here)
+    marked = _shop_link(shopper).evaluate("link => getComputedStyle(link).backgroundColor")
+    assert marked != "rgba(0, 0, 0, 0)"
     shopper.shot("shop")
 
     # a search, a filter and a sort: each one is in the address
@@ -123,9 +146,11 @@ def test_back_forward_reload_and_a_shared_search(people):
         "link", name="See the item"
     ).click()
     shopper.settle()
-    assert _heading(shopper) == results[1]
-    item = _query(shopper)
-    assert item.pop("item")[0].isdigit() and item == SHOP
+    _shows_the_item(shopper, results[1])
+    item_address = shopper.page.url
+    assert shopper.page.title() == f"{results[1]} · Seconde Main"
+    # the item is part of the shop: "Shop" is marked as the current place, as on the shop
+    expect(_shop_link(shopper)).to_have_css("background-color", marked)
     shopper.shot("item")
 
     shopper.page.go_back()  # the same search, filters and sort, no item
@@ -135,13 +160,23 @@ def test_back_forward_reload_and_a_shared_search(people):
 
     shopper.page.go_forward()  # the item again
     shopper.settle()
-    assert _heading(shopper) == results[1] and "item" in _query(shopper)
+    _shows_the_item(shopper, results[1])
     shopper.shot("forward")
 
     shopper.page.reload()  # still the item
     shopper.settle()
-    assert _heading(shopper) == results[1] and "item" in _query(shopper)
+    _shows_the_item(shopper, results[1])
     shopper.shot("reload")
+
+    _shop_link(shopper).click()  # "Shop" in the navigation: the shop's front, no search
+    shopper.settle()
+    assert _heading(shopper) == "Second-hand clothes"
+    assert _path(shopper) == "/" and _query(shopper) == {}
+    assert len(_titles(shopper)) > len(results)
+    shopper.shot("shop from the navigation")
+    shopper.page.go_back()  # one step back: the item, as it was
+    shopper.settle()
+    _shows_the_item(shopper, results[1])
 
     shopper.page.get_by_role("link", name="Back to the shop").click()  # the link does the same
     shopper.settle()
@@ -161,3 +196,18 @@ def test_back_forward_reload_and_a_shared_search(people):
     friend.goto(shared.removeprefix(friend.base))
     _shows_the_search(friend, results)
     friend.shot("shared search")
+
+    if friend.page.viewport_size["width"] < 768:
+        return  # the rest is history, the same at any width: checked once, on the desktop
+    # an item's address from before items had their own page, /?...&item=ID: the item's page
+    old_link = urlsplit(item_address)._replace(path="/").geturl()
+    friend.goto(old_link.removeprefix(friend.base))
+    _shows_the_item(friend, results[1])
+    assert friend.page.url == item_address
+    friend.shot("an old item link")
+    friend.page.go_back()  # the search it came with, not the item again
+    friend.settle()
+    _shows_the_search(friend, results)
+    friend.page.go_forward()
+    friend.settle()
+    _shows_the_item(friend, results[1])

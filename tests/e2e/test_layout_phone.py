@@ -173,7 +173,7 @@ def test_every_page_fits_a_phone_logged_out(person):
     shop = check_page(visitor, "/", "shop", LOGGED_OUT_PLACES)
     assert "Second-hand clothes" in shop
     assert_two_cards_per_row(visitor)
-    check_page(visitor, "/?item=2", "item", LOGGED_OUT_PLACES)
+    check_page(visitor, "/item?item=2", "item", LOGGED_OUT_PLACES)
     visitor.page.get_by_role("button", name="Log in to buy").wait_for()
     assert "Welcome back" in check_page(visitor, "/login", "log in", LOGGED_OUT_PLACES)
     assert "Create an account" in check_page(visitor, "/register", "register", LOGGED_OUT_PLACES)
@@ -187,7 +187,7 @@ def test_every_page_fits_a_phone_logged_out(person):
 
 
 def _add_to_cart(someone: Person, item_id: int) -> None:
-    someone.goto(f"/?item={item_id}")
+    someone.goto(f"/item?item={item_id}")
     someone.page.get_by_role("button", name="Add to cart").click()
     someone.settle()
     someone.page.get_by_text("Go to the cart").wait_for(timeout=20_000)
@@ -216,10 +216,10 @@ def test_every_page_fits_a_phone_logged_in(person):
     shop = check_page(camille, "/", "shop", LOGGED_IN_PLACES)
     assert "Second-hand clothes" in shop
     assert quick_links(camille).get_by_role("link", name="Cart (1)").count() == 1
-    check_page(camille, "/?item=10", "item in the cart", LOGGED_IN_PLACES)
-    check_page(camille, "/?item=13", "own item", LOGGED_IN_PLACES)
+    check_page(camille, "/item?item=10", "item in the cart", LOGGED_IN_PLACES)
+    check_page(camille, "/item?item=13", "own item", LOGGED_IN_PLACES)
     camille.page.get_by_role("button", name="Edit").wait_for()
-    check_page(camille, "/?item=14", "bought item", LOGGED_IN_PLACES)
+    check_page(camille, "/item?item=14", "bought item", LOGGED_IN_PLACES)
     assert "Sell an item" in check_page(camille, "/sell", "sell", LOGGED_IN_PLACES)
     assert "My listings" in check_page(camille, "/my_listings", "my listings", LOGGED_IN_PLACES)
     assert "My cart" in check_page(camille, "/cart", "cart", LOGGED_IN_PLACES)
@@ -375,7 +375,7 @@ def test_the_server_log_stays_quiet_and_says_what_happened(browser, tmp_path):
         someone = Person(browser.new_context(viewport=PHONE), base, "server-log-visitor")
         someone.goto("/")  # the first visit creates and seeds the database
         started = len(log_path.read_text().splitlines())
-        for path in ("/", "/?item=3", "/login", "/register", "/profile", "/no-such-page"):
+        for path in ("/", "/item?item=3", "/login", "/register", "/profile", "/no-such-page"):
             someone.goto(path)  # a visitor without a cookie: not one line
         someone.shot("logged out")
         assert _new_lines(log_path, started) == []

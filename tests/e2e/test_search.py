@@ -5,6 +5,7 @@ the background on its first page view)."""
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -25,7 +26,7 @@ def _wait_for_similar_items(someone: Person, item_id: int, timeout: float = 90) 
     demo listings a few seconds after the server's first page view."""
     deadline = time.monotonic() + timeout
     while True:
-        someone.goto(f"/?item={item_id}")
+        someone.goto(f"/item?item={item_id}")
         if someone.page.get_by_role("heading", name="Similar items").count():
             return
         assert time.monotonic() < deadline, "the similar items never showed"
@@ -43,6 +44,11 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     visitor.page.locator('[class*="st-key-card_"] a').first.click()  # open one of them
     visitor.settle()
     assert visitor.page.locator('[data-testid="stMain"] h2').first.inner_text() == similar[0]
+    address = urlsplit(visitor.page.url)  # its own page, at its own address
+    assert address.path == "/item" and parse_qs(address.query)["item"] != ["2"]
+    visitor.page.go_back()  # a history entry of its own: Back is the first item again
+    visitor.settle()
+    assert visitor.page.locator('[data-testid="stMain"] h2').first.inner_text() == title
 
     # a description none of the listings' words hold still finds the nearest listings
     visitor.goto("/")

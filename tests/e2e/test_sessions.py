@@ -143,7 +143,7 @@ def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
     email = f"dana-{uuid.uuid4().hex[:8]}@example.com"
     laptop = person("laptop")
     _register(laptop, email, "first-password")
-    laptop.goto("/?item=24")  # the demo's leather tote bag
+    laptop.goto("/item?item=24")  # the demo's leather tote bag
     laptop.page.get_by_role("button", name="Add to cart").click()
     laptop.settle()
     laptop.goto("/cart")
@@ -165,5 +165,5 @@ def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
     laptop.page.get_by_text("Welcome back").wait_for(timeout=20_000)
     laptop.shot("sent to log in, nothing bought")
     visitor = person("visitor")
-    visitor.goto("/?item=24")
+    visitor.goto("/item?item=24")
     visitor.page.get_by_role("button", name="Log in to buy").wait_for(timeout=20_000)

@@ -84,7 +84,7 @@ def test_every_tab_through_nginx_stays_on_its_process(cluster):
 
     async def visit() -> str:
         async with Tab(servers.url) as tab:
-            page = await tab.open("", f"item={item}")
+            page = await tab.open("item", f"item={item}")
             assert not page.exceptions and tab.media_bytes > 0
             return tab.cookies["st_route"]
 
