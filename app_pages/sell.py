@@ -52,6 +52,26 @@ def field(name: str, initial):
     return key
 
 
+def size_field(category: str | None) -> str:
+    """The Size list's key: one list whatever the category, enabled from the start, so that
+    choosing a category fills it in place. A click on it while that choice's run is on its
+    way opens it (and it shows the sizes when they come); a list drawn anew for the category
+    (as before) was still disabled there, or replaced the one clicked, and the click was
+    lost. It shows the size chosen for the category's size family, kept per family: an M
+    chosen for a dress comes back after a look at shoes, and never shows among shoe sizes."""
+    key = f"sell_size_{form_id}"
+    family = categories.get(category).size_family.value if category else None
+    shown, kept = f"_sell_size_family_{form_id}", f"_sell_sizes_{form_id}"
+    if key not in st.session_state or st.session_state.get(shown) != family:
+        sizes = st.session_state.setdefault(kept, {})
+        if shown in st.session_state:
+            sizes[st.session_state[shown]] = st.session_state.get(key)
+        initial = item.size if item and category == item.category else None
+        st.session_state[key] = sizes.get(family, initial)
+        st.session_state[shown] = family
+    return key
+
+
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader(_("Photos"), anchor=False)
@@ -105,9 +125,9 @@ with left:
                 selling_aids.lookalike(session, compared, user.id, item.id if item else None)
             )
 
+size_key = size_field(st.session_state.get(choice.widget_key))  # the category drawn below
 if item is None:  # a new listing: its title and description drafted from the picks
     picked_category = st.session_state.get(choice.widget_key)
-    picked_family = categories.get(picked_category).size_family.value if picked_category else ""
     title_drafted, description_drafted = selling_aids.offer_drafts(
         field("title", ""),
         field("description", ""),
@@ -115,7 +135,7 @@ if item is None:  # a new listing: its title and description drafted from the pi
         colour=st.session_state.get(colour_choice.widget_key),
         pattern=st.session_state.get(pattern_choice.widget_key),
         brand=st.session_state.get(field("brand", ""), ""),
-        size=st.session_state.get(f"sell_size_{picked_family}_{form_id}"),
+        size=st.session_state.get(size_key),
         condition=st.session_state.get(field("condition", None)),
     )
 else:
@@ -172,14 +192,12 @@ with right:
         if look and look.patterns:
             pattern_choice.show_short(look.patterns, pattern)
         pattern_error = st.empty()
-    family = categories.get(category).size_family.value if category else "none"
     size = st.selectbox(
         _("Size"),
         categories.sizes_for(category) if category else [],
         format_func=categories.size_label,
-        key=field(f"size_{family}", item.size if item and category == item.category else None),
+        key=size_key,
         placeholder=_("Choose a size") if category else _("Choose the category first"),
-        disabled=not category,
     )
     size_error = st.empty()
     brand = st.text_input(

@@ -114,6 +114,20 @@ def test_without_a_model_the_category_is_chosen_by_hand(app_env):
     assert item.description == "Light cotton.\nWorn twice."
 
 
+def test_the_size_list_is_one_list_that_keeps_a_size_per_family(app_env):
+    at = seller_on_sell_page()
+    size = widget(at.selectbox, "Size")
+    assert not size.disabled and size.options == [] and size.value is None  # no category yet
+    fill(at, category="dress", size="M")
+    fill(at, category="shoes")  # another size family: its own sizes, none chosen
+    size = widget(at.selectbox, "Size")
+    assert "42" in size.options and "M" not in size.options and size.value is None
+    fill(at, size="42", category="skirt")  # back to letters: the dress's M comes back
+    assert widget(at.selectbox, "Size").value == "M"
+    fill(at, category="shoes")
+    assert widget(at.selectbox, "Size").value == "42"
+
+
 def test_every_missing_field_is_named(app_env):
     at = seller_on_sell_page()
     click(at, "Put it on sale")
