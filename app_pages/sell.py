@@ -62,6 +62,9 @@ def size_field(category: str | None) -> str:
     key = f"sell_size_{form_id}"
     family = categories.get(category).size_family.value if category else None
     shown, kept = f"_sell_size_family_{form_id}", f"_sell_sizes_{form_id}"
+    if key not in st.session_state:  # a new visit: Streamlit dropped the list's value when
+        st.session_state[kept] = {}  # another page ran; start again from the listing's size
+        st.session_state.pop(shown, None)
     if key not in st.session_state or st.session_state.get(shown) != family:
         sizes = st.session_state.setdefault(kept, {})
         if shown in st.session_state:
@@ -197,6 +200,8 @@ with right:
         categories.sizes_for(category) if category else [],
         format_func=categories.size_label,
         key=size_key,
+        # enabled without a category: opened then, it lists nothing (Streamlit's own "No
+        # results", in English), and the placeholder says why
         placeholder=_("Choose a size") if category else _("Choose the category first"),
     )
     size_error = st.empty()

@@ -25,7 +25,7 @@ from ui.favourites import item_heart, page_hearts
 from ui.moderation import report_form
 from ui.sellers import seller_link
 from ui.state import db_session
-from ui.widgets import flash, item_card, item_facts, money, photo_alt, plain, status_badge
+from ui.widgets import card_grid, flash, item_facts, money, photo_alt, plain, status_badge
 
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"
@@ -110,7 +110,7 @@ def _history_spec(rows: tuple, language: str) -> dict:
     return charts.spec(charts.price_history(frame))
 
 
-SIMILAR_PER_ROW = 4
+SIMILAR_COUNT = 4  # one row of the card grid on a laptop, two on a phone
 
 
 def _similar(user: User | None, item_id: int, query) -> None:
@@ -119,14 +119,12 @@ def _similar(user: User | None, item_id: int, query) -> None:
         warmup.note(_("The AI is warming up… Similar items will show here in a moment."))
         return
     with db_session() as session:
-        cards = search.similar(session, item_id, SIMILAR_PER_ROW)
+        cards = search.similar(session, item_id, SIMILAR_COUNT)
         hearts = page_hearts(session, user, [card.item.id for card in cards], back=pages.ITEM)
     if not cards:
         return
     st.subheader(_("Similar items"), anchor=False)
-    for column, card in zip(st.columns(SIMILAR_PER_ROW), cards, strict=False):
-        with column:
-            item_card(card.item, card.thumbnail, query=query, hearts=hearts)
+    card_grid(cards, key="similar", query=query, hearts=hearts)
 
 
 def _photos(view: ItemView) -> None:

@@ -702,6 +702,16 @@ def edit_page(app_env, title="Red wrap midi dress", email="user1@gmail.com"):
     return at, item
 
 
+def test_the_edit_form_shows_the_listings_size_again_after_another_page(app_env):
+    at, item = edit_page(app_env)
+    assert widget(at.selectbox, "Size").value == "S"
+    open_page(at, "app_pages/my_listings.py")  # Streamlit drops the list's value here
+    at.switch_page(SELL)
+    at.query_params["edit"] = str(item.id)
+    at.run()
+    assert widget(at.selectbox, "Size").value == "S"
+
+
 def test_edit_every_field_and_the_photos(app_env):
     at, item = edit_page(app_env)
     assert "Edit your listing" in [t.value for t in at.title]
