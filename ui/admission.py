@@ -55,15 +55,26 @@ def _run_slots() -> threading.BoundedSemaphore:
         return _slots
 
 
+_runs = [0, 0]  # script runs of this process: drawing now, drawn (ui.serve's head start)
+
+
 @contextmanager
 def run_slot() -> Iterator[None]:
     """Hold one of the process's RUNS_AT_ONCE slots for a script run."""
     slots = _run_slots()
     slots.acquire()
+    _runs[0] += 1
     try:
         yield
     finally:
+        _runs[0] -= 1
+        _runs[1] += 1
         slots.release()
+
+
+def runs_so_far() -> tuple[int, int]:
+    """(script runs drawing a page now, script runs drawn) in this process."""
+    return _runs[0], _runs[1]
 
 
 def _open_sessions() -> set[str] | None:

@@ -72,12 +72,46 @@ def _server_started(timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+FIRST_VISITOR_WAIT_S = 1.5  # how long the head start waits for a browser that is already there
+# after that browser's first page, the time the AI's warm-up (started by that page) takes to
+# load on a small server, so that the two do not share Python's lock
+AFTER_FIRST_PAGE_S = 3.0
+
+
+def _first_visitor_first(limit: float = 10.0) -> None:
+    """A visitor who came with the server (a browser kept open across a restart, or the first
+    one knocking) is served first: the head start's imports (about 1.2 s of Python, every
+    page's) would otherwise hold Python's lock while this same process sends that browser
+    Streamlit's frontend and draws its first page, which needs only its own page's modules.
+    So: wait a moment for a tab; if one comes, wait until its first page is drawn, then
+    until the AI's warm-up that this page started has had its time."""
+    from streamlit.runtime import Runtime
+
+    from ui.admission import runs_so_far  # declares no component
+
+    def tabs() -> int:
+        try:
+            return len(Runtime.instance()._session_mgr.list_active_sessions())
+        except Exception:  # Streamlit changed: never hold the head start
+            return 0
+
+    start = time.monotonic()
+    while not tabs() and time.monotonic() - start < FIRST_VISITOR_WAIT_S:
+        time.sleep(0.02)
+    if not tabs():
+        return
+    while runs_so_far()[1] == 0 and time.monotonic() - start < limit:
+        time.sleep(0.02)
+    time.sleep(AFTER_FIRST_PAGE_S)
+
+
 def prepare() -> None:
     """Once the server runs, import the core modules the pages use, bring the schema up to
     date and seed the demo data if on: what the first page would otherwise do, overlapping
     the first visitor's browser loading Streamlit's frontend (or done before anyone comes).
     Never raises: the first page says what is wrong."""
     _server_started()
+    _first_visitor_first()
     try:
         for name in (*page_modules(), *LIBRARIES):
             with contextlib.suppress(ModuleNotFoundError):  # a name, not a module
