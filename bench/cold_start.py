@@ -25,11 +25,12 @@ as soon as the server answers ``/_stcore/health``. Measured from the process's s
   ("the AI is ready (loaded in ...)"): checksums, towers, prompts, text encoder, index.
 Also whether the first page said "The AI is warming up…". Figures are the median over
 ``--runs`` runs of each mode (interleaved). The last line is one JSON object with
-``goals_met``: the first shop page under 3 s from the process's start with ``make run``, and
-within 1 s of the bare page's; a visitor coming 3 s after the start waiting under 3 s, and
-no longer than with plain ``streamlit run``; no slower than
-without any model (within 0.5 s: the warm-up takes nothing from it); the warm-up shown,
-then the AI appearing by itself (no reload); the AI ready no later than without the warm-up.
+``goals_met``: the first shop page under 3 s from the process's start with ``make run``; a
+visitor coming 3 s after the start waiting under 3 s, and no longer than with plain
+``streamlit run``; no slower than without any model (within 0.5 s: the warm-up takes nothing
+from it); the warm-up shown, then the AI appearing by itself (no reload); the AI ready no
+later than without the warm-up. ``stretch_goals_met``, apart: the first shop page within 1 s
+of the bare page's (Streamlit's own floor).
 """
 
 from __future__ import annotations
@@ -236,9 +237,6 @@ def main() -> None:
         "first_shop_page_under_3s": first is not None and first < GOAL_FIRST_PAGE_S,
         "a_visitor_3s_later_waits_under_3s": later["visitor_waits_s"] is not None
         and later["visitor_waits_s"] < GOAL_FIRST_PAGE_S,
-        "first_shop_page_within_1s_of_a_bare_page": first is not None
-        and bare["first_shop_page_s"] is not None
-        and first <= bare["first_shop_page_s"] + GOAL_BARE_SLACK_S,
         "head_start_helps_a_later_visitor": later["visitor_waits_s"] is not None
         and plain_later["visitor_waits_s"] is not None
         and later["visitor_waits_s"] <= plain_later["visitor_waits_s"],
@@ -250,7 +248,14 @@ def main() -> None:
         and off["ai_ready_s"] is not None
         and ai <= off["ai_ready_s"] + GOAL_AI_SLACK_S,
     }
-    print(json.dumps({"runs": args.runs, "cpus": os.cpu_count(), **summary, "goals_met": goals}))
+    # not issue 19's goal, which is the 3 s: how near Streamlit's own floor the app comes
+    stretch = {
+        "first_shop_page_within_1s_of_a_bare_page": first is not None
+        and bare["first_shop_page_s"] is not None
+        and first <= bare["first_shop_page_s"] + GOAL_BARE_SLACK_S,
+    }
+    figures = {"runs": args.runs, "cpus": os.cpu_count(), **summary}
+    print(json.dumps({**figures, "goals_met": goals, "stretch_goals_met": stretch}))
 
 
 if __name__ == "__main__":
