@@ -11,6 +11,7 @@ file and line; tests/core/test_i18n.py checks that every marked string has its F
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def _name(func: ast.AST) -> str | None:
     return None
 
 
-def user_error_names() -> set[str]:
+@functools.cache  # the same for every file checked: parsed once per test process
+def user_error_names() -> frozenset[str]:
     """``UserError`` and every class of core/ that derives from it (however deep)."""
     bases: dict[str, set[str]] = {}
     for path in CORE_FILES:
@@ -79,7 +81,7 @@ def user_error_names() -> set[str]:
     while True:
         more = {name for name, parents in bases.items() if parents & found} - found
         if not more:
-            return found
+            return frozenset(found)
         found |= more
 
 

@@ -12,6 +12,7 @@ import re
 import shutil
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -85,6 +86,23 @@ def _clean_screenshots():
     SHOTS.mkdir(parents=True, exist_ok=True)
 
 
+# Streamlit's own state of the page's script run, on its root element (what Streamlit's own
+# browser tests wait on): "notRunning" once the run the page asked for has ended, and at
+# once "rerunRequested" when a widget, a component (the cookie's) or a fragment asks for
+# another. Quiet means that, connected, with no element left stale, for QUIET_S on end.
+QUIET_S = 0.3
+_QUIET_FOR = """([token, quietMs]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const busy = !app || app.dataset.testScriptState !== 'notRunning'
+    || app.dataset.testConnectionState !== 'CONNECTED'
+    || document.querySelector('[data-stale="true"]') !== null;
+  const quiet = (window.__quiet = window.__quiet || {});
+  if (busy) { delete quiet[token]; return false; }
+  quiet[token] = quiet[token] ?? performance.now();
+  return performance.now() - quiet[token] >= quietMs;
+}"""
+
+
 class Person:
     """One person in one browser context (their own cookies), with screenshot steps."""
 
@@ -99,25 +117,35 @@ class Person:
         self.page.goto(self.base + path)
         return self.settle()
 
+    def visit(self, path: str) -> Person:
+        """Go to ``path`` inside the page already open, as its links and the browser's Back
+        do (Streamlit's frontend follows the address on ``popstate``): the same tab and
+        session, no new load of the frontend. A fresh load is ``goto``."""
+        if not self.page.url.startswith(self.base):
+            return self.goto(path)
+        self.page.evaluate(
+            "(path) => { history.pushState({}, '', path);"
+            " dispatchEvent(new PopStateEvent('popstate')); }",
+            path,
+        )
+        self.settle()
+        # at the top, as a link leaves a new page (Back restores where one was instead)
+        self.page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)"
+        )
+        return self
+
     def settle(self, timeout: float = 30) -> Person:
-        """Wait until the app has finished running its script, then check for exceptions."""
+        """Wait until the app has finished running its script (and any rerun it asked for),
+        then check for exceptions."""
         page = self.page
         page.wait_for_selector(
             '[data-testid="stMain"] [data-testid="stHeading"], [data-testid="stMain"] form',
             timeout=timeout * 1000,
         )
-        deadline = time.monotonic() + timeout
-        quiet_since = None
-        while time.monotonic() < deadline:
-            running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-            stale = page.locator('[data-stale="true"]').count() > 0
-            if running or stale:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 0.6:
-                break
-            time.sleep(0.1)
+        page.wait_for_function(
+            _QUIET_FOR, arg=[uuid.uuid4().hex, QUIET_S * 1000], polling=50, timeout=timeout * 1000
+        )
         self.assert_no_exception()
         return self
 
@@ -241,16 +269,38 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(scope="session")
+def logged_in(browser, app_url):
+    """``logged_in(email, password)``: the cookies of a browser that logged in once, for
+    tests about what a member does rather than about logging in (a new tab with them is
+    logged in by its re-login cookie, as a returning member's is). One log-in per account
+    and test process."""
+    states: dict[str, dict] = {}
+
+    def state(email: str, password: str) -> dict:
+        if email not in states:
+            context = browser.new_context(viewport=DESKTOP)
+            Person(context, app_url, f"log-in-{email}").log_in_for_good(email, password)
+            states[email] = context.storage_state()
+            context.close()
+        return states[email]
+
+    return state
+
+
 @pytest.fixture
 def person(browser, app_url, request):
     people: list[Person] = []
 
-    def make(name: str, *, phone: bool = False) -> Person:
-        """A person at a laptop (1280 x 900), or on a phone (390 x 844, touch)."""
+    def make(name: str, *, phone: bool = False, state: dict | None = None) -> Person:
+        """A person at a laptop (1280 x 900), or on a phone (390 x 844, touch); ``state``:
+        the browser's cookies from ``logged_in`` (a returning member)."""
         if phone:
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+            context = browser.new_context(
+                viewport=PHONE, is_mobile=True, has_touch=True, storage_state=state
+            )
         else:
-            context = browser.new_context(viewport=DESKTOP)
+            context = browser.new_context(viewport=DESKTOP, storage_state=state)
         people.append(Person(context, app_url, f"{request.node.name}-{name}"))
         return people[-1]
 

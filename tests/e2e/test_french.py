@@ -40,12 +40,12 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
     french.shot("the shop in French")
     assert_accessible(french, "the shop in French")
-    french.goto("/login")
+    french.visit("/login")
     french.page.get_by_role("button", name="Se connecter", exact=True).wait_for()
     assert_accessible(french, "the log-in page in French")
 
     # a new account, through the French form
-    french.goto("/register")
+    french.visit("/register")
     french.page.get_by_role("heading", name="Créer un compte").wait_for()
     french.page.get_by_role("textbox", name="E-mail").fill(f"lou-{uuid.uuid4().hex[:8]}@ex.fr")
     french.page.get_by_role("textbox", name="Nom affiché").fill("Lou")
@@ -65,7 +65,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
         time.sleep(0.2)
 
     # find the crewneck, open it: its facts and price in French
-    french.goto("/")
+    french.visit("/")
     french.page.get_by_label("Rechercher").fill("merino")
     french.page.get_by_label("Rechercher").press("Enter")
     french.settle()
@@ -103,7 +103,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     assert_accessible(french, "the orders in French")
 
     # the photo uploader: its button and a file's size in French, not Streamlit's English
-    french.goto("/sell")
+    french.visit("/sell")
     uploader = french.page.get_by_test_id("stFileUploader").first
     button = uploader.locator('[data-testid="stFileUploaderDropzone"] button[kind="secondary"]')
     button.and_(french.page.locator('[aria-label="Choisir des photos"]')).wait_for()
@@ -127,11 +127,11 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.shot("a photo in the French uploader")
     assert_accessible(french, "the sell page with a photo, in French")
 
-    french.goto("/inbox")
+    french.visit("/inbox")
     assert_accessible(french, "the inbox in French")
 
     # the charts' dates in French ("08 nov.", not "08 Nov"), drawn whole at 1280 px
-    french.goto("/insights")
+    french.visit("/insights")
     axis = '[data-testid="stVegaLiteChart"] g.role-axis[aria-label*="time scale"]'
     french.page.locator(axis).first.wait_for()
     days = french.page.locator(f"{axis} g.role-axis-label text").all_text_contents()
@@ -141,7 +141,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.shot("the insights in French")
 
     # the switch: English at once, on the same page
-    french.goto("/orders")
+    french.visit("/orders")
     switch = french.page.locator(f".st-key-{SWITCH_KEY}")
     switch.locator("button").filter(has_text=re.compile(r"^EN$")).click()
     french.settle()

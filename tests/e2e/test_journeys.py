@@ -28,7 +28,7 @@ def test_log_in_survives_a_reload_and_log_out_ends_it(person):
     assert camille.page.get_by_role("link", name="Log in").count() == 0
     assert any(c["name"] == "marketplace_auth" for c in camille.context.cookies())
 
-    camille.goto("/profile")
+    camille.visit("/profile")
     camille.page.get_by_text("My profile").wait_for()
     camille.shot("profile")
     camille.page.get_by_role("button", name="Log out").click()
@@ -107,11 +107,10 @@ def _upload(person, path: Path) -> None:
     person.settle()
 
 
-def test_sell_find_buy_and_see_the_orders(person, tmp_path):
+def test_sell_find_buy_and_see_the_orders(person, logged_in, tmp_path):
     # user1 sells: photo, AI proposal, the form (first without a price), then on sale
-    seller = person("user1")
-    seller.log_in_for_good("user1@gmail.com", "tototo")
-    seller.goto("/sell")
+    seller = person("user1", state=logged_in("user1@gmail.com", "tototo"))
+    seller.visit("/sell")
     seller.page.get_by_text("Sell an item").wait_for()
     _upload(seller, _photo(tmp_path))
     seller.page.get_by_text("AI suggestion from your first photo").wait_for(timeout=30_000)
@@ -140,14 +139,13 @@ def test_sell_find_buy_and_see_the_orders(person, tmp_path):
     seller.page.get_by_text("Your item is on sale.").wait_for(timeout=20_000)
     _no_links_in_user_text(seller)
     seller.shot("on sale")
-    seller.goto("/my_listings")
+    seller.visit("/my_listings")
     seller.page.get_by_text(SHOWN_TITLE).first.wait_for()
     seller.shot("my listings")
 
     # user2 finds it with the search box and a filter, buys it
-    buyer = person("user2")
-    buyer.log_in_for_good("user2@gmail.com", "tototo")
-    buyer.goto("/")
+    buyer = person("user2", state=logged_in("user2@gmail.com", "tototo"))
+    buyer.visit("/")
     buyer.page.get_by_label("Search").fill("striped linen")
     buyer.page.get_by_label("Search").press("Enter")
     buyer.settle()
@@ -166,7 +164,7 @@ def test_sell_find_buy_and_see_the_orders(person, tmp_path):
     buyer.settle()
     buyer.page.get_by_text("Go to the cart").wait_for()
     buyer.shot("item in cart")
-    buyer.goto("/cart")
+    buyer.visit("/cart")
     buyer.page.get_by_role("button", name="Buy for").click()
     buyer.settle()
     buyer.page.get_by_role("button", name="Confirm the purchase").click()
@@ -176,13 +174,13 @@ def test_sell_find_buy_and_see_the_orders(person, tmp_path):
     buyer.shot("my purchases")
 
     # user1 sees the sale; the item is gone from the shop
-    seller.goto("/orders")
+    seller.visit("/orders")
     seller.page.get_by_role("tab", name="My sales").click()
     seller.settle()
     assert seller.page.get_by_text(SHOWN_TITLE).count() >= 1
     _no_links_in_user_text(seller)
     seller.shot("my sales")
-    seller.goto("/")
+    seller.visit("/")
     seller.page.get_by_label("Search").fill("striped linen")
     seller.page.get_by_label("Search").press("Enter")
     seller.settle()
@@ -192,12 +190,11 @@ def test_sell_find_buy_and_see_the_orders(person, tmp_path):
     seller.shot("sold item gone from the shop")
 
 
-def test_a_file_that_is_not_a_photo_says_so(person, tmp_path):
+def test_a_file_that_is_not_a_photo_says_so(person, logged_in, tmp_path):
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is a text file, not a photo")
-    seller = person("user1")
-    seller.log_in_for_good("user1@gmail.com", "tototo")
-    seller.goto("/sell")
+    seller = person("user1", state=logged_in("user1@gmail.com", "tototo"))
+    seller.visit("/sell")
     _upload(seller, fake)
     seller.page.get_by_text("is not a photo").first.wait_for(timeout=20_000)
     seller.shot("not a photo")

@@ -118,8 +118,15 @@ def assert_in_view_without_a_menu(someone: Person, names: list[str]) -> None:
         assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (name, box)
 
 
-def check_page(someone: Person, path: str, label: str, main_places: list[str]) -> str:
-    someone.goto(path)
+def check_page(
+    someone: Person, path: str, label: str, main_places: list[str], *, load: bool = False
+) -> str:
+    """The page at ``path`` reached from the page before (``load``: typed in the address bar,
+    a new load of the app, as an unknown address must be), then checked."""
+    if load:
+        someone.goto(path)
+    else:
+        someone.visit(path)
     text = someone.text()
     shot_whole(someone, label)
     problems = layout_problems(someone)
@@ -183,7 +190,9 @@ def test_every_page_fits_a_phone_logged_out(person):
     assert "Welcome back" in check_page(visitor, "/login", "log in", LOGGED_OUT_PLACES)
     assert "Create an account" in check_page(visitor, "/register", "register", LOGGED_OUT_PLACES)
     assert "Welcome back" in check_page(visitor, "/sell", "sell sends to log in", LOGGED_OUT_PLACES)
-    assert "Page not found" in check_page(visitor, "/no-such-page", "not found", LOGGED_OUT_PLACES)
+    assert "Page not found" in check_page(
+        visitor, "/no-such-page", "not found", LOGGED_OUT_PLACES, load=True
+    )
     assert "Listings by category" in check_page(visitor, "/insights", "insights", LOGGED_OUT_PLACES)
     check_insights_tabs(visitor)
     assert "Member since" in check_page(visitor, "/seller?id=1", "seller", LOGGED_OUT_PLACES)
@@ -192,14 +201,14 @@ def test_every_page_fits_a_phone_logged_out(person):
 
 
 def _add_to_cart(someone: Person, item_id: int) -> None:
-    someone.goto(f"/item?item={item_id}")
+    someone.visit(f"/item?item={item_id}")
     someone.page.get_by_role("button", name="Add to cart").click()
     someone.settle()
     someone.page.get_by_text("Go to the cart").wait_for(timeout=20_000)
 
 
 def _buy_the_cart(someone: Person, ship_to: tuple[str, str, str] | None = None) -> None:
-    someone.goto("/cart")
+    someone.visit("/cart")
     if ship_to:  # otherwise the profile's address, prefilled
         for label, value in zip(("Address", "Postal code", "City"), ship_to, strict=True):
             someone.page.get_by_role("textbox", name=label).fill(value)
@@ -210,14 +219,13 @@ def _buy_the_cart(someone: Person, ship_to: tuple[str, str, str] | None = None) 
     someone.page.get_by_text("My purchases").wait_for(timeout=20_000)
 
 
-def test_every_page_fits_a_phone_logged_in(person):
-    camille = person("phone-user1", phone=True)
-    camille.log_in_for_good("user1@gmail.com", "tototo")
+def test_every_page_fits_a_phone_logged_in(person, logged_in):
+    camille = person("phone-user1", phone=True, state=logged_in("user1@gmail.com", "tototo"))
     _add_to_cart(camille, 14)  # Hugo's felt hat, bought: an order to show
     _buy_the_cart(camille)
     _add_to_cart(camille, 10)  # and Hugo's boxer briefs left in the cart
 
-    assert_two_cards_per_row(camille.goto("/"))
+    assert_two_cards_per_row(camille.visit("/"))
     shop = check_page(camille, "/", "shop", LOGGED_IN_PLACES)
     assert "Second-hand clothes" in shop
     assert quick_links(camille).get_by_role("link", name="Cart (1)").count() == 1
@@ -239,7 +247,9 @@ def test_every_page_fits_a_phone_logged_in(person):
     assert "Member since" in check_page(camille, "/seller?id=2", "seller", LOGGED_IN_PLACES)
     profile = check_page(camille, "/profile", "profile", LOGGED_IN_PLACES)
     assert "My listings" in profile and "My orders" in profile  # the places left in the menu
-    assert "Page not found" in check_page(camille, "/no-such-page", "not found", LOGGED_IN_PLACES)
+    assert "Page not found" in check_page(
+        camille, "/no-such-page", "not found", LOGGED_IN_PLACES, load=True
+    )
 
 
 def _register(someone: Person) -> None:
@@ -272,7 +282,7 @@ def test_the_cart_count_follows_add_remove_and_checkout(person):
     _add_to_cart(ines, 20)
     assert _cart_in_the_navigation(ines) == "Cart (2)"
 
-    ines.goto("/cart")
+    ines.visit("/cart")
     ines.shot("cart with two lines")
     assert layout_problems(ines) == []  # "Remove" whole, not "Rem..."
     ines.page.get_by_role("button", name="Remove").first.click()
@@ -283,7 +293,7 @@ def test_the_cart_count_follows_add_remove_and_checkout(person):
     ines.shot("bought, cart empty")
 
 
-def test_an_unknown_address_says_page_not_found(person, app_url):
+def test_an_unknown_address_says_page_not_found(person, logged_in, app_url):
     visitor = person("visitor")
     visitor.goto("/no-such-page")
     visitor.page.get_by_role("heading", name="Page not found").wait_for()
@@ -303,8 +313,7 @@ def test_an_unknown_address_says_page_not_found(person, app_url):
     visitor.goto("/caf%C3%A9")
     visitor.page.get_by_role("heading", name="Page not found").wait_for()
 
-    camille = person("user1")
-    camille.log_in_for_good("user1@gmail.com", "tototo")
+    camille = person("user1", state=logged_in("user1@gmail.com", "tototo"))
     camille.goto("/no-such-page")
     camille.page.get_by_role("heading", name="Page not found").wait_for()
     camille.goto("/login")  # a known address, not for her any more: the shop
@@ -380,14 +389,17 @@ def test_the_server_log_stays_quiet_and_says_what_happened(browser, tmp_path):
         someone = Person(browser.new_context(viewport=PHONE), base, "server-log-visitor")
         someone.goto("/")  # the first visit creates and seeds the database
         started = len(log_path.read_text().splitlines())
-        for path in ("/", "/item?item=3", "/login", "/register", "/profile", "/no-such-page"):
-            someone.goto(path)  # a visitor without a cookie: not one line
+        someone.goto("/item?item=3")  # a new load without a cookie, then its links
+        for path in ("/", "/login", "/register", "/profile"):
+            someone.visit(path)
+        someone.goto("/no-such-page")
         someone.shot("logged out")
-        assert _new_lines(log_path, started) == []
+        assert _new_lines(log_path, started) == []  # a visitor without a cookie: not one line
 
         someone.log_in_for_good("user2@gmail.com", "tototo")
-        for path in ("/", "/cart", "/orders", "/my_listings", "/sell", "/profile"):
-            someone.goto(path)
+        someone.goto("/")  # a new load logged in by the cookie, then its links
+        for path in ("/cart", "/orders", "/my_listings", "/sell", "/profile"):
+            someone.visit(path)
         someone.page.get_by_role("button", name="Log out").click()
         someone.settle()
         someone.page.get_by_role("link", name="Log in").first.wait_for(timeout=20_000)

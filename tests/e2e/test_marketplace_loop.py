@@ -16,7 +16,7 @@ REVIEW = "Warm, and exactly as described."
 
 
 def _open_the_item(someone) -> None:
-    someone.goto("/")
+    someone.visit("/")
     someone.page.get_by_label("Search").fill("hooded parka")
     someone.page.get_by_label("Search").press("Enter")
     someone.settle()
@@ -30,11 +30,9 @@ def _order(someone):
     return someone.page.locator('[class*="st-key-order_"]').filter(has_text=TITLE).first
 
 
-def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
-    hugo = person("user2")
-    hugo.log_in_for_good("user2@gmail.com", "tototo")
-    camille = person("user1")
-    camille.log_in_for_good("user1@gmail.com", "tototo")
+def test_favourite_ask_offer_counter_buy_ship_receive_review(person, logged_in):
+    hugo = person("user2", state=logged_in("user2@gmail.com", "tototo"))
+    camille = person("user1", state=logged_in("user1@gmail.com", "tototo"))
 
     # Hugo favourites Camille's parka
     _open_the_item(hugo)
@@ -44,7 +42,7 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     hugo.settle()
     hugo.page.get_by_role("button", name="In your favourites").wait_for()
     hugo.shot("favourited")
-    hugo.goto("/favourites")
+    hugo.visit("/favourites")
     hugo.page.get_by_text(TITLE).first.wait_for()
     hugo.shot("favourites page")
 
@@ -72,7 +70,7 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     hugo.shot("message and offer")
 
     # Camille sees it in her inbox and counters at 68
-    camille.goto("/inbox")
+    camille.visit("/inbox")
     camille.page.get_by_text(TITLE).first.wait_for()
     camille.shot("inbox")
     camille.page.goto(conversation)
@@ -119,7 +117,7 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
 
     # Camille, told of the sale, ships it: the notification opens her sales (she has
     # purchases too), and the bell says nothing new on the page that shows them
-    camille.goto("/notifications")
+    camille.visit("/notifications")
     assert "Notifications (" not in camille.page.locator(".st-key-badges").inner_text()
     camille.page.get_by_role("link", name="See the order").first.click()
     camille.settle()
@@ -134,7 +132,7 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     camille.shot("shipped")
 
     # Hugo confirms and reviews
-    hugo.goto("/orders")
+    hugo.visit("/orders")
     _order(hugo).get_by_text("Colissimo 6A12345678901").wait_for()
     _order(hugo).get_by_role("button", name="I received it").click()
     hugo.settle()
@@ -170,6 +168,6 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person):
     chart.locator(mark.format(price=68, what="Offer accepted")).wait_for()
     assert chart.locator(mark.format(price=75, what="Asking price")).count() >= 2  # then, now
     hugo.shot("the price history")
-    camille.goto("/notifications")
+    camille.visit("/notifications")
     camille.page.get_by_text("reviewed you").first.wait_for()
     camille.shot("notified of the review")

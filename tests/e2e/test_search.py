@@ -51,7 +51,7 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     assert visitor.page.locator('[data-testid="stMain"] h2').first.inner_text() == title
 
     # a description none of the listings' words hold still finds the nearest listings
-    visitor.goto("/")
+    visitor.visit("/")
     box = visitor.page.get_by_label("Search")
     box.fill("something light to wear at a summer wedding")
     box.press("Enter")
@@ -67,7 +67,7 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     # a photo: the listing whose cover it is comes first
     path = tmp_path / "hat.jpg"
     path.write_bytes(garment_jpeg("hat", "beige"))
-    visitor.goto("/")
+    visitor.visit("/")
     visitor.page.get_by_role("button", name="Photo", exact=True).click()
     uploader = visitor.page.locator(
         '[data-testid="stPopoverBody"] [data-testid="stFileUploaderDropzoneInput"]'

@@ -42,10 +42,8 @@ def small_jpeg(path: Path, colour) -> Path:
 
 
 @pytest.fixture
-def seller(person):
-    someone = person("seller")
-    someone.log_in_for_good("user2@gmail.com", "tototo")
-    return someone
+def seller(person, logged_in):
+    return person("seller", state=logged_in("user2@gmail.com", "tototo"))
 
 
 def open_sell_page(seller):
