@@ -30,7 +30,6 @@ from sqlmodel import Session, SQLModel, select
 from core.accounts.accounts import hash_password
 from core.catalogue.categories import BY_CODE
 from core.catalogue.favourites import add_favourite
-from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import photo_row
 from core.messaging.conversations import open_conversation
 from core.messaging.messages import send_message
@@ -45,7 +44,7 @@ from core.trade.offer_answers import accept, counter
 from core.trade.offers import make_offer
 from core.trade.reviews import leave_review
 from core.trade.tracking import complete_order, confirm_received, mark_shipped
-from demo.illustrations import garment_jpeg
+from demo.illustrations import demo_photo
 from demo.listings import PRICE_HISTORY, SHOP_COLOURS
 
 ACCEPTED_FOR = timedelta(hours=48)
@@ -233,7 +232,7 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
                         updated_at=listed)  # fmt: skip
             s.add(item)
             s.flush()
-            s.add(photo_row(item.id, 0, prepare_photo(garment_jpeg(category, colour))))
+            s.add(photo_row(item.id, 0, demo_photo(category, colour)))
             history.append(item)
         s.commit()
         base = {
@@ -280,7 +279,7 @@ def seed_activity(engine: Engine, accounts: list[User], now: datetime | None = N
                         updated_at=listed)  # fmt: skip
             s.add(item)
             s.flush()
-            s.add(photo_row(item.id, 0, prepare_photo(garment_jpeg(category, colour))))
+            s.add(photo_row(item.id, 0, demo_photo(category, colour)))
             s.commit()
             item_id = item.id
         moment = min(listed + timedelta(days=rng.uniform(2, 8)), now - timedelta(days=3))
@@ -425,7 +424,7 @@ def _buy_new(engine, seller: User, buyer: User, category, colour, title, brand, 
                     created_at=listed, updated_at=listed)  # fmt: skip
         s.add(item)
         s.flush()
-        s.add(photo_row(item.id, 0, prepare_photo(garment_jpeg(category, colour))))
+        s.add(photo_row(item.id, 0, demo_photo(category, colour)))
         s.commit()
         item_id = item.id
     return _buy(engine, buyer, item_id)

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from core.catalogue.photos import PreparedPhoto, prepare_photo
+
 COLOURS: dict[str, tuple[int, int, int]] = {
     "navy": (36, 52, 94),
     "black": (38, 38, 42),
@@ -320,3 +322,11 @@ def garment_jpeg(category: str, colour: str, size: int = 800) -> bytes:
     out = io.BytesIO()
     draw_garment(category, colour, size).save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+@lru_cache(maxsize=64)
+def demo_photo(category: str, colour: str) -> PreparedPhoto:
+    """The illustration prepared as an upload is (stored JPEG and thumbnail), once per
+    process: a reseed, the demo's life and the tests (a seeding per test on PostgreSQL)
+    use the same few again."""
+    return prepare_photo(garment_jpeg(category, colour))

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.accounts.accounts import hash_password
-from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import photo_row
 from core.config import load_settings
 from core.db import make_engine, session_scope
@@ -26,7 +25,7 @@ from core.models.base import utcnow
 from core.models.catalogue import Item
 from core.models.meta import AppMeta
 from core.schema import drop_schema, upgrade_schema
-from demo.illustrations import garment_jpeg
+from demo.illustrations import demo_photo
 from demo.listings import DEMO_LISTINGS
 from demo.markers import DEMO_IDS_KEY, SEEDED_KEY
 
@@ -101,7 +100,7 @@ def seed_demo_data(engine: Engine, *, activity: bool = True) -> bool:
                 )
                 session.add(item)
                 session.flush()
-                photo = prepare_photo(garment_jpeg(listing.category, listing.colour))
+                photo = demo_photo(listing.category, listing.colour)
                 session.add(photo_row(item.id, 0, photo))
     except IntegrityError:
         return False  # another process seeded at the same moment; its data stands
