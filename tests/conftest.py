@@ -14,7 +14,6 @@ from pathlib import Path
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 
 import pytest
-from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import close_all_sessions
 
@@ -100,20 +99,29 @@ def _empty_sqlite_template(tmp_path_factory) -> Path:
 
 
 def _emptied_postgres() -> Engine:
-    """The worker's PostgreSQL database at the newest schema, without a row: the tables are
-    truncated (identities restarted) when the schema is exactly the app's newest, and made
-    again from nothing otherwise (a test of migrations may have left another revision)."""
+    """The worker's PostgreSQL database at the newest schema, without a row: the rows are
+    deleted (children first) and the id sequences restarted when the schema is exactly the
+    app's newest, and it is made again from nothing otherwise (a test of migrations may have
+    left another revision). DELETE, not TRUNCATE: on tables of a few rows it takes a quarter
+    of the time, and every test on PostgreSQL starts with it."""
     engine = make_engine(PG_URL)
     tables = [t.name for t in metadata().sorted_tables]
-    intact = current_revision(engine) == newest_revision() and set(tables) <= set(
-        inspect(engine).get_table_names()
-    )
-    if intact:
+    with engine.connect() as conn:
+        present = conn.exec_driver_sql(
+            "SELECT count(*) FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name = ANY(%(names)s)",
+            {"names": tables},
+        ).scalar()
+    if present == len(tables) and current_revision(engine) == newest_revision():
         with engine.begin() as conn:
-            conn.exec_driver_sql(
-                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} "
-                "RESTART IDENTITY CASCADE"
-            )
+            for table in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+            sequences = conn.exec_driver_sql(
+                "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+                " FROM information_schema.sequences WHERE sequence_schema = current_schema()"
+            ).scalars()
+            for sequence in sequences.all():
+                conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
     else:
         drop_schema(engine)
         upgrade_schema(engine)

@@ -90,7 +90,7 @@ def _clean_screenshots():
 # browser tests wait on): "notRunning" once the run the page asked for has ended, and at
 # once "rerunRequested" when a widget, a component (the cookie's) or a fragment asks for
 # another. Quiet means that, connected, with no element left stale, for QUIET_S on end.
-QUIET_S = 0.3
+QUIET_S = 0.2
 _QUIET_FOR = """([token, quietMs]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.dataset.testScriptState !== 'notRunning'

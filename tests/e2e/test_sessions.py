@@ -105,7 +105,7 @@ def _register(someone, email: str, password: str) -> None:
 
 
 def _change_password(someone, current: str, new: str) -> None:
-    someone.goto("/profile")
+    someone.visit("/profile")
     someone.page.get_by_role("textbox", name="Current password").fill(current)
     someone.page.get_by_role("textbox", name="New password", exact=True).fill(new)
     someone.page.get_by_role("textbox", name="Repeat the new password").fill(new)
@@ -120,7 +120,7 @@ def test_a_password_change_logs_out_the_open_tab_of_another_browser(person):
     _register(laptop, email, "first-password")
     phone = person("phone")
     phone.log_in_for_good(email, "first-password")
-    phone.goto("/cart")
+    phone.visit("/cart")
     phone.page.get_by_text("My cart").wait_for(timeout=20_000)
 
     _change_password(laptop, "first-password", "second-password")
@@ -143,10 +143,10 @@ def test_a_dialog_opened_before_the_session_ended_buys_nothing(person):
     email = f"dana-{uuid.uuid4().hex[:8]}@example.com"
     laptop = person("laptop")
     _register(laptop, email, "first-password")
-    laptop.goto("/item?item=24")  # the demo's leather tote bag
+    laptop.visit("/item?item=24")  # the demo's leather tote bag
     laptop.page.get_by_role("button", name="Add to cart").click()
     laptop.settle()
-    laptop.goto("/cart")
+    laptop.visit("/cart")
     laptop.page.get_by_role("textbox", name="Address").fill("3 rue Neuve")
     laptop.page.get_by_role("textbox", name="Postal code").fill("13001")
     laptop.page.get_by_role("textbox", name="City").fill("Marseille")
