@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), the seeded demo data, and AppTest set-up."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,21 @@ from demo.seed import create_demo_database
 from tests import listing_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _scan_for_components_once() -> None:
+    """Each new AppTest scans the metadata of every installed package for Streamlit
+    components (``BidiComponentManager.discover_and_register_components``): about 0.35 s
+    with torch and transformers installed, several hundred times a run. The installed
+    packages do not change during a run, so the scan's answer is kept after the first."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+
+
+_scan_for_components_once()
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"... under pytest-xdist
 
 
