@@ -124,6 +124,7 @@ class Person:
         session, no new load of the frontend. A fresh load is ``goto``."""
         if not self.page.url.startswith(self.base):
             return self.goto(path)
+        before = urlsplit(self.page.url).path
         for _ in range(3):
             self.page.evaluate(
                 "(path) => { history.pushState({}, '', path);"
@@ -131,9 +132,12 @@ class Person:
                 path,
             )
             self.settle()
-            # a rerun a component asked for at that moment (the log-in widget's cookie
-            # reader) keeps the page it was asked on, as it would a person's click: again
-            if urlsplit(self.page.url).path == urlsplit(path).path:
+            # still on the page before (not sent on to another, as a logged-out visitor is
+            # to the log-in page): a rerun a component asked for at that moment (the log-in
+            # widget's cookie reader) kept the page it was asked on, as it would a person's
+            # click. Again.
+            now = urlsplit(self.page.url).path
+            if now != before or now == urlsplit(path).path:
                 break
         # at the top, as a link leaves a new page (Back restores where one was instead)
         self.page.evaluate(
