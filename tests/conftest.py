@@ -39,6 +39,28 @@ def _scan_for_components_once() -> None:
 
 
 _scan_for_components_once()
+
+
+def _wait_for_app_test_runs_without_polling() -> None:
+    """AppTest waits for its script thread by waking every millisecond to look
+    (``local_script_runner.require_widgets_deltas``): each wake takes Python's lock from the
+    script it waits for. Joining the thread waits as long, without waking; a run past the
+    timeout is stopped and said as AppTest says it."""
+    from streamlit.testing.v1 import local_script_runner
+
+    def require_widgets_deltas(runner, timeout: float = 3) -> None:
+        thread = runner._script_thread
+        if thread is not None:
+            thread.join(timeout)
+        if not runner.script_stopped():
+            runner.request_stop()
+            runner.join()
+            raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+
+    local_script_runner.require_widgets_deltas = require_widgets_deltas
+
+
+_wait_for_app_test_runs_without_polling()
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"... under pytest-xdist
 
 
