@@ -194,6 +194,37 @@ class _DatabaseLogin:
         pass
 
 
+class _NoCookieReader:
+    """What streamlit-authenticator's cookie model gets instead of extra-streamlit-components'
+    CookieManager. The library keeps a re-login cookie of its own that this app never sets
+    (the session cookie above is ours), and its reader, drawn with the form, reran the
+    log-in page once more after each visit: a click in that moment ("Register") was lost.
+    It reads no cookie, so the library's cookie check finds none."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def get(self, cookie: str) -> None:
+        return None
+
+    def set(self, *args, **kwargs) -> None:
+        pass
+
+    def delete(self, *args, **kwargs) -> None:
+        pass
+
+
+def _library_without_its_cookie_reader() -> None:
+    """Give the library's cookie model the reader above (its module alone: ui.auth's own
+    CookieManager is untouched). Re-check on upgrade (the version is pinned)."""
+    from types import SimpleNamespace
+
+    from streamlit_authenticator.models import cookie_model
+
+    if not isinstance(cookie_model.stx, SimpleNamespace):
+        cookie_model.stx = SimpleNamespace(CookieManager=_NoCookieReader)
+
+
 def login_form() -> User | None:
     """Render the log-in widget; return the user when this submission logged them in."""
     # imported here: the library (YAML, cryptography, captcha...) costs every other page's
@@ -201,6 +232,7 @@ def login_form() -> User | None:
     import streamlit_authenticator as stauth
     from streamlit_authenticator.utilities import LoginError
 
+    _library_without_its_cookie_reader()
     settings = get_settings()
     authenticator = stauth.Authenticate(
         {"usernames": {}},  # passwords are checked against the database, not a dict

@@ -1,5 +1,7 @@
 """Log in, register, profile and log out, through the real pages (AppTest)."""
 
+import json
+
 import pytest
 from sqlmodel import Session
 
@@ -347,3 +349,15 @@ def test_a_database_url_that_is_no_address_is_a_sentence(app_env, monkeypatch, u
     monkeypatch.setenv("DATABASE_URL", url)
     at = start_app()
     assert any("cannot open its database" in e.value for e in at.error)
+
+
+def test_the_log_in_page_draws_no_cookie_reader_of_the_library(app_env):
+    """streamlit-authenticator's own re-login cookie is never used here (ui.auth has its
+    own); its reader, drawn with the form, reran the page once more after each visit, and a
+    click in that moment (on "Register") was lost."""
+    at = start_app()
+    open_page(at, "app_pages/login.py")
+    assert at.get("form"), "no log-in form"
+    keys = [json.loads(c.proto.json_args).get("key") for c in at.get("component_instance")]
+    assert "init" not in keys, keys  # the library's CookieManager() (its default key)
+    log_in(at)  # the form still logs in
