@@ -124,7 +124,8 @@ class Person:
         session, no new load of the frontend. A fresh load is ``goto``."""
         if not self.page.url.startswith(self.base):
             return self.goto(path)
-        before = urlsplit(self.page.url).path
+        before, title = urlsplit(self.page.url).path, self.page.title()
+        elsewhere = urlsplit(path).path != before
         for _ in range(3):
             self.page.evaluate(
                 "(path) => { history.pushState({}, '', path);"
@@ -132,12 +133,13 @@ class Person:
                 path,
             )
             self.settle()
-            # still on the page before (not sent on to another, as a logged-out visitor is
-            # to the log-in page): a rerun a component asked for at that moment (the log-in
-            # widget's cookie reader) kept the page it was asked on, as it would a person's
-            # click. Again.
+            # still on the page before (its address or its title; not sent on to another, as
+            # a logged-out visitor is to the log-in page): a rerun that a component asked for
+            # at that moment (the sell page's, the log-in widget's) kept the page it was
+            # asked on, as it would a person's click. Again.
             now = urlsplit(self.page.url).path
-            if now != before or now == urlsplit(path).path:
+            stayed = now == before or self.page.title() == title
+            if not (elsewhere and stayed):
                 break
         # at the top, as a link leaves a new page (Back restores where one was instead)
         self.page.evaluate(
