@@ -225,9 +225,9 @@ def test_every_page_fits_a_phone_logged_in(person, logged_in):
     _buy_the_cart(camille)
     _add_to_cart(camille, 10)  # and Hugo's boxer briefs left in the cart
 
-    assert_two_cards_per_row(camille.visit("/"))
     shop = check_page(camille, "/", "shop", LOGGED_IN_PLACES)
     assert "Second-hand clothes" in shop
+    assert_two_cards_per_row(camille)
     assert quick_links(camille).get_by_role("link", name="Cart (1)").count() == 1
     check_page(camille, "/item?item=10", "item in the cart", LOGGED_IN_PLACES)
     check_page(camille, "/item?item=13", "own item", LOGGED_IN_PLACES)
