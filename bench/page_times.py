@@ -69,7 +69,7 @@ def _start(folder: Path, seeded: Path, model_dir: str | None) -> tuple[subproces
     shutil.copy(seeded, data / "m.db")
     env = dict(os.environ, DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'm.db'}")
     env["MODEL_DIR"] = model_dir or str(folder / "no-model")
-    env.pop("BCRYPT_ROUNDS", None)  # the production cost of a password check
+    env.pop("ARGON2_MEMORY_KIB", None)  # the production cost of a password check
     port = free_port()
     log = (folder / "server.log").open("w")
     server = subprocess.Popen(

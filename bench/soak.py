@@ -34,7 +34,7 @@ PASSWORD = "soak-password-1"
 HOT_ITEMS = 40  # 30 % of the shopping goes to these few items: buyers race for them
 WORDS = ["", "", "dress", "jeans", "leather", "wool coat", "levi", "sezane", "blue", "sh"]
 UNKNOWN_EMAILS = 5  # shared by every thread: soon locked, as under an attack
-# operation -> weight; bcrypt (log-ins, registrations) costs ~0.25 s a check at 12 rounds
+# operation -> weight; log-ins and registrations each cost an argon2id check (~20 ms)
 MIX = {"login_good": 7, "login_bad": 4, "login_unknown": 4, "register": 3, "search": 42}
 MIX["shop"] = 40
 
@@ -157,7 +157,7 @@ def in_session(engine, fn):
 
 def log_in(engine, email: str, password: str) -> bool:
     """The log-in page as ui/accounts.py runs it: core.accounts.accounts.log_in (counted
-    attempts, bcrypt), then a server-side session, then the next run's check of that
+    attempts, argon2id), then a server-side session, then the next run's check of that
     session."""
     from core.accounts import accounts, sessions
 

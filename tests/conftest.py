@@ -9,10 +9,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-# bcrypt at 4 rounds (a millisecond a check, not a quarter of a second): set before the app's
-# modules are imported, and inherited by the servers the tests start. The tests that compare
-# times put the real cost back (tests/core/accounts/test_accounts.py, real_cost).
-os.environ.setdefault("BCRYPT_ROUNDS", "4")
+# argon2id at 64 KiB (microseconds a check, not 20 ms): set before the app's modules are
+# imported, and inherited by the servers the tests start. The tests that compare times put
+# the real cost back (tests/core/accounts/test_accounts.py, real_cost).
+os.environ.setdefault("ARGON2_MEMORY_KIB", "64")
 
 import pytest
 from sqlalchemy.engine import Engine

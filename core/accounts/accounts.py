@@ -1,8 +1,10 @@
 """Accounts: password hashing, registration and profile rules, and the log-in check with
 its limit on failed attempts.
 
-Hashes are bcrypt ``$2b$`` strings made through passlib (the ``libpass`` distribution).
-The database is the store of record: a log-in is checked against the users table itself.
+New hashes are argon2id (``$argon2id$``, through passlib, the ``libpass`` distribution,
+with ``argon2-cffi``). Hashes made before migration 0006 are bcrypt ``$2b$``: they are still
+checked, and replaced by an argon2id hash at their owner's next log-in. The database is the
+store of record: a log-in is checked against the users table itself.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from passlib.hash import bcrypt as _bcrypt
+from passlib.context import CryptContext
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -37,27 +39,51 @@ from core.models.accounts import (
 from core.models.base import utcnow
 from core.text import CONTROL_MESSAGE, has_unstorable_characters, text_problem, without_invisible
 
-DEFAULT_BCRYPT_ROUNDS = 12
+# OWASP's first argon2id setting (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane.
+# A check takes about 20 ms here, against about 0.25-0.45 s for the bcrypt at cost 12 it
+# replaces, for a hash that costs an attacker's GPUs more (memory, not only time).
+DEFAULT_ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+_ARGON2_MEMORY_RANGE = (8, 1024 * 1024)  # argon2's own floor (8 KiB a lane) to 1 GiB
 
 
-def bcrypt_rounds(environ=os.environ) -> int:
-    """bcrypt's cost: 12 (a check takes about 0.25 s), or ``BCRYPT_ROUNDS`` from 4 to 31.
-    The test suite sets 4 (a millisecond a check): never lower it where people log in. A
-    value that is not a whole number in that range is ignored, with a warning."""
-    raw = environ.get("BCRYPT_ROUNDS", "").strip()
+def argon2_memory_kib(environ=os.environ) -> int:
+    """argon2id's memory per password check, in KiB: 19456 (19 MiB), or ``ARGON2_MEMORY_KIB``
+    from 8 to 1048576. The test suite sets 64 (microseconds a check): never lower it where
+    people log in. A value that is not a whole number in that range is ignored, with a
+    warning. Hashes made with another value are made again at their owner's next log-in."""
+    raw = environ.get("ARGON2_MEMORY_KIB", "").strip()
     if not raw:
-        return DEFAULT_BCRYPT_ROUNDS
-    if raw.isdigit() and 4 <= int(raw) <= 31:
+        return DEFAULT_ARGON2_MEMORY_KIB
+    low, high = _ARGON2_MEMORY_RANGE
+    if raw.isdigit() and low <= int(raw) <= high:
         return int(raw)
     logging.getLogger(__name__).warning(
-        "BCRYPT_ROUNDS=%r is not a whole number from 4 to 31: %d used", raw, DEFAULT_BCRYPT_ROUNDS
+        "ARGON2_MEMORY_KIB=%r is not a whole number from %d to %d: %d used",
+        raw, low, high, DEFAULT_ARGON2_MEMORY_KIB,
+    )  # fmt: skip
+    return DEFAULT_ARGON2_MEMORY_KIB
+
+
+def password_context(memory_kib: int) -> CryptContext:
+    """argon2id for new hashes; bcrypt (the hashes made before migration 0006) still checked,
+    and marked for replacement (``needs_update``), as is an argon2id hash of other settings."""
+    return CryptContext(
+        schemes=["argon2", "bcrypt"],
+        deprecated=["bcrypt"],
+        argon2__type="ID",
+        argon2__memory_cost=memory_kib,
+        argon2__time_cost=ARGON2_TIME_COST,
+        argon2__parallelism=ARGON2_PARALLELISM,
     )
-    return DEFAULT_BCRYPT_ROUNDS
 
 
-BCRYPT_ROUNDS = bcrypt_rounds()
+ARGON2_MEMORY_KIB = argon2_memory_kib()
 PASSWORD_MIN_CHARS = 8
-PASSWORD_MAX_BYTES = 72  # bcrypt's limit: bcrypt 5 raises on anything longer
+# bcrypt's limit (bcrypt 5 raises on anything longer), kept with argon2id: accounts not logged
+# in since migration 0006 still hold bcrypt hashes, and every password ever set fits it
+PASSWORD_MAX_BYTES = 72
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
@@ -68,7 +94,7 @@ SUSPENDED_MESSAGE = N_(
     "This account is suspended by the administrators; write to them if you think it is a mistake."
 )
 
-_hasher = _bcrypt.using(ident="2b", rounds=BCRYPT_ROUNDS)
+_context = password_context(ARGON2_MEMORY_KIB)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
@@ -103,27 +129,34 @@ def normalise_email(email: str | None) -> str:
 
 
 def hash_password(password: str) -> str:
-    """A bcrypt ``$2b$`` hash of ``password`` (which must fit bcrypt's 72 bytes)."""
+    """An argon2id hash of ``password`` (which must fit PASSWORD_MAX_BYTES)."""
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        raise ValueError("password longer than bcrypt's 72 bytes")
-    return _hasher.hash(password)
+        raise ValueError(f"password longer than {PASSWORD_MAX_BYTES} bytes")
+    return _context.hash(password)
 
 
-def _fits_bcrypt(password: str) -> bool:
+def _checkable(password: str) -> bool:
+    """Whether ``password`` can be checked against any stored hash, bcrypt ones included."""
     return (
         not has_unstorable_characters(password)  # NUL: bcrypt raises; a lone surrogate: UTF-8 does
         and len(password.encode("utf-8")) <= PASSWORD_MAX_BYTES
     )
 
 
+def check_password(password: str | None, password_hash: str) -> tuple[bool, str | None]:
+    """(whether ``password`` matches ``password_hash``, the hash that should replace it: an
+    argon2id one for a bcrypt hash or one of other settings, else None). Never raises."""
+    if not password or not _checkable(password):
+        return False, None
+    try:
+        return _context.verify_and_update(password, password_hash)
+    except (ValueError, TypeError):  # not a hash at all (passlib's UnknownHashError)
+        return False, None
+
+
 def verify_password(password: str | None, password_hash: str) -> bool:
     """True if ``password`` matches ``password_hash``; never raises on bad input."""
-    if not password or not _fits_bcrypt(password):
-        return False
-    try:
-        return _hasher.verify(password, password_hash)
-    except (ValueError, TypeError):
-        return False
+    return check_password(password, password_hash)[0]
 
 
 @functools.cache
@@ -134,8 +167,11 @@ def _decoy_hash() -> str:
 def spend_a_password_check(password: str) -> None:
     """Cost what checking a real password costs, so that a log-in with an unknown e-mail
     answers as slowly as one with a known e-mail (timing does not tell which exist).
-    A password bcrypt cannot take is replaced by one it can: the cost is the same."""
-    verify_password(password if _fits_bcrypt(password or "") else "x", _decoy_hash())
+    A password that no hash can take is replaced by one that can: the cost is the same.
+    The decoy is an argon2id hash at today's settings; an account whose bcrypt hash has not
+    been replaced yet (its owner has not logged in since migration 0006) answers slower.
+    That tells only that the e-mail has an account, which registering with it tells too."""
+    verify_password(password if _checkable(password or "") else "x", _decoy_hash())
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -161,10 +197,10 @@ def check_email(email: str | None) -> str:
 
 
 def check_new_password(password: str | None, repeat: str | None, field: str = "password") -> str:
-    """The password if it may be set, or AccountError (never lets bcrypt see > 72 bytes)."""
+    """The password if it may be set, or AccountError (at most PASSWORD_MAX_BYTES bytes)."""
     if not password:
         raise AccountError(field, _("Enter a password."))
-    if has_unstorable_characters(password):  # bcrypt refuses NUL; none can be typed anyway
+    if has_unstorable_characters(password):  # hashes refuse NUL; none can be typed anyway
         raise AccountError(field, _("The password cannot contain control characters."))
     if len(password) < PASSWORD_MIN_CHARS:
         raise AccountError(
@@ -252,7 +288,7 @@ def register_user(
     if get_user_by_email(session, email) is not None:
         raise AccountError("email", _("An account already uses this e-mail. Log in instead."))
     user = User(email=email, display_name=name, password_hash=hash_password(password))
-    session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
+    session.rollback()  # end the read; SQLite: the write waits for its lock (no hashing in it)
     begin_write(session)
     session.add(user)
     try:
@@ -311,7 +347,7 @@ def change_password(
     if not verify_password(current, user.password_hash):
         raise AccountError("current", _("The current password is wrong."))
     new_hash = hash_password(check_new_password(new, repeat, field="new"))
-    session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
+    session.rollback()  # end the read; SQLite: the write waits for its lock (no hashing in it)
     begin_write(session)
     session.exec(
         update(User)
@@ -339,8 +375,9 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
 
     Every attempt with a possible e-mail is counted in the database before the password is
     checked, so a restart or a second replica does not reset the limit; a right password
-    clears the count. An unknown e-mail costs a bcrypt check too, so timing does not tell
-    which e-mails have accounts.
+    clears the count. An unknown e-mail costs a password check too, so timing does not tell
+    which e-mails have accounts (see ``spend_a_password_check``). A right password whose hash
+    is bcrypt, or argon2id at other settings, gets a new argon2id hash.
     """
     email = normalise_email(email)
     if not email or not password:
@@ -354,20 +391,35 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     user = get_user_by_email(session, email)
     if user is not None:
         session.expunge(user)  # loaded: no refresh (a read) before the next write
-    session.rollback()  # end the read before bcrypt: no transaction is held while it runs
-    if user is None or not _fits_bcrypt(password):
+    session.rollback()  # end the read before hashing: no transaction is held while it runs
+    if user is None or not _checkable(password):
         spend_a_password_check(password)  # the same cost whatever the reason
         raise LoginRefused()
-    if not verify_password(password, user.password_hash):
+    right, new_hash = check_password(password, user.password_hash)
+    if not right:
         raise LoginRefused()
+    if new_hash is not None:
+        _replace_hash(session, user.id, user.password_hash, new_hash)
     clear_failed_logins(session, email)
     # read again, after the password: only its owner learns it is suspended (a suspension
-    # made during the bcrypt check counts too)
+    # made during the password check counts too)
     suspended = session.exec(select(User.suspended_at).where(User.id == user.id)).first()
     session.rollback()
     if suspended is not None:
         raise LoginRefused(_(SUSPENDED_MESSAGE))
     return user
+
+
+def _replace_hash(session: Session, user_id: int, old_hash: str, new_hash: str) -> None:
+    """Store ``new_hash`` (the same password, hashed today's way) unless the password was
+    changed meanwhile. ``password_changed_at`` stays: the password itself did not change."""
+    begin_write(session)
+    session.exec(
+        update(User)
+        .where(User.id == user_id, User.password_hash == old_hash)
+        .values(password_hash=new_hash)
+    )
+    session.commit()
 
 
 def failed_logins(session: Session, email: str) -> int:

@@ -207,7 +207,7 @@ def reset_password(session: Session, token: str | None, new: str, repeat: str) -
     reset, user = _open_reset(session, token)
     reset_id, user_id, email = reset.id, user.id, user.email
     new_hash = hash_password(check_new_password(new, repeat, field="new"))
-    session.rollback()  # end the read; SQLite: the write waits for its lock (no bcrypt in it)
+    session.rollback()  # end the read; SQLite: the write waits for its lock (no hashing in it)
     begin_write(session)
     now = utcnow()
     used = session.exec(

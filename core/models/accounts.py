@@ -31,6 +31,9 @@ class Role(StrEnum):
     ADMIN = "admin"  # opens the admin page: reports, AI flags, moderation (core.moderation)
 
 
+PASSWORD_HASH_CHECK = "password_hash LIKE '$argon2id$%' OR password_hash LIKE '$2%'"
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
@@ -40,7 +43,8 @@ class User(SQLModel, table=True):
         CheckConstraint(
             f"length(display_name) BETWEEN 1 AND {DISPLAY_NAME_MAX}", name="ck_users_name_len"
         ),
-        CheckConstraint("password_hash LIKE '$2%'", name="ck_users_bcrypt_hash"),
+        # argon2id since migration 0006; bcrypt until each owner's next log-in
+        CheckConstraint(PASSWORD_HASH_CHECK, name="ck_users_password_hash"),
         NEVER_REUSE_IDS,
     )
 

@@ -5,6 +5,7 @@ database newer than the code stops the app with a sentence."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -13,6 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.db import make_engine
@@ -22,6 +24,7 @@ from core.schema import (
     VERSION_TABLE,
     NewerSchemaError,
     UnknownSchemaError,
+    _schema_lock,
     alembic_config,
     configure_options,
     current_revision,
@@ -186,6 +189,14 @@ def _schema_objects(conn) -> set[tuple]:
         rows = conn.execute(
             text("SELECT type, name, tbl_name, type = 'trigger' AND sql FROM sqlite_master")
         )
+        # a table's own SQL differs in layout between a copy and create_all: compare what it
+        # holds (AUTOINCREMENT, which 0003's copy of items had lost, and the named constraints)
+        tables = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        return {tuple(r) for r in rows} | {
+            ("table sql", name, "AUTOINCREMENT" in (sql or ""),
+             tuple(sorted(re.findall(r"CONSTRAINT (\w+)", sql or ""))))
+            for name, sql in tables
+        }  # fmt: skip
     else:
         rows = conn.execute(
             text(
@@ -255,7 +266,7 @@ def test_a_downgrade_and_an_upgrade_keep_search_working(tmp_path):
     upgrade_schema(engine)
     seller = make_user(engine, "s@example.com")
     add_items(engine, seller, [{"title": "Chemise à carreaux"}])
-    with engine.begin() as conn:
+    with _schema_lock(engine) as conn:  # tables are copied on SQLite: foreign keys off
         command.downgrade(alembic_config(conn), BASELINE)
     assert current_revision(engine) == BASELINE
     assert upgrade_schema(engine).before == BASELINE
@@ -320,7 +331,6 @@ def test_0004_indexes_the_ai_picks_of_a_database_holding_rows(baseline_db):
     """0004_ai_pick_indexes on a database at 0003 whose listings hold the AI's colour and
     pattern picks: every row kept, the two indexes there, the insights read the picks."""
     from core import insights
-    from core.schema import _schema_lock
 
     engine, tables = baseline_db
     with _schema_lock(engine) as conn:  # 0003 copies items on SQLite: foreign keys off
@@ -348,7 +358,6 @@ def test_0005_adds_the_price_history_to_a_database_holding_rows(baseline_db):
     from core.catalogue.price_history import price_history
     from core.catalogue.selling import update_listing
     from core.models.catalogue import PriceChange
-    from core.schema import _schema_lock
     from tests.listing_helpers import draft
 
     engine, tables = baseline_db
@@ -371,3 +380,74 @@ def test_0005_adds_the_price_history_to_a_database_holding_rows(baseline_db):
     with Session(engine) as session:
         points = price_history(session, 2)
     assert [p.price_cents for p in points] == [6000, 5000, 5000]
+
+
+def test_0006_lets_argon2id_in_and_a_log_in_replaces_a_bcrypt_hash(baseline_db):
+    """0006_argon2_passwords on a database at 0005 holding rows: every row kept (ids, the
+    AUTOINCREMENT mark and the e-mails' case-blind uniqueness too), a bcrypt hash still logs
+    in and is replaced by an argon2id one, a hash of neither kind is refused, and a downgrade
+    that an argon2id hash would break stops with a sentence."""
+    from passlib.hash import bcrypt
+
+    from core.accounts import accounts
+    from core.models.accounts import User
+
+    engine, tables = baseline_db
+    with _schema_lock(engine) as conn:
+        command.upgrade(alembic_config(conn), "0005_price_history")
+    with engine.begin() as conn:  # Hugo's password as an older release stored it
+        conn.execute(
+            text("UPDATE users SET password_hash = :h WHERE id = 2"),
+            {"h": bcrypt.using(ident="2b", rounds=4).hash("hugo-password")},
+        )
+        conn.execute(tables.tables["users"].insert().values(
+            email="gone@example.com", display_name="Gone", password_hash=HASH, created_at=T0,
+            password_changed_at=T0))  # fmt: skip
+        conn.execute(text("DELETE FROM users WHERE email = 'gone@example.com'"))  # id 3
+    before = _all_rows(engine, tables)
+
+    change = upgrade_schema(engine)
+
+    assert (change.before, change.after) == ("0005_price_history", head_revision())
+    assert _all_rows(engine, tables) == before
+    with Session(engine) as session:
+        hugo = accounts.log_in(session, "hugo@example.com", "hugo-password")
+    with Session(engine) as session:
+        stored = session.get(User, hugo.id)
+        assert stored.password_hash.startswith("$argon2id$")
+        assert stored.password_changed_at == T0
+    with Session(engine) as session:
+        new = accounts.register_user(session, "new@example.com", "New", "pass-word", "pass-word")
+    assert new.id == 4  # 3 was given once: never again
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE users SET password_hash = 'plain-text' WHERE id = 1"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # lower(email) stays unique
+        conn.execute(tables.tables["users"].insert().values(
+            email="CAMILLE@example.com", display_name="C", password_hash=HASH, created_at=T0,
+            password_changed_at=T0))  # fmt: skip
+    refused = pytest.raises(RuntimeError, match=r"2 account\(s\) hold argon2id password hashes")
+    with refused, _schema_lock(engine) as conn:
+        command.downgrade(alembic_config(conn), "0005_price_history")
+    assert current_revision(engine) == head_revision()
+
+
+def test_0007_never_gives_a_deleted_listings_id_again(baseline_db):
+    """0007_sqlite_item_ids on a database at 0006 holding rows: every row kept, searching
+    works, and the next listing's id is above the highest ever given, on both databases
+    (SQLite's items had lost AUTOINCREMENT in 0003's copy; PostgreSQL never reuses ids)."""
+    engine, tables = baseline_db
+    with _schema_lock(engine) as conn:
+        command.upgrade(alembic_config(conn), "0006_argon2_passwords")
+    seller = 1
+    assert add_items(engine, seller, [{"title": "Jupe plissée"}]) == [3]
+    before = _all_rows(engine, tables)
+
+    change = upgrade_schema(engine)
+
+    assert (change.before, change.after) == ("0006_argon2_passwords", head_revision())
+    assert _all_rows(engine, tables) == before
+    assert found(engine, text="sezane plissee") == set() and found(engine, text="plissee") == {3}
+    with engine.begin() as conn:  # the newest listing deleted: at 0006, SQLite gave 3 again
+        conn.execute(text("DELETE FROM items WHERE id = 3"))
+    assert add_items(engine, seller, [{"title": "Chemise à carreaux"}]) == [4]
+    assert found(engine, text="carreaux") == {4} and found(engine, text="plissee") == set()

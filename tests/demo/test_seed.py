@@ -1,8 +1,8 @@
 import io
 
-import bcrypt
 import pytest
-from passlib.hash import bcrypt as passlib_bcrypt
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from PIL import Image, ImageStat
 from sqlmodel import Session, func, select
 
@@ -68,15 +68,15 @@ def test_seeding_never_runs_twice(seeded_engine):
         assert _count(s, AppMeta) == 2  # the marker and the demo ids
 
 
-def test_demo_passwords_are_bcrypt_hashes_that_verify(seeded_engine):
+def test_demo_passwords_are_argon2id_hashes_that_verify(seeded_engine):
     with Session(seeded_engine) as s:
         users = s.exec(select(User)).all()
     for user in users:
-        assert user.password_hash.startswith("$2b$")
+        assert user.password_hash.startswith("$argon2id$")
         assert DEMO_PASSWORD not in user.password_hash
-        assert passlib_bcrypt.verify(DEMO_PASSWORD, user.password_hash)
-        assert bcrypt.checkpw(DEMO_PASSWORD.encode(), user.password_hash.encode())
-        assert not bcrypt.checkpw(b"wrong", user.password_hash.encode())
+        assert PasswordHasher().verify(user.password_hash, DEMO_PASSWORD)  # argon2-cffi itself
+        with pytest.raises(VerifyMismatchError):
+            PasswordHasher().verify(user.password_hash, "wrong")
 
 
 def test_demo_photos_are_real_illustrations(seeded_engine):

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import bcrypt
 import pytest
+from argon2 import PasswordHasher
 from passlib.hash import bcrypt as passlib_bcrypt
 from sqlmodel import Session, select
-from streamlit_authenticator.utilities import Hasher
 
 from core.accounts import accounts
 from core.accounts.accounts import AccountError, ProfileUpdate
@@ -17,17 +17,60 @@ from core.models.base import utcnow
 LONG = "x" * 100
 
 
-def test_hashes_are_2b_and_accepted_by_every_checker():
+def test_hashes_are_argon2id_at_the_settings_and_accepted_by_argon2_itself():
     h = accounts.hash_password("correct horse")
-    assert h.startswith(f"$2b${accounts.BCRYPT_ROUNDS:02d}$")
+    m, t, p = accounts.ARGON2_MEMORY_KIB, accounts.ARGON2_TIME_COST, accounts.ARGON2_PARALLELISM
+    assert h.startswith(f"$argon2id$v=19$m={m},t={t},p={p}$")
     assert accounts.verify_password("correct horse", h)
-    assert passlib_bcrypt.verify("correct horse", h)
-    assert bcrypt.checkpw(b"correct horse", h.encode())
-    assert Hasher.check_pw("correct horse", h)  # streamlit-authenticator's own check
+    assert PasswordHasher().verify(h, "correct horse")  # argon2-cffi's own check
     assert not accounts.verify_password("wrong horse", h)
+    assert accounts.check_password("correct horse", h) == (True, None)  # nothing to redo
 
 
-def test_over_long_passwords_never_reach_bcrypt():
+def test_bcrypt_hashes_of_before_0006_still_check_and_are_marked_for_argon2id():
+    old = passlib_bcrypt.using(ident="2b", rounds=4).hash("correct horse")
+    assert bcrypt.checkpw(b"correct horse", old.encode())
+    assert accounts.verify_password("correct horse", old)
+    right, new = accounts.check_password("correct horse", old)
+    assert right and new.startswith("$argon2id$")
+    assert accounts.verify_password("correct horse", new)
+    assert accounts.check_password("wrong horse", old) == (False, None)
+    # an argon2id hash of other settings (the production cost, here where tests run at 64 KiB)
+    stronger = accounts.password_context(19456).hash("correct horse")
+    right, again = accounts.check_password("correct horse", stronger)
+    assert right and again.startswith(f"$argon2id$v=19$m={accounts.ARGON2_MEMORY_KIB},")
+
+
+def test_a_log_in_replaces_a_bcrypt_hash_and_keeps_the_password_date(seeded_engine):
+    old = passlib_bcrypt.using(ident="2b", rounds=4).hash("tototo")
+    with Session(seeded_engine) as s:
+        user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
+        user.password_hash = old
+        s.add(user)
+        s.commit()
+        changed_at = user.password_changed_at
+    with Session(seeded_engine) as s:
+        with pytest.raises(accounts.LoginRefused):  # a wrong password changes nothing
+            accounts.log_in(s, "user1@gmail.com", "wrong-password")
+        assert s.exec(select(User.password_hash).where(User.id == user.id)).one() == old
+        accounts.log_in(s, "user1@gmail.com", "tototo")
+    with Session(seeded_engine) as s:
+        user = s.get(User, user.id)
+        assert user.password_hash.startswith("$argon2id$")
+        assert user.password_changed_at == changed_at  # the password itself did not change
+        assert accounts.log_in(s, "user1@gmail.com", "tototo").id == user.id
+        assert s.get(User, user.id).password_hash == user.password_hash  # not redone again
+
+
+def test_a_hash_replaced_meanwhile_is_not_overwritten(seeded_engine):
+    """A password changed between a log-in's check and its rehash keeps the new password."""
+    with Session(seeded_engine) as s:
+        user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
+        accounts._replace_hash(s, user.id, "$2b$04$" + "x" * 53, "$argon2id$not-this-one")
+        assert accounts.verify_password("tototo", s.get(User, user.id).password_hash)
+
+
+def test_over_long_passwords_never_reach_the_hash():
     h = accounts.hash_password("short-pw")
     with pytest.raises(ValueError):
         accounts.hash_password(LONG)
@@ -208,17 +251,19 @@ def test_change_password(seeded_engine):
         assert not accounts.verify_password("tototo", user.password_hash)
 
 
-def test_bcrypt_costs_12_unless_told_otherwise():
-    assert accounts.bcrypt_rounds({}) == 12  # where people log in
-    assert accounts.bcrypt_rounds({"BCRYPT_ROUNDS": "4"}) == 4  # the tests (tests/conftest.py)
-    for odd in ("3", "32", "twelve", "-1", "12.5"):
-        assert accounts.bcrypt_rounds({"BCRYPT_ROUNDS": odd}) == 12
+def test_argon2_takes_19_mib_unless_told_otherwise():
+    assert accounts.argon2_memory_kib({}) == 19456  # where people log in (OWASP's setting)
+    assert accounts.argon2_memory_kib({"ARGON2_MEMORY_KIB": "64"}) == 64  # tests/conftest.py
+    for odd in ("7", "1048577", "lots", "-1", "64.5"):
+        assert accounts.argon2_memory_kib({"ARGON2_MEMORY_KIB": odd}) == 19456
 
 
 def test_an_unknown_email_costs_a_password_check():
-    # the decoy is a bcrypt hash of the same cost as real ones, checked the same way
+    # the decoy is an argon2id hash at the settings of real ones, checked the same way
     accounts.spend_a_password_check("anything")
-    assert accounts._decoy_hash().startswith(f"$2b${accounts.BCRYPT_ROUNDS:02d}$")
+    assert accounts._decoy_hash().startswith(
+        f"$argon2id$v=19$m={accounts.ARGON2_MEMORY_KIB},t={accounts.ARGON2_TIME_COST},"
+    )
     assert not accounts.verify_password("anything", accounts._decoy_hash())
 
 
@@ -315,9 +360,11 @@ def test_control_characters_are_refused_with_a_field_message(engine, bad):
 
 @pytest.fixture
 def real_cost(monkeypatch, seeded_engine):
-    """bcrypt at the cost people's log-ins pay (the suite runs at 4 rounds), for checks that
-    compare times: user1's hash and the decoy at 12 rounds."""
-    monkeypatch.setattr(accounts, "_hasher", accounts._bcrypt.using(ident="2b", rounds=12))
+    """argon2id at the cost people's log-ins pay (the suite runs at 64 KiB), for checks that
+    compare times: user1's hash and the decoy at 19 MiB."""
+    monkeypatch.setattr(
+        accounts, "_context", accounts.password_context(accounts.DEFAULT_ARGON2_MEMORY_KIB)
+    )
     accounts._decoy_hash.cache_clear()
     with Session(seeded_engine) as s:
         user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
@@ -341,7 +388,7 @@ def test_a_password_with_control_characters_is_just_wrong_and_costs_a_check(real
         with pytest.raises(accounts.LoginRefused, match="Wrong e-mail or password"):
             accounts.log_in(s, "user1@gmail.com", "wrong-password")
         wrong = time.perf_counter() - start
-    assert spent > wrong / 3  # a bcrypt check each: the answer does not tell more
+    assert spent > wrong / 3  # a password check each: the answer does not tell more
 
 
 @pytest.mark.parametrize("email", ["user1@gmail.com\x00", "nul\x00@x.com", "x" * 300 + "@y.com"])
