@@ -3,20 +3,33 @@ and how often sellers keep what the AI proposes. Figures are up to a minute old.
 
 The figures and their charts' specs are cached together for a minute (per seller for the
 shop's, and per language: the labels and the charts' titles are in it): a warm run only
-draws them. bench/insights.py measures the page at 100 000
-listings."""
+draws them. Only the open tab runs and is sent (Streamlit's tabs with ``on_change="rerun"``):
+a visit draws three charts, not seven, and a cold tab counts only its own figures, under a
+spinner when that takes longer than half a second (st.spinner's delay). bench/insights.py
+measures the page at 100 000 listings; bench/page_times.py the time to its first chart."""
 
 from datetime import date
 
 import streamlit as st
 
 from core import insights
-from core.i18n import _, current_language, format_number, format_share, ngettext
+from core.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    current_language,
+    format_number,
+    format_share,
+    ngettext,
+    translations,
+)
 from core.money import format_eur
 from ui import charts, pages
 from ui.state import current_user, db_session
 
 CACHE_SECONDS = 60
+TABS_KEY = "insights_tab"
+TAB_NAMES = (N_("The marketplace"), N_("Your shop"), N_("The AI"))
 
 st.title(_(pages.INSIGHTS.title))
 st.caption(_("How the marketplace and its AI are doing. Figures are at most a minute old."))
@@ -77,11 +90,13 @@ def ai_record(language: str) -> tuple[insights.AiRecord, dict[str, dict]]:
 today = date.today()
 language = current_language()
 user = current_user()
-market_tab, shop_tab, ai_tab = st.tabs([_("The marketplace"), _("Your shop"), _("The AI")])
 weeks_n = insights.WEEKS
+COUNTING = _("Counting the figures…")
 
-with market_tab:
-    market, specs = marketplace(today, language)
+
+def draw_market() -> None:
+    with st.spinner(COUNTING):
+        market, specs = marketplace(today, language)
     if market.listings == 0:
         st.info(_("Nothing has been listed yet."))
     else:
@@ -108,12 +123,14 @@ with market_tab:
         st.subheader(_("Sales per week"), anchor=False)
         charts.show(specs["sales"])
 
-with shop_tab:
+
+def draw_shop() -> None:
     if user is None:
         st.info(_("Log in to see how your own listings are doing."))
         pages.LOGIN.link()
     else:
-        mine, specs = seller(user.id, today, language)
+        with st.spinner(COUNTING):
+            mine, specs = seller(user.id, today, language)
         if mine.on_sale + mine.sold == 0:
             st.info(_("You have not listed anything yet."))
             pages.SELL.link(_("Sell an item"))
@@ -146,8 +163,10 @@ with shop_tab:
                 )
                 charts.show(specs["prices"])
 
-with ai_tab:
-    record, specs = ai_record(language)
+
+def draw_ai() -> None:
+    with st.spinner(COUNTING):
+        record, specs = ai_record(language)
     if not record.suggested:
         st.info(_("No listing was made with an AI suggestion yet."))
     else:
@@ -185,3 +204,17 @@ with ai_tab:
         for name in ("colours", "patterns"):
             if name in specs:
                 charts.show(specs[name])
+
+
+labels = [_(name) for name in TAB_NAMES]
+chosen = st.session_state.get(TABS_KEY)
+if chosen is not None and chosen not in labels:  # chosen in the other language: the same tab
+    for code in LANGUAGES:
+        named = [translations(code).gettext(name) for name in TAB_NAMES]
+        if chosen in named:
+            st.session_state[TABS_KEY] = labels[named.index(chosen)]
+tabs = st.tabs(labels, key=TABS_KEY, on_change="rerun")
+for tab, draw in zip(tabs, (draw_market, draw_shop, draw_ai), strict=True):
+    if tab.open:
+        with tab:
+            draw()

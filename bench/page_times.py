@@ -13,12 +13,17 @@ from the browser's navigation (or the click) to what the person came for being o
 - ``insights_cold_s`` / ``insights_warm_s``: /insights -> its first chart drawn, in the
   server's first visit of the page and then warm; ``insights_progress_shown``: whether the
   cold visit showed a progress state before the charts;
+- ``insights_nav_s``: "Insights" clicked in the navigation of an item's page -> its first
+  chart: how people reach the page (no new load of Streamlit's frontend), and each person's
+  first chart, so Vega's code is fetched and compiled in it;
 - ``shop_paint_s`` / ``item_paint_s``: / -> the first card; /item?item=N -> the item's title,
   warm (each person's second visit).
 Every person is a new browser context (no cache shared), so each page load fetches
 Streamlit's frontend as a new visitor's would. Medians over ``--runs`` people. The last line
-is one JSON object with ``goals_met``: register under 1 s, insights warm under 1 s (with a
-progress state when cold), shop and item first paint under 1 s warm.
+is one JSON object with ``goals_met``: register under 1 s, insights warm under 1 s (by a new
+load and by the navigation), a progress state when cold unless the cold visit is within
+st.spinner's own delay (0.5 s: Streamlit shows no spinner for a shorter wait) of the warm
+one, shop and item first paint under 1 s warm.
 """
 
 from __future__ import annotations
@@ -45,8 +50,12 @@ CHART = ", ".join(f'{MAIN} [data-testid="stVegaLiteChart"] {tag}' for tag in ("c
 PROGRESS = ", ".join(
     f'{MAIN} [data-testid="{kind}"]' for kind in ("stSpinner", "stProgress", "stSkeleton")
 )
-FIGURES = ("register_s", "insights_cold_s", "insights_warm_s", "shop_paint_s", "item_paint_s")
+FIGURES = (
+    "register_s", "insights_cold_s", "insights_warm_s", "insights_nav_s", "shop_paint_s",
+    "item_paint_s",
+)  # fmt: skip
 GOAL_S = 1.0
+SPINNER_DELAY_S = 0.5  # streamlit.elements.spinner.DELAY_SECS
 ITEM_ID = 3
 
 
@@ -117,7 +126,8 @@ def measure(runs: int, model_dir: str | None) -> dict:
     seeded = _seeded(folder)
     server, base = _start(folder, seeded, model_dir)
     figures: dict[str, list[float]] = {
-        k: [] for k in ("register_s", "insights_warm_s", "shop_paint_s", "item_paint_s")
+        k: []
+        for k in ("register_s", "insights_warm_s", "insights_nav_s", "shop_paint_s", "item_paint_s")
     }
     try:
         with sync_playwright() as pw:
@@ -144,6 +154,11 @@ def measure(runs: int, model_dir: str | None) -> dict:
                 figures["item_paint_s"].append(
                     _timed_goto(page, f"{base}/item?item={ITEM_ID}", f"{MAIN} h2")
                 )
+                _settle(page)
+                start = time.monotonic()
+                page.get_by_role("link", name="Insights").first.click()
+                page.wait_for_selector(CHART, timeout=60_000)
+                figures["insights_nav_s"].append(time.monotonic() - start)
                 _settle(page)
                 figures["insights_warm_s"].append(_timed_goto(page, f"{base}/insights", CHART))
                 _settle(page)
@@ -175,8 +190,10 @@ def main() -> None:
     result["goals_met"] = {
         "register_under_1s": result["register_s"] < GOAL_S,
         "insights_warm_under_1s": result["insights_warm_s"] < GOAL_S,
+        "insights_by_the_navigation_under_1s": result["insights_nav_s"] < GOAL_S,
         "insights_cold_shows_progress": result["insights_progress_shown"]
-        or result["insights_cold_s"] < GOAL_S,
+        or result["insights_cold_s"] < GOAL_S
+        or result["insights_cold_s"] - result["insights_warm_s"] < SPINNER_DELAY_S,
         "shop_first_paint_warm_under_1s": result["shop_paint_s"] < GOAL_S,
         "item_first_paint_warm_under_1s": result["item_paint_s"] < GOAL_S,
     }
