@@ -24,7 +24,7 @@ from core.i18n import (
     translations,
 )
 from core.money import format_eur
-from ui import charts, pages
+from ui import charts, pages, widget_words
 from ui.state import current_user, db_session
 
 CACHE_SECONDS = 60
@@ -78,12 +78,16 @@ def ai_record(language: str) -> tuple[insights.AiRecord, dict[str, dict]]:
     if record.suggested:
         specs["confusion"] = charts.spec(charts.confusion(record.confusion))
         specs["confidence"] = charts.spec(charts.acceptance_by_confidence(record.by_confidence))
-    for name, picks, title in (
-        ("colours", record.colours, _("Colour")),
-        ("patterns", record.patterns, _("Pattern")),
-    ):
+    for name, picks, title, description in (
+        ("colours", record.colours, _("Colour"), _(
+            "Bar chart: for each colour the AI picked, how often the sellers who chose a "
+            "colour kept it.")),
+        ("patterns", record.patterns, _("Pattern"), _(
+            "Bar chart: for each pattern the AI picked, how often the sellers who chose a "
+            "pattern kept it.")),
+    ):  # fmt: skip
         if picks is not None and picks.kept + picks.changed:
-            specs[name] = charts.spec(charts.kept_by_pick(picks.by_pick, title))
+            specs[name] = charts.spec(charts.kept_by_pick(picks.by_pick, title, description))
     return record, specs
 
 
@@ -214,6 +218,7 @@ if chosen is not None and chosen not in labels:  # chosen in the other language:
         if chosen in named:
             st.session_state[TABS_KEY] = labels[named.index(chosen)]
 tabs = st.tabs(labels, key=TABS_KEY, on_change="rerun")
+widget_words.words("chart_words")  # the charts' kind, for screen readers
 for tab, draw in zip(tabs, (draw_market, draw_shop, draw_ai), strict=True):
     if tab.open:
         with tab:

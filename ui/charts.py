@@ -59,6 +59,7 @@ def listings_by_category(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("listings:Q", title=_("Listings")),
             ],
         )
+        .properties(description=_("Bar chart: the listings on sale and sold, per category."))
     )
 
 
@@ -84,7 +85,12 @@ def price_boxes(frame: pd.DataFrame) -> alt.LayerChart:
     median = base.mark_tick(color="#0d47a1", thickness=3, size=18).encode(
         x=alt.X("p50:Q"), tooltip=tooltip
     )
-    return alt.layer(whisker, box, median, data=frame)
+    return alt.layer(whisker, box, median, data=frame).properties(
+        description=_(
+            "Box chart: the prices of the listings on sale, per category: a line from the 10th "
+            "to the 90th percentile, a box from the 25th to the 75th, a tick at the median."
+        )
+    )
 
 
 def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = False) -> alt.Chart:
@@ -109,6 +115,7 @@ def per_week(frame: pd.DataFrame, column: str, title: str, *, euros: bool = Fals
                 alt.Tooltip(f"{column}:Q", title=title, format=fmt),
             ],
         )
+        .properties(description=_("Bar chart per week: {title}.").format(title=title))
     )
 
 
@@ -129,6 +136,9 @@ def weekly_counts(frame: pd.DataFrame, columns: dict[str, str]) -> alt.Chart:
                 alt.Tooltip("what:N", title=_("What")),
                 alt.Tooltip("n:Q", title=_("How many")),
             ],
+        )
+        .properties(
+            description=_("Line chart per week: {names}.").format(names=", ".join(columns.values()))
         )
     )
 
@@ -158,6 +168,12 @@ def price_gaps(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("peers:Q", title=_("Listings compared")),
                 alt.Tooltip("condition:N", title=_("Condition")),
             ],
+        )
+        .properties(
+            description=_(
+                "Dot chart: each of your listings on sale against the median price of the "
+                "listings like it (same category and condition), per category."
+            )
         )
     )
 
@@ -195,7 +211,12 @@ def confusion(frame: pd.DataFrame) -> alt.LayerChart:
             legend=None,
         ),
     )
-    return alt.layer(cells, text, data=frame)
+    return alt.layer(cells, text, data=frame).properties(
+        description=_(
+            "Table chart: the category the AI suggested first (rows) against the one the "
+            "seller chose (columns), each cell the number of listings."
+        )
+    )
 
 
 def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
@@ -223,10 +244,19 @@ def acceptance_by_confidence(frame: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("kept:Q", title=_("Kept (listings)")),
         ],
     )
-    return alt.layer(bars, rate, data=frame).resolve_scale(y="independent")
+    return (
+        alt.layer(bars, rate, data=frame)
+        .resolve_scale(y="independent")
+        .properties(
+            description=_(
+                "Bars: how many suggestions had each confidence of the AI; line: how often "
+                "the sellers kept them."
+            )
+        )
+    )
 
 
-def kept_by_pick(frame: pd.DataFrame, title: str) -> alt.Chart:
+def kept_by_pick(frame: pd.DataFrame, title: str, description: str) -> alt.Chart:
     """Horizontal bars: for each colour (or pattern) the AI picked, how often the sellers
     who chose one kept its pick; the tooltip says how many picks, kept, changed, unsaid."""
     judged = frame[frame["kept"] + frame["changed"] > 0]
@@ -250,6 +280,7 @@ def kept_by_pick(frame: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("unsaid:Q", title=_("Left unsaid")),
             ],
         )
+        .properties(description=description)
     )
 
 
@@ -282,7 +313,13 @@ def price_history(frame: pd.DataFrame) -> alt.LayerChart:
         interpolate="step-after", color="#5c6bc0"
     )
     dots = base.mark_point(filled=True, size=70, opacity=1).encode(color=colour)
-    return alt.layer(steps, dots, data=frame).properties(height=220)
+    return alt.layer(steps, dots, data=frame).properties(
+        height=220,
+        description=_(
+            "Step chart: the listing's asking price over time; dots: the offers its seller "
+            "accepted."
+        ),
+    )
 
 
 def sales_by_month(frame: pd.DataFrame) -> alt.Chart:
@@ -304,15 +341,18 @@ def sales_by_month(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("revenue:Q", title=_("Sales (€)"), format=EURO),
             ],
         )
-        .properties(height=180)
+        .properties(
+            height=180, description=_("Bar chart: the items sold per month, this past year.")
+        )
     )
 
 
 def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
-    """The chart's Vega-Lite spec, its data inline. Made without Altair's schema
-    validation (~16 ms a chart; tests/app_pages/test_insights.py validates every chart) and
-    meant to be cached with the figures: building an Altair chart costs 5-60 ms, which
-    would be paid on every run."""
+    """The chart's Vega-Lite spec, its data inline, with its description (every chart has
+    one: ``description=`` in its properties) read out by screen readers. Made without
+    Altair's schema validation (~16 ms a chart; tests/core/test_insights.py validates every
+    chart) and meant to be cached with the figures: building an Altair chart costs 5-60 ms,
+    which would be paid on every run."""
     # fit the container's width, axes and labels included (by default the plot area alone
     # fits, and the labels overflow the column by a few pixels on a phone)
     sized = chart.properties(
@@ -320,7 +360,15 @@ def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
         padding={"left": 8, "top": 5, "right": 5, "bottom": 5},  # a rotated axis title's room
     )
     out = sized.to_dict(validate=validate)
-    out.setdefault("config", {})["locale"] = vega_locale(current_language())
+    language = current_language()
+    config = out.setdefault("config", {})
+    config["locale"] = vega_locale(language)
+    if language != "en":
+        # Vega writes its own ARIA labels in English ("X-axis titled ... for a linear scale",
+        # "bar mark container", "legend"), with no locale for them: in another language
+        # they are left out, and the chart is read as one image by its description
+        # (Vega puts it on the chart's element), in the person's language.
+        config["aria"] = False
     return out
 
 

@@ -33,8 +33,10 @@ from core.ai.preprocess import CLIP_PREPROCESSING, prepare_for_model
 from core.catalogue.listings import ItemPhoto
 from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, PhotoError, check_size, megabytes
 from core.catalogue.photos import PreparedPhoto
-from core.i18n import _, format_file_size, ngettext
+from core.i18n import _, ngettext
 from core.models.catalogue import MAX_PHOTOS_PER_ITEM
+from ui import widget_words
+from ui.widget_words import uploader_css
 from ui.widgets import plain
 
 _MAX_REPORTED = 50  # browser-refused files said at most (the report comes from the browser)
@@ -53,9 +55,7 @@ def upload_limit() -> int:
 # reach Python): every file chosen in the uploader whose class is ``st-key-<uploader>``
 # (Streamlit's documented class for a keyed widget), by its file dialog or a drop, bigger
 # than ``limit``. Listens on the document, in the capture phase, before the uploader's own
-# handlers; reads names and sizes only. It also names the uploader's button in the person's
-# language for screen readers (``data.button``; CSS shows the same words: uploader_css),
-# whenever the uploader draws it again.
+# handlers; reads names and sizes only.
 _WATCH_JS = """
 export default function ({ data, setStateValue }) {
   const scope = `.st-key-${data.uploader}`;
@@ -82,24 +82,9 @@ export default function ({ data, setStateValue }) {
   const onDrop = (event) => {
     if (inScope(event.target) && event.dataTransfer) report(event.dataTransfer.files);
   };
-  const name = () => {
-    for (const button of document.querySelectorAll(
-      `${scope} [data-testid="stFileUploaderDropzone"] button[kind="secondary"]`
-    )) {
-      if (button.getAttribute("aria-label") !== data.button) {
-        button.setAttribute("aria-label", data.button);
-      }
-    }
-  };
-  const observer = new MutationObserver(name);
-  // the uploader's own element when drawn already (fewer calls), else the whole page
-  const root = document.querySelector(scope) || document.body;
-  observer.observe(root, { childList: true, subtree: true });
-  name();
   document.addEventListener("change", onChange, true);
   document.addEventListener("drop", onDrop, true);
   return () => {
-    observer.disconnect();
     document.removeEventListener("change", onChange, true);
     document.removeEventListener("drop", onDrop, true);
   };
@@ -122,38 +107,6 @@ def browser_refusals(reported, limit: int) -> list[str]:
         except PhotoError as exc:
             sentences.append(str(exc))
     return sentences
-
-
-def _css_string(text: str) -> str:
-    """``text`` as a quoted CSS string: quotes, backslashes, angle brackets (no "</style>")
-    and control characters as CSS escapes."""
-    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>' or ord(ch) < 32 else ch for ch in text)
-    return f'"{escaped}"'
-
-
-def uploader_css(upload_key: str, chips: dict[str, int]) -> str:
-    """Streamlit's uploader in the person's language: its button ("Upload") and each file's
-    size ("260.2KB"; ``chips``: name -> bytes) are drawn in English by the browser, with no
-    option to change them; CSS hides them and writes ours in their place (``::after``: read
-    by screen readers too). Its limit ("25MB per file") is hidden: the caption under it says
-    it. Its ARIA labels ("Add files", "Remove <name>") are attributes, out of CSS's reach."""
-    scope = f".st-key-{upload_key}"
-    size_text = '[data-testid="stFileChipName"] + div'
-    rules = [
-        # its name for screen readers: _WATCH_JS (axe reads no ::after)
-        f'{scope} [data-testid="stFileUploaderDropzone"] button p {{display: none;}}',
-        f'{scope} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
-        f"::after {{content: {_css_string(_('Choose photos'))};}}",
-        f'{scope} [data-testid="stFileUploaderDropzoneInstructions"] {{display: none;}}',
-        f"{scope} {size_text} {{font-size: 0;}}",
-    ]
-    for name, size in chips.items():
-        chip = f'{scope} [data-testid="stFileChip"]:has([title={_css_string(name)}])'
-        rules.append(
-            f"{chip} {size_text}::after {{font-size: 0.75rem; "
-            f"content: {_css_string(format_file_size(size))};}}"
-        )
-    return "\n".join(rules)
 
 
 @dataclass(frozen=True)
@@ -276,6 +229,7 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     for stale in set(chips) - {key for key, _file in files}:
         del chips[stale]
     st.html(f"<style>{uploader_css(upload_key, dict(chips.values()))}</style>")
+    widget_words.words(f"sell_words_{form_id}", sizes=dict(chips.values()))
 
     # Count first: the photos already there, then the new files in order while there is room.
     count = len(kept) + len(shots) + _usable(cache, cache)
@@ -302,7 +256,7 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     # Every refusal, next to the uploader: the files it holds, then those the browser kept out.
     reported = _watch(
         key=f"sell_upload_watch_{form_id}",
-        data={"uploader": upload_key, "limit": limit, "button": _("Choose photos")},
+        data={"uploader": upload_key, "limit": limit},
         default={"refused": []},
         on_refused_change=lambda: None,  # a report reruns the page
     )

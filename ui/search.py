@@ -21,13 +21,14 @@ from core.ai.classifier import Classifier, Look
 from core.ai.text import TextEncoder
 from core.ai.vectors import VectorIndex
 from core.catalogue.embeddings import LiveIndex, embedded_count, index_missing
-from core.catalogue.photo_checks import PhotoError, check_size
+from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, PhotoError, check_size, megabytes
 from core.catalogue.search import CatalogueCard
 from core.catalogue.selling import CoverEmbedding
 from core.catalogue.semantic import SEMANTIC_FLOOR, SemanticQuery, similar_items
 from core.i18n import _
-from ui import warmup
+from ui import warmup, widget_words
 from ui.state import get_engine
+from ui.widget_words import uploader_css
 
 _log = logging.getLogger(__name__)
 PHOTO_KEY = "_photo_search"  # the shop's search photo: (fingerprint, vector, file name)
@@ -164,6 +165,10 @@ def photo_search_box() -> None:
         on_change=_photo_chosen,
         help=_("JPEG, PNG, WebP... The photo is only looked at, never kept."),
     )
+    limit = _("Up to {size}").format(size=megabytes(MAX_UPLOAD_BYTES))  # check_size's rule
+    button = _("Choose a photo")
+    st.html(f"<style>{uploader_css(_uploader_key(), {}, button=button, limit=limit)}</style>")
+    widget_words.words("photo_search_words", choose=button)
     if problem := st.session_state.get("_photo_search_problem"):
         st.error(problem)
 

@@ -3,6 +3,7 @@ by photo in the shop, a search ranked by meaning; and none of it without a model
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -185,3 +186,14 @@ def test_without_a_model_a_search_is_by_keywords_and_newest_first(app_env):
     assert at.selectbox(key="f_sort").value == "newest"
     options = at.selectbox(key="f_sort").options
     assert "Newest first" in options and "Best match" not in options
+
+
+def test_the_photo_search_uploader_speaks_french(model_dir):
+    """Streamlit writes the uploader's button ("Upload") and limit ("200MB per file") in
+    English: the shop's photo search shows ours, in the person's language."""
+    from tests.app_pages.test_french import in_french
+
+    at = in_french()
+    assert any("ressemblent" in u.label for u in at.get("file_uploader"))
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert '"Choisir une photo"' in styles and re.search(r'"Jusqu.à 25\sMo"', styles), styles

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from core import insights
+from core.i18n import use_language
 from core.models.catalogue import Favourite
 from core.trade.cart import add_to_cart, get_cart
 from core.trade.checkout import Shipping, checkout
@@ -209,7 +210,14 @@ def test_every_chart_is_valid_vega_lite(engine, world):
         charts.price_gaps(mine.prices),
         charts.confusion(record.confusion),
         charts.acceptance_by_confidence(record.by_confidence),
-        charts.kept_by_pick(record.colours.by_pick, "Colour"),
+        charts.kept_by_pick(record.colours.by_pick, "Colour", "Bar chart of colours kept."),
     ]
     for chart in built:
-        assert charts.spec(chart, validate=True) == charts.spec(chart)  # raises if invalid
+        spec = charts.spec(chart, validate=True)  # raises if invalid
+        assert spec == charts.spec(chart)
+        assert spec["description"], "every chart has a description for screen readers"
+        assert "aria" not in spec["config"]  # in English, Vega's own ARIA labels stay
+    with use_language("fr"):  # Vega's English labels left out, the description in French
+        spec = charts.spec(charts.listings_by_category(market.by_category))
+    assert spec["config"]["aria"] is False
+    assert spec["description"].startswith("Graphique en barres")

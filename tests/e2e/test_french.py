@@ -17,6 +17,7 @@ from ui.i18n import LANGUAGE_COOKIE, SWITCH_KEY
 
 TITLE = "Mustard merino crewneck"  # Camille's, 32.00
 PRICE = re.compile(r"32,00\s€")  # Babel's French: a no-break space before the euro sign
+DAY_MONTH = re.compile(r"\d\d \S+$")  # "08 nov." or "08 Nov"
 FRENCH_DAY = re.compile(  # "08 nov.", a chart's week
     r"\d\d (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)"
 )
@@ -124,19 +125,57 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     shown = size.evaluate("e => getComputedStyle(e, '::after').content")
     assert re.fullmatch(r'"\d+,\d\s?ko"', shown), shown
     french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()  # its preview
+    # what screen readers read: Streamlit's own labels are "file upload", "pull.jpg, 2.1KB",
+    # "Remove pull.jpg" and "Add files" (ui/widget_words.py)
+    chip = french.page.get_by_test_id("stFileChip")
+    french.page.wait_for_function(
+        "() => document.querySelector('[data-testid=stFileChip]')"
+        ".getAttribute('aria-label').endsWith('ko')"
+    )
+    assert re.fullmatch(r"pull\.jpg, \d+,\d\s?ko", chip.get_attribute("aria-label"))
+    assert uploader.get_by_role("button", name="Retirer pull.jpg").count() == 1
+    assert uploader.get_by_role("button", name="Ajouter des photos").count() == 1
+    assert uploader.locator("input[type=file]").get_attribute("aria-label") == "Choisir des photos"
     french.shot("a photo in the French uploader")
     assert_accessible(french, "the sell page with a photo, in French")
+    # the camera: Streamlit writes "Take Photo" and asks for the camera in English
+    french.page.get_by_text("Prendre des photos avec l'appareil photo").click()
+    camera = french.page.get_by_test_id("stCameraInput")
+    camera.get_by_role("button", name="Prendre la photo").wait_for()
+    said = camera.inner_text()
+    assert not re.search(r"Take Photo|Clear photo|your camera|allow access", said), said
 
     french.visit("/inbox")
     assert_accessible(french, "the inbox in French")
 
     # the charts' dates in French ("08 nov.", not "08 Nov"), drawn whole at 1280 px
     french.visit("/insights")
-    axis = '[data-testid="stVegaLiteChart"] g.role-axis[aria-label*="time scale"]'
-    french.page.locator(axis).first.wait_for()
-    days = french.page.locator(f"{axis} g.role-axis-label text").all_text_contents()
+    labels = '[data-testid="stVegaLiteChart"] g.role-axis g.role-axis-label text'
+    french.page.locator(labels).first.wait_for()
+    # a week's day and month, in either language ("08 nov." / "08 Nov"): all in French
+    days = [t for t in french.page.locator(labels).all_text_contents() if DAY_MONTH.match(t)]
     assert days and all(FRENCH_DAY.fullmatch(day) for day in days), days
     assert chart_problems(french) == []
+    # read out in French: each chart by its description, none of Vega's English labels
+    # ("X-axis titled ... for a time scale", "bar mark container", "legend", "visualization")
+    charts = french.page.locator('[data-testid="stVegaLiteChart"][role="graphics-document"]')
+    french.page.wait_for_function(
+        "() => { const charts = [...document.querySelectorAll("
+        "'[data-testid=stVegaLiteChart][role=graphics-document]')]; return charts.length > 0 "
+        "&& charts.every(c => c.getAttribute('aria-roledescription') === 'graphique'); }"
+    )
+    assert charts.first.get_attribute("aria-label").startswith("Graphique en barres : ")
+    french.page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] > svg')]"
+        ".every(svg => svg.getAttribute('aria-hidden') === 'true')"
+    )
+    spoken = french.page.evaluate(  # what is not hidden from screen readers
+        "() => [...document.querySelectorAll("
+        "'[data-testid=stVegaLiteChart], [data-testid=stVegaLiteChart] *')]"
+        ".filter(e => !e.closest('[aria-hidden=true]')).flatMap(e => "
+        "[e.getAttribute('aria-label'), e.getAttribute('aria-roledescription')]).filter(Boolean)"
+    )
+    assert not [w for w in spoken if re.search(r"axis|scale|mark|legend|visuali", w)], spoken
     assert_accessible(french, "the insights in French")
     french.shot("the insights in French")
 
