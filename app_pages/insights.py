@@ -5,7 +5,7 @@ The figures and their charts' specs are cached together for a minute (per seller
 shop's, and per language: the labels and the charts' titles are in it): a warm run only
 draws them. Only the open tab runs and is sent (Streamlit's tabs with ``on_change="rerun"``):
 a visit draws three charts, not seven, and a cold tab counts only its own figures, under a
-spinner when that takes longer than half a second (st.spinner's delay). bench/insights.py
+progress state (``counted``). bench/insights.py
 measures the page at 100 000 listings; bench/page_times.py the time to its first chart."""
 
 from datetime import date
@@ -24,8 +24,9 @@ from core.i18n import (
     translations,
 )
 from core.money import format_eur
-from ui import charts, pages, widget_words
+from ui import pages, widget_words
 from ui.state import current_user, db_session
+from ui.widgets import made_with_progress
 
 CACHE_SECONDS = 60
 TABS_KEY = "insights_tab"
@@ -39,6 +40,8 @@ st.caption(_("How the marketplace and its AI are doing. Figures are at most a mi
 # it); the functions speak the person's language, which it names
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def marketplace(today: date, language: str) -> tuple[insights.Marketplace, dict[str, dict]]:
+    from ui import charts  # altair: imported in the cold run, under its progress state
+
     with db_session() as session:
         market = insights.marketplace(session, today=today)
     specs = {}
@@ -56,6 +59,8 @@ def marketplace(today: date, language: str) -> tuple[insights.Marketplace, dict[
 def seller(
     seller_id: int, today: date, language: str
 ) -> tuple[insights.SellerInsights, dict[str, dict]]:
+    from ui import charts
+
     with db_session() as session:
         mine = insights.seller(session, seller_id, today=today)
     counts = {"listings": _("Listed"), "sales": _("Sold"), "favourites": _("Favourited")}
@@ -72,6 +77,8 @@ def seller(
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def ai_record(language: str) -> tuple[insights.AiRecord, dict[str, dict]]:
+    from ui import charts
+
     with db_session() as session:
         record = insights.ai_record(session)
     specs = {}
@@ -98,9 +105,15 @@ weeks_n = insights.WEEKS
 COUNTING = _("Counting the figures…")
 
 
+def with_progress(figures, *args):
+    """``figures(*args)`` under "Counting the figures…" when they are not cached yet."""
+    return made_with_progress(figures, *args, seconds=CACHE_SECONDS, text=COUNTING)
+
+
 def draw_market() -> None:
-    with st.spinner(COUNTING):
-        market, specs = marketplace(today, language)
+    from ui import charts
+
+    market, specs = with_progress(marketplace, today, language)
     if market.listings == 0:
         st.info(_("Nothing has been listed yet."))
     else:
@@ -129,12 +142,13 @@ def draw_market() -> None:
 
 
 def draw_shop() -> None:
+    from ui import charts
+
     if user is None:
         st.info(_("Log in to see how your own listings are doing."))
         pages.LOGIN.link()
     else:
-        with st.spinner(COUNTING):
-            mine, specs = seller(user.id, today, language)
+        mine, specs = with_progress(seller, user.id, today, language)
         if mine.on_sale + mine.sold == 0:
             st.info(_("You have not listed anything yet."))
             pages.SELL.link(_("Sell an item"))
@@ -169,8 +183,9 @@ def draw_shop() -> None:
 
 
 def draw_ai() -> None:
-    with st.spinner(COUNTING):
-        record, specs = ai_record(language)
+    from ui import charts
+
+    record, specs = with_progress(ai_record, language)
     if not record.suggested:
         st.info(_("No listing was made with an AI suggestion yet."))
     else:

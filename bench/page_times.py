@@ -21,9 +21,8 @@ from the browser's navigation (or the click) to what the person came for being o
 Every person is a new browser context (no cache shared), so each page load fetches
 Streamlit's frontend as a new visitor's would. Medians over ``--runs`` people. The last line
 is one JSON object with ``goals_met``: register under 1 s, insights warm under 1 s (by a new
-load and by the navigation), a progress state when cold unless the cold visit is within
-st.spinner's own delay (0.5 s: Streamlit shows no spinner for a shorter wait) of the warm
-one, shop and item first paint under 1 s warm.
+load and by the navigation), a progress state when cold (or the cold visit under 1 s), shop
+and item first paint under 1 s warm.
 """
 
 from __future__ import annotations
@@ -47,15 +46,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MAIN = '[data-testid="stMain"]'
 CARD = f'{MAIN} [class*="st-key-card_"]'
 CHART = ", ".join(f'{MAIN} [data-testid="stVegaLiteChart"] {tag}' for tag in ("canvas", "svg"))
-PROGRESS = ", ".join(
-    f'{MAIN} [data-testid="{kind}"]' for kind in ("stSpinner", "stProgress", "stSkeleton")
+PROGRESS = ", ".join(  # st.spinner, st.progress, a chart's placeholder, st.status running
+    f'{MAIN} [data-testid="{kind}"]'
+    for kind in ("stSpinner", "stProgress", "stSkeleton", "stExpanderIconSpinner")
 )
 FIGURES = (
     "register_s", "insights_cold_s", "insights_warm_s", "insights_nav_s", "shop_paint_s",
     "item_paint_s",
 )  # fmt: skip
 GOAL_S = 1.0
-SPINNER_DELAY_S = 0.5  # streamlit.elements.spinner.DELAY_SECS
 ITEM_ID = 3
 
 
@@ -192,8 +191,7 @@ def main() -> None:
         "insights_warm_under_1s": result["insights_warm_s"] < GOAL_S,
         "insights_by_the_navigation_under_1s": result["insights_nav_s"] < GOAL_S,
         "insights_cold_shows_progress": result["insights_progress_shown"]
-        or result["insights_cold_s"] < GOAL_S
-        or result["insights_cold_s"] - result["insights_warm_s"] < SPINNER_DELAY_S,
+        or result["insights_cold_s"] < GOAL_S,
         "shop_first_paint_warm_under_1s": result["shop_paint_s"] < GOAL_S,
         "item_first_paint_warm_under_1s": result["item_paint_s"] < GOAL_S,
     }

@@ -26,6 +26,28 @@ from ui import pages
 from ui.auth import cookie_change_pending
 from ui.favourites import Hearts, card_heart
 
+# (a cached function, *its arguments) -> when this process last made it (time.monotonic())
+_MADE: dict[tuple, float] = {}
+
+
+def made_with_progress(make, *args, seconds: float, text: str):
+    """``make(*args)``, a ``st.cache_data`` function kept ``seconds``. When this process has
+    not made it within that time (a cold cache: after a restart, or once it expired), a
+    progress state saying ``text`` shows at once while it is made (st.spinner waits half a
+    second first, and a cold page stayed blank meanwhile); a warm run draws nothing more."""
+    key = (make.__qualname__, *args)
+    if time.monotonic() - _MADE.get(key, -float("inf")) < seconds:
+        return make(*args)
+    progress = st.empty()
+    progress.status(text, state="running")
+    try:
+        made = make(*args)
+    finally:
+        progress.empty()
+    _MADE[key] = time.monotonic()
+    return made
+
+
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 _ZWSP = "\u200b"
 _AUTOLINK_PARTS = re.compile(r"(?i)www\.|:/|@")
