@@ -24,7 +24,7 @@ from core.i18n import (
     translations,
 )
 from core.money import format_eur
-from ui import pages, widget_words
+from ui import pages
 from ui.state import current_user, db_session
 from ui.widgets import made_with_progress
 
@@ -233,7 +233,6 @@ if chosen is not None and chosen not in labels:  # chosen in the other language:
         if chosen in named:
             st.session_state[TABS_KEY] = labels[named.index(chosen)]
 tabs = st.tabs(labels, key=TABS_KEY, on_change="rerun")
-widget_words.words("chart_words")  # the charts' kind, for screen readers
 for tab, draw in zip(tabs, (draw_market, draw_shop, draw_ai), strict=True):
     if tab.open:
         with tab:

@@ -14,7 +14,7 @@ from core.catalogue.sellers import (
 )
 from core.i18n import _, current_language, format_day, format_number, ngettext
 from core.models.moderation import ReportTarget
-from ui import charts, pages, widget_words
+from ui import charts, pages
 from ui.moderation import block_button, report_form
 from ui.sellers import member_since, rating_text, stars
 from ui.state import current_user, db_session
@@ -63,7 +63,6 @@ sales_spec = monthly_sales(profile.seller_id, date.today(), current_language())
 if sales_spec is not None:
     st.subheader(_("Sales by month"), anchor=False)
     charts.show(sales_spec)
-    widget_words.words("chart_words")
 
 st.subheader(_("For sale"), anchor=False)
 if not profile.items:

@@ -40,7 +40,7 @@ def _ms(xs: list[float]) -> float:
 def build(path: Path, listings: int, seed: int = 5) -> None:
     from sqlalchemy import insert, text
 
-    from core.accounts.accounts import hash_password
+    from core.accounts.passwords import hash_password
     from core.catalogue import attributes, categories
     from core.db import make_engine
     from core.models.accounts import User

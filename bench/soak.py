@@ -45,7 +45,8 @@ def setup(url: str, buyers: int, items: int) -> dict:
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from core.accounts.accounts import MAX_FAILED_LOGINS, hash_password
+    from core.accounts.accounts import MAX_FAILED_LOGINS
+    from core.accounts.passwords import hash_password
     from core.catalogue import categories
     from core.catalogue.photos import prepare_photo
     from core.catalogue.selling import photo_row

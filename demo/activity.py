@@ -27,7 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from core.accounts.accounts import hash_password
+from core.accounts.passwords import hash_password
 from core.catalogue.categories import BY_CODE
 from core.catalogue.favourites import add_favourite
 from core.catalogue.selling import photo_row

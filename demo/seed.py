@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core.accounts.accounts import hash_password
+from core.accounts.passwords import hash_password
 from core.catalogue.selling import photo_row
 from core.config import load_settings
 from core.db import make_engine, session_scope

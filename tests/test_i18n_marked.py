@@ -137,3 +137,32 @@ def test_the_check_finds_what_it_should():
     logged = ast.parse('_log.exception("failed")\nst.exception("Shown")').body
     assert [is_log_call(line.value.func) for line in logged] == [True, False]
     assert _CODE.fullmatch("display_name") and not _CODE.fullmatch("Enter a name.")
+
+
+def marked_inside_fstrings(source: str) -> list[int]:
+    """Lines where a marker is called with a literal inside an f-string's braces: Babel's
+    extractor does not look there, so the string never reaches the catalogue and stays in
+    English (``f"{_('Choose photos')}"`` did)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and _name(inner.func) in MARKERS
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Constant)
+                ):
+                    lines.append(inner.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("path", UI_FILES + CORE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_string_to_translate_hides_in_an_f_string(path):
+    lines = marked_inside_fstrings(path.read_text(encoding="utf-8"))
+    assert not lines, f"{path.relative_to(ROOT)}: _() inside an f-string on lines {lines}"
+
+
+def test_the_f_string_check_finds_what_it_should():
+    assert marked_inside_fstrings("f\"content: {css(_('Choose photos'))}\"") == [1]
+    assert marked_inside_fstrings("label = _('Choose photos')\nf'{label}'\nf'{_(NAME)}'") == []

@@ -18,7 +18,7 @@ from core.models.moderation import ReportTarget
 from core.moderation.blocks import is_blocked
 from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
-from ui import charts, dialogs, pages, search, warmup, widget_words
+from ui import charts, dialogs, pages, search, warmup
 from ui.auth import require_user
 from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
@@ -98,7 +98,6 @@ def _price_history(item_id: int) -> None:
     rows.append((now, points[-1].price_cents, "asking"))
     st.subheader(_("Price history"), anchor=False)
     charts.show(_history_spec(tuple(rows), current_language()))
-    widget_words.words("chart_words")
 
 
 # ``language``: only a key of the cache (the chart's words are in the spec)

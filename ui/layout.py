@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import pages
+from ui import pages, widget_words
 
 SCREEN_KEY_PREFIX = "screen_"
 
@@ -132,9 +132,10 @@ if (!window.__secondeMainMenuCloser) {
 
 
 def apply() -> None:
-    """Load the style rules and the side menu's closer for this run (call once, early, from
-    Home.py). The closer is a script in the page itself (st.html runs it), in a container
-    that takes no room."""
+    """Load the style rules, the side menu's closer and Streamlit's own words in the
+    person's language (ui.widget_words) for this run (call once, early, from Home.py). The
+    scripts are in the page itself (st.html runs them), one element in a container that
+    takes no room."""
     st.html(f"<style>{CSS}</style>")
     with st.container(key=MENU_CLOSER_KEY):
-        st.html(MENU_CLOSER_JS, unsafe_allow_javascript=True)
+        st.html(MENU_CLOSER_JS + widget_words.page_script(), unsafe_allow_javascript=True)

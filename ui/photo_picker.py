@@ -35,7 +35,6 @@ from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, PhotoError, check_size
 from core.catalogue.photos import PreparedPhoto
 from core.i18n import _, ngettext
 from core.models.catalogue import MAX_PHOTOS_PER_ITEM
-from ui import widget_words
 from ui.widget_words import uploader_css
 from ui.widgets import plain
 
@@ -229,7 +228,6 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
     for stale in set(chips) - {key for key, _file in files}:
         del chips[stale]
     st.html(f"<style>{uploader_css(upload_key, dict(chips.values()))}</style>")
-    widget_words.words(f"sell_words_{form_id}", sizes=dict(chips.values()))
 
     # Count first: the photos already there, then the new files in order while there is room.
     count = len(kept) + len(shots) + _usable(cache, cache)

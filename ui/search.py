@@ -26,7 +26,7 @@ from core.catalogue.search import CatalogueCard
 from core.catalogue.selling import CoverEmbedding
 from core.catalogue.semantic import SEMANTIC_FLOOR, SemanticQuery, similar_items
 from core.i18n import _
-from ui import warmup, widget_words
+from ui import warmup
 from ui.state import get_engine
 from ui.widget_words import uploader_css
 
@@ -168,7 +168,6 @@ def photo_search_box() -> None:
     limit = _("Up to {size}").format(size=megabytes(MAX_UPLOAD_BYTES))  # check_size's rule
     button = _("Choose a photo")
     st.html(f"<style>{uploader_css(_uploader_key(), {}, button=button, limit=limit)}</style>")
-    widget_words.words("photo_search_words", choose=button)
     if problem := st.session_state.get("_photo_search_problem"):
         st.error(problem)
 

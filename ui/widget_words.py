@@ -1,132 +1,230 @@
-"""Streamlit's own words in its file uploader, camera and charts, in the person's language.
+"""Streamlit's own words, in the person's language.
 
-Streamlit (1.67) writes some words of these two widgets itself, in English, with no option
-to change them: the uploader's button ("Upload"), its limit ("200MB per file"), each file's
-size ("12.5KB") and the ARIA labels screen readers read ("file upload", "Add files",
-"Remove <name>", "<name>, 12.5KB"); the camera's buttons ("Take Photo", "Clear photo"),
-its permission request, its switch ("Switch camera") and its photo's alternative text
-("Snapshot"); a chart's kind for screen readers ("visualization", Vega's) and the labels
-Vega writes inside it ("X-axis titled ... for a linear scale", "bar mark container"): in
-another language than English these are hidden from screen readers, which read the chart
-by its description (ui.charts.spec). A French page read them all out in English.
+Streamlit (1.67) writes some words itself, in English, with no option to change them. In a
+French page they were read out, or shown, in English:
+- the photo uploader: its button ("Upload"), its limit ("25MB per file"), each file's size
+  ("12.5KB"), and for screen readers "file upload", "Add files", "Remove <name>" and
+  "<name>, 12.5KB";
+- the camera: its buttons ("Take Photo", "Clear photo"), its permission request, "Switch
+  camera", and its photo's alternative text ("Snapshot");
+- charts: "visualization" for screen readers, the labels Vega writes inside a chart ("X-axis
+  titled ... for a linear scale", "bar mark container"), and the toolbar's "Show data",
+  "Download as PNG", "Copy Vega-Lite spec", "Fullscreen";
+- everywhere: "Skip to main content", "Sidebar", "Collapse sidebar", "Help for <label>",
+  "Fullscreen: <photo>", "Show password", "Press Enter to submit form", "Choose an option",
+  and a date's "dd / mm / yyyy", "Choose date" and "month, <label>".
 
-What is drawn is changed by CSS (``uploader_css``: hidden, and ours written in its place).
-Attributes and the camera's text are out of CSS's reach: ``words()`` draws a component
-whose few lines of JavaScript run in the page (same origin), set those attributes and
-texts to ours, and again whenever Streamlit draws the widgets anew. They touch only the
-known words of these two widgets; the uploader's files and the camera's picture are
-untouched.
+What is drawn in the uploader is changed by CSS (``uploader_css``). The rest are attributes
+and text that CSS cannot reach: ``page_script()`` is a script in the page itself (Home.py
+draws it on every page with ui.layout's), with these words in the person's language; it sets
+them whenever Streamlit draws its elements anew, and touches only these known words.
+Charts: every chart has a description in the person's language (ui.charts.spec); in another
+language than English, Vega's English labels inside it are hidden from screen readers, which
+read the chart by that description.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import functools
+import json
+import re
 
-from core.i18n import _, current_language, format_file_size
+from core.i18n import (
+    FORMAT_LOCALES,
+    LANGUAGES,
+    _,
+    current_language,
+    format_file_size,
+    use_language,
+)
 
-_WORDS_JS = """
-export default function ({ data }) {
-  // Streamlit calls this again whenever ``data`` changes (a file added: its size), without
-  // the previous call's cleanup: one observer for the page, reading the newest words, so
-  // that no older call's words are ever set against them.
-  const words = (window.__secondeMainWords ??= { data, observer: null });
-  words.data = data;
-  const set = (node, name, value) => {
-    if (node.getAttribute(name) !== value) node.setAttribute(name, value);
-  };
-  const retext = (root, camera) => {  // the camera's words are text nodes of its buttons
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const word = node.data.trim();
-      const ours = camera[word];
-      if (ours !== undefined && ours !== word) node.data = node.data.replace(word, ours);
-    }
-  };
+# One observer for the page, reading the newest words (st.html runs the script again when
+# its words change: the language was switched). Attributes are found by CSS selectors built
+# from the English they hold, so a page already in the person's language costs one query.
+_PAGE_JS = """
+(() => {
+  const words = (window.__secondeMainWords ??= { data: null, observer: null });
+  words.data = DATA;
+  const quote = (text) => JSON.stringify(text);
   const apply = () => {
     const data = words.data;
-    for (const box of document.querySelectorAll('[data-testid="stFileUploader"]')) {
+    const set = (node, name, value) => {
+      if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+    };
+    for (const [name, table] of Object.entries(data.exact)) {
+      const keys = Object.keys(table);
+      if (!keys.length) continue;
+      for (const node of document.querySelectorAll(keys.map((k) => `[${name}=${quote(k)}]`))) {
+        set(node, name, table[node.getAttribute(name)]);
+      }
+    }
+    for (const [name, english, ours] of data.prefixed) {
+      for (const node of document.querySelectorAll(`[${name}^=${quote(english)}]`)) {
+        set(node, name, ours.replace("{}", node.getAttribute(name).slice(english.length)));
+      }
+    }
+    // an uploader's button and file input: named by the words CSS draws on the button
+    // (uploader_css), which screen readers and axe do not read from ::after
+    for (const box of document.querySelectorAll('[data-testid="stFileUploaderDropzone"]')) {
+      const button = box.querySelector('button[kind="secondary"]');
+      const drawn = button?.querySelector('[data-testid="stMarkdownContainer"]');
+      const content = drawn ? getComputedStyle(drawn, "::after").content : "none";
+      if (!content.startsWith('"')) continue;
+      const name = JSON.parse(content);
+      set(button, "aria-label", name);
       for (const input of box.querySelectorAll('input[type="file"]')) {
-        set(input, "aria-label", data.choose);
-      }
-      for (const button of box.querySelectorAll(
-        '[data-testid="stFileUploaderDropzone"] button[kind="secondary"]'
-      )) set(button, "aria-label", data.choose);
-      for (const button of box.querySelectorAll('button[kind="borderlessIcon"]')) {
-        set(button, "aria-label", data.add);
-      }
-      for (const chip of box.querySelectorAll('[data-testid="stFileChip"]')) {
-        const shown = chip.querySelector('[data-testid="stFileChipName"]');
-        const name = shown?.getAttribute("title") ?? "";
-        const size = data.sizes[name];
-        set(chip, "aria-label", size ? `${name}, ${size}` : name);
-        const remove = chip.querySelector('[data-testid="stFileChipDeleteBtn"] button');
-        if (remove) set(remove, "aria-label", data.remove.replace("{name}", name));
+        set(input, "aria-label", name);
       }
     }
-    for (const chart of document.querySelectorAll(
-      '[data-testid="stVegaLiteChart"][role="graphics-document"]'
-    )) {
-      set(chart, "aria-roledescription", data.chart);
-      // Vega's own labels inside ("group mark container"...), English whatever the spec
-      // says (ui.charts.spec): read the chart by its description alone
-      if (data.chartInside === false) {
-        for (const svg of chart.querySelectorAll(":scope > svg")) set(svg, "aria-hidden", "true");
+    const sizes = new RegExp("^(.*), ([0-9.]+)(B|KB|MB|GB)$");
+    const number = new Intl.NumberFormat(data.locale, { maximumFractionDigits: 1 });
+    for (const chip of document.querySelectorAll('[data-testid="stFileChip"][aria-label]')) {
+      const found = sizes.exec(chip.getAttribute("aria-label"));
+      if (found && data.units[found[3]]) {
+        set(chip, "aria-label",
+            `${found[1]}, ${number.format(Number(found[2]))}\u00a0${data.units[found[3]]}`);
       }
     }
-    for (const camera of document.querySelectorAll('[data-testid="stCameraInput"]')) {
-      retext(camera, data.camera);
-      for (const img of camera.querySelectorAll("img")) set(img, "alt", data.snapshot);
-      for (const button of camera.querySelectorAll(
-        '[data-testid="stCameraInputSwitchButton"] button'
-      )) set(button, "aria-label", data.switch);
+    for (const [scope, table] of Object.entries(data.texts)) {
+      for (const root of document.querySelectorAll(scope)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const word = node.data.trim();
+          if (table[word] !== undefined) node.data = node.data.replace(word, table[word]);
+        }
+      }
+    }
+    if (data.hideChartInside) {
+      for (const svg of document.querySelectorAll(
+        '[data-testid="stVegaLiteChart"] > svg:not([aria-hidden="true"])'
+      )) svg.setAttribute("aria-hidden", "true");
     }
   };
   if (words.observer === null) {
     words.observer = new MutationObserver(apply);
     words.observer.observe(document.body, {
-      childList: true, subtree: true, characterData: true,
-      attributes: true,
-      attributeFilter: ["aria-label", "alt", "aria-roledescription", "aria-hidden"],
+      childList: true, subtree: true, characterData: true, attributes: true,
+      attributeFilter: ["aria-label", "placeholder", "alt", "aria-roledescription"],
     });
   }
   apply();
-}
+})();
 """
-_words = st.components.v2.component("seconde_main.widget_words", js=_WORDS_JS)
 
 
-def camera_words() -> dict[str, str]:
-    """The camera's English words (as Streamlit 1.67 writes them) -> ours."""
+def _ours() -> dict:
+    """Streamlit's English (as its frontend writes it) -> ours, in the current language."""
     return {
-        "Take Photo": _("Take the photo"),
-        "Clear photo": _("Clear the photo"),
-        "Uploading...": _("Sending the photo…"),
-        "This app would like to use your camera.": _(
-            "To take photos, allow this site to use your camera."
-        ),
-        "Learn how to allow access.": _("How to allow it."),
+        "aria-label": {
+            "Skip to main content": _("Skip to the page's content"),
+            "Sidebar": _("Side menu"),
+            "Collapse sidebar": _("Close the menu"),
+            "Expand sidebar": _("Open the menu"),
+            "Show password": _("Show the password"),
+            "Hide password": _("Hide the password"),
+            "Choose date": _("Choose a date"),
+            "Show data": _("Show the data"),
+            "Download as PNG": _("Download as PNG"),
+            "Copy Vega-Lite spec": _("Copy the chart's Vega-Lite spec"),
+            "Fullscreen": _("Full screen"),
+            "Close fullscreen": _("Leave full screen"),
+            "Exit fullscreen": _("Leave full screen"),
+            "Add files": _("Add photos"),
+            "Switch camera": _("Switch camera"),
+            "Open": _("Open"),
+            "Clear all": _("Clear all"),
+        },
+        "placeholder": {"Choose an option": _("Choose")},
+        "alt": {"Snapshot": _("The photo just taken")},
+        "aria-roledescription": {"visualization": _("chart")},
+        # "<english>{}": ours, "{}" the rest of the label (a field's name, a photo's)
+        "prefixed": {
+            "Help for {}": _("Help: {}"),
+            "Fullscreen: {}": _("Full screen: {}"),
+            "Remove {}": _("Remove {}"),
+            "month, {}": _("month, {}"),
+            "day, {}": _("day, {}"),
+            "year, {}": _("year, {}"),
+        },
+        '[data-testid="stSkipToContent"]': {
+            "Skip to main content": _("Skip to the page's content"),
+        },
+        '[data-testid="InputInstructions"]': {
+            "Press Enter to submit form": _("Press Enter to send the form"),
+            "Press Enter to apply": _("Press Enter to apply"),
+        },
+        '[data-testid="stCameraInput"]': {
+            "Take Photo": _("Take the photo"),
+            "Clear photo": _("Clear the photo"),
+            "Uploading...": _("Sending the photo…"),
+            "This app would like to use your camera.": _(
+                "To take photos, allow this site to use your camera."
+            ),
+            "Learn how to allow access.": _("How to allow it."),
+        },
+        '[data-testid="stDateInput"]': {"dd": _("dd"), "mm": _("mm"), "yyyy": _("yyyy")},
     }
 
 
-def words(key: str, sizes: dict[str, int] | None = None, *, choose: str | None = None) -> None:
-    """Draw the component that puts the page's uploaders, camera and charts in the person's
-    language (one per page is enough: it watches the whole page); ``sizes``: the uploaded
-    files' names -> bytes, read out with their names; ``choose``: the uploaders' button."""
-    _words(
-        key=key,
-        data={
-            "choose": choose or _("Choose photos"),
-            "add": _("Add photos"),
-            "remove": _("Remove {name}"),
-            "sizes": {name: format_file_size(size) for name, size in (sizes or {}).items()},
-            "camera": camera_words(),
-            "snapshot": _("The photo just taken"),
-            "switch": _("Switch camera"),
-            "chart": _("chart"),
-            # Vega's labels inside a chart are English: read in English only
-            "chartInside": current_language() == "en",
+_ATTRIBUTES = ("aria-label", "placeholder", "alt", "aria-roledescription")
+_TEXTS = (
+    '[data-testid="stSkipToContent"]',
+    '[data-testid="InputInstructions"]',
+    '[data-testid="stCameraInput"]',
+    '[data-testid="stDateInput"]',
+)
+
+
+def _words() -> dict:
+    """The script's data: Streamlit's English and every language's words for it -> the
+    current language's, Streamlit's own in English (so that a switch of language changes
+    the words already set), the pairs that would change nothing left out."""
+    here = current_language()
+    said_in: dict[str, dict] = {}  # language -> what the script sets in it: its words
+    for code in LANGUAGES:
+        with use_language(code):
+            said_in[code] = _ours()
+
+    def words_in(code: str, group: str, english: str) -> str:
+        return english if code == "en" else said_in[code][group][english]  # English: Streamlit's
+
+    def towards(group: str) -> dict[str, str]:
+        pairs = {}
+        for english in said_in[here][group]:
+            for said in {english, *(words_in(code, group, english) for code in LANGUAGES)}:
+                if said != words_in(here, group, english):
+                    pairs[said] = words_in(here, group, english)
+        return pairs
+
+    prefixed = []
+    for english in said_in[here]["prefixed"]:
+        mine = words_in(here, "prefixed", english)
+        for said in {english, *(words_in(code, "prefixed", english) for code in LANGUAGES)}:
+            if said != mine and said.endswith("{}"):
+                prefixed.append(("aria-label", said[:-2], mine))
+    return {
+        "exact": {name: towards(name) for name in _ATTRIBUTES},
+        "prefixed": prefixed,
+        "texts": {scope: towards(scope) for scope in _TEXTS},
+        "locale": FORMAT_LOCALES.get(here, FORMAT_LOCALES["en"]).replace("_", "-"),
+        "units": {
+            unit: re.sub(r"^[\d\s.,\u00a0\u202f]+", "", format_file_size(size))
+            for unit, size in (("KB", 1_000), ("MB", 1_000_000))
         },
-    )
+        "hideChartInside": here != "en",
+    }
+
+
+def page_script() -> str:
+    """The script that puts Streamlit's own words in the person's language (module doc)."""
+    return _script_in(current_language())
+
+
+@functools.cache
+def _script_in(language: str) -> str:
+    with use_language(language):
+        data = json.dumps(_words(), ensure_ascii=False, separators=(",", ":"))
+    return "<script>" + _PAGE_JS.replace("DATA", data.replace("</", "<\\/"), 1) + "</script>"
 
 
 def _css_string(text: str) -> str:
@@ -144,13 +242,14 @@ def uploader_css(
     in their place (``::after``; the button's: ``button``, or "Choose photos"). Its limit
     ("200MB per file") becomes ``limit``, or is
     hidden when the page's own caption says it. Their names for screen readers: ``words()``."""
+    label = button or _("Choose photos")  # outside the f-string: Babel finds it there
     scope = f".st-key-{upload_key}"
     size_text = '[data-testid="stFileChipName"] + div'
     instructions = f'{scope} [data-testid="stFileUploaderDropzoneInstructions"]'
     rules = [
         f'{scope} [data-testid="stFileUploaderDropzone"] button p {{display: none;}}',
         f'{scope} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
-        f"::after {{content: {_css_string(button or _('Choose photos'))};}}",
+        f"::after {{content: {_css_string(label)};}}",
         f"{scope} {size_text} {{font-size: 0;}}",
     ]
     if limit is None:

@@ -1,30 +1,30 @@
-"""Accounts: password hashing, registration and profile rules, and the log-in check with
-its limit on failed attempts.
-
-New hashes are argon2id (``$argon2id$``, through passlib, the ``libpass`` distribution,
-with ``argon2-cffi``). Hashes made before migration 0006 are bcrypt ``$2b$``: they are still
-checked, and replaced by an argon2id hash at their owner's next log-in. The database is the
-store of record: a log-in is checked against the users table itself.
+"""Accounts: registration and profile rules, and the log-in check with its limit on failed
+attempts (passwords themselves: ``core.accounts.passwords``). The database is the store of
+record: a log-in is checked against the users table itself, and a right password whose hash
+is not today's (bcrypt, from before migration 0006) gets a new one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import logging
-import os
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from passlib.context import CryptContext
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.accounts import sessions
+from core.accounts.passwords import (
+    PASSWORD_MAX_BYTES,
+    check_password,
+    checkable,
+    hash_password,
+    spend_a_password_check,
+    verify_password,
+)
 from core.db import begin_write
 from core.errors import UserError
 from core.i18n import N_, _, is_language
@@ -39,51 +39,7 @@ from core.models.accounts import (
 from core.models.base import utcnow
 from core.text import CONTROL_MESSAGE, has_unstorable_characters, text_problem, without_invisible
 
-# OWASP's first argon2id setting (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane.
-# A check takes about 20 ms here, against about 0.25-0.45 s for the bcrypt at cost 12 it
-# replaces, for a hash that costs an attacker's GPUs more (memory, not only time).
-DEFAULT_ARGON2_MEMORY_KIB = 19 * 1024
-ARGON2_TIME_COST = 2
-ARGON2_PARALLELISM = 1
-_ARGON2_MEMORY_RANGE = (8, 1024 * 1024)  # argon2's own floor (8 KiB a lane) to 1 GiB
-
-
-def argon2_memory_kib(environ=os.environ) -> int:
-    """argon2id's memory per password check, in KiB: 19456 (19 MiB), or ``ARGON2_MEMORY_KIB``
-    from 8 to 1048576. The test suite sets 64 (microseconds a check): never lower it where
-    people log in. A value that is not a whole number in that range is ignored, with a
-    warning. Hashes made with another value are made again at their owner's next log-in."""
-    raw = environ.get("ARGON2_MEMORY_KIB", "").strip()
-    if not raw:
-        return DEFAULT_ARGON2_MEMORY_KIB
-    low, high = _ARGON2_MEMORY_RANGE
-    if raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    logging.getLogger(__name__).warning(
-        "ARGON2_MEMORY_KIB=%r is not a whole number from %d to %d: %d used",
-        raw, low, high, DEFAULT_ARGON2_MEMORY_KIB,
-    )  # fmt: skip
-    return DEFAULT_ARGON2_MEMORY_KIB
-
-
-def password_context(memory_kib: int) -> CryptContext:
-    """argon2id for new hashes; bcrypt (the hashes made before migration 0006) still checked,
-    and marked for replacement (``needs_update``), as is an argon2id hash of other settings."""
-    return CryptContext(
-        schemes=["argon2", "bcrypt"],
-        deprecated=["bcrypt"],
-        argon2__type="ID",
-        argon2__memory_cost=memory_kib,
-        argon2__time_cost=ARGON2_TIME_COST,
-        argon2__parallelism=ARGON2_PARALLELISM,
-    )
-
-
-ARGON2_MEMORY_KIB = argon2_memory_kib()
 PASSWORD_MIN_CHARS = 8
-# bcrypt's limit (bcrypt 5 raises on anything longer), kept with argon2id: accounts not logged
-# in since migration 0006 still hold bcrypt hashes, and every password ever set fits it
-PASSWORD_MAX_BYTES = 72
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
@@ -94,7 +50,6 @@ SUSPENDED_MESSAGE = N_(
     "This account is suspended by the administrators; write to them if you think it is a mistake."
 )
 
-_context = password_context(ARGON2_MEMORY_KIB)
 # deliberately simple: one @, no spaces, a dot in the domain (checked once normalised)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POSTAL_CODE_RE = re.compile(r"[0-9]{4,10}")  # the profile's and the checkout's rule (fullmatch)
@@ -108,7 +63,7 @@ class AccountError(UserError):
         self.field = field
 
 
-# --- hashing -------------------------------------------------------------------------
+# --- e-mails --------------------------------------------------------------------------
 
 
 def normalise_email(email: str | None) -> str:
@@ -126,52 +81,6 @@ def normalise_email(email: str | None) -> str:
                 domain = domain.encode("idna").decode("ascii")
         value = f"{local}@{domain}"
     return value
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password`` (which must fit PASSWORD_MAX_BYTES)."""
-    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        raise ValueError(f"password longer than {PASSWORD_MAX_BYTES} bytes")
-    return _context.hash(password)
-
-
-def _checkable(password: str) -> bool:
-    """Whether ``password`` can be checked against any stored hash, bcrypt ones included."""
-    return (
-        not has_unstorable_characters(password)  # NUL: bcrypt raises; a lone surrogate: UTF-8 does
-        and len(password.encode("utf-8")) <= PASSWORD_MAX_BYTES
-    )
-
-
-def check_password(password: str | None, password_hash: str) -> tuple[bool, str | None]:
-    """(whether ``password`` matches ``password_hash``, the hash that should replace it: an
-    argon2id one for a bcrypt hash or one of other settings, else None). Never raises."""
-    if not password or not _checkable(password):
-        return False, None
-    try:
-        return _context.verify_and_update(password, password_hash)
-    except (ValueError, TypeError):  # not a hash at all (passlib's UnknownHashError)
-        return False, None
-
-
-def verify_password(password: str | None, password_hash: str) -> bool:
-    """True if ``password`` matches ``password_hash``; never raises on bad input."""
-    return check_password(password, password_hash)[0]
-
-
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
-
-
-def spend_a_password_check(password: str) -> None:
-    """Cost what checking a real password costs, so that a log-in with an unknown e-mail
-    answers as slowly as one with a known e-mail (timing does not tell which exist).
-    A password that no hash can take is replaced by one that can: the cost is the same.
-    The decoy is an argon2id hash at today's settings; an account whose bcrypt hash has not
-    been replaced yet (its owner has not logged in since migration 0006) answers slower.
-    That tells only that the e-mail has an account, which registering with it tells too."""
-    verify_password(password if _checkable(password or "") else "x", _decoy_hash())
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -392,7 +301,7 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     if user is not None:
         session.expunge(user)  # loaded: no refresh (a read) before the next write
     session.rollback()  # end the read before hashing: no transaction is held while it runs
-    if user is None or not _checkable(password):
+    if user is None or not checkable(password):
         spend_a_password_check(password)  # the same cost whatever the reason
         raise LoginRefused()
     right, new_hash = check_password(password, user.password_hash)

@@ -27,9 +27,9 @@ from core.accounts.accounts import (
     AccountError,
     check_email,
     check_new_password,
-    hash_password,
     normalise_email,
 )
+from core.accounts.passwords import hash_password
 from core.accounts.roles import is_admin
 from core.config import MailSettings, load_settings
 from core.db import RESET_REQUEST_LOCKS, begin_keyed_write, begin_write

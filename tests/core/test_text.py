@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.accounts import accounts
+from core.accounts import accounts, passwords
 from core.accounts.accounts import AccountError
 from core.text import has_unstorable_characters, has_unusable_characters, text_problem
 
@@ -73,6 +73,6 @@ def test_passwords_only_refuse_what_cannot_be_stored():
     still logs in; NUL and lone surrogates stay refused (bcrypt and UTF-8 cannot take them)."""
     assert not has_unstorable_characters("secret\u200bpass")
     assert accounts.check_new_password("secret\u200bpass", "secret\u200bpass") == "secret\u200bpass"
-    h = accounts.hash_password("secret\u200bpass")
-    assert accounts.verify_password("secret\u200bpass", h)
+    h = passwords.hash_password("secret\u200bpass")
+    assert passwords.verify_password("secret\u200bpass", h)
     assert has_unstorable_characters("secret\x00pass") and has_unstorable_characters("\ud800")

@@ -23,6 +23,38 @@ FRENCH_DAY = re.compile(  # "08 nov.", a chart's week
 )
 
 
+# What Streamlit (1.67) writes itself in English, in text people see or attributes screen
+# readers read (ui/widget_words.py); found by what they hold, on the page as drawn.
+STREAMLIT_ENGLISH = re.compile(
+    r"^(Skip to main content|Sidebar|Collapse sidebar|Expand sidebar|Show password|"
+    r"Hide password|Choose date|Show data|Download as PNG|Copy Vega-Lite spec|Fullscreen|"
+    r"Add files|file upload|Open|Choose an option|Snapshot|visualization|dd|yyyy|"
+    r"Press Enter to submit form|Press Enter to apply|Take Photo|Clear photo|"
+    r"Help for .*|Fullscreen: .*|Remove .*|(month|day|year), .*|.*, [0-9.]+KB)$"
+)
+SPOKEN = """() => {
+  const out = [];
+  for (const node of document.body.querySelectorAll('*')) {
+    if (node.closest('[aria-hidden=true]')) continue;
+    for (const name of ['aria-label', 'aria-roledescription', 'placeholder', 'alt', 'title']) {
+      const value = node.getAttribute(name);
+      if (value) out.push(value.trim());
+    }
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const shown = text.parentElement;
+    if (shown && !shown.closest('[aria-hidden=true], script, style')
+        && shown.checkVisibility()) out.push(text.data.trim());
+  }
+  return out;
+}"""
+
+
+def streamlit_english(someone: Person) -> list[str]:
+    return sorted({w for w in someone.page.evaluate(SPOKEN) if STREAMLIT_ENGLISH.match(w)})
+
+
 @pytest.fixture
 def french(browser, app_url, request):
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
@@ -41,9 +73,13 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.page.get_by_role("heading", name="Vêtements de seconde main").wait_for()
     french.shot("the shop in French")
     assert_accessible(french, "the shop in French")
+    assert streamlit_english(french) == []
     french.visit("/login")
     french.page.get_by_role("button", name="Se connecter", exact=True).wait_for()
     assert_accessible(french, "the log-in page in French")
+    # Streamlit's own words in French: its skip link, a help's name, the password's eye
+    assert streamlit_english(french) == []
+    french.page.get_by_role("button", name="Afficher le mot de passe").first.wait_for()
 
     # a new account, through the French form
     french.visit("/register")
@@ -132,7 +168,7 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
         "() => document.querySelector('[data-testid=stFileChip]')"
         ".getAttribute('aria-label').endsWith('ko')"
     )
-    assert re.fullmatch(r"pull\.jpg, \d+,\d\s?ko", chip.get_attribute("aria-label"))
+    assert re.fullmatch(r"pull\.jpg, \d+(,\d)?\s?ko", chip.get_attribute("aria-label"))
     assert uploader.get_by_role("button", name="Retirer pull.jpg").count() == 1
     assert uploader.get_by_role("button", name="Ajouter des photos").count() == 1
     assert uploader.locator("input[type=file]").get_attribute("aria-label") == "Choisir des photos"
@@ -144,6 +180,14 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     camera.get_by_role("button", name="Prendre la photo").wait_for()
     said = camera.inner_text()
     assert not re.search(r"Take Photo|Clear photo|your camera|allow access", said), said
+    assert streamlit_english(french) == []
+
+    # the profile's birthday ("jj/mm/aaaa", "mois, Date de naissance") and a form's hint
+    french.visit("/profile")
+    french.page.get_by_role("textbox", name="Ville").click()
+    french.page.keyboard.type("Bordeaux")
+    french.page.get_by_text("Appuyez sur Entrée pour envoyer le formulaire").wait_for()
+    assert streamlit_english(french) == []
 
     french.visit("/inbox")
     assert_accessible(french, "the inbox in French")
@@ -176,6 +220,9 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
         "[e.getAttribute('aria-label'), e.getAttribute('aria-roledescription')]).filter(Boolean)"
     )
     assert not [w for w in spoken if re.search(r"axis|scale|mark|legend|visuali", w)], spoken
+    charts.first.hover()  # its toolbar: "Afficher les données", "Plein écran"...
+    french.page.get_by_role("button", name="Plein écran").first.wait_for()
+    assert streamlit_english(french) == []
     assert_accessible(french, "the insights in French")
     french.shot("the insights in French")
 
@@ -186,6 +233,13 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.settle()
     french.page.get_by_role("heading", name="My orders").wait_for()
     assert "€32.00" in french.text()
+    # Streamlit's own words back in its English, those set in French included
+    french.page.wait_for_function(
+        "() => document.querySelector('[data-testid=stSkipToContent]').textContent.trim() "
+        "=== 'Skip to main content'"
+    )
+    spoken = french.page.evaluate(SPOKEN)
+    assert not [w for w in spoken if re.match(r"Aide : |Fermer le menu|Menu latéral", w)]
     french.shot("switched to English")
 
 

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from passlib.hash import bcrypt as passlib_bcrypt
 from sqlmodel import Session, select
 
-from core.accounts import accounts
+from core.accounts import accounts, passwords
 from core.accounts.accounts import AccountError, ProfileUpdate
 from core.db import make_engine
 from core.models.accounts import LoginAttempt, User
@@ -18,27 +18,27 @@ LONG = "x" * 100
 
 
 def test_hashes_are_argon2id_at_the_settings_and_accepted_by_argon2_itself():
-    h = accounts.hash_password("correct horse")
-    m, t, p = accounts.ARGON2_MEMORY_KIB, accounts.ARGON2_TIME_COST, accounts.ARGON2_PARALLELISM
+    h = passwords.hash_password("correct horse")
+    m, t, p = passwords.ARGON2_MEMORY_KIB, passwords.ARGON2_TIME_COST, passwords.ARGON2_PARALLELISM
     assert h.startswith(f"$argon2id$v=19$m={m},t={t},p={p}$")
-    assert accounts.verify_password("correct horse", h)
+    assert passwords.verify_password("correct horse", h)
     assert PasswordHasher().verify(h, "correct horse")  # argon2-cffi's own check
-    assert not accounts.verify_password("wrong horse", h)
-    assert accounts.check_password("correct horse", h) == (True, None)  # nothing to redo
+    assert not passwords.verify_password("wrong horse", h)
+    assert passwords.check_password("correct horse", h) == (True, None)  # nothing to redo
 
 
 def test_bcrypt_hashes_of_before_0006_still_check_and_are_marked_for_argon2id():
     old = passlib_bcrypt.using(ident="2b", rounds=4).hash("correct horse")
     assert bcrypt.checkpw(b"correct horse", old.encode())
-    assert accounts.verify_password("correct horse", old)
-    right, new = accounts.check_password("correct horse", old)
+    assert passwords.verify_password("correct horse", old)
+    right, new = passwords.check_password("correct horse", old)
     assert right and new.startswith("$argon2id$")
-    assert accounts.verify_password("correct horse", new)
-    assert accounts.check_password("wrong horse", old) == (False, None)
+    assert passwords.verify_password("correct horse", new)
+    assert passwords.check_password("wrong horse", old) == (False, None)
     # an argon2id hash of other settings (the production cost, here where tests run at 64 KiB)
-    stronger = accounts.password_context(19456).hash("correct horse")
-    right, again = accounts.check_password("correct horse", stronger)
-    assert right and again.startswith(f"$argon2id$v=19$m={accounts.ARGON2_MEMORY_KIB},")
+    stronger = passwords.password_context(19456).hash("correct horse")
+    right, again = passwords.check_password("correct horse", stronger)
+    assert right and again.startswith(f"$argon2id$v=19$m={passwords.ARGON2_MEMORY_KIB},")
 
 
 def test_a_log_in_replaces_a_bcrypt_hash_and_keeps_the_password_date(seeded_engine):
@@ -67,16 +67,16 @@ def test_a_hash_replaced_meanwhile_is_not_overwritten(seeded_engine):
     with Session(seeded_engine) as s:
         user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
         accounts._replace_hash(s, user.id, "$2b$04$" + "x" * 53, "$argon2id$not-this-one")
-        assert accounts.verify_password("tototo", s.get(User, user.id).password_hash)
+        assert passwords.verify_password("tototo", s.get(User, user.id).password_hash)
 
 
 def test_over_long_passwords_never_reach_the_hash():
-    h = accounts.hash_password("short-pw")
+    h = passwords.hash_password("short-pw")
     with pytest.raises(ValueError):
-        accounts.hash_password(LONG)
-    assert accounts.verify_password(LONG, h) is False
-    assert accounts.verify_password("", h) is False
-    assert accounts.verify_password("short-pw", "not a hash") is False
+        passwords.hash_password(LONG)
+    assert passwords.verify_password(LONG, h) is False
+    assert passwords.verify_password("", h) is False
+    assert passwords.verify_password("short-pw", "not a hash") is False
     # 37 two-byte letters: 37 characters but 74 bytes
     with pytest.raises(AccountError, match="too long"):
         accounts.check_new_password("é" * 37, "é" * 37)
@@ -114,7 +114,7 @@ def test_register_then_duplicate_case_insensitive(seeded_engine):
         )
         assert user.email == "new@example.com"
         assert user.display_name == "Zoé B"
-        assert accounts.verify_password("long-enough", user.password_hash)
+        assert passwords.verify_password("long-enough", user.password_hash)
         for email in ("NEW@example.com", "user1@GMAIL.com "):
             with pytest.raises(AccountError, match="already uses"):
                 accounts.register_user(s, email, "X", "long-enough", "long-enough")
@@ -244,27 +244,27 @@ def test_change_password(seeded_engine):
             with pytest.raises(AccountError) as info:
                 accounts.change_password(s, user.id, current, new, repeat)
             assert info.value.field == field
-        assert accounts.verify_password("tototo", s.get(User, user.id).password_hash)
+        assert passwords.verify_password("tototo", s.get(User, user.id).password_hash)
         accounts.change_password(s, user.id, "tototo", "new-password", "new-password")
         user = s.get(User, user.id)
-        assert accounts.verify_password("new-password", user.password_hash)
-        assert not accounts.verify_password("tototo", user.password_hash)
+        assert passwords.verify_password("new-password", user.password_hash)
+        assert not passwords.verify_password("tototo", user.password_hash)
 
 
 def test_argon2_takes_19_mib_unless_told_otherwise():
-    assert accounts.argon2_memory_kib({}) == 19456  # where people log in (OWASP's setting)
-    assert accounts.argon2_memory_kib({"ARGON2_MEMORY_KIB": "64"}) == 64  # tests/conftest.py
+    assert passwords.argon2_memory_kib({}) == 19456  # where people log in (OWASP's setting)
+    assert passwords.argon2_memory_kib({"ARGON2_MEMORY_KIB": "64"}) == 64  # tests/conftest.py
     for odd in ("7", "1048577", "lots", "-1", "64.5"):
-        assert accounts.argon2_memory_kib({"ARGON2_MEMORY_KIB": odd}) == 19456
+        assert passwords.argon2_memory_kib({"ARGON2_MEMORY_KIB": odd}) == 19456
 
 
 def test_an_unknown_email_costs_a_password_check():
     # the decoy is an argon2id hash at the settings of real ones, checked the same way
-    accounts.spend_a_password_check("anything")
-    assert accounts._decoy_hash().startswith(
-        f"$argon2id$v=19$m={accounts.ARGON2_MEMORY_KIB},t={accounts.ARGON2_TIME_COST},"
+    passwords.spend_a_password_check("anything")
+    assert passwords._decoy_hash().startswith(
+        f"$argon2id$v=19$m={passwords.ARGON2_MEMORY_KIB},t={passwords.ARGON2_TIME_COST},"
     )
-    assert not accounts.verify_password("anything", accounts._decoy_hash())
+    assert not passwords.verify_password("anything", passwords._decoy_hash())
 
 
 def test_registrations_at_the_same_moment_all_succeed(seeded_engine):
@@ -363,16 +363,16 @@ def real_cost(monkeypatch, seeded_engine):
     """argon2id at the cost people's log-ins pay (the suite runs at 64 KiB), for checks that
     compare times: user1's hash and the decoy at 19 MiB."""
     monkeypatch.setattr(
-        accounts, "_context", accounts.password_context(accounts.DEFAULT_ARGON2_MEMORY_KIB)
+        passwords, "_context", passwords.password_context(passwords.DEFAULT_ARGON2_MEMORY_KIB)
     )
-    accounts._decoy_hash.cache_clear()
+    passwords._decoy_hash.cache_clear()
     with Session(seeded_engine) as s:
         user = s.exec(select(User).where(User.email == "user1@gmail.com")).one()
-        user.password_hash = accounts.hash_password("tototo")
+        user.password_hash = passwords.hash_password("tototo")
         s.add(user)
         s.commit()
     yield seeded_engine
-    accounts._decoy_hash.cache_clear()  # the next test's decoy at the suite's cost again
+    passwords._decoy_hash.cache_clear()  # the next test's decoy at the suite's cost again
 
 
 @pytest.mark.parametrize("password", ["toto\x00to", "tototo\ud800", "\x00"])

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, update
 from sqlmodel import Session, select
 
-from core.accounts import accounts, resets, sessions
+from core.accounts import accounts, passwords, resets, sessions
 from core.config import MailSettings
 from core.i18n import _, use_language
 from core.mail import wait_until_sent
@@ -49,7 +49,7 @@ def ann(engine) -> int:
         s.exec(
             update(User)
             .where(User.id == uid)
-            .values(password_hash=accounts.hash_password("old password"))
+            .values(password_hash=passwords.hash_password("old password"))
         )
         s.commit()
     return uid
@@ -154,7 +154,7 @@ def test_a_suspended_member_cannot_reset(engine, ann, mail, inbox):
         s.commit()
         with pytest.raises(resets.ResetRefused, match="suspended"):
             resets.reset_password(s, token, NEW, NEW)
-        assert accounts.verify_password("old password", s.get(User, ann).password_hash)
+        assert passwords.verify_password("old password", s.get(User, ann).password_hash)
 
 
 def test_the_limit_per_address_is_the_same_for_unknown_addresses(engine, ann, mail, inbox):

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, func, select
 
-from core.accounts.accounts import hash_password
+from core.accounts.passwords import hash_password
 from core.db import session_scope
 from core.models.accounts import User
 from core.models.catalogue import MAX_PRICE_CENTS, Item, Photo

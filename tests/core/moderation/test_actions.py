@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from core.accounts.accounts import LoginRefused, hash_password, log_in
+from core.accounts.accounts import LoginRefused, log_in
+from core.accounts.passwords import hash_password
 from core.accounts.roles import is_admin
 from core.accounts.sessions import session_user, start_session
 from core.catalogue.listings import ListingNotFoundError, get_item_view

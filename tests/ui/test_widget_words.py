@@ -1,0 +1,50 @@
+"""Streamlit's own words in the person's language (ui/widget_words.py): the data the page's
+script applies. What the script does in a page is checked in Chromium (the French journey,
+tests/e2e/test_french.py)."""
+
+from __future__ import annotations
+
+import json
+
+from core.i18n import use_language
+from ui import widget_words
+
+
+def words_in(language: str) -> dict:
+    with use_language(language):
+        return widget_words._words()
+
+
+def test_in_french_streamlits_english_becomes_french():
+    words = words_in("fr")
+    assert words["exact"]["aria-label"]["Show password"] == "Afficher le mot de passe"
+    assert words["exact"]["placeholder"]["Choose an option"] == "Choisir"
+    assert words["exact"]["aria-roledescription"]["visualization"] == "graphique"
+    assert ["aria-label", "Help for ", "Aide : {}"] in [list(p) for p in words["prefixed"]]
+    assert (
+        words["texts"]['[data-testid="InputInstructions"]']["Press Enter to submit form"]
+        == "Appuyez sur Entrée pour envoyer le formulaire"
+    )
+    assert words["texts"]['[data-testid="stDateInput"]'] == {"dd": "jj", "yyyy": "aaaa"}
+    assert words["units"] == {"KB": "ko", "MB": "Mo"} and words["locale"] == "fr-FR"
+    assert words["hideChartInside"] is True
+
+
+def test_in_english_the_french_words_set_before_a_switch_go_back_to_streamlits():
+    words = words_in("en")
+    aria = words["exact"]["aria-label"]
+    assert aria["Afficher le mot de passe"] == "Show password"  # Streamlit's own English
+    assert "Show password" not in aria  # nothing to change in English
+    assert ["aria-label", "Aide : ", "Help for {}"] in [list(p) for p in words["prefixed"]]
+    assert words["hideChartInside"] is False
+    for group in (*words["exact"].values(), *words["texts"].values()):
+        assert all(said != ours for said, ours in group.items())
+
+
+def test_the_script_holds_its_words_safely():
+    with use_language("fr"):
+        script = widget_words.page_script()
+    assert script.startswith("<script>") and script.count("</script>") == 1
+    start = script.index("words.data = ") + len("words.data = ")
+    data = script[start : script.index(";\n", start)]
+    assert json.loads(data) == json.loads(json.dumps(words_in("fr")))  # "<\/" is "</" in JSON
