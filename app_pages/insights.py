@@ -111,9 +111,9 @@ def with_progress(figures, *args):
 
 
 def draw_market() -> None:
-    from ui import charts
-
     market, specs = with_progress(marketplace, today, language)
+    from ui import charts  # after: a cold run imports altair under the progress state
+
     if market.listings == 0:
         st.info(_("Nothing has been listed yet."))
     else:
@@ -142,13 +142,13 @@ def draw_market() -> None:
 
 
 def draw_shop() -> None:
-    from ui import charts
-
     if user is None:
         st.info(_("Log in to see how your own listings are doing."))
         pages.LOGIN.link()
     else:
         mine, specs = with_progress(seller, user.id, today, language)
+        from ui import charts
+
         if mine.on_sale + mine.sold == 0:
             st.info(_("You have not listed anything yet."))
             pages.SELL.link(_("Sell an item"))
@@ -183,9 +183,9 @@ def draw_shop() -> None:
 
 
 def draw_ai() -> None:
+    record, specs = with_progress(ai_record, language)
     from ui import charts
 
-    record, specs = with_progress(ai_record, language)
     if not record.suggested:
         st.info(_("No listing was made with an AI suggestion yet."))
     else:

@@ -35,7 +35,7 @@ from core.catalogue.photo_checks import MAX_UPLOAD_BYTES, PhotoError, check_size
 from core.catalogue.photos import PreparedPhoto
 from core.i18n import _, ngettext
 from core.models.catalogue import MAX_PHOTOS_PER_ITEM
-from ui.widget_words import uploader_css
+from ui.widget_words import uploader_html
 from ui.widgets import plain
 
 _MAX_REPORTED = 50  # browser-refused files said at most (the report comes from the browser)
@@ -227,7 +227,7 @@ def pick_photos(form_id: str, existing: list[ItemPhoto] = ()) -> list[PickedPhot
             chips.setdefault(key, (file.name, file.size))
     for stale in set(chips) - {key for key, _file in files}:
         del chips[stale]
-    st.html(f"<style>{uploader_css(upload_key, dict(chips.values()))}</style>")
+    st.html(uploader_html(upload_key, dict(chips.values())))
 
     # Count first: the photos already there, then the new files in order while there is room.
     count = len(kept) + len(shots) + _usable(cache, cache)

@@ -28,7 +28,7 @@ from core.catalogue.semantic import SEMANTIC_FLOOR, SemanticQuery, similar_items
 from core.i18n import _
 from ui import warmup
 from ui.state import get_engine
-from ui.widget_words import uploader_css
+from ui.widget_words import uploader_html
 
 _log = logging.getLogger(__name__)
 PHOTO_KEY = "_photo_search"  # the shop's search photo: (fingerprint, vector, file name)
@@ -167,7 +167,7 @@ def photo_search_box() -> None:
     )
     limit = _("Up to {size}").format(size=megabytes(MAX_UPLOAD_BYTES))  # check_size's rule
     button = _("Choose a photo")
-    st.html(f"<style>{uploader_css(_uploader_key(), {}, button=button, limit=limit)}</style>")
+    st.html(uploader_html(_uploader_key(), {}, button=button, limit=limit))
     if problem := st.session_state.get("_photo_search_problem"):
         st.error(problem)
 

@@ -26,11 +26,10 @@ read the chart by that description.
 from __future__ import annotations
 
 import functools
+import html
 import json
-import re
 
 from core.i18n import (
-    FORMAT_LOCALES,
     LANGUAGES,
     _,
     current_language,
@@ -54,13 +53,15 @@ _PAGE_JS = """
     for (const [name, table] of Object.entries(data.exact)) {
       const keys = Object.keys(table);
       if (!keys.length) continue;
-      for (const node of document.querySelectorAll(keys.map((k) => `[${name}=${quote(k)}]`))) {
+      const selector = keys.map((k) => `[${name}=${quote(k)}]`).join(",");
+      for (const node of document.querySelectorAll(selector)) {
         set(node, name, table[node.getAttribute(name)]);
       }
     }
     for (const [name, english, ours] of data.prefixed) {
       for (const node of document.querySelectorAll(`[${name}^=${quote(english)}]`)) {
-        set(node, name, ours.replace("{}", node.getAttribute(name).slice(english.length)));
+        // split/join: the rest (a photo's title) may hold "$&", which replace() would expand
+        set(node, name, ours.split("{}").join(node.getAttribute(name).slice(english.length)));
       }
     }
     // an uploader's button and file input: named by the words CSS draws on the button
@@ -69,28 +70,30 @@ _PAGE_JS = """
       const button = box.querySelector('button[kind="secondary"]');
       const drawn = button?.querySelector('[data-testid="stMarkdownContainer"]');
       const content = drawn ? getComputedStyle(drawn, "::after").content : "none";
-      if (!content.startsWith('"')) continue;
-      const name = JSON.parse(content);
-      set(button, "aria-label", name);
+      const name = content.startsWith('"') ? JSON.parse(content) : data.choose;
+      if (button) set(button, "aria-label", name);
       for (const input of box.querySelectorAll('input[type="file"]')) {
         set(input, "aria-label", name);
       }
     }
-    const sizes = new RegExp("^(.*), ([0-9.]+)(B|KB|MB|GB)$");
-    const number = new Intl.NumberFormat(data.locale, { maximumFractionDigits: 1 });
-    for (const chip of document.querySelectorAll('[data-testid="stFileChip"][aria-label]')) {
-      const found = sizes.exec(chip.getAttribute("aria-label"));
-      if (found && data.units[found[3]]) {
-        set(chip, "aria-label",
-            `${found[1]}, ${number.format(Number(found[2]))}\u00a0${data.units[found[3]]}`);
-      }
+    // a file's name and size, as the page shows them (uploader_css writes each file's size,
+    // formatted by Babel, in a hidden element): Streamlit's reads "pull.jpg, 2.1KB"
+    const sizes = {};
+    for (const held of document.querySelectorAll("[data-file-sizes]")) {
+      Object.assign(sizes, JSON.parse(held.getAttribute("data-file-sizes")));
+    }
+    for (const chip of document.querySelectorAll('[data-testid="stFileChip"]')) {
+      const name = chip.querySelector('[data-testid="stFileChipName"]')?.getAttribute("title");
+      if (name === undefined || name === null) continue;
+      if (sizes[name] !== undefined) set(chip, "aria-label", `${name}, ${sizes[name]}`);
+      else if (data.hideChartInside) set(chip, "aria-label", name);  // not in English: no "KB"
     }
     for (const [scope, table] of Object.entries(data.texts)) {
       for (const root of document.querySelectorAll(scope)) {
         const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const word = node.data.trim();
-          if (table[word] !== undefined) node.data = node.data.replace(word, table[word]);
+          if (table[word] !== undefined) node.data = node.data.split(word).join(table[word]);
         }
       }
     }
@@ -101,7 +104,15 @@ _PAGE_JS = """
     }
   };
   if (words.observer === null) {
-    words.observer = new MutationObserver(apply);
+    let pending = false;  // once a frame, however many changes Streamlit makes in it
+    words.observer = new MutationObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        apply();
+      });
+    });
     words.observer.observe(document.body, {
       childList: true, subtree: true, characterData: true, attributes: true,
       attributeFilter: ["aria-label", "placeholder", "alt", "aria-roledescription"],
@@ -127,14 +138,14 @@ def _ours() -> dict:
             "Download as PNG": _("Download as PNG"),
             "Copy Vega-Lite spec": _("Copy the chart's Vega-Lite spec"),
             "Fullscreen": _("Full screen"),
-            "Close fullscreen": _("Leave full screen"),
+            "Close fullscreen": _("Close full screen"),
             "Exit fullscreen": _("Leave full screen"),
             "Add files": _("Add photos"),
             "Switch camera": _("Switch camera"),
             "Open": _("Open"),
             "Clear all": _("Clear all"),
         },
-        "placeholder": {"Choose an option": _("Choose")},
+        "placeholder": {"Choose an option": _("Choose an option")},
         "alt": {"Snapshot": _("The photo just taken")},
         "aria-roledescription": {"visualization": _("chart")},
         # "<english>{}": ours, "{}" the rest of the label (a field's name, a photo's)
@@ -206,11 +217,7 @@ def _words() -> dict:
         "exact": {name: towards(name) for name in _ATTRIBUTES},
         "prefixed": prefixed,
         "texts": {scope: towards(scope) for scope in _TEXTS},
-        "locale": FORMAT_LOCALES.get(here, FORMAT_LOCALES["en"]).replace("_", "-"),
-        "units": {
-            unit: re.sub(r"^[\d\s.,\u00a0\u202f]+", "", format_file_size(size))
-            for unit, size in (("KB", 1_000), ("MB", 1_000_000))
-        },
+        "choose": _("Choose photos"),  # an uploader's name until its CSS is there
         "hideChartInside": here != "en",
     }
 
@@ -224,7 +231,13 @@ def page_script() -> str:
 def _script_in(language: str) -> str:
     with use_language(language):
         data = json.dumps(_words(), ensure_ascii=False, separators=(",", ":"))
-    return "<script>" + _PAGE_JS.replace("DATA", data.replace("</", "<\\/"), 1) + "</script>"
+    return "<script>" + _PAGE_JS.replace("DATA", embedded_json(data), 1) + "</script>"
+
+
+def embedded_json(data: str) -> str:
+    """JSON ``data`` safe inside a <script> element: every "<" as its JSON escape, so that
+    no word ("</script>", "<!--") can end the script or open a comment."""
+    return data.replace("<", "\\u003c")
 
 
 def _css_string(text: str) -> str:
@@ -232,6 +245,19 @@ def _css_string(text: str) -> str:
     and control characters as CSS escapes."""
     escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>' or ord(ch) < 32 else ch for ch in text)
     return f'"{escaped}"'
+
+
+def uploader_html(
+    upload_key: str, chips: dict[str, int], *, button: str | None = None, limit: str | None = None
+) -> str:
+    """For st.html, next to the uploader keyed ``upload_key``: its CSS (``uploader_css``) and
+    its files' sizes as the page shows them, for the page's script (``page_script``) to
+    name each file for screen readers the same way."""
+    sizes = json.dumps({name: format_file_size(size) for name, size in chips.items()})
+    return (
+        f"<style>{uploader_css(upload_key, chips, button=button, limit=limit)}</style>"
+        f'<div hidden data-file-sizes="{html.escape(sizes, quote=True)}"></div>'
+    )
 
 
 def uploader_css(

@@ -44,7 +44,10 @@ def made_with_progress(make, *args, seconds: float, text: str):
         made = make(*args)
     finally:
         progress.empty()
-    _MADE[key] = time.monotonic()
+    now = time.monotonic()
+    for stale in [k for k, at in _MADE.items() if now - at >= seconds]:
+        del _MADE[stale]  # expired from the cache too: the next run is cold again anyway
+    _MADE[key] = now
     return made
 
 

@@ -7,13 +7,14 @@ is not today's (bcrypt, from before migration 0006) gets a new one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from core.accounts import sessions
@@ -308,7 +309,11 @@ def log_in(session: Session, email: str | None, password: str | None) -> User:
     if not right:
         raise LoginRefused()
     if new_hash is not None:
-        _replace_hash(session, user.id, user.password_hash, new_hash)
+        try:  # a better hash is a bonus: its failure never refuses a right password
+            _replace_hash(session, user.id, user.password_hash, new_hash)
+        except SQLAlchemyError:
+            session.rollback()
+            logging.getLogger(__name__).exception("could not store user %s's new hash", user.id)
     clear_failed_logins(session, email)
     # read again, after the password: only its owner learns it is suspended (a suspension
     # made during the password check counts too)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import secrets
 
 from passlib.context import CryptContext
@@ -79,15 +80,32 @@ def checkable(password: str) -> bool:
     )
 
 
+_ARGON2_COSTS = re.compile(r"^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=\d+\$")
+
+
+def weaker_than_today(password_hash: str) -> bool:
+    """Whether ``password_hash`` costs less than today's settings: bcrypt, or argon2id with
+    less memory or fewer passes. One that costs more (made where ARGON2_MEMORY_KIB was
+    higher) is kept: a server set lower never weakens it, and two servers set differently
+    do not swap a hash back and forth."""
+    costs = _ARGON2_COSTS.match(password_hash)
+    if costs is None:
+        return password_hash.startswith("$2")
+    memory, passes = int(costs.group(1)), int(costs.group(2))
+    return memory < ARGON2_MEMORY_KIB or passes < ARGON2_TIME_COST
+
+
 def check_password(password: str | None, password_hash: str) -> tuple[bool, str | None]:
     """(whether ``password`` matches ``password_hash``, the hash that should replace it: an
-    argon2id one for a bcrypt hash or one of other settings, else None). Never raises."""
+    argon2id one at today's settings when the stored one is weaker, else None). Never
+    raises."""
     if not password or not checkable(password):
         return False, None
     try:
-        return _context.verify_and_update(password, password_hash)
+        right, new_hash = _context.verify_and_update(password, password_hash)
     except (ValueError, TypeError):  # not a hash at all (passlib's UnknownHashError)
         return False, None
+    return right, new_hash if right and weaker_than_today(password_hash) else None
 
 
 def verify_password(password: str | None, password_hash: str) -> bool:
@@ -105,6 +123,6 @@ def spend_a_password_check(password: str) -> None:
     answers as slowly as one with a known e-mail (timing does not tell which exist).
     A password that no hash can take is replaced by one that can: the cost is the same.
     The decoy is an argon2id hash at today's settings; an account whose bcrypt hash has not
-    been replaced yet (its owner has not logged in since migration 0006) answers slower.
-    That tells only that the e-mail has an account, which registering with it tells too."""
+    been replaced yet (its owner has not logged in since migration 0006) answers slower, which
+    tells that it exists and that its owner has not logged in since (README, Accounts)."""
     verify_password(password if checkable(password or "") else "x", _decoy_hash())

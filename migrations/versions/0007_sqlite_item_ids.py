@@ -64,9 +64,9 @@ def _set_mark(bind, high: int) -> None:
         )
 
 
-def _copy_items(autoincrement: bool) -> None:
+def _copy_items() -> None:
     with op.batch_alter_table(
-        "items", recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}
+        "items", recreate="always", table_kwargs={"sqlite_autoincrement": True}
     ):
         pass
     for statement in _SQLITE_FTS_TRIGGERS:
@@ -77,11 +77,13 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
+    made = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'items'")).scalar()
+    if "AUTOINCREMENT" in (made or "").upper():
+        return  # never copied without it (a database made whole): nothing to copy
     high = _highest_item_id(bind)
-    _copy_items(autoincrement=True)
+    _copy_items()
     _set_mark(bind, high)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _copy_items(autoincrement=False)  # the table as 0003 to 0006 left it
+    """Nothing: giving ids again was the bug, not a schema an older release needs."""

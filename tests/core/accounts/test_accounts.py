@@ -6,6 +6,7 @@ import bcrypt
 import pytest
 from argon2 import PasswordHasher
 from passlib.hash import bcrypt as passlib_bcrypt
+from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
 from core.accounts import accounts, passwords
@@ -35,10 +36,14 @@ def test_bcrypt_hashes_of_before_0006_still_check_and_are_marked_for_argon2id():
     assert right and new.startswith("$argon2id$")
     assert passwords.verify_password("correct horse", new)
     assert passwords.check_password("wrong horse", old) == (False, None)
-    # an argon2id hash of other settings (the production cost, here where tests run at 64 KiB)
-    stronger = passwords.password_context(19456).hash("correct horse")
-    right, again = passwords.check_password("correct horse", stronger)
+    # argon2id of other settings: a weaker one is made again, a stronger one kept (a server
+    # set lower, as the tests are at 64 KiB, never weakens it)
+    weaker = passwords.password_context(8).hash("correct horse")
+    right, again = passwords.check_password("correct horse", weaker)
     assert right and again.startswith(f"$argon2id$v=19$m={passwords.ARGON2_MEMORY_KIB},")
+    stronger = passwords.password_context(19456).hash("correct horse")
+    assert passwords.check_password("correct horse", stronger) == (True, None)
+    assert passwords.check_password("wrong horse", weaker) == (False, None)
 
 
 def test_a_log_in_replaces_a_bcrypt_hash_and_keeps_the_password_date(seeded_engine):
@@ -60,6 +65,47 @@ def test_a_log_in_replaces_a_bcrypt_hash_and_keeps_the_password_date(seeded_engi
         assert user.password_changed_at == changed_at  # the password itself did not change
         assert accounts.log_in(s, "user1@gmail.com", "tototo").id == user.id
         assert s.get(User, user.id).password_hash == user.password_hash  # not redone again
+
+
+def test_a_right_password_logs_in_even_when_its_new_hash_cannot_be_stored(seeded_engine):
+    """The rehash is a bonus: a database that refuses it (here a trigger, as a full disk or a
+    lock would) never turns a right password into an error."""
+    from sqlalchemy import text
+
+    old = passlib_bcrypt.using(ident="2b", rounds=4).hash("tototo")
+    with Session(seeded_engine) as s:
+        s.exec(sql_update(User).where(User.email == "user1@gmail.com").values(password_hash=old))
+        s.commit()
+    with seeded_engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text(
+                "CREATE TRIGGER no_rehash BEFORE UPDATE OF password_hash ON users "
+                "BEGIN SELECT RAISE(ABORT, 'read-only'); END"))  # fmt: skip
+        else:
+            conn.execute(text(
+                "CREATE FUNCTION no_rehash() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql"))  # fmt: skip
+            conn.execute(text(
+                "CREATE TRIGGER no_rehash BEFORE UPDATE OF password_hash ON users "
+                "FOR EACH ROW EXECUTE FUNCTION no_rehash()"))  # fmt: skip
+    try:
+        with Session(seeded_engine) as s:
+            assert accounts.log_in(s, "user1@gmail.com", "tototo").email == "user1@gmail.com"
+            assert accounts.failed_logins(s, "user1@gmail.com") == 0
+            assert (
+                s.exec(select(User.password_hash).where(User.email == "user1@gmail.com")).one()
+                == old
+            )
+    finally:
+        with seeded_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DROP TRIGGER no_rehash"
+                    + ("" if conn.dialect.name == "sqlite" else " ON users")
+                )
+            )
+            if conn.dialect.name != "sqlite":
+                conn.execute(text("DROP FUNCTION no_rehash()"))
 
 
 def test_a_hash_replaced_meanwhile_is_not_overwritten(seeded_engine):
