@@ -252,10 +252,12 @@ def uploader_html(
 ) -> str:
     """For st.html, next to the uploader keyed ``upload_key``: its CSS (``uploader_css``) and
     its files' sizes as the page shows them, for the page's script (``page_script``) to
-    name each file for screen readers the same way."""
+    name each file for screen readers the same way (in an element that takes no room: a
+    <style> alone does not, Streamlit hides it)."""
     sizes = json.dumps({name: format_file_size(size) for name, size in chips.items()})
+    hide = '[data-testid="stElementContainer"]:has([data-file-sizes]) {display: none;}'
     return (
-        f"<style>{uploader_css(upload_key, chips, button=button, limit=limit)}</style>"
+        f"<style>{hide}\n{uploader_css(upload_key, chips, button=button, limit=limit)}</style>"
         f'<div hidden data-file-sizes="{html.escape(sizes, quote=True)}"></div>'
     )
 
