@@ -99,6 +99,10 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
   flex: 0 0 calc((100% - 3rem) / 4); max-width: calc((100% - 3rem) / 4); min-width: 0;
 }}
 {_GRID_CELL} > [class*="st-key-card_"] {{height: 100%;}}  /* a row's cards one height */
+/* a card is one wrapping row: its text (the first element) a whole line, then the link, the
+   badge and the heart (ui/widgets.py item_card) */
+[class*="st-key-card_"] {{align-content: flex-start;}}  /* its lines at the top, as before */
+[class*="st-key-card_"] > :first-child {{flex: 0 0 100%; max-width: 100%;}}
 [class*="st-key-card_"] [data-testid="stMarkdownContainer"] img {{
   width: 100%; height: auto; display: block; border-radius: 0.5rem;
 }}

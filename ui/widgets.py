@@ -157,7 +157,15 @@ def item_card(
     As few elements as the card allows: a page's cost on the server grows with its number
     of elements (each one is a message handed to the event loop), and a shop page draws 24
     cards (``bench/capacity.py``)."""
-    with st.container(border=True, key=f"card_{item.id}"):
+    # one wrapping row: the text a whole line (CSS, ui/layout.py), then the link, the badge
+    # and the heart on the next, spread out; a row of its own for them was one more element
+    with st.container(
+        border=True,
+        key=f"card_{item.id}",
+        horizontal=True,
+        horizontal_alignment="distribute",
+        vertical_alignment="center",
+    ):
         facts = [plain(item.brand), plain(categories.size_label(item.size))]
         facts.append(categories.label(item.category))
         if item.colour:  # a shopper scanning cards looks for a colour first
@@ -167,14 +175,11 @@ def item_card(
         alt = plain(photo_alt(item.title, item.category))
         photo = f"![{alt}]({_data_url(image)})" if image else small_grey(_("No photo"))
         st.markdown(f"{photo}\n\n" + "  \n".join(lines))
-        with st.container(
-            horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
-        ):
-            item_link(item.id, query=query, icon=":material/arrow_forward:")
-            if item.status == ItemStatus.SOLD.value:
-                st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
-            if hearts is not None:
-                card_heart(item, hearts)
+        item_link(item.id, query=query, icon=":material/arrow_forward:")
+        if item.status == ItemStatus.SOLD.value:
+            st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
+        if hearts is not None:
+            card_heart(item, hearts)
 
 
 GRID_KEY_PREFIX = "grid_"  # four cards a row, two on a phone: the widths are CSS (ui/layout.py)
