@@ -5,7 +5,7 @@ The figures and their charts' specs are cached together for a minute (per seller
 shop's, and per language: the labels and the charts' titles are in it): a warm run only
 draws them. Only the open tab runs and is sent (Streamlit's tabs with ``on_change="rerun"``):
 a visit draws three charts, not seven, and a cold tab counts only its own figures, under a
-progress state (``counted``). bench/insights.py
+progress state (``ui.widgets.made_with_progress``). bench/insights.py
 measures the page at 100 000 listings; bench/page_times.py the time to its first chart."""
 
 from datetime import date

@@ -86,7 +86,7 @@ _PAGE_JS = """
       const name = chip.querySelector('[data-testid="stFileChipName"]')?.getAttribute("title");
       if (name === undefined || name === null) continue;
       if (sizes[name] !== undefined) set(chip, "aria-label", `${name}, ${sizes[name]}`);
-      else if (data.hideChartInside) set(chip, "aria-label", name);  // not in English: no "KB"
+      else if (!data.english) set(chip, "aria-label", name);  // no English "KB" left
     }
     for (const [scope, table] of Object.entries(data.texts)) {
       for (const root of document.querySelectorAll(scope)) {
@@ -97,7 +97,7 @@ _PAGE_JS = """
         }
       }
     }
-    if (data.hideChartInside) {
+    if (!data.english) {  // Vega's labels inside a chart: English only
       for (const svg of document.querySelectorAll(
         '[data-testid="stVegaLiteChart"] > svg:not([aria-hidden="true"])'
       )) svg.setAttribute("aria-hidden", "true");
@@ -218,7 +218,7 @@ def _words() -> dict:
         "prefixed": prefixed,
         "texts": {scope: towards(scope) for scope in _TEXTS},
         "choose": _("Choose photos"),  # an uploader's name until its CSS is there
-        "hideChartInside": here != "en",
+        "english": here == "en",
     }
 
 
@@ -254,22 +254,23 @@ def uploader_html(
     its files' sizes as the page shows them, for the page's script (``page_script``) to
     name each file for screen readers the same way (in an element that takes no room: a
     <style> alone does not, Streamlit hides it)."""
-    sizes = json.dumps({name: format_file_size(size) for name, size in chips.items()})
+    sizes = {name: format_file_size(size) for name, size in chips.items()}
+    held = html.escape(json.dumps(sizes), quote=True)
     hide = '[data-testid="stElementContainer"]:has([data-file-sizes]) {display: none;}'
     return (
-        f"<style>{hide}\n{uploader_css(upload_key, chips, button=button, limit=limit)}</style>"
-        f'<div hidden data-file-sizes="{html.escape(sizes, quote=True)}"></div>'
+        f"<style>{hide}\n{uploader_css(upload_key, sizes, button=button, limit=limit)}</style>"
+        f'<div hidden data-file-sizes="{held}"></div>'
     )
 
 
 def uploader_css(
-    upload_key: str, chips: dict[str, int], *, button: str | None = None, limit: str | None = None
+    upload_key: str, sizes: dict[str, str], *, button: str | None = None, limit: str | None = None
 ) -> str:
     """The uploader keyed ``upload_key`` in the person's language: its button ("Upload")
-    and each file's size ("260.2KB"; ``chips``: name -> bytes) are hidden and ours written
-    in their place (``::after``; the button's: ``button``, or "Choose photos"). Its limit
-    ("200MB per file") becomes ``limit``, or is
-    hidden when the page's own caption says it. Their names for screen readers: ``words()``."""
+    and each file's size ("260.2KB"; ``sizes``: name -> our size, formatted) are hidden and
+    ours written in their place (``::after``; the button's: ``button``, or "Choose photos").
+    Its limit ("200MB per file") becomes ``limit``, or is hidden when the page's own caption
+    says it. Their names for screen readers: ``page_script()``."""
     label = button or _("Choose photos")  # outside the f-string: Babel finds it there
     scope = f".st-key-{upload_key}"
     size_text = '[data-testid="stFileChipName"] + div'
@@ -287,10 +288,8 @@ def uploader_css(
         rules.append(
             f"{instructions} span::after {{font-size: 0.75rem; content: {_css_string(limit)};}}"
         )
-    for name, size in chips.items():
+    for name, size in sizes.items():
         chip = f'{scope} [data-testid="stFileChip"]:has([title={_css_string(name)}])'
-        rules.append(
-            f"{chip} {size_text}::after {{font-size: 0.75rem; "
-            f"content: {_css_string(format_file_size(size))};}}"
-        )
+        content = _css_string(size)
+        rules.append(f"{chip} {size_text}::after {{font-size: 0.75rem; content: {content};}}")
     return "\n".join(rules)

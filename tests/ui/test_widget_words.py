@@ -30,7 +30,7 @@ def test_in_french_streamlits_english_becomes_french():
     )
     assert words["texts"]['[data-testid="stDateInput"]'] == {"dd": "jj", "yyyy": "aaaa"}
     assert words["choose"] == "Choisir des photos"
-    assert words["hideChartInside"] is True
+    assert words["english"] is False
 
 
 def test_in_english_the_french_words_set_before_a_switch_go_back_to_streamlits():
@@ -39,7 +39,7 @@ def test_in_english_the_french_words_set_before_a_switch_go_back_to_streamlits()
     assert aria["Afficher le mot de passe"] == "Show password"  # Streamlit's own English
     assert "Show password" not in aria  # nothing to change in English
     assert ["aria-label", "Aide : ", "Help for {}"] in [list(p) for p in words["prefixed"]]
-    assert words["hideChartInside"] is False
+    assert words["english"] is True
     for group in (*words["exact"].values(), *words["texts"].values()):
         assert all(said != ours for said, ours in group.items())
 
