@@ -143,7 +143,8 @@ def measure(runs: int, model_dir: str | None) -> dict:
     server, base = _start(folder, seeded, model_dir)
     figures: dict[str, list[float]] = {
         k: []
-        for k in ("register_s", "insights_warm_s", "insights_nav_s", "shop_paint_s", "item_paint_s")
+        for k in FIGURES
+        if k != "insights_cold_s"  # one cold visit, not one a person
     }
     try:
         with sync_playwright() as pw:

@@ -46,11 +46,10 @@ def argon2_memory_kib(environ=os.environ) -> int:
 
 
 def password_context(memory_kib: int) -> CryptContext:
-    """argon2id for new hashes; bcrypt (the hashes made before migration 0006) still checked,
-    and marked for replacement (``needs_update``), as is an argon2id hash of other settings."""
+    """argon2id for new hashes; bcrypt (the hashes made before migration 0006) still checked.
+    Which stored hashes are made again is ``weaker_than_today``'s decision alone."""
     return CryptContext(
         schemes=["argon2", "bcrypt"],
-        deprecated=["bcrypt"],
         argon2__type="ID",
         argon2__memory_cost=memory_kib,
         argon2__time_cost=ARGON2_TIME_COST,
@@ -102,10 +101,12 @@ def check_password(password: str | None, password_hash: str) -> tuple[bool, str 
     if not password or not checkable(password):
         return False, None
     try:
-        right, new_hash = _context.verify_and_update(password, password_hash)
+        right = _context.verify(password, password_hash)
     except (ValueError, TypeError):  # not a hash at all (passlib's UnknownHashError)
         return False, None
-    return right, new_hash if right and weaker_than_today(password_hash) else None
+    if right and weaker_than_today(password_hash):
+        return True, _context.hash(password)  # made only when it is kept
+    return right, None
 
 
 def verify_password(password: str | None, password_hash: str) -> bool:
