@@ -3,7 +3,7 @@ several servers behind nginx.
 
     python bench/capacity.py [--levels 1,10,30,60] [--seconds 15] [--rounds 2]
         [--idle-tabs 30] [--servers N --database-url postgresql://...] [--baseline DIR]
-        [--also RUNS_AT_ONCE=8] [--profile FILE [--profile-at 30] [--profile-top 40]]
+        [--also RUNS_AT_ONCE=8] [--profile FILE [--profile-at 30] [--profile-top 40] [--profile-gil]]
 
 Each simulated tab speaks Streamlit's websocket protocol as a browser tab does
 (``tools/streamlit_tab.py``: ``/_stcore/stream``, ``BackMsg.rerun_script`` with the query
@@ -164,7 +164,9 @@ def app_servers(n: int, env: dict[str, str], work: Path) -> Iterator[tuple[str, 
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(targets: dict, levels, seconds, rounds, idle, profile=None, profile_at=30) -> dict:
+def measure(
+    targets: dict, levels, seconds, rounds, idle, profile=None, profile_at=30, profile_gil=False
+) -> dict:
     """Every target at every level, the targets taking turns (``rounds`` times each) so that
     the machine's other work falls on all of them alike; memory first, on fresh servers."""
     figures: dict = {name: {"levels": []} for name in targets}
@@ -177,7 +179,7 @@ def measure(targets: dict, levels, seconds, rounds, idle, profile=None, profile_
         for turn in range(rounds):
             for name, (base, pids, shop) in targets.items():
                 spy = profile if (tabs == profile_at and turn == 0 and name == "app") else None
-                with profiling(pids[0], spy, seconds + 2):
+                with profiling(pids[0], spy, seconds + 2, gil=profile_gil):
                     runs[name].append(asyncio.run(run_level(base, tabs, seconds, shop, pids)))
         for name, rows in runs.items():
             row = summary(
@@ -216,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks at 30 tabs")
     parser.add_argument("--profile-at", type=int, default=30, help="tabs of the profiled level")
     parser.add_argument("--profile-top", type=int, default=0)
+    parser.add_argument(
+        "--profile-gil", action="store_true", help="sample only the thread holding the GIL"
+    )
     parser.add_argument("--skip-bare", action="store_true")
     parser.add_argument(
         "--baseline", type=Path, metavar="DIR",
@@ -274,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.idle_tabs,
                     args.profile,
                     args.profile_at,
+                    args.profile_gil,
                 )
             )
         if "servers" in result:

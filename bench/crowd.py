@@ -215,14 +215,17 @@ async def idle_tabs_memory(base: str, pids: list[int], count: int, shop: Shop | 
 
 
 @contextlib.contextmanager
-def profiling(pid: int, path: Path | None, seconds: float) -> Iterator[None]:
+def profiling(pid: int, path: Path | None, seconds: float, gil: bool = False) -> Iterator[None]:
+    """py-spy on ``pid`` for ``seconds``; ``gil``: only the thread holding Python's lock (the
+    server's CPU, without the time its threads wait for that lock)."""
     if path is None:
         yield
         return
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     proc = subprocess.Popen(
         [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(path),
-         "--duration", str(int(seconds)), "--rate", "200", "--nonblocking"],
+         "--duration", str(int(seconds)), "--rate", "200", "--nonblocking",
+         *(["--gil"] if gil else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

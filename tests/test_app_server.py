@@ -6,6 +6,8 @@ import pytest
 import requests
 
 from tests.app_server import running_app
+from tests.shop_helpers import jpeg
+from ui import thumbnails
 
 
 @pytest.fixture
@@ -21,3 +23,15 @@ def test_health_and_landing_page_over_http(server):
     assert '<div id="root">' in page.text
     # a deep link to a page also serves the app
     assert requests.get(f"{server}/item?item=1", timeout=5).status_code == 200
+
+
+def test_thumbnails_are_served_once_written(server):
+    photo = jpeg((30, 140, 60))
+    url = f"{server}/{thumbnails.markdown_url(photo)}"  # as a page's markdown names it
+    answer = requests.get(url, timeout=5)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/jpeg"
+    assert answer.content == photo
+    assert "2000" in answer.headers["last-modified"]  # what lets browsers keep it
+    missing = f"{server}/app/static/thumbs/{'0' * 32}.jpg"
+    assert requests.get(missing, timeout=5).status_code == 404

@@ -6,7 +6,8 @@ routing cookie), asks for script runs with ``BackMsg.rerun_script`` (the query s
 widget states, the page's ``page_script_hash`` for navigation, the browser's locale, time
 zone and address, the hashes of the large messages it already holds) and reads the
 ``ForwardMsg`` protobufs back until the run says it finished. Like a browser, it fetches
-each media file (``st.image``'s ``/media/...``) once and keeps it.
+each image once and keeps it: ``st.image``'s media files (``/media/...``) and static files
+(``/app/static/...``), markdown images included.
 
 Not simulated: the 20 s refresh of the logged-in header (a fragment), components' iframes
 (the cookie setter runs only at log-in and log-out, which the tab does through the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -31,6 +33,9 @@ _DONE = {
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
 }
 _TEXT_FIELDS = ("body", "label", "placeholder", "value")
+
+
+_STATIC_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\((app/static/[^)\s]+)\)")
 
 
 class TabError(RuntimeError):
@@ -62,6 +67,20 @@ class Run:
 
     def text(self) -> str:
         return "\n".join(self.texts())
+
+    def image_urls(self) -> list[str]:
+        """The addresses of the run's images, as a browser asks for them: ``st.image``'s, and
+        markdown images from the app's static folder (``app/static/...``, relative to a page,
+        all of which are at the top level)."""
+        urls = []
+        for element in self.elements:
+            kind = element.WhichOneof("type")
+            if kind == "imgs":
+                urls.extend(image.url for image in element.imgs.imgs if image.url)
+            elif kind == "markdown":
+                found = _STATIC_IMAGE.findall(element.markdown.body)
+                urls.extend("/" + url for url in found)
+        return urls
 
     def widget_id(self, kind: str, label: str) -> str | None:
         """The id of the first widget of ``kind`` ("text_input", "button"...) with ``label``."""
@@ -270,14 +289,10 @@ class Tab:
                 self._finished.set_result(None)
 
     async def _fetch_new_media(self, run: Run) -> None:
-        for element in run.elements:
-            if element.WhichOneof("type") != "imgs":
-                continue
-            for image in element.imgs.imgs:
-                url = image.url
-                if url and not url.startswith("data:") and url not in self._media:
-                    self._media.add(url)
-                    self.media_bytes += await self.get(url)
+        for url in run.image_urls():
+            if not url.startswith("data:") and url not in self._media:
+                self._media.add(url)
+                self.media_bytes += await self.get(url)
 
     async def get(self, path: str) -> int:
         """GET ``path`` on the server with this tab's cookies (HTTP/1.1); the body's length."""

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
+from streamlit import dataframe_util
 
 from core.i18n import FORMAT_LOCALES, _, current_language
 
@@ -360,6 +361,12 @@ def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
         padding={"left": 8, "top": 5, "right": 5, "bottom": 5},  # a rotated axis title's room
     )
     out = sized.to_dict(validate=validate)
+    # the data as the Arrow bytes Streamlit sends: made once here, with the cached spec,
+    # instead of Streamlit converting the rows (pandas, then Arrow) on every run: a tenth
+    # of an item page's run with its price history (bench/capacity.py --profile)
+    for name, rows in out.get("datasets", {}).items():
+        if isinstance(rows, list):
+            out["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(rows)
     language = current_language()
     config = out.setdefault("config", {})
     config["locale"] = vega_locale(language)

@@ -6,7 +6,6 @@ User text (titles, brands, descriptions, names) is always shown as text: through
 
 from __future__ import annotations
 
-import base64
 import re
 import string
 import time
@@ -22,7 +21,7 @@ from core.catalogue.listings import condition_label
 from core.i18n import N_, _, format_day, format_moment, pgettext
 from core.models.catalogue import Item, ItemStatus
 from core.money import format_eur
-from ui import pages
+from ui import pages, thumbnails
 from ui.auth import cookie_change_pending
 from ui.favourites import Hearts, card_heart
 
@@ -125,22 +124,17 @@ def photo_alt(title: str, category: str | None = None) -> str:
 
 def thumbnail(image: bytes | None, width: int | str = "stretch", *, alt: str) -> None:
     """A listing's thumbnail (a JPEG made at upload) with its alternative text
-    (``photo_alt``), sent inside the page as a data URL.
+    (``photo_alt``), by its address in the static folder (ui/thumbnails.py): the browser
+    fetches it once and keeps it.
 
-    Bytes given to st.image go through Streamlit's media files on every run (checked with
-    Pillow, hashed, registered for this session, orphans swept after the run: 13 % of the
-    server's time under load with a shop page of 24 cards, bench/capacity.py --profile),
-    and the browser asks for each over HTTP. A data URL is sent as it is; a message that big
-    (10 kB and more) is one the browser keeps for a few runs (Streamlit's message cache), in
-    which a thumbnail shown again is only named, not sent again."""
+    Not bytes given to st.image: those go through Streamlit's media files on every run
+    (checked with Pillow, hashed, registered for this session, orphans swept after the run:
+    13 % of the server's time under load with a shop page of 24 cards, bench/capacity.py
+    --profile)."""
     if image:
-        st.image(_data_url(image), width=width, alt=alt)
+        st.image(thumbnails.image_url(image), width=width, alt=alt)
     else:
         st.caption(_("No photo"))
-
-
-def _data_url(jpeg: bytes) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def item_card(
@@ -171,9 +165,10 @@ def item_card(
         if item.colour:  # a shopper scanning cards looks for a colour first
             facts.append(attributes.colour_label(item.colour))
         lines = (f"**{plain(item.title)}**", small_grey(" · ".join(facts)), money(item.price_cents))
-        # the thumbnail in the same element as the text (a markdown image of its data URL)
+        # the thumbnail in the same element as the text: a markdown image of its file's address
         alt = plain(photo_alt(item.title, item.category))
-        photo = f"![{alt}]({_data_url(image)})" if image else small_grey(_("No photo"))
+        no_photo = small_grey(_("No photo"))
+        photo = f"![{alt}]({thumbnails.markdown_url(image)})" if image else no_photo
         st.markdown(f"{photo}\n\n" + "  \n".join(lines))
         item_link(item.id, query=query, icon=":material/arrow_forward:")
         if item.status == ItemStatus.SOLD.value:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import ListingDraft, create_listing
+from core.models.catalogue import Photo
 from demo.listings import DEMO_LISTINGS
 from tests.apptest import start_app, texts
 from tests.conftest import ROOT
@@ -22,7 +23,7 @@ from tests.shop_helpers import (
     open_item,
     user_id,
 )
-from ui import pages
+from ui import pages, thumbnails
 
 
 def card_titles(at) -> list[str]:
@@ -280,7 +281,16 @@ def image_alts(at) -> list[str]:
     return [img.alt for element in at.get("image") for img in element.proto.imgs]
 
 
-_CARD_PHOTO = re.compile(r"^!\[((?:\\.|[^\]\\])*)\]\(data:image/")
+_CARD_PHOTO = re.compile(r"^!\[((?:\\.|[^\]\\])*)\]\(app/static/thumbs/(\w+\.jpg)\)")
+
+
+def listing_thumbnail(engine, title: str) -> bytes:
+    """The thumbnail of the listing's first photo, as stored."""
+    item_id = item_by_title(engine, title).id
+    with Session(engine) as s:
+        return s.exec(
+            select(Photo.thumbnail).where(Photo.item_id == item_id, Photo.position == 0)
+        ).one()
 
 
 def card_alts(at) -> list[str]:
@@ -308,6 +318,11 @@ def test_every_photo_says_what_it_shows(app_env):
     at = start_app()
     alts = card_alts(at)
     assert alts[0] == "Photo of Two-photo tee (T-shirt)"  # the title and the category
+    # the photo by its address: the file of the listing's thumbnail, which the browser keeps
+    first = next(m for m in map(_CARD_PHOTO.match, (m.value for m in at.markdown)) if m)
+    assert (thumbnails.STATIC_DIR / "thumbs" / first.group(2)).read_bytes() == listing_thumbnail(
+        engine, "Two-photo tee"
+    )
     assert [alt.split(" (")[0] for alt in alts] == [f"Photo of {t}" for t in card_titles(at)]
     at = open_item(at, item_by_title(engine, "Two-photo tee").id)
     assert image_alts(at)[:2] == [

@@ -119,6 +119,14 @@ def test_back_forward_reload_and_a_shared_search(people):
     shopper = people("shopper")
     shopper.goto("/")
     assert 0 < len(_titles(shopper)) <= 24  # a page of cards (other tests may buy some)
+    # every card's photo came from its address in the static folder (ui/thumbnails.py)
+    card_photos = '[data-testid="stMain"] [class*="st-key-card_"] img'
+    sources = shopper.page.locator(card_photos).evaluate_all("all => all.map(i => i.src)")
+    assert sources and all("/app/static/thumbs/" in src for src in sources)
+    shopper.page.wait_for_function(  # and each one loaded, drawn at its size
+        "s => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth > 0)",
+        arg=card_photos,
+    )
     # how Streamlit marks the current page's link ("Shop", here)
     marked = _shop_link(shopper).evaluate("link => getComputedStyle(link).backgroundColor")
     assert marked != "rgba(0, 0, 0, 0)"

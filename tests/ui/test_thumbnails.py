@@ -1,0 +1,66 @@
+"""Thumbnails are files of Streamlit's static folder, named by their content, written once
+and atomically; where none can be written, the page carries the photo itself."""
+
+import base64
+import os
+import stat
+
+import pytest
+from streamlit import config
+
+from tests.shop_helpers import jpeg
+from ui import thumbnails
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(thumbnails, "_failed_at", None)
+
+
+def test_written_once_under_its_hash_and_kept_by_browsers(tmp_path, fresh):
+    photo = jpeg()
+    name = thumbnails.saved(photo, tmp_path)
+    path = tmp_path / name
+    assert name == thumbnails.file_name(photo) and name.endswith(".jpg")
+    assert path.read_bytes() == photo
+    assert path.stat().st_mtime == thumbnails.FILE_TIME  # an old date: browsers keep it
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert list(tmp_path.iterdir()) == [path]  # no part file left behind
+
+    os.utime(path, (1, 1))
+    assert thumbnails.saved(photo, tmp_path) == name
+    assert path.stat().st_mtime == 1  # found, not written again
+    other = jpeg((20, 90, 200))
+    assert thumbnails.saved(other, tmp_path) != name  # another photo, another file
+
+    path.unlink()  # the cache emptied while the app runs: written again when shown
+    assert thumbnails.saved(photo, tmp_path) == name and path.read_bytes() == photo
+
+
+def test_a_folder_that_cannot_be_written_means_photos_inside_the_page(tmp_path, fresh):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert thumbnails.saved(jpeg(), blocked / "thumbs") is None
+    assert thumbnails._failed_at is not None  # no new try on every card for a while
+    assert thumbnails.saved(jpeg(), tmp_path / "fine") is None
+    # the page still shows the photo, inside it
+    photo = jpeg()
+    url = thumbnails.markdown_url(photo)
+    assert url.startswith("data:image/jpeg;base64,")
+    assert base64.b64decode(url.split(",", 1)[1]) == photo
+
+
+def test_addresses_for_markdown_and_st_image(monkeypatch, tmp_path, fresh):
+    monkeypatch.setattr(thumbnails, "STATIC_DIR", tmp_path)
+    photo = jpeg()
+    name = thumbnails.file_name(photo)
+    assert thumbnails.markdown_url(photo) == f"app/static/thumbs/{name}"  # relative to a page
+    assert thumbnails.image_url(photo) == f"/app/static/thumbs/{name}"  # st.image's form
+    assert (tmp_path / "thumbs" / name).read_bytes() == photo
+
+    before = config.get_option("server.enableStaticServing")
+    config.set_option("server.enableStaticServing", False)
+    try:  # static serving turned off: the address would not answer
+        assert thumbnails.image_url(jpeg((1, 2, 3))).startswith("data:image/jpeg;base64,")
+    finally:
+        config.set_option("server.enableStaticServing", before)
