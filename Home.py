@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.accounts.roles import is_admin_row
 from core.messaging.badges import Badges, badges
-from ui import admission, header, layout, pages, warmup
+from ui import admission, header, layout, pages, script_events, warmup
 from ui.auth import restore_session
 from ui.i18n import choose_language, language_switch
 from ui.state import db_session, start_up_problem
@@ -30,6 +30,7 @@ def _app_logging() -> None:
 
 
 _app_logging()
+script_events.install()  # a run's messages handed to the event loop in batches (once)
 # an emoji icon: the browser draws it itself (a :material/...: icon is fetched from Google)
 st.set_page_config(page_title=pages.APP_NAME, page_icon="👕", layout="wide")
 layout.apply()

@@ -185,14 +185,31 @@ def summary(tabs, latencies, elapsed, errors, generator_cores) -> dict:
     }
 
 
+async def steady_rss(pids: list[int], still_s: float = 2.0, limit_s: float = 20.0) -> float:
+    """The processes' RSS once it has not grown for ``still_s``: after a start, ``python -m
+    ui.serve`` imports every page's modules in the background (its head start), which
+    would otherwise count as the first tabs' memory."""
+    start = last_change = time.monotonic()
+    last = rss_mb(pids)
+    while time.monotonic() - start < limit_s and time.monotonic() - last_change < still_s:
+        await asyncio.sleep(0.25)
+        now = rss_mb(pids)
+        if now > last + 0.5:
+            last, last_change = now, time.monotonic()
+    return rss_mb(pids)
+
+
 async def idle_tabs_memory(base: str, pids: list[int], count: int, shop: Shop | None) -> dict:
     """The server's RSS before and after ``count`` tabs each opened the shop and an item,
     then stayed open: each idle tab's share."""
-    async with Tab(base) as warm:  # the process's caches, once
-        for _ in range(3):
-            await warm.open("", "")
-    await asyncio.sleep(1)
-    before = rss_mb(pids)
+    for n in range(2):  # the process's caches and modules, once: what the tabs below open
+        logged_in = shop is not None and n % 2 == 1
+        async with Tab(base, dict(shop.cookies[n]) if logged_in else {}) as warm:
+            for _ in range(3):
+                await warm.open("", "")
+                if shop is not None:
+                    await warm.open("item", f"item={shop.items[n % len(shop.items)][0]}")
+    before = await steady_rss(pids)
     tabs = []
     for n in range(count):
         logged_in = shop is not None and n % 2 == 1

@@ -1,12 +1,19 @@
 """The app as people run it: `streamlit run Home.py`, answering over real HTTP."""
 
+import asyncio
 import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from sqlmodel import Session
 
+from core.catalogue.address import ShopAddress
+from core.catalogue.shop import browse
 from tests.app_server import running_app
-from tests.shop_helpers import jpeg
+from tests.shop_helpers import app_db, jpeg
+from tools.streamlit_tab import Tab
 from ui import thumbnails
 
 
@@ -35,3 +42,36 @@ def test_thumbnails_are_served_once_written(server):
     assert "2000" in answer.headers["last-modified"]  # what lets browsers keep it
     missing = f"{server}/app/static/thumbs/{'0' * 32}.jpg"
     assert requests.get(missing, timeout=5).status_code == 404
+
+
+def _card_titles(texts: list[str]) -> list[str]:
+    """The titles of the cards a run drew (each card's text: its photo, then its bold
+    title, escaped as ui.widgets.plain escapes it), in the order received."""
+    cards = (re.search(r"\n\n\*\*(.+?)\*\*", t) for t in texts if t.startswith("!["))
+    return [re.sub(r"\\(.)", r"\1", m.group(1)).replace("\u200b", "") for m in cards if m]
+
+
+def test_a_runs_messages_arrive_whole_and_in_order(server, app_env):
+    """The server hands a run's messages to its event loop in batches (ui/script_events.py):
+    a tab still gets every element of each run, in the order the page drew them, and the
+    photos they name."""
+    with Session(app_db(app_env)) as session:
+        newest = [card.item.title for card in browse(session, ShopAddress()).page.cards]
+
+    async def visits() -> list:
+        async with Tab(server) as tab:
+            runs = [await tab.open("", "") for _ in range(3)]
+            runs.append(await tab.open("item", "item=1"))
+            runs.append(await tab.open("", ""))
+            assert tab.media_bytes > 0  # the cards' photos, fetched by their addresses
+        return runs
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own (a Playwright test may hold one)
+        runs = pool.submit(asyncio.run, visits()).result()
+    assert not any(run.exceptions or run.page_not_found for run in runs)
+    for run in (*runs[:3], runs[4]):
+        texts = run.texts()
+        assert texts.index("Second-hand clothes") < min(
+            n for n, t in enumerate(texts) if t.startswith("![")
+        )  # the title before the cards, as drawn
+        assert _card_titles(texts) == newest

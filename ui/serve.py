@@ -136,6 +136,9 @@ def prepare() -> None:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
+    from ui import script_events  # declares no component
+
+    script_events.install()  # from the first run on (Home.py installs it too, for Cloud)
     threading.Thread(target=prepare, name="prepare-app", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ENTRY), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
