@@ -38,9 +38,10 @@ _KEYS = {
     "runs_at_once": "RUNS_AT_ONCE",
     "max_sessions": "MAX_SESSIONS",
 }
-# How much one server process takes (ui/admission.py): script runs drawing at once (the
-# others wait their turn), and open sessions (tabs) before new visitors see "busy, retrying".
-DEFAULT_RUNS_AT_ONCE = 2
+# How much one server process takes (ui/admission.py): script runs drawing at once at most
+# (one at a time, more only while those drawing wait on something slow: the others wait
+# their turn), and open sessions (tabs) before new visitors see "busy, retrying".
+DEFAULT_RUNS_AT_ONCE = 4
 DEFAULT_MAX_SESSIONS = 300
 # How the AI (model, text encoder, listings' vector index) is loaded (ui/warmup.py):
 # "background": by a thread the process's first page view starts, no page waits for it;

@@ -6,8 +6,11 @@ draws is handed to the server's event loop with a system call that lets go of Py
 lock (the GIL). With 30 runs drawing together, each one waits for the lock again after
 every element: under load that wait was the server's largest cost (``_write_to_self``,
 30 % of its time, ``bench/capacity.py --profile``), and throughput fell as tabs were added.
-``RUNS_AT_ONCE`` runs draw at a time (Home.py's whole run); the others wait their turn on a
-lock, which costs nothing while waiting, in the order they came.
+So one run draws at a time (Home.py's whole run); the others wait their turn, which costs
+nothing while waiting. A run that takes longer than ``SLOW_RUN_S`` is waiting on something
+other than Python (the AI on a photo, a database lock, a mail server): then the next run
+starts beside it, and so on up to ``RUNS_AT_ONCE`` runs, so that one slow page never holds
+up everyone else's.
 
 Sessions: past ``MAX_SESSIONS`` open tabs on this process, a new tab is not let in: it
 draws a few words instead of the app and asks again every few seconds (a fragment), so a
@@ -17,8 +20,10 @@ A tab let in stays in for as long as it is open.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,8 +37,11 @@ from ui.state import get_settings
 _log = logging.getLogger(__name__)
 RETRY_SECONDS = 5
 _ADMITTED_KEY = "_admitted"
+# a run past this has stopped drawing to wait (the next may start beside it); a page's run
+# takes 15-50 ms of CPU, about twice that under load
+SLOW_RUN_S = 0.25
 _lock = threading.Lock()
-_slots: threading.BoundedSemaphore | None = None
+_gate: RunGate | None = None
 _admitted: set[str] = set()  # the sessions let in, while they are open
 
 
@@ -47,12 +55,72 @@ def _limits() -> tuple[int, int]:
     return settings.runs_at_once, settings.max_sessions
 
 
-def _run_slots() -> threading.BoundedSemaphore:
-    global _slots
+class RunGate:
+    """One run at a time; when every run drawing has taken longer than ``slow_s``, the next
+    one starts beside them, up to ``most`` at once. Runs go in the order they asked: the
+    first waiting is woken by a run's end, or times its own wait until the youngest run
+    drawing becomes slow; the others sleep until they are first (no one overtakes)."""
+
+    def __init__(self, most: int, slow_s: float = SLOW_RUN_S) -> None:
+        self.most, self.slow_s = most, slow_s
+        self._lock = threading.Lock()
+        self._started: dict[int, float] = {}  # the runs drawing: token -> when they began
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+        self._tokens = 0
+
+    def _wait_s(self, now: float) -> float | None:
+        """0 if a run may start now, else how long until one may (None: until a run ends)."""
+        if len(self._started) >= self.most:
+            return None
+        youngest = max(self._started.values(), default=None)
+        return 0.0 if youngest is None else max(0.0, youngest + self.slow_s - now)
+
+    def _start(self, now: float) -> int:
+        self._tokens += 1
+        self._started[self._tokens] = now
+        if self._waiting:  # the next in line times its own wait from this start
+            self._waiting[0].set()
+        return self._tokens
+
+    def enter(self) -> int:
+        me = threading.Event()
+        timeout: float | None = None
+        with self._lock:
+            now = time.monotonic()
+            if not self._waiting and self._wait_s(now) == 0.0:
+                return self._start(now)
+            self._waiting.append(me)
+            if self._waiting[0] is me:  # first in line: wake when the run drawing is slow
+                timeout = self._wait_s(now)
+        while True:
+            me.wait(timeout)
+            with self._lock:
+                now = time.monotonic()
+                me.clear()
+                timeout = None  # not first: asleep until the one before goes in
+                if self._waiting[0] is me:
+                    timeout = self._wait_s(now)
+                    if timeout == 0.0:
+                        self._waiting.popleft()
+                        return self._start(now)
+
+    def leave(self, token: int) -> None:
+        with self._lock:
+            del self._started[token]
+            if self._waiting:
+                self._waiting[0].set()
+
+    def drawing(self) -> int:
+        with self._lock:
+            return len(self._started)
+
+
+def _run_gate() -> RunGate:
+    global _gate
     with _lock:
-        if _slots is None:
-            _slots = threading.BoundedSemaphore(_limits()[0])
-        return _slots
+        if _gate is None:
+            _gate = RunGate(_limits()[0])
+        return _gate
 
 
 _runs = [0, 0]  # script runs of this process: drawing now, drawn (ui.serve's head start)
@@ -60,16 +128,16 @@ _runs = [0, 0]  # script runs of this process: drawing now, drawn (ui.serve's he
 
 @contextmanager
 def run_slot() -> Iterator[None]:
-    """Hold one of the process's RUNS_AT_ONCE slots for a script run."""
-    slots = _run_slots()
-    slots.acquire()
+    """A script run's turn to draw (see the module's docstring): the whole of Home.py's run."""
+    gate = _run_gate()
+    token = gate.enter()
     _runs[0] += 1
     try:
         yield
     finally:
         _runs[0] -= 1
         _runs[1] += 1
-        slots.release()
+        gate.leave(token)
 
 
 def runs_so_far() -> tuple[int, int]:
