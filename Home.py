@@ -37,7 +37,7 @@ layout.apply()
 if not admission.let_in():  # past MAX_SESSIONS open tabs: "busy", and a new try by itself
     admission.busy_page()
     st.stop()
-with admission.run_slot():  # RUNS_AT_ONCE runs draw at a time; the others wait their turn
+with admission.run_slot():  # one run draws at a time (more while they are slow); the others wait
     if problem := start_up_problem():  # settings, database (created and seeded on first start)
         st.error(problem, icon=":material/error:")
         st.stop()

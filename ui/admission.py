@@ -24,7 +24,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -82,7 +82,10 @@ class RunGate:
             self._waiting[0].set()
         return self._tokens
 
-    def enter(self) -> int:
+    def enter(self, stopped: Callable[[], bool] | None = None) -> int | None:
+        """Wait for this run's turn: its token; None if ``stopped()`` said, while it waited,
+        that the run was called off (a click that asked for another one): it leaves the
+        line at once instead of taking a turn."""
         me = threading.Event()
         timeout: float | None = None
         with self._lock:
@@ -93,10 +96,18 @@ class RunGate:
             if self._waiting[0] is me:  # first in line: wake when the run drawing is slow
                 timeout = self._wait_s(now)
         while True:
+            if stopped is not None:
+                timeout = STOP_CHECK_S if timeout is None else min(timeout, STOP_CHECK_S)
             me.wait(timeout)
             with self._lock:
                 now = time.monotonic()
                 me.clear()
+                if stopped is not None and stopped():
+                    first = self._waiting[0] is me
+                    self._waiting.remove(me)
+                    if first and self._waiting:
+                        self._waiting[0].set()
+                    return None
                 timeout = None  # not first: asleep until the one before goes in
                 if self._waiting[0] is me:
                     timeout = self._wait_s(now)
@@ -124,19 +135,36 @@ def _run_gate() -> RunGate:
 
 
 _runs = [0, 0]  # script runs of this process: drawing now, drawn (ui.serve's head start)
+STOP_CHECK_S = 0.2  # how often a waiting run checks whether it was called off
+
+
+def _called_off() -> bool:
+    """Whether this script run was asked to stop (another click asked for a new run):
+    Streamlit's own request state, read without taking it (it acts on it at the run's
+    next element); False if a version names it otherwise."""
+    requests = getattr(get_script_run_ctx(), "script_requests", None)
+    state = getattr(getattr(requests, "_state", None), "name", None)
+    return state in ("STOP", "RERUN")
 
 
 @contextmanager
 def run_slot() -> Iterator[None]:
-    """A script run's turn to draw (see the module's docstring): the whole of Home.py's run."""
+    """A script run's turn to draw (see the module's docstring): the whole of Home.py's run.
+    A run called off while it waited takes no turn: it goes on without one, and Streamlit
+    stops it at its first element."""
     gate = _run_gate()
-    token = gate.enter()
-    _runs[0] += 1
+    token = gate.enter(_called_off)
+    if token is None:
+        yield
+        return
+    with _lock:
+        _runs[0] += 1
     try:
         yield
     finally:
-        _runs[0] -= 1
-        _runs[1] += 1
+        with _lock:
+            _runs[0] -= 1
+            _runs[1] += 1
         gate.leave(token)
 
 

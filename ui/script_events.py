@@ -30,6 +30,7 @@ PARAMETERS = (
     "page_script_hash", "fragment_ids_this_run", "pages", "run_descriptor",
 )  # fmt: skip
 _installed = False
+_refused = False  # the check failed: said once, then nothing changed
 _install_lock = threading.Lock()
 
 
@@ -64,24 +65,32 @@ def _on_scriptrunner_event(self, sender, event, *args, **kwargs) -> None:
 
 
 def _handle_batch(session, batch: _Batch) -> None:
-    """On the event loop: every queued event, in order, as Streamlit handles each one."""
+    """On the event loop: the events queued when it began, in order, as Streamlit handles
+    each one; events queued meanwhile get a new turn of the loop, so that a run drawing on
+    never holds the loop from the other tabs' messages."""
     handle = session._handle_scriptrunner_event_on_event_loop
-    while True:
+    with batch.lock:
+        count = len(batch.events)
+    try:
+        for _ in range(count):
+            with batch.lock:
+                sender, event, args, kwargs = batch.events.popleft()
+            try:
+                handle(sender, event, *args, **kwargs)
+            except Exception:  # as an exception in one callback: the next events still go
+                _log.exception("handling a script event failed")
+    finally:
         with batch.lock:
-            if not batch.events:
-                batch.scheduled = False
-                return
-            sender, event, args, kwargs = batch.events.popleft()
-        try:
-            handle(sender, event, *args, **kwargs)
-        except Exception:  # as an exception in one callback: the next events still go
-            _log.exception("handling a script event failed")
+            more = bool(batch.events)
+            batch.scheduled = more
+    if more:
+        session._call_soon_on_event_loop(lambda: _handle_batch(session, batch))
 
 
 def install() -> bool:
     """Batch the hand-over in this process (once); False if Streamlit's method is not the
     one this was written for (then nothing is changed)."""
-    global _installed
+    global _installed, _refused
     with _install_lock:
         if _installed:
             return True
@@ -92,7 +101,9 @@ def install() -> bool:
         handler = getattr(AppSession, "_handle_scriptrunner_event_on_event_loop", None)
         caller = getattr(AppSession, "_call_soon_on_event_loop", None)
         if names != PARAMETERS or handler is None or caller is None:
-            _log.warning("Streamlit's script events changed: handed over one by one")
+            if not _refused:
+                _log.warning("Streamlit's script events changed: handed over one by one")
+            _refused = True
             return False
         AppSession._on_scriptrunner_event = _on_scriptrunner_event
         _installed = True

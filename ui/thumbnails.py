@@ -22,6 +22,7 @@ own server, and ``deploy/nginx.conf.template`` lets browsers keep them for a yea
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -34,6 +35,12 @@ import streamlit as st
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"  # Streamlit's: the folder next to the main script (Home.py)
 FOLDER = "thumbs"
+# files being written, outside the static folder (Streamlit walks it at start-up: a file
+# renamed under its walk by another process would stop that server's start) and on its disk
+PARTS_DIR = ROOT / ".thumbs-parts"
+# Streamlit turns static serving off at start-up when the folder holds over 1 GB: the cache
+# is emptied before it gets near (ui/serve.py, before the server starts)
+BUDGET_BYTES = 512 * 1024 * 1024
 # what a file's date says: long ago, so that browsers keep it (it never changes: see above)
 FILE_TIME = 946_684_800  # 2000-01-01T00:00:00Z
 _log = logging.getLogger(__name__)
@@ -52,14 +59,24 @@ def file_name(jpeg: bytes) -> str:
     return hashlib.blake2b(jpeg, digest_size=16).hexdigest() + ".jpg"
 
 
+_said_off = False
+
+
 def static_serving() -> bool:
-    return bool(st.get_option("server.enableStaticServing"))
+    """Whether Streamlit serves the static folder (config.toml turns it on; Streamlit turns
+    it off at start-up past 1 GB, or where the folder is missing): said once when off."""
+    global _said_off
+    on = bool(st.get_option("server.enableStaticServing"))
+    if not on and not _said_off:
+        _said_off = True
+        _log.warning("static serving is off: thumbnails go inside pages")
+    return on
 
 
-def saved(jpeg: bytes, folder: Path | None = None) -> str | None:
+def saved(jpeg: bytes, folder: Path | None = None, parts: Path | None = None) -> str | None:
     """The name of the thumbnail's file in ``folder`` (``static/thumbs``), written there first
-    if missing (atomically: a browser never gets half a file); None if it cannot be written,
-    and for ``RETRY_S`` after such a failure (logged)."""
+    if missing (in ``parts``, then renamed: a browser never gets half a file); None if it
+    cannot be written, and for ``RETRY_S`` after such a failure (logged)."""
     global _failed_at
     folder = folder or STATIC_DIR / FOLDER
     name = file_name(jpeg)
@@ -68,18 +85,50 @@ def saved(jpeg: bytes, folder: Path | None = None) -> str | None:
         return name
     if _failed_at is not None and time.monotonic() - _failed_at < RETRY_S:
         return None
+    part = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
-            part.write(jpeg)
-        os.chmod(part.name, 0o644)  # as any file of the app: nginx may serve the folder
-        os.utime(part.name, (FILE_TIME, FILE_TIME))
-        os.replace(part.name, path)
+        (parts := parts or PARTS_DIR).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parts, suffix=".part", delete=False) as out:
+            part = out.name
+            out.write(jpeg)
+        os.chmod(part, 0o644)  # as any file of the app: nginx may serve the folder
+        os.utime(part, (FILE_TIME, FILE_TIME))
+        os.replace(part, path)
     except OSError as exc:
         _failed_at = time.monotonic()
         _log.warning("thumbnails go inside pages for now: %s: %s", folder, exc)
+        if part is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
         return None
     return name
+
+
+def prune(folder: Path | None = None, budget: int = BUDGET_BYTES) -> int:
+    """Empty the cache when it holds more than ``budget`` bytes (files of listings long gone
+    included: nothing else removes them), and files left half-written a minute ago or more;
+    the number of thumbnails removed. Run before the server starts (``python -m ui.serve``):
+    a page drawn meanwhile by another process writes its thumbnails again."""
+    folder = folder or STATIC_DIR / FOLDER
+    removed = 0
+    now = time.time()
+    for part in PARTS_DIR.glob("*.part"):  # a write cut short (another process's are fresh)
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_ctime > 60:
+                part.unlink()
+    try:
+        files = [entry for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:  # no cache yet
+        return 0
+    if sum(entry.stat().st_size for entry in files) <= budget:
+        return 0
+    for entry in files:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    _log.info("thumbnail cache over %d MB: %d files removed", budget // 2**20, removed)
+    return removed
 
 
 def markdown_url(jpeg: bytes) -> str:

@@ -40,8 +40,29 @@ def _most_at_once(spans: list[tuple[float, float]]) -> int:
 
 
 def test_quick_runs_draw_one_at_a_time():
-    spans = _runs(RunGate(4, SLOW), [0.005] * 12)
+    spans = _runs(RunGate(4, slow_s=30), [0.005] * 12)  # none slow, however busy the machine
     assert _most_at_once(spans) == 1
+
+
+def test_a_run_called_off_while_waiting_leaves_the_line():
+    gate = RunGate(4, slow_s=30)
+    drawing = gate.enter()
+    called_off = threading.Event()
+    result: list = []
+    waiter = threading.Thread(target=lambda: result.append(gate.enter(called_off.is_set)))
+    waiter.start()
+    time.sleep(0.05)
+    after: list = []
+    behind = threading.Thread(target=lambda: after.append(gate.enter()))
+    behind.start()
+    called_off.set()  # a new click asked for another run
+    waiter.join(2)
+    assert result == [None]  # no turn taken
+    gate.leave(drawing)
+    behind.join(2)
+    assert after and after[0] is not None  # the one behind it went in
+    gate.leave(after[0])
+    assert gate.drawing() == 0
 
 
 def test_a_slow_run_lets_the_next_start_beside_it_up_to_the_cap():
