@@ -3,7 +3,8 @@ several servers behind nginx.
 
     python bench/capacity.py [--levels 1,10,30,60] [--seconds 15] [--rounds 2]
         [--idle-tabs 30] [--servers N --database-url postgresql://...] [--baseline DIR]
-        [--also RUNS_AT_ONCE=8] [--profile FILE [--profile-at 30] [--profile-top 40] [--profile-gil]]
+        [--also RUNS_AT_ONCE=8]
+        [--profile FILE [--profile-at 30] [--profile-top 40] [--profile-gil]]
 
 Each simulated tab speaks Streamlit's websocket protocol as a browser tab does
 (``tools/streamlit_tab.py``: ``/_stcore/stream``, ``BackMsg.rerun_script`` with the query
