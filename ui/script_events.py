@@ -31,6 +31,7 @@ PARAMETERS = (
 )  # fmt: skip
 _installed = False
 _refused = False  # the check failed: said once, then nothing changed
+_originals: list = []  # Streamlit's own method, kept alive (see install())
 _install_lock = threading.Lock()
 
 
@@ -105,6 +106,11 @@ def install() -> bool:
                 _log.warning("Streamlit's script events changed: handed over one by one")
             _refused = True
             return False
+        # Streamlit's signal holds its receivers weakly (a WeakMethod: a weak reference to
+        # the function too): a script runner connected before this (the first run under
+        # `streamlit run Home.py`, which installs it) would lose its receiver, and that
+        # run's page would never be sent, if the original function were let go
+        _originals.append(original)
         AppSession._on_scriptrunner_event = _on_scriptrunner_event
         _installed = True
         return True
