@@ -3,6 +3,7 @@ The end-to-end check, a real server's runs arriving whole and in order, is in
 tests/test_app_server.py."""
 
 import asyncio
+import sys
 import threading
 
 from streamlit.runtime.app_session import AppSession
@@ -33,6 +34,7 @@ class Session:
 def test_streamlit_is_patched_once():
     assert script_events.install() and script_events.install()
     assert AppSession._on_scriptrunner_event is script_events._on_scriptrunner_event
+    assert sys.getswitchinterval() == script_events.SWITCH_INTERVAL_S
 
 
 def test_events_arrive_in_order_in_few_wakeups_and_none_lost():
