@@ -29,6 +29,23 @@ class Shop:
     cookies: list[dict[str, str]] = field(default_factory=list)  # logged-in tabs' cookies
 
 
+def is_logged_in(shop: Shop | None, n: int) -> bool:
+    """Whether tab ``n`` is logged in: every other one, on the app (not the bare page)."""
+    return shop is not None and n % 2 == 1
+
+
+def tab_cookies(shop: Shop | None, n: int) -> dict[str, str]:
+    """Tab ``n``'s cookies: a demo account's re-login cookie if it is logged in."""
+    return dict(shop.cookies[n]) if shop is not None and is_logged_in(shop, n) else {}
+
+
+async def open_shop_and_item(tab: Tab, shop: Shop | None, n: int) -> None:
+    """The shop, then (on the app) an item, as tab ``n`` opens them."""
+    await tab.open("", "")
+    if shop is not None:
+        await tab.open("item", f"item={shop.items[n % len(shop.items)][0]}")
+
+
 def rss_mb(pids: list[int]) -> float:
     """The resident memory of processes, from /proc (MB)."""
     total = 0
@@ -89,9 +106,8 @@ def _check(run: Run, tally: Tally, what: str) -> None:
 
 
 async def tab_loop(base: str, n: int, shop: Shop | None, ready, go, stop, tally: Tally) -> None:
-    logged_in = shop is not None and n % 2 == 1
-    cookies = dict(shop.cookies[n]) if logged_in else {}
-    steps = app_steps(shop, n, logged_in) if shop is not None else bare_steps(n)
+    cookies = tab_cookies(shop, n)
+    steps = app_steps(shop, n, is_logged_in(shop, n)) if shop is not None else bare_steps(n)
     search_id: list = [None]
     try:
         async with Tab(base, cookies) as tab:
@@ -203,21 +219,15 @@ async def idle_tabs_memory(base: str, pids: list[int], count: int, shop: Shop | 
     """The server's RSS before and after ``count`` tabs each opened the shop and an item,
     then stayed open: each idle tab's share."""
     for n in range(2):  # the process's caches and modules, once: what the tabs below open
-        logged_in = shop is not None and n % 2 == 1
-        async with Tab(base, dict(shop.cookies[n]) if logged_in else {}) as warm:
+        async with Tab(base, tab_cookies(shop, n)) as warm:
             for _ in range(3):
-                await warm.open("", "")
-                if shop is not None:
-                    await warm.open("item", f"item={shop.items[n % len(shop.items)][0]}")
+                await open_shop_and_item(warm, shop, n)
     before = await steady_rss(pids)
     tabs = []
     for n in range(count):
-        logged_in = shop is not None and n % 2 == 1
-        tab = Tab(base, dict(shop.cookies[n]) if logged_in else {})
+        tab = Tab(base, tab_cookies(shop, n))
         await tab.connect()
-        await tab.open("", "")
-        if shop is not None:
-            await tab.open("item", f"item={shop.items[n % len(shop.items)][0]}")
+        await open_shop_and_item(tab, shop, n)
         tabs.append(tab)
     await asyncio.sleep(2)
     after = rss_mb(pids)

@@ -1,10 +1,11 @@
 """Running the same work in several threads released at the same moment (replicas starting
-together, parallel requests)."""
+together, parallel requests), and a coroutine in a thread of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -23,3 +24,10 @@ def at_once(work: Callable[[T], R], inputs: Sequence[T]) -> list[R]:
 
     with ThreadPoolExecutor(len(inputs)) as pool:
         return list(pool.map(run, inputs))
+
+
+def run_async(coroutine: Coroutine[object, object, R]) -> R:
+    """The coroutine run to its end in a thread of its own, with its own event loop: an
+    earlier test on this worker (Playwright's sync API) may have left one in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -1,9 +1,7 @@
 """The app as people run it: `streamlit run Home.py`, answering over real HTTP."""
 
-import asyncio
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -12,6 +10,7 @@ from sqlmodel import Session
 from core.catalogue.address import ShopAddress
 from core.catalogue.shop import browse
 from tests.app_server import running_app
+from tests.concurrency import run_async
 from tests.shop_helpers import app_db, jpeg
 from tools.streamlit_tab import Tab
 from ui import thumbnails
@@ -66,8 +65,7 @@ def test_a_runs_messages_arrive_whole_and_in_order(server, app_env):
             assert tab.media_bytes > 0  # the cards' photos, fetched by their addresses
         return runs
 
-    with ThreadPoolExecutor(1) as pool:  # a loop of its own (a Playwright test may hold one)
-        runs = pool.submit(asyncio.run, visits()).result()
+    runs = run_async(visits())
     assert not any(run.exceptions or run.page_not_found for run in runs)
     for run in (*runs[:3], runs[4]):
         texts = run.texts()

@@ -40,6 +40,7 @@ _ADMITTED_KEY = "_admitted"
 # a run past this has stopped drawing to wait (the next may start beside it); a page's run
 # takes 15-50 ms of CPU, about twice that under load
 SLOW_RUN_S = 0.25
+STOP_CHECK_S = 0.2  # how often a waiting run checks whether it was called off
 _lock = threading.Lock()
 _gate: RunGate | None = None
 _admitted: set[str] = set()  # the sessions let in, while they are open
@@ -67,6 +68,7 @@ class RunGate:
         self._started: dict[int, float] = {}  # the runs drawing: token -> when they began
         self._waiting: collections.deque[threading.Event] = collections.deque()
         self._tokens = 0
+        self._ended = 0
 
     def _wait_s(self, now: float) -> float | None:
         """0 if a run may start now, else how long until one may (None: until a run ends)."""
@@ -118,12 +120,14 @@ class RunGate:
     def leave(self, token: int) -> None:
         with self._lock:
             del self._started[token]
+            self._ended += 1
             if self._waiting:
                 self._waiting[0].set()
 
-    def drawing(self) -> int:
+    def counts(self) -> tuple[int, int]:
+        """(runs drawing now, runs that have drawn)."""
         with self._lock:
-            return len(self._started)
+            return len(self._started), self._ended
 
 
 def _run_gate() -> RunGate:
@@ -132,10 +136,6 @@ def _run_gate() -> RunGate:
         if _gate is None:
             _gate = RunGate(_limits()[0])
         return _gate
-
-
-_runs = [0, 0]  # script runs of this process: drawing now, drawn (ui.serve's head start)
-STOP_CHECK_S = 0.2  # how often a waiting run checks whether it was called off
 
 
 def _called_off() -> bool:
@@ -157,20 +157,17 @@ def run_slot() -> Iterator[None]:
     if token is None:
         yield
         return
-    with _lock:
-        _runs[0] += 1
     try:
         yield
     finally:
-        with _lock:
-            _runs[0] -= 1
-            _runs[1] += 1
         gate.leave(token)
 
 
 def runs_so_far() -> tuple[int, int]:
-    """(script runs drawing a page now, script runs drawn) in this process."""
-    return _runs[0], _runs[1]
+    """(script runs drawing a page now, script runs drawn) in this process (ui.serve's head
+    start waits for the first)."""
+    gate = _gate
+    return (0, 0) if gate is None else gate.counts()
 
 
 def _open_sessions() -> set[str] | None:

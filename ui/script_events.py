@@ -37,7 +37,7 @@ PARAMETERS = (
 )  # fmt: skip
 SWITCH_INTERVAL_S = 0.02
 _installed = False
-_refused = False  # the check failed: said once, then nothing changed
+_refused = False  # the check failed (said once): Streamlit left as it is
 _originals: list = []  # Streamlit's own method, kept alive (see install())
 _install_lock = threading.Lock()
 
@@ -99,9 +99,11 @@ def install() -> bool:
     """Batch the hand-over in this process (once); False if Streamlit's method is not the
     one this was written for (then nothing is changed)."""
     global _installed, _refused
+    if _installed or _refused:  # Home.py calls this on every run: decided once
+        return _installed
     with _install_lock:
-        if _installed:
-            return True
+        if _installed or _refused:
+            return _installed
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         from streamlit.runtime.app_session import AppSession
 
@@ -110,8 +112,7 @@ def install() -> bool:
         handler = getattr(AppSession, "_handle_scriptrunner_event_on_event_loop", None)
         caller = getattr(AppSession, "_call_soon_on_event_loop", None)
         if names != PARAMETERS or handler is None or caller is None:
-            if not _refused:
-                _log.warning("Streamlit's script events changed: handed over one by one")
+            _log.warning("Streamlit's script events changed: handed over one by one")
             _refused = True
             return False
         # Streamlit's signal holds its receivers weakly (a WeakMethod: a weak reference to

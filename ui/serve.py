@@ -136,11 +136,9 @@ def prepare() -> None:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
-    from ui import script_events  # declares no component
+    from ui import script_events, thumbnails  # they declare no component
 
     script_events.install()  # from the first run on (Home.py installs it too, for Cloud)
-    from ui import thumbnails  # declares no component
-
     thumbnails.prune()  # before Streamlit measures the static folder (off past 1 GB)
     threading.Thread(target=prepare, name="prepare-app", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ENTRY), *(sys.argv[1:] if argv is None else argv)]

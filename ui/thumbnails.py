@@ -141,5 +141,5 @@ def markdown_url(jpeg: bytes) -> str:
 def image_url(jpeg: bytes) -> str:
     """The thumbnail's address for ``st.image`` (``/app/static/...``, which it passes through
     as it is), or its data URL when there is no file."""
-    name = saved(jpeg) if static_serving() else None
-    return f"/app/static/{FOLDER}/{name}" if name else data_url(jpeg)
+    url = markdown_url(jpeg)
+    return url if url.startswith("data:") else "/" + url

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import Session, select
@@ -22,6 +21,7 @@ from core.models.catalogue import Item, ItemStatus
 from core.models.trade import OrderLine
 from core.trade.cart import add_to_cart
 from demo.seed import create_demo_database
+from tests.concurrency import run_async
 from tests.conftest import PG_URL, _close, _emptied_postgres
 from tests.shop_helpers import jpeg, user_id
 from tools.servers import ServersError, nginx_binary, running_servers
@@ -62,13 +62,6 @@ def cookie_for(engine, email: str) -> dict[str, str]:
     return {"marketplace_auth": sessions.encode_cookie(token, secret)}
 
 
-def run(coroutine):
-    """The tabs' work in a thread of its own: an earlier test on this worker (Playwright's
-    sync API) may have left an event loop in this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 async def search(tab: Tab, words: str) -> Run:
     shop = await tab.open("", "")
     return await tab.rerun(
@@ -91,7 +84,7 @@ def test_every_tab_through_nginx_stays_on_its_process(cluster):
     async def crowd():
         return await asyncio.gather(*(visit() for _ in range(MAX_SESSIONS)))
 
-    assert len(set(run(crowd()))) == MAX_SESSIONS  # as many browsers, as many routing cookies
+    assert len(set(run_async(crowd()))) == MAX_SESSIONS  # as many browsers, as many routing cookies
 
 
 def test_a_listing_saved_through_one_server_is_found_through_the_other(cluster):
@@ -117,7 +110,7 @@ def test_a_listing_saved_through_one_server_is_found_through_the_other(cluster):
             on_a = await search(tab_a, "zebra")
         return before, after, on_a
 
-    before, after, on_a = run(before_and_after())
+    before, after, on_a = run_async(before_and_after())
     assert "Zebra print scarf" not in before.text()
     assert "Zebra print scarf" in after.text() and "Zebra print scarf" in on_a.text()
 
@@ -140,7 +133,7 @@ def test_log_out_through_one_server_ends_the_session_on_the_other(cluster):
             new_b = await new_tab_b.open("profile", "")
         return again_b, new_b
 
-    again_b, new_b = run(both())
+    again_b, new_b = run_async(both())
     for page in (again_b, new_b):
         assert page.widget_id("button", "Log out") is None
         assert page.widget_id("text_input", "E-mail")  # sent to the log-in page
@@ -190,7 +183,7 @@ def test_a_sale_raced_through_both_servers_sells_once(cluster):
         await tab_b.close()
         return ends
 
-    ends = run(race())
+    ends = run_async(race())
     assert not any(end.exceptions for end in ends)
     thanked = ["Your order" in end.text() and "is placed" in end.text() for end in ends]
     assert sorted(thanked) == [False, True]  # one buyer thanked, the other told on the cart
@@ -221,7 +214,7 @@ def test_log_in_limits_hold_across_both_servers(cluster):
             assert LOCKED_MESSAGE not in wrong.text()
         return await attempt(b, "tototo")  # the right one, on the other process
 
-    assert LOCKED_MESSAGE in run(guesses()).text()
+    assert LOCKED_MESSAGE in run_async(guesses()).text()
 
 
 def test_past_max_sessions_a_new_tab_is_told_busy_then_let_in_by_itself(cluster):
@@ -243,7 +236,7 @@ def test_past_max_sessions_a_new_tab_is_told_busy_then_let_in_by_itself(cluster)
             await tab.close()
         return busy, inside
 
-    busy, inside = run(crowd())
+    busy, inside = run_async(crowd())
     assert "Busy right now" in busy.text() and not busy.exceptions
     assert busy.widget_id("text_input", "Search") is None  # none of the shop: not let in
     assert inside.widget_id("text_input", "Search")  # the shop, without a reload
@@ -264,6 +257,6 @@ def test_a_photo_the_browser_lists_but_this_process_never_got_is_said(cluster):
             title = form.widget_id("text_input", "Title")
             return await tab.rerun(widgets={uploader: listed, title: "Blue wool coat"})
 
-    page = run(moved())
+    page = run_async(moved())
     assert not page.exceptions
     assert any("did not reach the server" in t and "add it again" in t for t in page.texts())

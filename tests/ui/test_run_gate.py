@@ -4,6 +4,7 @@
 import threading
 import time
 
+from tests.concurrency import at_once
 from ui.admission import RunGate
 
 SLOW = 0.05  # the tests' "slow run", in seconds
@@ -11,23 +12,16 @@ SLOW = 0.05  # the tests' "slow run", in seconds
 
 def _runs(gate: RunGate, lengths: list[float]) -> list[tuple[float, float]]:
     """Each run's (start, end) when ``len(lengths)`` runs ask for their turn at once."""
-    spans: list[tuple[float, float]] = [(0.0, 0.0)] * len(lengths)
-    ready = threading.Barrier(len(lengths))
 
-    def run(n: int) -> None:
-        ready.wait()
+    def run(length: float) -> tuple[float, float]:
         token = gate.enter()
         start = time.monotonic()
-        time.sleep(lengths[n])
-        spans[n] = (start, time.monotonic())
+        time.sleep(length)
+        end = time.monotonic()
         gate.leave(token)
+        return start, end
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(lengths))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    return spans
+    return at_once(run, lengths)
 
 
 def _most_at_once(spans: list[tuple[float, float]]) -> int:
@@ -62,7 +56,7 @@ def test_a_run_called_off_while_waiting_leaves_the_line():
     behind.join(2)
     assert after and after[0] is not None  # the one behind it went in
     gate.leave(after[0])
-    assert gate.drawing() == 0
+    assert gate.counts() == (0, 2)  # the called-off run never drew
 
 
 def test_a_slow_run_lets_the_next_start_beside_it_up_to_the_cap():
@@ -74,7 +68,7 @@ def test_a_slow_run_lets_the_next_start_beside_it_up_to_the_cap():
     assert SLOW * 0.9 <= starts[1] - starts[0] < 0.3
     assert SLOW * 0.9 <= starts[2] - starts[1] < 0.3
     assert starts[3] - starts[0] >= 0.55  # the fourth waited for a run to end
-    assert gate.drawing() == 0
+    assert gate.counts() == (0, 4)
 
 
 def test_runs_go_in_the_order_they_asked():
