@@ -15,9 +15,10 @@ from core.i18n import _, format_number
 from core.models.catalogue import MAX_PRICE_CENTS
 from ui import catalogue as shop
 from ui import search, warmup
+from ui.card_grid import card_grid
 from ui.favourites import page_hearts
 from ui.state import current_user, db_session
-from ui.widgets import card_grid, plain
+from ui.widgets import plain
 
 user = current_user()
 ai = search.semantic_on()  # searches ranked by meaning too (a model that embeds text)

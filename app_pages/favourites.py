@@ -7,9 +7,9 @@ from core.catalogue.favourites import favourites
 from core.i18n import _, ngettext
 from ui import pages
 from ui.auth import require_user
+from ui.card_grid import card_grid
 from ui.favourites import Hearts
 from ui.state import db_session
-from ui.widgets import card_grid
 
 user = require_user(pages.FAVOURITES)
 st.title(_("Favourites"))

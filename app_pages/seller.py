@@ -15,10 +15,11 @@ from core.catalogue.sellers import (
 from core.i18n import _, current_language, format_day, format_number, ngettext
 from core.models.moderation import ReportTarget
 from ui import charts, pages
+from ui.card_grid import card_grid
 from ui.moderation import block_button, report_form
 from ui.sellers import member_since, rating_text, stars
 from ui.state import current_user, db_session
-from ui.widgets import card_grid, plain
+from ui.widgets import plain
 
 try:
     with db_session() as session:

@@ -1,7 +1,9 @@
-"""The heart: on every shop card (``Hearts``, read once per page) and on the item page.
+"""The heart: on every card of a grid (``Hearts``, read once per page; drawn by
+ui/card_grid.py) and on the item page.
 
 Outlined when the item is not one of the viewer's favourites, filled when it is. A click is
-a button's ``on_click``: the change is written before the page reruns, so the rerun draws
+a callback (the button's ``on_click``, the grid's heart trigger): the change is written
+before the page reruns, so the rerun draws
 the new heart and the shop keeps its address (page, filters) and scroll like any rerun. A
 logged-out visitor's click sends them to log in, then back to the same address. The seller
 gets no heart on their own listing; everyone sees how many people like an item on its page.
@@ -51,21 +53,12 @@ def page_hearts(
     return Hearts(viewer, frozenset(favourite_ids(session, viewer, item_ids)), back)
 
 
-def card_heart(item: Item, hearts: Hearts) -> None:
-    """A card's heart (an icon): none on the viewer's own listing, nor to newly favourite a
-    sold one."""
-    on = item.id in hearts.favourited
-    if not _has_heart(item, hearts.viewer_id, on):
-        return
-    _heart("", item.id, on, hearts.viewer_id, hearts.back, key=f"heart_card_{item.id}")
-
-
 def item_heart(user: User | None, item: Item, state: ItemHearts) -> None:
     """The item page's heart and how many people like the item (for everyone, the seller
     too: the seller gets the count but no heart)."""
     viewer = user.id if user else None
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        if _has_heart(item, viewer, state.favourited):
+        if has_heart(item, viewer, state.favourited):
             label = _("In your favourites") if state.favourited else _("Add to favourites")
             _heart(label, item.id, state.favourited, viewer, pages.ITEM, key="heart_item")
         if state.count:
@@ -76,7 +69,14 @@ def item_heart(user: User | None, item: Item, state: ItemHearts) -> None:
             )
 
 
-def _has_heart(item: Item, viewer_id: int | None, on: bool) -> bool:
+def heart_label(on: bool, viewer_id: int | None) -> str:
+    """A heart's tooltip: what a click does."""
+    if viewer_id is None:
+        return _("Log in to keep it in favourites")
+    return _("Remove from your favourites") if on else _("Add to your favourites")
+
+
+def has_heart(item: Item, viewer_id: int | None, on: bool) -> bool:
     if viewer_id is not None and item.seller_id == viewer_id:
         return False
     return on or item.status == ItemStatus.AVAILABLE.value  # a sold one: only to take it out
@@ -91,9 +91,9 @@ def _heart(
             key=key,
             icon=HEART_OFF,
             type="tertiary",
-            help=_("Log in to keep it in favourites"),
+            help=heart_label(False, None),
         ):
-            require_user(back, then=functools.partial(_favourite_after_login, item_id))
+            require_user(back, then=functools.partial(heart_after_login, item_id))
         return
     # a filled heart is drawn in a keyed container: Material Symbols draw "favorite" as an
     # outline unless a style rule fills it (ui/layout.py); an outlined one needs none (one
@@ -104,13 +104,13 @@ def _heart(
             key=key,
             icon=HEART_ON if on else HEART_OFF,
             type="tertiary",
-            help=_("Remove from your favourites") if on else _("Add to your favourites"),
-            on_click=_clicked,
+            help=heart_label(on, viewer_id),
+            on_click=change_heart,
             args=(item_id, not on),
         )
 
 
-def _favourite_after_login(item_id: int, user: User) -> None:
+def heart_after_login(item_id: int, user: User) -> None:
     """The heart a visitor clicked before logging in, kept once they have (a toast if it
     cannot be: their own listing, sold meanwhile)."""
     try:
@@ -120,7 +120,7 @@ def _favourite_after_login(item_id: int, user: User) -> None:
         st.toast(str(exc), icon=":material/error:")
 
 
-def _clicked(item_id: int, wanted: bool) -> None:
+def change_heart(item_id: int, wanted: bool) -> None:
     """The heart's ``on_click``: what the heart showed, turned over (not a blind toggle:
     a tab that was behind does what it showed). Runs before the page: the session is
     checked again here, as in a dialog."""

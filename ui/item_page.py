@@ -20,12 +20,13 @@ from core.trade.cart import add_to_cart
 from core.trade.reviews import seller_rating
 from ui import charts, dialogs, pages, search, warmup
 from ui.auth import require_user
+from ui.card_grid import card_grid
 from ui.conversations import item_page_actions
 from ui.favourites import item_heart, page_hearts
 from ui.moderation import report_form
 from ui.sellers import seller_link
 from ui.state import db_session
-from ui.widgets import card_grid, flash, item_facts, money, photo_alt, plain, status_badge
+from ui.widgets import flash, item_facts, money, photo_alt, plain, status_badge
 
 DELETE_KEY = "_confirm_delete_item"
 FLASH_KEY = "_flash"

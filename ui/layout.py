@@ -25,10 +25,6 @@ def screen_key(screen: pages.Screen | None) -> str:
     return SCREEN_KEY_PREFIX + (screen.url_path or "shop")
 
 
-# The cards of a grid (ui/widgets.py card_grid: one wrapping horizontal container keyed
-# grid_<key>, each card in a layout wrapper), four a row, two on a phone.
-_GRID = '[class*="st-key-grid_"]'
-_GRID_CELL = f'{_GRID} > [data-testid="stLayoutWrapper"]'
 _QUICK = f".st-key-{pages.QUICK_LINKS_KEY}"
 MENU_CLOSER_KEY = "menu_closer"  # the container of the side menu's closer (apply())
 # The links to the shop in the navigation and its side menu (a phone's), and in the phone's
@@ -82,33 +78,13 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
 {_SHOP_NAV} [data-testid="stIconMaterial"] {{color: #111827;}}
 {_SHOP_QUICK} {{background-color: rgba(157, 173, 190, 0.15);}}
 
-/* A favourite's heart (ui/favourites.py) filled and red: Streamlit's Material Symbols font
+/* A favourite's heart on an item's page (ui/favourites.py) filled and red: Streamlit's Material Symbols font
    has no FILL axis, so "favorite" is drawn as an outline, like "favorite_border"; the glyph
    is painted through the shape of a filled heart instead. */
 [class*="st-key-filled_heart"] [data-testid="stIconMaterial"] {{
   color: transparent; background-color: {HEART_RED};
   -webkit-mask: {_FILLED_HEART} center / contain no-repeat;
   mask: {_FILLED_HEART} center / contain no-repeat;
-}}
-
-/* A grid of cards: four a row, each a quarter of the row less its share of the gaps, and
-   as tall as the row's tallest; the photo (in the card's text) as wide as the card. Below
-   640 px, two a row. */
-{_GRID} {{gap: 1rem; align-items: stretch;}}
-{_GRID_CELL} {{
-  flex: 0 0 calc((100% - 3rem) / 4); max-width: calc((100% - 3rem) / 4); min-width: 0;
-}}
-{_GRID_CELL} > [class*="st-key-card_"] {{height: 100%;}}  /* a row's cards one height */
-/* a card is one wrapping row: its text (the first element) a whole line, then the link, the
-   badge and the heart (ui/widgets.py item_card) */
-[class*="st-key-card_"] {{align-content: flex-start;}}  /* its lines at the top, as before */
-[class*="st-key-card_"] > :first-child {{flex: 0 0 100%; max-width: 100%;}}
-[class*="st-key-card_"] [data-testid="stMarkdownContainer"] img {{
-  width: 100%; height: auto; display: block; border-radius: 0.5rem;
-}}
-@media (max-width: 639.98px) {{
-  {_GRID} {{gap: 0.75rem;}}
-  {_GRID_CELL} {{flex-basis: calc((100% - 0.75rem) / 2); max-width: calc((100% - 0.75rem) / 2);}}
 }}
 """
 

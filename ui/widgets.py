@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import string
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +23,6 @@ from core.models.catalogue import Item, ItemStatus
 from core.money import format_eur
 from ui import pages, thumbnails
 from ui.auth import cookie_change_pending
-from ui.favourites import Hearts, card_heart
 
 # (a cached function, *its arguments) -> when this process last made it (time.monotonic())
 _MADE: dict[tuple, float] = {}
@@ -135,64 +134,6 @@ def thumbnail(image: bytes | None, width: int | str = "stretch", *, alt: str) ->
         st.image(thumbnails.image_url(image), width=width, alt=alt)
     else:
         st.caption(_("No photo"))
-
-
-def item_card(
-    item: Item,
-    image: bytes | None,
-    *,
-    query: Mapping[str, list[str]] | None = None,
-    hearts: Hearts | None = None,
-) -> None:
-    """One catalogue card: thumbnail; title, size, brand, category and price in one text; the
-    link to the item (after ``query``, the shop's address: see ``item_link``), a "Sold" badge
-    once sold and the heart (from the page's ``hearts``, read once for all its cards).
-
-    As few elements as the card allows: a page's cost on the server grows with its number
-    of elements (each one is a message handed to the event loop), and a shop page draws 24
-    cards (``bench/capacity.py``)."""
-    # one wrapping row: the text a whole line (CSS, ui/layout.py), then the link, the badge
-    # and the heart on the next, spread out; a row of its own for them was one more element
-    with st.container(
-        border=True,
-        key=f"card_{item.id}",
-        horizontal=True,
-        horizontal_alignment="distribute",
-        vertical_alignment="center",
-    ):
-        facts = [plain(item.brand), plain(categories.size_label(item.size))]
-        facts.append(categories.label(item.category))
-        if item.colour:  # a shopper scanning cards looks for a colour first
-            facts.append(attributes.colour_label(item.colour))
-        lines = (f"**{plain(item.title)}**", small_grey(" · ".join(facts)), money(item.price_cents))
-        # the thumbnail in the same element as the text: a markdown image of its file's address
-        alt = plain(photo_alt(item.title, item.category))
-        no_photo = small_grey(_("No photo"))
-        photo = f"![{alt}]({thumbnails.markdown_url(image)})" if image else no_photo
-        st.markdown(f"{photo}\n\n" + "  \n".join(lines))
-        item_link(item.id, query=query, icon=":material/arrow_forward:")
-        if item.status == ItemStatus.SOLD.value:
-            st.badge(pgettext("one item", "Sold"), icon=":material/sell:", color="gray")
-        if hearts is not None:
-            card_heart(item, hearts)
-
-
-GRID_KEY_PREFIX = "grid_"  # four cards a row, two on a phone: the widths are CSS (ui/layout.py)
-
-
-def card_grid(
-    cards: Sequence,
-    *,
-    key: str = "cards",
-    query: Mapping[str, list[str]] | None = None,
-    hearts: Hearts | None = None,
-) -> None:
-    """``cards`` (anything with ``.item`` and ``.thumbnail``) as ``item_card``s, four a row,
-    in order: one wrapping row (a horizontal container keyed ``grid_<key>``, unique on its
-    page) rather than st.columns for every four cards, which drew five more elements a row."""
-    with st.container(horizontal=True, key=GRID_KEY_PREFIX + key):
-        for card in cards:
-            item_card(card.item, card.thumbnail, query=query, hearts=hearts)
 
 
 def status_badge(item: Item) -> None:

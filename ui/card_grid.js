@@ -1,0 +1,120 @@
+// The catalogue's grid of cards (ui/card_grid.py): one Streamlit element for a page's cards.
+//
+// data (JSON, as bytes) = {cards: [{id, href, title, facts, price, img, alt, sold, heart}], noPhoto, sold}
+//   href  the item's address relative to the page ("item?item=7", after the shop's filters)
+//   img   the thumbnail's address relative to the page ("app/static/thumbs/<hash>.jpg") or a
+//         data URL; null: no photo
+//   heart null (none on this card) or {on, label}: filled or outlined, its tooltip
+//
+// A card is one link: a click opens the item the way Streamlit's own page links do, in the
+// same tab and without reloading the app (the address is pushed, then Streamlit is told the
+// way the browser's Back button tells it). A click with a modifier key, a middle click or
+// "Open in new tab" follow the link as any link. The heart is a button beside the link (a
+// button inside a link is not allowed), sent to the server as the "heart" trigger.
+//
+// User text (titles, brands) is set as text, never as HTML.
+
+const HEART_PATH =
+  "M12 21.35l-1.45-1.32C5.4 15.36 2 12.28 2 8.5 2 5.42 4.42 3 7.5 3c1.74 0 3.41.81 " +
+  "4.5 2.09C13.09 3.81 14.76 3 16.5 3 19.58 3 22 5.42 22 8.5c0 3.78-3.4 6.86-8.55 11.54L12 " +
+  "21.35z";
+const SVG = "http://www.w3.org/2000/svg";
+
+function heartIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", HEART_PATH);
+  svg.appendChild(path);
+  return svg;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+// Open the item in this tab as a Streamlit page link does: push its address, then tell
+// Streamlit as the Back button would (it reads the address and runs that page with its
+// query). If Streamlit has not taken the page over a moment later (this grid is still on the
+// page, the address unchanged), the link is followed as a plain link: a page load.
+function openInPlace(event, link, root) {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  const href = link.href;
+  window.history.pushState(null, "", href);
+  window.dispatchEvent(new PopStateEvent("popstate", { state: null }));
+  window.setTimeout(() => {
+    if (root.isConnected && window.location.href === href) window.location.assign(href);
+  }, 4000);
+}
+
+function card(c, labels, root, setTriggerValue) {
+  const item = el("article", "card");
+  item.dataset.item = String(c.id);
+  const link = el("a", "open");
+  link.href = c.href;
+  link.addEventListener("click", (event) => openInPlace(event, link, root));
+  if (c.img) {
+    const img = el("img", "photo");
+    img.src = c.img;
+    img.alt = c.alt;
+    img.loading = "lazy";
+    img.decoding = "async";
+    link.appendChild(img);
+  } else {
+    link.appendChild(el("div", "photo none", labels.noPhoto));
+  }
+  link.appendChild(el("span", "title", c.title));
+  link.appendChild(el("span", "facts", c.facts));
+  link.appendChild(el("span", "price", c.price));
+  item.appendChild(link);
+
+  const foot = el("div", "foot");
+  if (c.sold) foot.appendChild(el("span", "sold", labels.sold));
+  if (c.heart) {
+    const button = el("button", c.heart.on ? "heart on" : "heart");
+    button.type = "button";
+    button.title = c.heart.label;
+    button.setAttribute("aria-label", c.heart.label);
+    button.setAttribute("aria-pressed", c.heart.on ? "true" : "false");
+    button.appendChild(heartIcon());
+    button.addEventListener("click", () => {
+      button.disabled = true; // one click, one change: the page's next run redraws it
+      setTriggerValue("heart", { item: c.id, on: !c.heart.on });
+    });
+    foot.appendChild(button);
+  }
+  if (foot.childNodes.length) item.appendChild(foot);
+  return item;
+}
+
+export default function (component) {
+  const { parentElement, setTriggerValue } = component;
+  // the server sends its JSON as bytes (ui/card_grid.py)
+  const data = JSON.parse(new TextDecoder().decode(component.data));
+  const root = parentElement.querySelector(".grid");
+  const labels = { noPhoto: data.noPhoto, sold: data.sold };
+  // a card unchanged since the last run is kept (its photo not decoded again); a changed
+  // one is drawn anew; the order is the data's
+  const kept = new Map();
+  for (const node of root.children) kept.set(node.dataset.key, node);
+  const nodes = (data.cards || []).map((c) => {
+    const key = JSON.stringify([c, labels]);
+    const old = kept.get(key);
+    if (old) {
+      kept.delete(key);
+      const button = old.querySelector("button.heart");
+      if (button) button.disabled = false;
+      return old;
+    }
+    const node = card(c, labels, root, setTriggerValue);
+    node.dataset.key = key;
+    return node;
+  });
+  root.replaceChildren(...nodes);
+}
