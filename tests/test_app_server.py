@@ -1,7 +1,6 @@
 """The app as people run it: `streamlit run Home.py`, answering over real HTTP."""
 
 import os
-import re
 
 import pytest
 import requests
@@ -43,13 +42,6 @@ def test_thumbnails_are_served_once_written(server):
     assert requests.get(missing, timeout=5).status_code == 404
 
 
-def _card_titles(texts: list[str]) -> list[str]:
-    """The titles of the cards a run drew (each card's text: its photo, then its bold
-    title, escaped as ui.widgets.plain escapes it), in the order received."""
-    cards = (re.search(r"\n\n\*\*(.+?)\*\*", t) for t in texts if t.startswith("!["))
-    return [re.sub(r"\\(.)", r"\1", m.group(1)).replace("\u200b", "") for m in cards if m]
-
-
 def test_a_runs_messages_arrive_whole_and_in_order(server, app_env):
     """The server hands a run's messages to its event loop in batches (ui/script_events.py):
     a tab still gets every element of each run, in the order the page drew them, and the
@@ -69,7 +61,5 @@ def test_a_runs_messages_arrive_whole_and_in_order(server, app_env):
     assert not any(run.exceptions or run.page_not_found for run in runs)
     for run in (*runs[:3], runs[4]):
         texts = run.texts()
-        assert texts.index("Second-hand clothes") < min(
-            n for n, t in enumerate(texts) if t.startswith("![")
-        )  # the title before the cards, as drawn
-        assert _card_titles(texts) == newest
+        assert texts.index("Second-hand clothes") < texts.index(newest[0])  # as drawn
+        assert [card["title"] for card in run.cards()] == newest

@@ -4,6 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from demo.listings import DEMO_LISTINGS
+from tests.apptest import texts
 from tests.conftest import ROOT
 
 
@@ -11,7 +12,7 @@ def test_landing_page_renders_the_catalogue(app_env):
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "Second-hand clothes"
-    shown = " ".join(m.value for m in at.markdown)
+    shown = texts(at)
     assert sum(listing.title in shown for listing in DEMO_LISTINGS) >= 12
     assert "€" in shown
     # the database was created and seeded under DATA_DIR on first start

@@ -7,7 +7,8 @@ widget states, the page's ``page_script_hash`` for navigation, the browser's loc
 zone and address, the hashes of the large messages it already holds) and reads the
 ``ForwardMsg`` protobufs back until the run says it finished. Like a browser, it fetches
 each image once and keeps it: ``st.image``'s media files (``/media/...``) and static files
-(``/app/static/...``), markdown images included.
+(``/app/static/...``), markdown images and the card grid's photos (ui/card_grid.py)
+included.
 
 Not simulated: the 20 s refresh of the logged-in header (a fragment), components' iframes
 (the cookie setter runs only at log-in and log-out, which the tab does through the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -38,6 +40,19 @@ _TEXT_FIELDS = ("body", "label", "placeholder", "value")
 _STATIC_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\((app/static/[^)\s]+)\)")
 
 
+def _grid_cards(element) -> list[dict]:
+    """The cards of a card grid element (its data: JSON bytes, {"cards": [...]}); none for
+    any other component."""
+    if element.WhichOneof("type") != "bidi_component" or not element.bidi_component.bytes:
+        return []
+    try:
+        data = json.loads(element.bidi_component.bytes)
+    except ValueError:
+        return []
+    cards = data.get("cards") if isinstance(data, dict) else None
+    return [card for card in cards if isinstance(card, dict)] if isinstance(cards, list) else []
+
+
 class TabError(RuntimeError):
     """The server closed the tab, or a run did not finish in time."""
 
@@ -52,26 +67,35 @@ class Run:
     page_not_found: bool = False
 
     def texts(self) -> list[str]:
-        """Every text the run showed: markdown, headings, alerts, captions, widget labels."""
+        """Every text the run showed: markdown, headings, alerts, captions, widget labels,
+        and each card's title, facts and price."""
         found = []
         for element in self.elements:
             kind = element.WhichOneof("type")
             if kind is None:
+                continue
+            if kind == "bidi_component":
+                for card in _grid_cards(element):
+                    found += [card.get("title"), card.get("facts"), card.get("price")]
                 continue
             part = getattr(element, kind)
             for name in _TEXT_FIELDS:
                 value = getattr(part, name, None)
                 if isinstance(value, str) and value:
                     found.append(value)
-        return found
+        return [text for text in found if isinstance(text, str) and text]
+
+    def cards(self) -> list[dict]:
+        """The cards of the run's grids (ui/card_grid.py), in order."""
+        return [card for element in self.elements for card in _grid_cards(element)]
 
     def text(self) -> str:
         return "\n".join(self.texts())
 
     def image_urls(self) -> list[str]:
         """The addresses of the run's images, as a browser asks for them: ``st.image``'s, and
-        markdown images from the app's static folder (``app/static/...``, relative to a page,
-        all of which are at the top level)."""
+        markdown images and cards' photos from the app's static folder (``app/static/...``,
+        relative to a page, all of which are at the top level)."""
         urls = []
         for element in self.elements:
             kind = element.WhichOneof("type")
@@ -80,6 +104,9 @@ class Run:
             elif kind == "markdown":
                 found = _STATIC_IMAGE.findall(element.markdown.body)
                 urls.extend("/" + url for url in found)
+            elif kind == "bidi_component":
+                found = (card.get("img") for card in _grid_cards(element))
+                urls.extend("/" + url for url in found if (url or "").startswith("app/static/"))
         return urls
 
     def widget_id(self, kind: str, label: str) -> str | None:

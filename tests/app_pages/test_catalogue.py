@@ -12,7 +12,7 @@ from core.catalogue.photos import prepare_photo
 from core.catalogue.selling import ListingDraft, create_listing
 from core.models.catalogue import Photo
 from demo.listings import DEMO_LISTINGS
-from tests.apptest import start_app, texts
+from tests.apptest import card_titles, grid, open_card, start_app, texts
 from tests.conftest import ROOT
 from tests.shop_helpers import (
     app_db,
@@ -24,17 +24,6 @@ from tests.shop_helpers import (
     user_id,
 )
 from ui import pages, thumbnails
-
-
-def card_titles(at) -> list[str]:
-    """The titles of the shop's cards: each card's one text is its photo (or "No photo"), a
-    blank line, then its title, its facts in small grey and its price, a line each."""
-    titles = []
-    for m in at.markdown:
-        _photo, blank, text = m.value.partition("\n\n")
-        if blank and text.startswith("**") and ":small[:gray[" in text:
-            titles.append(text.split("  \n")[0].strip("*").replace("\\", ""))
-    return titles
 
 
 def caption(at) -> str:
@@ -117,9 +106,8 @@ def test_the_address_says_the_search_filters_and_sort(app_env):
     assert shown == ["Black leather biker jacket", "Tan leather tote bag", "White leather sneakers"]
     assert at.query_params == {"q": "leather", "condition": "very_good", "sort": "price_down"}
     # the cards open their item after the same address, so the item page can go back to it
-    items = [link.proto.query_string for link in at.get("page_link")
-             if "item=" in link.proto.query_string]  # fmt: skip
-    prefix = "q=leather&condition=very_good&sort=price_down&item="
+    items = [card["href"] for card in grid(at)]
+    prefix = "item?q=leather&condition=very_good&sort=price_down&item="
     assert len(items) == len(shown) and all(q.startswith(prefix) for q in items)
 
     shared = open_shop(dict(at.query_params))  # the link shared, or the page reloaded
@@ -228,7 +216,7 @@ def test_filters_survive_a_visit_to_an_item(app_env):
     at.selectbox(key="f_sort").set_value("price_up").run()
     shown = card_titles(at)
     item = item_by_title(app_db(app_env), shown[0]).id
-    follow(at, "See the item", f"item={item}")  # the item's own page, after the search
+    open_card(at, item)  # the item's own page, after the search
     assert at.title == [] and shown[0] in [h.value.replace("\\", "") for h in at.header]
     assert at.query_params == {"q": "shirt", "sort": "price_up", "item": str(item)}
     assert link_queries(at)["Back to the shop"] == "q=shirt&sort=price_up"
@@ -281,7 +269,7 @@ def image_alts(at) -> list[str]:
     return [img.alt for element in at.get("image") for img in element.proto.imgs]
 
 
-_CARD_PHOTO = re.compile(r"^!\[((?:\\.|[^\]\\])*)\]\(app/static/thumbs/(\w+\.jpg)\)")
+_CARD_PHOTO = re.compile(r"^app/static/thumbs/(\w+\.jpg)$")
 
 
 def listing_thumbnail(engine, title: str) -> bytes:
@@ -294,9 +282,8 @@ def listing_thumbnail(engine, title: str) -> bytes:
 
 
 def card_alts(at) -> list[str]:
-    """The alternative texts of the cards' photos (a markdown image, unescaped), in order."""
-    found = (_CARD_PHOTO.match(m.value) for m in at.markdown)
-    return [re.sub(r"\\(.)", r"\1", m.group(1)) for m in found if m]
+    """The alternative texts of the cards' photos, in order."""
+    return [card["alt"] for card in grid(at) if card["img"]]
 
 
 def test_every_photo_says_what_it_shows(app_env):
@@ -319,8 +306,8 @@ def test_every_photo_says_what_it_shows(app_env):
     alts = card_alts(at)
     assert alts[0] == "Photo of Two-photo tee (T-shirt)"  # the title and the category
     # the photo by its address: the file of the listing's thumbnail, which the browser keeps
-    first = next(m for m in map(_CARD_PHOTO.match, (m.value for m in at.markdown)) if m)
-    assert (thumbnails.STATIC_DIR / "thumbs" / first.group(2)).read_bytes() == listing_thumbnail(
+    first = _CARD_PHOTO.match(grid(at)[0]["img"])
+    assert (thumbnails.STATIC_DIR / "thumbs" / first.group(1)).read_bytes() == listing_thumbnail(
         engine, "Two-photo tee"
     )
     assert [alt.split(" (")[0] for alt in alts] == [f"Photo of {t}" for t in card_titles(at)]

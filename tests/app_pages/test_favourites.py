@@ -11,7 +11,16 @@ from sqlmodel import Session, select
 from core.accounts import accounts, sessions
 from core.catalogue.favourites import add_favourite
 from core.models.catalogue import Favourite, Item
-from tests.apptest import log_in, open_page, start_app, submit_login, texts
+from tests.apptest import (
+    grid,
+    grid_keys,
+    log_in,
+    open_page,
+    press_heart,
+    start_app,
+    submit_login,
+    texts,
+)
 from tests.shop_helpers import (
     CATALOGUE,
     ITEM,
@@ -22,7 +31,7 @@ from tests.shop_helpers import (
     open_item,
     user_id,
 )
-from ui.favourites import HEART_OFF, HEART_ON
+from ui.favourites import HEART_ON
 
 FAVOURITES, LISTINGS = "app_pages/favourites.py", "app_pages/my_listings.py"
 # user1 sells these (demo data); user2 is the one who likes them
@@ -30,18 +39,42 @@ DRESS, FEDORA = "Red wrap midi dress", "Straw-colour fedora"
 USER2_ITEM = "Navy summer dress with belt"
 
 
+CARD = "heart_card_"  # heart_card_<id>: the heart of a card in a grid (ui/card_grid.py)
+
+
 def heart(at, key: str):
-    """The heart button ``key`` (heart_card_<id> on a card, heart_item on the item page)."""
+    """The item page's heart button (``heart_item``)."""
     found = [b for b in at.button if b.key == key]
     assert len(found) == 1, (key, [b.key for b in at.button])
     return found[0]
 
 
+def card_hearts(at) -> dict[str, bool]:
+    """The hearts of the page's cards, heart_card_<id> -> filled, in order."""
+    return {
+        f"{CARD}{card['id']}": card["heart"]["on"]
+        for key in grid_keys(at)
+        for card in grid(at, key)
+        if card["heart"] is not None
+    }
+
+
+def heart_on(at, key: str) -> bool:
+    """Whether the heart ``key`` (heart_item, or a card's heart_card_<id>) is filled."""
+    if key.startswith(CARD):
+        return card_hearts(at)[key]
+    return heart(at, key).proto.icon == HEART_ON
+
+
 def has_heart(at, key: str) -> bool:
-    return any(b.key == key for b in at.button)
+    return key in card_hearts(at) if key.startswith(CARD) else any(b.key == key for b in at.button)
 
 
 def press(at, key: str):
+    if key.startswith(CARD):
+        item_id = int(key.removeprefix(CARD))
+        grid_key = next(k for k in grid_keys(at) if any(c["id"] == item_id for c in grid(at, k)))
+        return press_heart(at, item_id, grid_key)
     heart(at, key).click().run()
     assert not at.exception, at.exception
     return at
@@ -82,15 +115,15 @@ def test_a_cards_heart_toggles_and_persists(app_env):
     at = log_in(start_app(), "user2@gmail.com")
     open_page(at, CATALOGUE)
     key = f"heart_card_{dress.id}"
-    assert heart(at, key).proto.icon == HEART_OFF
+    assert not heart_on(at, key)
     press(at, key)
-    assert heart(at, key).proto.icon == HEART_ON
+    assert heart_on(at, key)
     assert liked(engine, "user2@gmail.com") == {dress.id}
     assert at.title[0].value == "Second-hand clothes"  # still the shop, same address
     again = open_page(log_in(start_app(), "user2@gmail.com"), CATALOGUE)  # another visit
-    assert heart(again, key).proto.icon == HEART_ON
+    assert heart_on(again, key)
     press(again, key)
-    assert heart(again, key).proto.icon == HEART_OFF
+    assert not heart_on(again, key)
     assert liked(engine, "user2@gmail.com") == set()
 
 
@@ -100,11 +133,11 @@ def test_a_heart_keeps_the_shops_search_and_page(app_env):
     open_page(at, CATALOGUE)
     at.query_params.update({"q": "dress", "sort": "price_up"})
     at.run()
-    shown = [b.key for b in at.button if (b.key or "").startswith("heart_card_")]
+    shown = list(card_hearts(at))
     assert shown
     press(at, shown[0])
     assert at.query_params.get("q") == "dress" and at.query_params.get("sort") == "price_up"
-    assert [b.key for b in at.button if (b.key or "").startswith("heart_card_")] == shown
+    assert list(card_hearts(at)) == shown
     assert liked(engine, "user2@gmail.com") == {int(shown[0].removeprefix("heart_card_"))}
 
 
@@ -113,11 +146,11 @@ def test_the_item_pages_heart_and_how_many_people_like_it(app_env):
     dress = item_by_title(engine, DRESS)
     at = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
     assert heart(at, "heart_item").label == "Add to favourites"
-    assert heart(at, "heart_item").proto.icon == HEART_OFF
+    assert not heart_on(at, "heart_item")
     assert "like this" not in texts(at) and "likes this" not in texts(at)
     press(at, "heart_item")
     assert heart(at, "heart_item").label == "In your favourites"
-    assert heart(at, "heart_item").proto.icon == HEART_ON
+    assert heart_on(at, "heart_item")
     assert "1 person likes this" in texts(at)
     assert at.query_params.get("item") == str(dress.id)
     # persisted: another visit sees it, and logged-out visitors see the count too
@@ -154,7 +187,7 @@ def test_logged_out_the_item_pages_heart_asks_to_log_in_then_comes_back_and_keep
     # the shop's address it was opened from (repeated keys too) and the item
     at.query_params.update({"colour": ["red", "blue"], "q": "dress", "item": str(dress.id)})
     at.run()
-    assert heart(at, "heart_item").proto.icon == HEART_OFF
+    assert not heart_on(at, "heart_item")
     press(at, "heart_item")
     assert "Welcome back" in [t.value for t in at.title]
     assert liked(engine, "user2@gmail.com") == set()  # nothing done before logging in
@@ -181,7 +214,7 @@ def test_logged_out_a_cards_heart_is_kept_after_log_in_back_on_the_same_search(a
     assert "Welcome back" in [t.value for t in at.title]
     log_in(at, "user2@gmail.com")
     assert at.title[0].value == "Second-hand clothes" and at.query_params.get("q") == "dress"
-    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON  # kept from before
+    assert heart_on(at, f"heart_card_{dress.id}")  # kept from before
     assert liked(engine, "user2@gmail.com") == {dress.id}
 
 
@@ -206,7 +239,7 @@ def test_a_sold_favourite_can_be_taken_out_on_its_page(app_env):
     mark_sold(engine, dress.id)
     at = open_item(log_in(start_app(), "user2@gmail.com"), dress.id)
     assert "This item is sold." in texts(at) and "Add to cart" not in labels(at)
-    assert heart(at, "heart_item").proto.icon == HEART_ON and "1 person likes this" in texts(at)
+    assert heart_on(at, "heart_item") and "1 person likes this" in texts(at)
     press(at, "heart_item")
     assert not has_heart(at, "heart_item")  # sold: it cannot be added again
     assert liked(engine, "user2@gmail.com") == set()
@@ -227,7 +260,7 @@ def test_the_favourites_page_lists_them_and_a_sold_one_as_sold(app_env):
     assert "2 items · 1 sold" in page
     assert page.count("Sold") == 1  # the badge on the dress's card
     assert not {"Add to cart", "Buy"} & set(labels(at))  # nothing to buy here
-    assert heart(at, f"heart_card_{dress.id}").proto.icon == HEART_ON  # sold: still removable
+    assert heart_on(at, f"heart_card_{dress.id}")  # sold: still removable
     press(at, f"heart_card_{dress.id}")
     assert DRESS not in text_of(at) and FEDORA in text_of(at)
     assert liked(engine, "user2@gmail.com") == {fedora.id}
@@ -294,9 +327,9 @@ def test_the_hearts_of_a_shop_page_are_one_query(app_env, statements):
     at = open_page(log_in(start_app(), "user2@gmail.com"), CATALOGUE)
     statements.clear()
     at.run()  # one run of the shop: 24 cards
-    cards = [b for b in at.button if (b.key or "").startswith("heart_card_")]
+    cards = card_hearts(at)
     assert len(cards) == 12  # user1's items; user2's own have no heart
-    assert sum(b.proto.icon == HEART_ON for b in cards) == 2
+    assert sum(cards.values()) == 2
     hearts = [s for s in statements if "favourites" in s]
     assert len(hearts) == 1, hearts
 

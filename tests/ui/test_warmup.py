@@ -12,8 +12,7 @@ import pytest
 from core.ai.classifier import Classifier
 from core.db import make_engine
 from core.schema import upgrade_schema
-from tests.app_pages.test_catalogue import card_titles
-from tests.apptest import start_app, texts
+from tests.apptest import card_titles, start_app, texts
 from ui import warmup
 
 WARMING = "The AI is warming up"
