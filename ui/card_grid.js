@@ -117,4 +117,5 @@ export default function (component) {
     return node;
   });
   root.replaceChildren(...nodes);
+  root.dataset.drawn = "true"; // for the browser tests: the cards are on the page
 }

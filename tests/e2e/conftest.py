@@ -27,6 +27,9 @@ from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 SHOTS = ROOT / "test-artifacts" / "e2e"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # an iPhone 12-15's CSS pixels
+# the cards of a page's grids (ui/card_grid.js; Playwright's CSS reaches into their shadow
+# root), each one link to its item ("a.open") and a heart button
+CARD = '[data-testid="stMain"] article.card'
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -90,13 +93,17 @@ def _clean_screenshots():
 # Streamlit's own state of the page's script run, on its root element (what Streamlit's own
 # browser tests wait on): "notRunning" once the run the page asked for has ended, and at
 # once "rerunRequested" when a widget, a component (the cookie's) or a fragment asks for
-# another. Quiet means that, connected, with no element left stale, for QUIET_S on end.
+# another. Quiet means that, connected, with no element left stale and every card grid drawn
+# by its script (ui/card_grid.js marks it), for QUIET_S on end.
 QUIET_S = 0.3
 _QUIET_FOR = """([token, quietMs]) => {
+  const GRIDS = '[class*="st-key-grid_"] [data-testid="stBidiComponentIsolated"]';
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.dataset.testScriptState !== 'notRunning'
     || app.dataset.testConnectionState !== 'CONNECTED'
-    || document.querySelector('[data-stale="true"]') !== null;
+    || document.querySelector('[data-stale="true"]') !== null
+    || [...document.querySelectorAll(GRIDS)].some(
+      (host) => !host.shadowRoot || !host.shadowRoot.querySelector('.grid[data-drawn]'));
   const quiet = (window.__quiet = window.__quiet || {});
   if (busy) { delete quiet[token]; return false; }
   quiet[token] = quiet[token] ?? performance.now();
@@ -244,6 +251,11 @@ CHART_PROBLEMS = r"""() => {
   });
   return problems;
 }"""
+
+
+def card_titles(someone: Person) -> list[str]:
+    """The titles of the page's cards, in order."""
+    return someone.page.locator(f"{CARD} .title").all_inner_texts()
 
 
 def chart_problems(someone: Person) -> list[str]:

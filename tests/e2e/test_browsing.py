@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Person
+from tests.e2e.conftest import CARD, Person, card_titles
 
 pytestmark = pytest.mark.browser
 
@@ -64,12 +64,6 @@ def _shows_the_item(someone: Person, title: str) -> None:
     assert item.pop("item")[0].isdigit() and item == SHOP
 
 
-def _titles(someone: Person) -> list[str]:
-    """The titles of the result cards, in their order."""
-    cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
-    return [card.locator("strong").first.inner_text() for card in cards.all()]
-
-
 def _heading(someone: Person) -> str:
     return someone.page.locator(
         '[data-testid="stMain"] h1, [data-testid="stMain"] h2'
@@ -112,21 +106,22 @@ def _shows_the_search(someone: Person, results: list[str]) -> None:
     expect(someone.page.get_by_label("Search")).to_have_value("leather")
     expect(_sort(someone)).to_have_value("Price: high to low")
     assert _condition(someone, "Very good").get_attribute("aria-pressed") == "true"
-    assert _titles(someone) == results
+    assert card_titles(someone) == results
 
 
 def test_back_forward_reload_and_a_shared_search(people):
     shopper = people("shopper")
     shopper.goto("/")
-    assert 0 < len(_titles(shopper)) <= 24  # a page of cards (other tests may buy some)
+    assert 0 < len(card_titles(shopper)) <= 24  # a page of cards (other tests may buy some)
     # every card's photo came from its address in the static folder (ui/thumbnails.py)
-    card_photos = '[data-testid="stMain"] [class*="st-key-card_"] img'
-    sources = shopper.page.locator(card_photos).evaluate_all("all => all.map(i => i.src)")
+    photos = shopper.page.locator(f"{CARD} img")
+    sources = photos.evaluate_all("all => all.map(i => i.src)")
     assert sources and all("/app/static/thumbs/" in src for src in sources)
-    shopper.page.wait_for_function(  # and each one loaded, drawn at its size
-        "s => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth > 0)",
-        arg=card_photos,
-    )
+    for photo in photos.all():  # and each one loads once scrolled to (lazily), at its size
+        photo.scroll_into_view_if_needed()
+        expect(photo).to_have_js_property("complete", True)
+        assert photo.evaluate("i => i.naturalWidth") > 0
+    shopper.page.locator('[data-testid="stMain"] h1').first.scroll_into_view_if_needed()
     # how Streamlit marks the current page's link ("Shop", here)
     marked = _shop_link(shopper).evaluate("link => getComputedStyle(link).backgroundColor")
     assert marked != "rgba(0, 0, 0, 0)"
@@ -143,16 +138,14 @@ def test_back_forward_reload_and_a_shared_search(people):
     _sort(shopper).click()
     shopper.page.get_by_role("option", name="Price: high to low", exact=True).click()
     shopper.settle()
-    results = _titles(shopper)
+    results = card_titles(shopper)
     assert set(RESULTS) <= set(results)
     _shows_the_search(shopper, results)
     shared = shopper.page.url
     shopper.shot("search filter and sort")
 
     # open the second result: the item, at its own address after the search's
-    shopper.page.locator('[class*="st-key-card_"]').nth(1).get_by_role(
-        "link", name="See the item"
-    ).click()
+    shopper.page.locator(CARD).nth(1).locator("a.open").click()
     shopper.settle()
     _shows_the_item(shopper, results[1])
     item_address = shopper.page.url
@@ -180,7 +173,7 @@ def test_back_forward_reload_and_a_shared_search(people):
     shopper.settle()
     assert _heading(shopper) == "Second-hand clothes"
     assert _path(shopper) == "/" and _query(shopper) == {}
-    assert len(_titles(shopper)) > len(results)
+    assert len(card_titles(shopper)) > len(results)
     shopper.shot("shop from the navigation")
     shopper.page.go_back()  # one step back: the item, as it was
     shopper.settle()
@@ -191,7 +184,7 @@ def test_back_forward_reload_and_a_shared_search(people):
     _shows_the_search(shopper, results)
     _search(shopper, "jeans")  # a new search shows its results, never the item again
     assert _heading(shopper) == "Second-hand clothes"
-    assert "Straight-leg 501 jeans" in _titles(shopper)
+    assert "Straight-leg 501 jeans" in card_titles(shopper)
     assert _query(shopper) == {**SHOP, "q": ["jeans"]}
     shopper.shot("new search")
     shopper.page.go_back()

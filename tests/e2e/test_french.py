@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, Person, assert_accessible, chart_problems
+from tests.e2e.conftest import CARD, DESKTOP, Person, assert_accessible, chart_problems
 from tests.shop_helpers import jpeg
 from ui.i18n import LANGUAGE_COOKIE, SWITCH_KEY
 
@@ -106,9 +106,9 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     french.page.get_by_label("Rechercher").fill("merino")
     french.page.get_by_label("Rechercher").press("Enter")
     french.settle()
-    card = french.page.locator('[class*="st-key-card_"]').filter(has_text=TITLE).first
+    card = french.page.locator(CARD).filter(has_text=TITLE).first
     assert PRICE.search(card.inner_text())
-    card.get_by_role("link", name="Voir l'article").click()
+    card.locator("a.open").click()
     french.settle()
     french.page.get_by_role("heading", name=TITLE).wait_for()
     facts = french.text()

@@ -25,7 +25,7 @@ import requests
 
 from tests.app_server import free_port
 from tests.conftest import ROOT
-from tests.e2e.conftest import PHONE, Person, assert_accessible, chart_problems
+from tests.e2e.conftest import CARD, PHONE, Person, assert_accessible, chart_problems
 from ui.pages import QUICK_LINKS_KEY
 
 pytestmark = pytest.mark.browser
@@ -156,7 +156,7 @@ def check_insights_tabs(someone: Person) -> None:
 
 
 def assert_two_cards_per_row(someone: Person) -> None:
-    cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
+    cards = someone.page.locator(CARD)
     assert cards.count() >= 3
     first, second, third = (cards.nth(n).bounding_box() for n in range(3))
     assert abs(first["y"] - second["y"]) < 2, "the first two cards are not side by side"

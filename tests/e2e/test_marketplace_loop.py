@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from tests.e2e.conftest import CARD
+
 TITLE = "Green hooded parka"  # Camille's, 75.00
 OFFER, COUNTER = "60", "68,00"
 REVIEW = "Warm, and exactly as described."
@@ -20,8 +22,7 @@ def _open_the_item(someone) -> None:
     someone.page.get_by_label("Search").fill("hooded parka")
     someone.page.get_by_label("Search").press("Enter")
     someone.settle()
-    card = someone.page.locator('[class*="st-key-card_"]').filter(has_text=TITLE).first
-    card.get_by_role("link", name="See the item").click()
+    someone.page.locator(CARD).filter(has_text=TITLE).first.locator("a.open").click()
     someone.settle()
     someone.page.get_by_role("heading", name=TITLE).wait_for()
 

@@ -10,15 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from demo.illustrations import garment_jpeg
-from tests.e2e.conftest import Person
+from tests.e2e.conftest import CARD, Person, card_titles
 from tests.tiny_clip import SHARED_TOKENIZER
 
 pytestmark = pytest.mark.browser
-
-
-def _titles(someone: Person) -> list[str]:
-    cards = someone.page.locator('[data-testid="stMain"] [class*="st-key-card_"]')
-    return [card.locator("strong").first.inner_text() for card in cards.all()]
 
 
 def _wait_for_similar_items(someone: Person, item_id: int, timeout: float = 90) -> None:
@@ -38,10 +33,10 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     visitor.goto("/")
     _wait_for_similar_items(visitor, 2)
     title = visitor.page.locator('[data-testid="stMain"] h2').first.inner_text()
-    similar = _titles(visitor)
+    similar = card_titles(visitor)
     assert 1 <= len(similar) <= 4 and title not in similar
     visitor.shot("item with similar items")
-    visitor.page.locator('[class*="st-key-card_"] a').first.click()  # open one of them
+    visitor.page.locator(f"{CARD} a.open").first.click()  # open one of them
     visitor.settle()
     assert visitor.page.locator('[data-testid="stMain"] h2').first.inner_text() == similar[0]
     address = urlsplit(visitor.page.url)  # its own page, at its own address
@@ -58,7 +53,7 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     visitor.settle()
     sort = visitor.page.get_by_role("combobox", name="Sort by").input_value()
     if SHARED_TOKENIZER.is_dir():  # the tiny model has the real tokenizer: search by meaning
-        assert _titles(visitor), "a description found nothing"
+        assert card_titles(visitor), "a description found nothing"
         assert sort == "Best match"
     else:  # a model without a tokenizer: keywords only, as before
         assert sort == "Newest first"
@@ -77,7 +72,7 @@ def test_similar_items_a_description_and_a_photo_find_listings(person, tmp_path)
     visitor.page.get_by_text("look like your photo").wait_for(timeout=20_000)
     visitor.page.keyboard.press("Escape")  # close the popover for the picture
     visitor.settle()
-    shown = _titles(visitor)
+    shown = card_titles(visitor)
     assert shown and shown[0] == "Straw-colour fedora", shown  # its own cover's drawing
     visitor.shot("search by photo")
     visitor.page.get_by_role("button", name="Clear the photo").click()
