@@ -54,7 +54,8 @@ from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "cold-start-bench"
-CARDS = '[data-testid="stMain"] [class*="st-key-card_"]'
+# a card: in the grid's shadow root (ui/card_grid.js), or a keyed container before it
+CARDS = '[data-testid="stMain"] article.card, [data-testid="stMain"] [class*="st-key-card_"]'
 AI_SEARCH_BOX = 'input[placeholder^="Describe it"]'  # the search box once the AI is loaded
 WARMING = "The AI is warming up"
 GOAL_FIRST_PAGE_S = 3.0

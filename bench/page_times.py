@@ -44,7 +44,8 @@ from tools.servers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = '[data-testid="stMain"]'
-CARD = f'{MAIN} [class*="st-key-card_"]'
+# a card: in the grid's shadow root (ui/card_grid.js), or a keyed container before it
+CARD = f'{MAIN} article.card, {MAIN} [class*="st-key-card_"]'
 CHART = ", ".join(f'{MAIN} [data-testid="stVegaLiteChart"] {tag}' for tag in ("canvas", "svg"))
 # What the page says while it counts: st.spinner, st.progress, a running st.status. Not
 # stSkeleton: every element shows one while its code loads, charts in a new browser always.

@@ -39,26 +39,34 @@ function el(tag, className, text) {
 
 // Open the item in this tab as a Streamlit page link does: push its address, then tell
 // Streamlit as the Back button would (it reads the address and runs that page with its
-// query). If Streamlit has not taken the page over a moment later (this grid is still on the
-// page, the address unchanged), the link is followed as a plain link: a page load.
-function openInPlace(event, link, root) {
+// query). Should a Streamlit release stop doing so, nothing on the page would change: if
+// the app has not stirred within 3 s (no element added, removed or restyled), the link is
+// followed as a plain link, a page load.
+function openInPlace(event, link) {
   if (event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
   const href = link.href;
+  let stirred = false;
+  const watch = new MutationObserver(() => {
+    stirred = true;
+    watch.disconnect();
+  });
+  watch.observe(document.body, { subtree: true, childList: true, attributes: true });
   window.history.pushState(null, "", href);
   window.dispatchEvent(new PopStateEvent("popstate", { state: null }));
   window.setTimeout(() => {
-    if (root.isConnected && window.location.href === href) window.location.assign(href);
-  }, 4000);
+    watch.disconnect();
+    if (!stirred && window.location.href === href) window.location.assign(href);
+  }, 3000);
 }
 
-function card(c, labels, root, setTriggerValue) {
+function card(c, labels, setTriggerValue) {
   const item = el("article", "card");
   item.dataset.item = String(c.id);
   const link = el("a", "open");
   link.href = c.href;
-  link.addEventListener("click", (event) => openInPlace(event, link, root));
+  link.addEventListener("click", (event) => openInPlace(event, link));
   if (c.img) {
     const img = el("img", "photo");
     img.src = c.img;
@@ -112,7 +120,7 @@ export default function (component) {
       if (button) button.disabled = false;
       return old;
     }
-    const node = card(c, labels, root, setTriggerValue);
+    const node = card(c, labels, setTriggerValue);
     node.dataset.key = key;
     return node;
   });

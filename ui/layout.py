@@ -78,9 +78,9 @@ label[data-testid="stWidgetLabel"][disabled] p {{color: rgba(17, 24, 39, 0.68);}
 {_SHOP_NAV} [data-testid="stIconMaterial"] {{color: #111827;}}
 {_SHOP_QUICK} {{background-color: rgba(157, 173, 190, 0.15);}}
 
-/* A favourite's heart on an item's page (ui/favourites.py) filled and red: Streamlit's Material Symbols font
-   has no FILL axis, so "favorite" is drawn as an outline, like "favorite_border"; the glyph
-   is painted through the shape of a filled heart instead. */
+/* A favourite's heart on an item's page (ui/favourites.py) filled and red: Streamlit's
+   Material Symbols font has no FILL axis, so "favorite" is drawn as an outline, like
+   "favorite_border"; the glyph is painted through the shape of a filled heart instead. */
 [class*="st-key-filled_heart"] [data-testid="stIconMaterial"] {{
   color: transparent; background-color: {HEART_RED};
   -webkit-mask: {_FILLED_HEART} center / contain no-repeat;

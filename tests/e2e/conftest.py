@@ -97,13 +97,14 @@ def _clean_screenshots():
 # by its script (ui/card_grid.js marks it), for QUIET_S on end.
 QUIET_S = 0.3
 _QUIET_FOR = """([token, quietMs]) => {
-  const GRIDS = '[class*="st-key-grid_"] [data-testid="stBidiComponentIsolated"]';
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.dataset.testScriptState !== 'notRunning'
     || app.dataset.testConnectionState !== 'CONNECTED'
     || document.querySelector('[data-stale="true"]') !== null
-    || [...document.querySelectorAll(GRIDS)].some(
-      (host) => !host.shadowRoot || !host.shadowRoot.querySelector('.grid[data-drawn]'));
+    || [...document.querySelectorAll('[class*="st-key-grid_"]')].some((grid) => {
+      const host = grid.querySelector('[data-testid="stBidiComponentIsolated"]');
+      return !host || !host.shadowRoot || !host.shadowRoot.querySelector('.grid[data-drawn]');
+    });
   const quiet = (window.__quiet = window.__quiet || {});
   if (busy) { delete quiet[token]; return false; }
   quiet[token] = quiet[token] ?? performance.now();

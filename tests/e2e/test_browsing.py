@@ -212,3 +212,15 @@ def test_back_forward_reload_and_a_shared_search(people):
     friend.page.go_forward()
     friend.settle()
     _shows_the_item(friend, results[1])
+
+    # a Streamlit that stopped following the address on "popstate": a card's click still
+    # opens the item, by a page load (ui/card_grid.js), instead of doing nothing
+    friend.page.go_back()
+    friend.settle()
+    friend.page.evaluate(
+        "() => window.addEventListener('popstate', (e) => e.stopImmediatePropagation(), true)"
+    )
+    with friend.page.expect_navigation(timeout=15_000):
+        friend.page.locator(CARD).nth(1).locator("a.open").click()
+    friend.settle()
+    _shows_the_item(friend, results[1])
