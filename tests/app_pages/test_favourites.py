@@ -13,6 +13,7 @@ from core.catalogue.favourites import add_favourite
 from core.models.catalogue import Favourite, Item
 from tests.apptest import (
     grid,
+    grid_event,
     grid_keys,
     log_in,
     open_page,
@@ -124,6 +125,38 @@ def test_a_cards_heart_toggles_and_persists(app_env):
     assert heart_on(again, key)
     press(again, key)
     assert not heart_on(again, key)
+    assert liked(engine, "user2@gmail.com") == set()
+
+
+def test_a_forged_heart_changes_nothing(app_env):
+    """What a browser could send instead of a card's heart: an item this grid does not show
+    (one the search left out, the viewer's own), an id or a wish that is not one, another
+    event. Nothing is favourited, and the page is drawn as before."""
+    engine = app_db(app_env)
+    at = log_in(start_app(), "user2@gmail.com")
+    open_page(at, CATALOGUE)
+    at.query_params.update({"q": "dress"})
+    at.run()
+    shown = {card["id"] for card in grid(at)}
+    fedora = item_by_title(engine, FEDORA).id  # user1's, not a dress: not on this page
+    own = item_by_title(engine, USER2_ITEM).id  # shown, but the viewer's own: no heart
+    assert fedora not in shown and own in shown
+    one = next(iter(shown - {own}))
+    for value in (
+        {"item": fedora, "on": True},
+        {"item": own, "on": True},
+        {"item": str(one), "on": True},
+        {"item": True, "on": True},
+        {"item": one, "on": "yes"},
+        {"item": one},
+        [one, True],
+        "heart",
+        None,
+    ):
+        grid_event(at, "heart", value)
+        assert liked(engine, "user2@gmail.com") == set(), value
+        assert {card["id"] for card in grid(at)} == shown
+    grid_event(at, "other", {"item": one, "on": True})
     assert liked(engine, "user2@gmail.com") == set()
 
 
