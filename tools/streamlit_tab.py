@@ -37,6 +37,7 @@ _DONE = {
 _TEXT_FIELDS = ("body", "label", "placeholder", "value")
 
 
+GRID_COMPONENT = "seconde.card_grid"  # ui/card_grid.py COMPONENT_NAME (no app import here)
 _STATIC_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\((app/static/[^)\s]+)\)")
 
 
@@ -44,6 +45,8 @@ def _grid_cards(element) -> list[dict]:
     """The cards of a card grid element (its data: JSON bytes, {"cards": [...]}); none for
     any other component."""
     if element.WhichOneof("type") != "bidi_component" or not element.bidi_component.bytes:
+        return []
+    if element.bidi_component.component_name != GRID_COMPONENT:
         return []
     try:
         data = json.loads(element.bidi_component.bytes)

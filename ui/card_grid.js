@@ -40,8 +40,9 @@ function el(tag, className, text) {
 // Open the item in this tab as a Streamlit page link does: push its address, then tell
 // Streamlit as the Back button would (it reads the address and runs that page with its
 // query). Should a Streamlit release stop doing so, nothing on the page would change: if
-// the app has not stirred within 3 s (no element added, removed or restyled), the link is
-// followed as a plain link, a page load.
+// the app has not stirred within 8 s (no element added, removed or restyled: a run started
+// by the click changes them at once, however long it then takes), the link is followed as
+// a plain link, a page load.
 function openInPlace(event, link) {
   if (event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -58,12 +59,13 @@ function openInPlace(event, link) {
   window.setTimeout(() => {
     watch.disconnect();
     if (!stirred && window.location.href === href) window.location.assign(href);
-  }, 3000);
+  }, 8000);
 }
 
-function card(c, labels, setTriggerValue) {
+// A card: one link (photo, title, facts, price and the "Sold" badge, so that a screen
+// reader reading the link hears all of it), then the heart beside it.
+function card(c, labels, grid, setTriggerValue) {
   const item = el("article", "card");
-  item.dataset.item = String(c.id);
   const link = el("a", "open");
   link.href = c.href;
   link.addEventListener("click", (event) => openInPlace(event, link));
@@ -77,53 +79,82 @@ function card(c, labels, setTriggerValue) {
   } else {
     link.appendChild(el("div", "photo none", labels.noPhoto));
   }
-  link.appendChild(el("span", "title", c.title));
+  const title = el("span", "title", c.title);
+  title.id = `card-title-${c.id}`;
+  link.appendChild(title);
   link.appendChild(el("span", "facts", c.facts));
-  link.appendChild(el("span", "price", c.price));
+  const price = el("span", "price-row");
+  price.appendChild(el("span", "price", c.price));
+  if (c.sold) price.appendChild(el("span", "sold", labels.sold));
+  link.appendChild(price);
   item.appendChild(link);
-
-  const foot = el("div", "foot");
-  if (c.sold) foot.appendChild(el("span", "sold", labels.sold));
   if (c.heart) {
-    const button = el("button", c.heart.on ? "heart on" : "heart");
+    const button = el("button", "heart");
     button.type = "button";
-    button.title = c.heart.label;
-    button.setAttribute("aria-label", c.heart.label);
-    button.setAttribute("aria-pressed", c.heart.on ? "true" : "false");
+    button.setAttribute("aria-describedby", title.id); // which item: its title
     button.appendChild(heartIcon());
     button.addEventListener("click", () => {
-      button.disabled = true; // one click, one change: the page's next run redraws it
-      setTriggerValue("heart", { item: c.id, on: !c.heart.on });
+      // one change at a time for the whole grid (its hearts share one trigger, which
+      // keeps the last value sent) until the page's next run draws them again, or for 5 s.
+      // Not the disabled attribute: that would take the keyboard's focus from the heart.
+      if (performance.now() < (grid.busyUntil || 0)) return;
+      grid.busyUntil = performance.now() + 5000;
+      grid.dataset.busy = "true";
+      setTriggerValue("heart", { item: c.id, on: !item.heartOn });
     });
+    const foot = el("div", "foot");
     foot.appendChild(button);
+    item.appendChild(foot);
   }
-  if (foot.childNodes.length) item.appendChild(foot);
   return item;
+}
+
+// What the heart shows (filled or not) and says: changed in place, so that the keyboard's
+// focus stays on it after a click.
+function showHeart(item, heart) {
+  const button = item.querySelector("button.heart");
+  if (!button) return;
+  item.heartOn = heart.on;
+  button.classList.toggle("on", heart.on);
+  button.title = heart.label;
+  button.setAttribute("aria-label", heart.label);
+}
+
+function signature(c, labels) {
+  // everything a card draws but its heart's state
+  return JSON.stringify([c.href, c.title, c.facts, c.price, c.img, c.alt, c.sold, !!c.heart,
+    labels.noPhoto, labels.sold]);
 }
 
 export default function (component) {
   const { parentElement, setTriggerValue } = component;
   // the server sends its JSON as bytes (ui/card_grid.py)
   const data = JSON.parse(new TextDecoder().decode(component.data));
-  const root = parentElement.querySelector(".grid");
+  const grid = parentElement.querySelector(".grid");
   const labels = { noPhoto: data.noPhoto, sold: data.sold };
-  // a card unchanged since the last run is kept (its photo not decoded again); a changed
-  // one is drawn anew; the order is the data's
+  // the cards by item: one unchanged but for its heart is kept (its photo not decoded
+  // again, the focus kept), others drawn anew; the order is the data's, nodes moved only
+  // where it changed
   const kept = new Map();
-  for (const node of root.children) kept.set(node.dataset.key, node);
+  for (const node of grid.children) kept.set(node.itemId, node);
   const nodes = (data.cards || []).map((c) => {
-    const key = JSON.stringify([c, labels]);
-    const old = kept.get(key);
-    if (old) {
-      kept.delete(key);
-      const button = old.querySelector("button.heart");
-      if (button) button.disabled = false;
-      return old;
+    const sig = signature(c, labels);
+    let node = kept.get(c.id);
+    kept.delete(c.id);
+    if (!node || node.signature !== sig) {
+      if (node) node.remove();
+      node = card(c, labels, grid, setTriggerValue);
+      node.itemId = c.id;
+      node.signature = sig;
     }
-    const node = card(c, labels, setTriggerValue);
-    node.dataset.key = key;
+    if (c.heart) showHeart(node, c.heart);
     return node;
   });
-  root.replaceChildren(...nodes);
-  root.dataset.drawn = "true"; // for the browser tests: the cards are on the page
+  for (const gone of kept.values()) gone.remove();
+  nodes.forEach((node, n) => {
+    if (grid.children[n] !== node) grid.insertBefore(node, grid.children[n] || null);
+  });
+  grid.busyUntil = 0;
+  delete grid.dataset.busy;
+  grid.dataset.drawn = "true"; // for the browser tests: the cards are on the page
 }

@@ -29,7 +29,7 @@ from ui.state import db_session
 
 HEART_OFF = ":material/favorite_border:"
 HEART_ON = ":material/favorite:"
-FILLED_PREFIX = "filled_"  # the key of the container of a filled heart: filled_heart_card_7
+FILLED_PREFIX = "filled_"  # the key of the container of the item page's filled heart
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,7 @@ def _heart(
             require_user(back, then=functools.partial(heart_after_login, item_id))
         return
     # a filled heart is drawn in a keyed container: Material Symbols draw "favorite" as an
-    # outline unless a style rule fills it (ui/layout.py); an outlined one needs none (one
-    # element less per card: the shop's cost is in its number of elements)
+    # outline unless a style rule fills it (ui/layout.py); an outlined one needs none
     with st.container(key=f"{FILLED_PREFIX}{key}", width="content") if on else nullcontext():
         st.button(
             label,

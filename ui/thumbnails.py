@@ -132,8 +132,9 @@ def prune(folder: Path | None = None, budget: int = BUDGET_BYTES) -> int:
 
 
 def markdown_url(jpeg: bytes) -> str:
-    """The thumbnail's address for a markdown image (``app/static/...``, relative to the page,
-    as Streamlit's documentation writes it), or its data URL when there is no file."""
+    """The thumbnail's address relative to the page (``app/static/...``, as Streamlit's
+    documentation writes it for markdown), as the card grid (ui/card_grid.py) and markdown
+    images name it, or its data URL when there is no file."""
     name = saved(jpeg) if static_serving() else None
     return f"app/static/{FOLDER}/{name}" if name else data_url(jpeg)
 

@@ -64,11 +64,6 @@ def plain(text: str | None) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
 
 
-def small_grey(markdown: str) -> str:
-    """``markdown`` small and grey, as st.caption shows it, inside another st.markdown."""
-    return f":small[:gray[{markdown}]]"
-
-
 def money(cents: int) -> str:
     """A price for st.markdown: the one formatter, bold."""
     return f"**{format_eur(cents)}**"

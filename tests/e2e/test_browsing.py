@@ -144,10 +144,13 @@ def test_back_forward_reload_and_a_shared_search(people):
     shared = shopper.page.url
     shopper.shot("search filter and sort")
 
-    # open the second result: the item, at its own address after the search's
+    # open the second result: the item, at its own address after the search's, in this
+    # very page (no new load of the app: what the page held is still there)
+    shopper.page.evaluate("() => { window.__sameLoad = true; }")
     shopper.page.locator(CARD).nth(1).locator("a.open").click()
     shopper.settle()
     _shows_the_item(shopper, results[1])
+    assert shopper.page.evaluate("() => window.__sameLoad === true")
     item_address = shopper.page.url
     assert shopper.page.title() == f"{results[1]} · Seconde Main"
     # the item is part of the shop: "Shop" is marked as the current place, as on the shop

@@ -32,9 +32,19 @@ pytestmark = pytest.mark.browser
 
 # Every visible element of the main area, against the window and against each ancestor that
 # clips or scrolls it; text cut with an ellipsis too ("Rem..."). Elements hidden on purpose
-# (screen-reader only: clip, clip-path, aria-hidden) are left out.
+# (screen-reader only: clip, clip-path, aria-hidden) are left out. The card grids' shadow
+# roots (ui/card_grid.js) are walked too, and their hosts count as ancestors.
 LAYOUT_PROBLEMS = r"""() => {
   const main = document.querySelector('[data-testid="stMain"]');
+  const up = (el) => el.parentElement || el.getRootNode().host || null;
+  const everything = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      everything.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(main);
   const width = window.innerWidth;
   const name = (el) => {
     const id = el.getAttribute('data-testid');
@@ -43,7 +53,7 @@ LAYOUT_PROBLEMS = r"""() => {
     return `${el.tagName.toLowerCase()}${id ? `[${id}]` : ''} "${text}"`;
   };
   const hiddenOnPurpose = (el) => {
-    for (let a = el; a && a !== main; a = a.parentElement) {
+    for (let a = el; a && a !== main; a = up(a)) {
       const s = getComputedStyle(a);
       if (a.getAttribute('aria-hidden') === 'true' || s.clipPath !== 'none'
           || (s.clip && s.clip !== 'auto')) return true;
@@ -51,7 +61,7 @@ LAYOUT_PROBLEMS = r"""() => {
     return false;
   };
   const problems = [];
-  for (const el of main.querySelectorAll('*')) {
+  for (const el of everything) {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width < 1 || box.height < 1 || style.visibility !== 'visible') continue;
@@ -62,7 +72,7 @@ LAYOUT_PROBLEMS = r"""() => {
       continue;
     }
     let clipped = false;
-    for (let a = el.parentElement; a && a !== main; a = a.parentElement) {
+    for (let a = up(el); a && a !== main; a = up(a)) {
       if (getComputedStyle(a).overflowX === 'visible') continue;
       const outer = a.getBoundingClientRect();
       if (box.right > outer.right + 1 || box.left < outer.left - 1) {

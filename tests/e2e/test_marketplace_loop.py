@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import CARD
 
 TITLE = "Green hooded parka"  # Camille's, 75.00
@@ -46,6 +48,20 @@ def test_favourite_ask_offer_counter_buy_ship_receive_review(person, logged_in):
     hugo.visit("/favourites")
     hugo.page.get_by_text(TITLE).first.wait_for()
     hugo.shot("favourites page")
+
+    # the parka's card in the shop has its heart filled; a press (the keyboard's) takes it
+    # out of his favourites in place, the focus staying on the heart; a click puts it back
+    hugo.visit("/?q=hooded+parka")
+    heart = hugo.page.locator(CARD).filter(has_text=TITLE).first.locator("button.heart")
+    expect(heart).to_have_attribute("aria-label", "Remove from your favourites")
+    heart.focus()
+    hugo.page.keyboard.press("Enter")
+    hugo.settle()
+    expect(heart).to_have_attribute("aria-label", "Add to your favourites")
+    assert heart.evaluate("button => button.getRootNode().activeElement === button")
+    heart.click()
+    hugo.settle()
+    expect(heart).to_have_attribute("aria-label", "Remove from your favourites")
 
     # he asks about it, then offers 60
     _open_the_item(hugo)
