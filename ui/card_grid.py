@@ -2,7 +2,7 @@
 favourites, four a row (two on a phone).
 
 A card: the thumbnail; the title, brand, size, category, colour and price; a "Sold" badge
-once sold; the heart. The whole card is one link to the item's page, ``/item?item=ID``
+once sold; the heart. All but the heart is one link to the item's page, ``/item?item=ID``
 after the shop's own address when it is a result (the item page knows the results to go
 back to), opened in the same tab without reloading the app, as Streamlit's page links do.
 
