@@ -78,15 +78,12 @@ class Run:
             if kind is None:
                 continue
             if kind == "bidi_component":
-                for card in _grid_cards(element):
-                    found += [card.get("title"), card.get("facts"), card.get("price")]
-                continue
-            part = getattr(element, kind)
-            for name in _TEXT_FIELDS:
-                value = getattr(part, name, None)
-                if isinstance(value, str) and value:
-                    found.append(value)
-        return [text for text in found if isinstance(text, str) and text]
+                values = [card.get(name) for card in _grid_cards(element)
+                          for name in ("title", "facts", "price")]  # fmt: skip
+            else:
+                values = [getattr(getattr(element, kind), name, None) for name in _TEXT_FIELDS]
+            found += [value for value in values if isinstance(value, str) and value]
+        return found
 
     def cards(self) -> list[dict]:
         """The cards of the run's grids (ui/card_grid.py), in order."""

@@ -38,7 +38,7 @@ from core.money import format_eur
 from ui import pages, thumbnails
 from ui.auth import require_user
 from ui.favourites import Hearts, change_heart, has_heart, heart_after_login, heart_label
-from ui.widgets import photo_alt
+from ui.widgets import one_line, photo_alt
 
 GRID_KEY_PREFIX = "grid_"  # the component's key: grid_cards, grid_similar (one per page)
 COMPONENT_NAME = "seconde.card_grid"
@@ -101,8 +101,8 @@ def card_data(
     return {
         "id": item.id,
         "href": f"{pages.ITEM.url_path}?{urlencode(params, doseq=True)}",
-        "title": " ".join(item.title.split()),
-        "facts": " · ".join(" ".join(fact.split()) for fact in facts if fact),
+        "title": one_line(item.title),
+        "facts": " · ".join(one_line(fact) for fact in facts if fact),
         "price": format_eur(item.price_cents),
         "img": thumbnails.markdown_url(image) if image else None,
         "alt": photo_alt(item.title, item.category),

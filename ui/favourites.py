@@ -3,10 +3,10 @@ ui/card_grid.py) and on the item page.
 
 Outlined when the item is not one of the viewer's favourites, filled when it is. A click is
 a callback (the button's ``on_click``, the grid's heart trigger): the change is written
-before the page reruns, so the rerun draws
-the new heart and the shop keeps its address (page, filters) and scroll like any rerun. A
-logged-out visitor's click sends them to log in, then back to the same address. The seller
-gets no heart on their own listing; everyone sees how many people like an item on its page.
+before the page reruns, so the rerun draws the new heart and the shop keeps its address
+(page, filters) and scroll like any rerun. A logged-out visitor's click sends them to log
+in, then back to the same address. The seller gets no heart on their own listing; everyone
+sees how many people like an item on its page.
 """
 
 from __future__ import annotations

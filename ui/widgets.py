@@ -54,12 +54,17 @@ _ZWSP = "\u200b"
 _AUTOLINK_PARTS = re.compile(r"(?i)www\.|:/|@")
 
 
+def one_line(text: str | None) -> str:
+    """``text`` on one line: line breaks and runs of spaces become one space."""
+    return " ".join((text or "").split())
+
+
 def plain(text: str | None) -> str:
     """Escape ``text`` for st.markdown so that it shows as typed: every ASCII punctuation
     mark gets a backslash (CommonMark's escape), line breaks become spaces, and web and
     e-mail addresses get an invisible zero-width space so they are not turned into links
     (GitHub-flavoured markdown links "www.", "http://" and "a@b.c" even when escaped)."""
-    flat = " ".join((text or "").split())
+    flat = one_line(text)
     flat = _AUTOLINK_PARTS.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in flat)
 
