@@ -154,13 +154,15 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     uploader.locator("input[type=file]").set_input_files(
         {"name": "pull.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
     )
+    # first the run that took the photo (its preview): settle() can return while the upload
+    # is still on its way, and a CI run once found two chips then, both still unstyled
+    french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()
     french.settle()
     size = french.page.get_by_test_id("stFileChip").locator('[data-testid="stFileChipName"] + div')
     size.wait_for()
     assert size.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # "2.1KB" hidden
     shown = size.evaluate("e => getComputedStyle(e, '::after').content")
     assert re.fullmatch(r'"\d+,\d\s?ko"', shown), shown
-    french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()  # its preview
     # what screen readers read: Streamlit's own labels are "file upload", "pull.jpg, 2.1KB",
     # "Remove pull.jpg" and "Add files" (ui/widget_words.py)
     chip = french.page.get_by_test_id("stFileChip")
