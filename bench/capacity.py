@@ -31,7 +31,8 @@ The app runs as ``make run`` starts it (``python -m ui.serve``), without the AI 
 activity), or on ``--database-url`` (emptied and seeded). ``--servers N`` (PostgreSQL
 required) also runs the app as N processes behind nginx (``tools/servers.py``) and gives the
 scaling against one process. ``--baseline DIR`` adds the app of another checkout (``git
-archive main | tar -x -C DIR``: before and after in one run), ``--also KEY=VALUE`` the app
+archive main | tar -x -C DIR``: before and after in one run; with ``--servers``, its N
+processes too, and their scaling), ``--also KEY=VALUE`` the app
 with another setting. ``--profile FILE`` records the app server with py-spy (collapsed
 stacks) during its first turn at ``--profile-at`` tabs; ``--profile-top`` prints the
 frames in most samples.
@@ -154,11 +155,13 @@ def one_server(
 
 
 @contextlib.contextmanager
-def app_servers(n: int, env: dict[str, str], work: Path) -> Iterator[tuple[str, list]]:
+def app_servers(
+    n: int, env: dict[str, str], work: Path, app_dir: Path = ROOT
+) -> Iterator[tuple[str, list]]:
     """N app processes behind nginx (tools/servers.py): (nginx's address, the app's pids)."""
     from tools.servers import running_servers
 
-    with running_servers(n, env=env, work_dir=work / f"servers-{n}") as cluster:
+    with running_servers(n, env=env, work_dir=work, app_dir=app_dir) as cluster:
         yield cluster.url, cluster.app_pids
 
 
@@ -172,7 +175,7 @@ def measure(
     the machine's other work falls on all of them alike; memory first, on fresh servers."""
     figures: dict = {name: {"levels": []} for name in targets}
     for name, (base, pids, shop) in targets.items():
-        if idle and name != "servers":
+        if idle and "servers" not in name:
             figures[name]["memory"] = asyncio.run(idle_tabs_memory(base, pids, idle, shop))
             print(f"  {name} memory: {figures[name]['memory']}", flush=True)
     for tabs in levels:
@@ -269,8 +272,16 @@ def main(argv: list[str] | None = None) -> int:
                 base, pids = stack.enter_context(one_server(bare_cmd, env, work / "bare.log"))
                 targets["bare"] = (base, pids, None)
             if args.servers:
-                base, pids = stack.enter_context(app_servers(args.servers, env, work))
+                cluster = app_servers(args.servers, env, work / "servers")
+                base, pids = stack.enter_context(cluster)
                 targets["servers"] = (base, pids, shop)
+                if args.baseline:
+                    other = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                    cluster = app_servers(
+                        args.servers, other, work / "baseline-servers", args.baseline.resolve()
+                    )
+                    base, pids = stack.enter_context(cluster)
+                    targets["baseline servers"] = (base, pids, shop)
             result.update(
                 measure(
                     targets,
@@ -283,8 +294,9 @@ def main(argv: list[str] | None = None) -> int:
                     args.profile_gil,
                 )
             )
-        if "servers" in result:
-            result["servers"]["processes"] = args.servers
+        for name in ("servers", "baseline servers"):
+            if name in result:
+                result[name]["processes"] = args.servers
         if args.profile and args.profile_top:
             for frame, share in top_frames(args.profile, args.profile_top):
                 print(f"  {share:6.1%}  {frame}")
@@ -319,6 +331,10 @@ def report(result: dict, levels: list[int]) -> None:
         goals["throughput_at_least_0.6x_bare"] = result["throughput_ratio"] >= GOAL_THROUGHPUT_RATIO
     if "memory" in app:
         goals["idle_tab_under_5_mb"] = app["memory"]["mb_per_idle_tab"] < GOAL_IDLE_TAB_MB
+    if "baseline servers" in result and "baseline" in result:  # before and after, for a note
+        result["baseline_scaling"] = round(
+            saturated(result["baseline servers"]) / saturated(result["baseline"]), 2
+        )
     if "servers" in result:
         result["scaling"] = round(saturated(result["servers"]) / saturated(app), 2)
         errors += sum(row["errors"] for row in result["servers"]["levels"])
@@ -328,7 +344,7 @@ def report(result: dict, levels: list[int]) -> None:
     goals["no_errors"] = errors == 0
     result["goals_met"] = goals
     print(
-        f"ratios: {json.dumps({k: v for k, v in result.items() if 'ratio' in k or k == 'scaling'})}"
+        f"ratios: {json.dumps({k: v for k, v in result.items() if 'ratio' in k or 'scaling' in k})}"
     )
 
 

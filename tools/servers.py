@@ -104,13 +104,16 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 9
         time.sleep(0.2)
 
 
-def start_app(port: int, env: dict[str, str], log: Path, args: tuple[str, ...] = ()):
-    """One app process (``python -m ui.serve``) on ``port``, its output in ``log``."""
+def start_app(
+    port: int, env: dict[str, str], log: Path, args: tuple[str, ...] = (), cwd: Path = ROOT
+):
+    """One app process (``python -m ui.serve``, the app in ``cwd``) on ``port``, its output
+    in ``log``."""
     out = log.open("w")
     command = [sys.executable, "-m", "ui.serve", "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                *args]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -132,8 +135,10 @@ def running_servers(
     app_ports: list[int] | None = None,
     env: dict[str, str] | None = None,
     work_dir: Path | None = None,
+    app_dir: Path = ROOT,
 ) -> Iterator[Cluster]:
-    """``n`` app processes and nginx in front of them; stopped on leaving."""
+    """``n`` app processes (the app in ``app_dir``: another checkout for a benchmark's
+    before and after) and nginx in front of them; stopped on leaving."""
     binary = nginx_binary()
     env = dict(os.environ if env is None else env)
     # one XSRF secret for all: a tab moved to another process keeps its uploads working
@@ -146,7 +151,7 @@ def running_servers(
     try:
         for number, app_port in enumerate(app_ports):
             log = run_dir / f"app-{number}.log"
-            cluster.processes.append(start_app(app_port, env, log))
+            cluster.processes.append(start_app(app_port, env, log, cwd=app_dir))
         for number, (url, proc) in enumerate(zip(cluster.app_urls, cluster.processes, strict=True)):
             wait_healthy(url, proc, run_dir / f"app-{number}.log")
         conf = run_dir / "nginx.conf"
