@@ -93,14 +93,16 @@ def _clean_screenshots():
 # Streamlit's own state of the page's script run, on its root element (what Streamlit's own
 # browser tests wait on): "notRunning" once the run the page asked for has ended, and at
 # once "rerunRequested" when a widget, a component (the cookie's) or a fragment asks for
-# another. Quiet means that, connected, with no element left stale and every card grid drawn
-# by its script (ui/card_grid.js marks it), for QUIET_S on end.
+# another. Quiet means that, connected, with no element left stale, no file still uploading
+# (its run starts once it is in) and every card grid drawn by its script (ui/card_grid.js
+# marks it), for QUIET_S on end.
 QUIET_S = 0.3
 _QUIET_FOR = """([token, quietMs]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.dataset.testScriptState !== 'notRunning'
     || app.dataset.testConnectionState !== 'CONNECTED'
     || document.querySelector('[data-stale="true"]') !== null
+    || document.querySelector('[data-testid="stFileChipIconSpinner"]') !== null
     || [...document.querySelectorAll('[class*="st-key-grid_"]')].some((grid) => {
       const host = grid.querySelector('[data-testid="stBidiComponentIsolated"]');
       return !host || !host.shadowRoot || !host.shadowRoot.querySelector('.grid[data-drawn]');

@@ -154,8 +154,8 @@ def test_a_french_browser_shops_registers_and_buys_in_french(french):
     uploader.locator("input[type=file]").set_input_files(
         {"name": "pull.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
     )
-    # first the run that took the photo (its preview): settle() can return while the upload
-    # is still on its way, and a CI run once found two chips then, both still unstyled
+    # the run that took the photo has drawn its preview (a CI run once read the uploader
+    # before it, and found two chips, both still unstyled)
     french.page.get_by_role("img", name="Votre photo 1 sur 1").wait_for()
     french.settle()
     size = french.page.get_by_test_id("stFileChip").locator('[data-testid="stFileChipName"] + div')
