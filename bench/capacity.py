@@ -254,11 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             targets = {}
             base, pids = stack.enter_context(one_server(["-m", "ui.serve"], env, work / "app.log"))
             targets["app"] = (base, pids, shop)
-            if args.baseline:  # the same database, the other checkout's code
-                other = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+            # the same database, the other checkout's code
+            baseline = args.baseline.resolve() if args.baseline else None
+            baseline_env = {**env, "PYTHONPATH": str(baseline)}
+            if baseline:
                 log = work / "baseline.log"
                 base, pids = stack.enter_context(
-                    one_server(["-m", "ui.serve"], other, log, cwd=args.baseline.resolve())
+                    one_server(["-m", "ui.serve"], baseline_env, log, cwd=baseline)
                 )
                 targets["baseline"] = (base, pids, shop)
             for n, setting in enumerate(args.also):
@@ -275,10 +277,9 @@ def main(argv: list[str] | None = None) -> int:
                 cluster = app_servers(args.servers, env, work / "servers")
                 base, pids = stack.enter_context(cluster)
                 targets["servers"] = (base, pids, shop)
-                if args.baseline:
-                    other = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                if baseline:
                     cluster = app_servers(
-                        args.servers, other, work / "baseline-servers", args.baseline.resolve()
+                        args.servers, baseline_env, work / "baseline-servers", baseline
                     )
                     base, pids = stack.enter_context(cluster)
                     targets["baseline servers"] = (base, pids, shop)
