@@ -216,6 +216,11 @@ def wait(timeout: float | None = None) -> AI:
     return ai
 
 
+# the key of the note's container (one note a page): a page showing it will rerun by
+# itself, which the browser tests wait for (tests/e2e/conftest.py settle)
+NOTE_KEY = "ai_warming_up"
+
+
 def note(text: str) -> None:
     """``text`` as a caption where an AI feature will be while the AI warms up; the page
     reruns by itself once it is ready (a fragment looks every ``POLL_SECONDS``)."""
@@ -226,4 +231,5 @@ def note(text: str) -> None:
 def _poll(text: str) -> None:
     if not _this_process().warming:
         st.rerun(scope="app")  # the AI parts appear
-    st.caption(text)
+    with st.container(key=NOTE_KEY):
+        st.caption(text)

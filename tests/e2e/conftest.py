@@ -23,6 +23,7 @@ import pytest
 from tests.app_server import running_app
 from tests.conftest import ROOT
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+from ui.warmup import NOTE_KEY as WARMING_NOTE_KEY
 
 SHOTS = ROOT / "test-artifacts" / "e2e"
 DESKTOP = {"width": 1280, "height": 900}
@@ -94,15 +95,17 @@ def _clean_screenshots():
 # browser tests wait on): "notRunning" once the run the page asked for has ended, and at
 # once "rerunRequested" when a widget, a component (the cookie's) or a fragment asks for
 # another. Quiet means that, connected, with no element left stale, no file still uploading
-# (its run starts once it is in) and every card grid drawn by its script (ui/card_grid.js
-# marks it), for QUIET_S on end.
+# (its run starts once it is in), no note of the AI warming up (the page reruns by itself
+# once the AI is ready, ui/warmup.py) and every card grid drawn by its script
+# (ui/card_grid.js marks it), for QUIET_S on end.
 QUIET_S = 0.3
-_QUIET_FOR = """([token, quietMs]) => {
+_QUIET_FOR = """([token, quietMs, warmingKey]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.dataset.testScriptState !== 'notRunning'
     || app.dataset.testConnectionState !== 'CONNECTED'
     || document.querySelector('[data-stale="true"]') !== null
     || document.querySelector('[data-testid="stFileChipIconSpinner"]') !== null
+    || document.querySelector(`.st-key-${warmingKey}`) !== null
     || [...document.querySelectorAll('[class*="st-key-grid_"]')].some((grid) => {
       const host = grid.querySelector('[data-testid="stBidiComponentIsolated"]');
       return !host || !host.shadowRoot || !host.shadowRoot.querySelector('.grid[data-drawn]');
@@ -166,7 +169,10 @@ class Person:
             timeout=timeout * 1000,
         )
         page.wait_for_function(
-            _QUIET_FOR, arg=[uuid.uuid4().hex, QUIET_S * 1000], polling=50, timeout=timeout * 1000
+            _QUIET_FOR,
+            arg=[uuid.uuid4().hex, QUIET_S * 1000, WARMING_NOTE_KEY],
+            polling=50,
+            timeout=timeout * 1000,
         )
         self.assert_no_exception()
         return self
